@@ -1,0 +1,26 @@
+// sexp/sexp.h — umbrella header for libsexp.
+//
+// libsexp reads s-expressions ("sx") into an arena AST, writes them in
+// canonical form v1 and a readable layout, and names them by content
+// (SHA3-256, CIDv1). See spec/ for the grammar and the canonical form.
+//
+//   #include "sexp/sexp.h"
+//
+//   sexp::Result<sexp::Document> doc = sexp::Read("(p :class \"x\" \"hi\")");
+//   if (!doc.ok()) return Report(doc.error());          // line:col: message
+//   for (const sexp::Node& form : doc->roots()) {
+//     std::string text = *sexp::Canonical(form);         // canonical bytes
+//     std::string cid = sexp::HashNode(form)->cid();     // "bafkrmi..."
+//   }
+#ifndef SEXP_SEXP_H_
+#define SEXP_SEXP_H_
+
+#include "sexp/address.h"
+#include "sexp/arena.h"
+#include "sexp/ast.h"
+#include "sexp/error.h"
+#include "sexp/reader.h"
+#include "sexp/version.h"
+#include "sexp/writer.h"
+
+#endif  // SEXP_SEXP_H_

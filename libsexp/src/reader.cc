@@ -1,0 +1,804 @@
+// The reader: one pass over the bytes, no recursion.
+//
+// Two stacks drive it. `values_` holds finished nodes that are waiting for
+// their enclosing list to close; `frames_` holds one entry per open list,
+// dict, sugar form (' ` , ,@) or datum comment (#;), remembering where its
+// elements start in `values_`. Closing a list copies its elements out of
+// `values_` into one contiguous array in the arena, so each node is written
+// twice at most and a list's elements end up adjacent in memory. Sugar and
+// datum-comment frames close themselves as soon as one datum completes inside
+// them (see Complete()). Depth is the size of `frames_`, which is bounded by
+// ReadOptions::max_depth, so hostile nesting costs heap, never stack.
+//
+// Strings are scanned once to find their end and validate them (UTF-8,
+// control characters, escapes, surrogate pairs). A string without escapes
+// becomes a view into the source; one with escapes is decoded, in a second
+// pass that no longer needs to check anything, into an arena blob.
+#include "sexp/reader.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "chars.h"
+#include "strutil.h"
+
+namespace sexp {
+namespace {
+
+using internal::AV;
+using internal::ClassOf;
+using internal::kControl;
+using internal::kDigit;
+using internal::kHigh;
+using internal::kSymbolChar;
+using internal::kWhitespace;
+
+// A growable array of trivially copyable T over the upstream allocator, so
+// the reader's scratch memory is subject to the same hook (and failure
+// injection) as the document.
+template <class T>
+class ScratchStack {
+ public:
+  explicit ScratchStack(const Allocator& upstream) : upstream_(upstream) {}
+  ~ScratchStack() {
+    if (data_ != nullptr) {
+      upstream_.deallocate(upstream_.context, data_, cap_ * sizeof(T));
+    }
+  }
+  ScratchStack(const ScratchStack&) = delete;
+  ScratchStack& operator=(const ScratchStack&) = delete;
+
+  bool push(const T& v) {
+    if (size_ == cap_ && !Grow()) return false;
+    data_[size_++] = v;
+    return true;
+  }
+  T& back() { return data_[size_ - 1]; }
+  void pop() { --size_; }
+  void truncate(size_t n) { size_ = n; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  T* data() { return data_; }
+
+ private:
+  bool Grow() {
+    size_t cap = cap_ == 0 ? 64 : cap_ * 2;
+    auto* d = static_cast<T*>(upstream_.allocate(upstream_.context, cap * sizeof(T)));
+    if (d == nullptr) return false;
+    if (size_ > 0) std::memcpy(d, data_, size_ * sizeof(T));
+    if (data_ != nullptr) {
+      upstream_.deallocate(upstream_.context, data_, cap_ * sizeof(T));
+    }
+    data_ = d;
+    cap_ = cap;
+    return true;
+  }
+
+  Allocator upstream_;
+  T* data_ = nullptr;
+  size_t size_ = 0;
+  size_t cap_ = 0;
+};
+
+enum class FrameType : uint8_t {
+  kParen,
+  kBracket,
+  kBrace,
+  kQuote,
+  kQuasiquote,
+  kUnquote,
+  kUnquoteSplicing,
+  kDatumComment,
+};
+
+struct Frame {
+  uint32_t start;  // index in values_ of the frame's first element
+  uint32_t pos;    // offset of the opener
+  FrameType type;
+};
+
+bool IsSugar(FrameType t) {
+  return t >= FrameType::kQuote && t <= FrameType::kUnquoteSplicing;
+}
+
+const char* OpenerText(FrameType t) {
+  switch (t) {
+    case FrameType::kParen: return "(";
+    case FrameType::kBracket: return "[";
+    case FrameType::kBrace: return "{";
+    case FrameType::kQuote: return "'";
+    case FrameType::kQuasiquote: return "`";
+    case FrameType::kUnquote: return ",";
+    case FrameType::kUnquoteSplicing: return ",@";
+    case FrameType::kDatumComment: return "#;";
+  }
+  return "?";
+}
+
+char CloserFor(FrameType t) {
+  switch (t) {
+    case FrameType::kParen: return ')';
+    case FrameType::kBracket: return ']';
+    case FrameType::kBrace: return '}';
+    default: return 0;
+  }
+}
+
+// Hex value of 4 digits at p, -1 if any is not a hex digit.
+int32_t Hex4(const char* p) {
+  int32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    char c = p[i];
+    int d;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    else return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+std::string Excerpt(std::string_view token) {
+  if (token.size() <= 40) return std::string(token);
+  return absl::StrCat(AV(token.substr(0, 37)), "...");
+}
+
+constexpr uint64_t kHardMaxSize = 0xFFFFFFFEu;  // node offsets are 32-bit
+
+class Reader {
+ public:
+  Reader(const ReadOptions& options, const Allocator& upstream)
+      : options_(options),
+        doc_(upstream),
+        values_(upstream),
+        frames_(upstream) {}
+
+  Result<Document> Run(std::string_view text, bool exactly_one);
+
+ private:
+  bool Parse();
+  bool Fail(ErrorCode code, uint64_t offset, std::string message);
+  bool FailOom(const char* at) {
+    return Fail(ErrorCode::kOutOfMemory, static_cast<uint64_t>(at - base_),
+                "out of memory");
+  }
+  std::string Where(uint64_t offset) const;
+  uint32_t Offset(const char* p) const { return static_cast<uint32_t>(p - base_); }
+
+  bool Open(FrameType type, const char* at);
+  bool Close(const char* at);
+  bool Complete(Node node);
+  bool CheckDict(const Node* items, size_t n, const char* closer);
+  bool ReadString();
+  bool ReadHash();
+  bool ReadBytes(const char* hash);
+  bool ReadToken();
+  bool ReadNumber(std::string_view token);
+  const Atom* SugarAtom(FrameType type);
+
+  const ReadOptions& options_;
+  Document doc_;
+  ScratchStack<Node> values_;
+  ScratchStack<Frame> frames_;
+  const char* base_ = nullptr;
+  const char* p_ = nullptr;
+  const char* end_ = nullptr;
+  Error error_;
+  const Atom* sugar_[4] = {nullptr, nullptr, nullptr, nullptr};
+};
+
+std::string Reader::Where(uint64_t offset) const {
+  uint32_t line = 1;
+  uint64_t line_start = 0;
+  for (uint64_t i = 0; i < offset; ++i) {
+    if (base_[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return absl::StrCat(line, ":", offset - line_start + 1);
+}
+
+bool Reader::Fail(ErrorCode code, uint64_t offset, std::string message) {
+  error_.code = code;
+  error_.offset = offset;
+  error_.message = std::move(message);
+  // Count lines up to the error; done once, so a plain memchr walk is fine.
+  uint32_t line = 1;
+  const char* line_start = base_;
+  const char* stop = base_ + offset;
+  for (const char* p = base_; p < stop;) {
+    const void* nl = std::memchr(p, '\n', static_cast<size_t>(stop - p));
+    if (nl == nullptr) break;
+    p = static_cast<const char*>(nl) + 1;
+    line_start = p;
+    ++line;
+  }
+  error_.line = line;
+  error_.column = static_cast<uint32_t>(stop - line_start + 1);
+  return false;
+}
+
+const Atom* Reader::SugarAtom(FrameType type) {
+  int i = static_cast<int>(type) - static_cast<int>(FrameType::kQuote);
+  if (sugar_[i] == nullptr) {
+    static constexpr std::string_view kNames[4] = {
+        "quote", "quasiquote", "unquote", "unquote-splicing"};
+    sugar_[i] = doc_.Intern(kNames[i]);
+  }
+  return sugar_[i];
+}
+
+bool Reader::Open(FrameType type, const char* at) {
+  if (frames_.size() >= options_.max_depth) {
+    return Fail(ErrorCode::kDepthLimit, Offset(at),
+                absl::StrCat("nesting deeper than the limit of ",
+                             options_.max_depth, " at '", OpenerText(type), "'"));
+  }
+  if (!frames_.push({static_cast<uint32_t>(values_.size()), Offset(at), type})) {
+    return FailOom(at);
+  }
+  return true;
+}
+
+// Pushes a finished datum, then lets any sugar or datum-comment frames that
+// were waiting for exactly one datum close over it.
+bool Reader::Complete(Node node) {
+  if (!values_.push(node)) return FailOom(p_);
+  while (!frames_.empty()) {
+    Frame& top = frames_.back();
+    if (top.type == FrameType::kDatumComment) {
+      values_.pop();
+      frames_.pop();
+      return true;  // nothing completed: the datum was discarded
+    }
+    if (!IsSugar(top.type)) return true;
+    const Atom* head = SugarAtom(top.type);
+    if (head == nullptr) return FailOom(p_);
+    Node pair[2] = {Node::MakeAtom(Kind::kSymbol, head, top.pos), values_.back()};
+    const NodeSeq* seq = doc_.MakeSeq(pair);
+    if (seq == nullptr) return FailOom(p_);
+    values_.back() = Node::MakeSeq(Kind::kList, seq, top.pos, Node::kFlagSugar);
+    frames_.pop();
+  }
+  return true;
+}
+
+bool Reader::CheckDict(const Node* items, size_t n, const char* closer) {
+  if (n % 2 != 0) {
+    return Fail(ErrorCode::kInvalidDict, Offset(closer),
+                absl::StrCat("expected a value for the last key before '}' (a "
+                             "dict has ", n, " elements; it needs key, value pairs)"));
+  }
+  for (size_t i = 0; i < n; i += 2) {
+    if (!items[i].is_keyword() && !items[i].is_string()) {
+      return Fail(ErrorCode::kInvalidDict, items[i].raw_offset(base_),
+                  absl::StrCat("expected a keyword or string as dict key, got a ",
+                               AV(KindName(items[i].kind()))));
+    }
+  }
+  auto key_text = [](const Node& k) {
+    return k.is_keyword() ? k.name() : k.str();
+  };
+  auto duplicate = [&](size_t j) {
+    return Fail(ErrorCode::kDuplicateKey, items[j].raw_offset(base_),
+                absl::StrCat("duplicate dict key ",
+                             items[j].is_keyword() ? ":" : "\"",
+                             Excerpt(key_text(items[j])),
+                             items[j].is_keyword() ? "" : "\""));
+  };
+  if (n <= 32) {
+    for (size_t j = 2; j < n; j += 2) {
+      for (size_t i = 0; i < j; i += 2) {
+        if (items[i].kind() == items[j].kind() &&
+            key_text(items[i]) == key_text(items[j])) {
+          return duplicate(j);
+        }
+      }
+    }
+    return true;
+  }
+  absl::flat_hash_set<std::pair<bool, std::string_view>> seen;
+  seen.reserve(n / 2);
+  for (size_t j = 0; j < n; j += 2) {
+    if (!seen.insert({items[j].is_keyword(), key_text(items[j])}).second) {
+      return duplicate(j);
+    }
+  }
+  return true;
+}
+
+bool Reader::Close(const char* at) {
+  char c = *at;
+  if (frames_.empty()) {
+    return Fail(ErrorCode::kUnexpectedClose, Offset(at),
+                absl::StrCat("'", std::string(1, c), "' has no matching opener"));
+  }
+  Frame top = frames_.back();
+  char want = CloserFor(top.type);
+  if (want == 0) {
+    return Fail(ErrorCode::kUnexpectedClose, Offset(at),
+                absl::StrCat("expected a datum after '", OpenerText(top.type),
+                             "' at ", Where(top.pos), ", got '", std::string(1, c), "'"));
+  }
+  if (c != want) {
+    return Fail(ErrorCode::kUnexpectedClose, Offset(at),
+                absl::StrCat("expected '", std::string(1, want), "' to close '",
+                             OpenerText(top.type), "' at ", Where(top.pos),
+                             ", got '", std::string(1, c), "'"));
+  }
+  Node* items = values_.data() + top.start;
+  size_t n = values_.size() - top.start;
+  Kind kind = Kind::kList;
+  uint8_t flags = 0;
+  if (top.type == FrameType::kBrace) {
+    if (!CheckDict(items, n, at)) return false;
+    kind = Kind::kDict;
+  } else if (top.type == FrameType::kBracket) {
+    flags = Node::kFlagSquare;
+  }
+  const NodeSeq* seq = doc_.MakeSeq(absl::MakeConstSpan(items, n));
+  if (seq == nullptr) return FailOom(at);
+  values_.truncate(top.start);
+  frames_.pop();
+  return Complete(Node::MakeSeq(kind, seq, top.pos, flags));
+}
+
+bool Reader::ReadString() {
+  const char* open = p_;
+  const char* q = p_ + 1;
+  bool escapes = false;
+  auto eof = [&] {
+    return Fail(ErrorCode::kUnexpectedEof, Offset(end_),
+                absl::StrCat("expected '\"' to close the string opened at ",
+                             Where(Offset(open))));
+  };
+  for (;;) {
+    if (q >= end_) return eof();
+    unsigned char c = static_cast<unsigned char>(*q);
+    if (c == '"') break;
+    if (c == '\\') {
+      escapes = true;
+      if (q + 1 >= end_) return eof();
+      char e = q[1];
+      if (e == '"' || e == '\\' || e == 'n' || e == 't' || e == 'r') {
+        q += 2;
+        continue;
+      }
+      if (e != 'u') {
+        return Fail(ErrorCode::kInvalidEscape, Offset(q),
+                    "expected one of \\\" \\\\ \\n \\t \\r \\uXXXX after '\\'");
+      }
+      if (end_ - q < 6) return eof();
+      int32_t cp = Hex4(q + 2);
+      if (cp < 0) {
+        return Fail(ErrorCode::kInvalidEscape, Offset(q),
+                    "expected four hex digits after '\\u'");
+      }
+      if (cp >= 0xDC00 && cp <= 0xDFFF) {
+        return Fail(ErrorCode::kInvalidSurrogate, Offset(q),
+                    "low surrogate \\u escape without a high surrogate before it");
+      }
+      if (cp >= 0xD800 && cp <= 0xDBFF) {
+        // Must be followed by a \u escape holding a low surrogate.
+        const char* lo = q + 6;
+        if (lo >= end_) return eof();
+        if (lo[0] != '\\') {
+          return Fail(ErrorCode::kInvalidSurrogate, Offset(q),
+                      "high surrogate \\u escape must be followed by a low "
+                      "surrogate \\u escape");
+        }
+        if (lo + 1 >= end_) return eof();
+        if (lo[1] != 'u') {
+          return Fail(ErrorCode::kInvalidSurrogate, Offset(q),
+                      "high surrogate \\u escape must be followed by a low "
+                      "surrogate \\u escape");
+        }
+        if (end_ - lo < 6) return eof();
+        int32_t low = Hex4(lo + 2);
+        if (low < 0) {
+          return Fail(ErrorCode::kInvalidEscape, Offset(lo),
+                      "expected four hex digits after '\\u'");
+        }
+        if (low < 0xDC00 || low > 0xDFFF) {
+          return Fail(ErrorCode::kInvalidSurrogate, Offset(q),
+                      "high surrogate \\u escape must be followed by a low "
+                      "surrogate \\u escape");
+        }
+        q += 12;
+        continue;
+      }
+      q += 6;
+      continue;
+    }
+    if (c < 0x20) {
+      if (c == '\n' || c == '\t' || c == '\r') {
+        ++q;
+        continue;
+      }
+      return Fail(ErrorCode::kInvalidCharacter, Offset(q),
+                  absl::StrFormat("control character 0x%02X in a string; "
+                                  "expected it written as \\u%04x", c, c));
+    }
+    if (c >= 0x80) {
+      size_t n = internal::Utf8SequenceLength(
+          reinterpret_cast<const unsigned char*>(q),
+          reinterpret_cast<const unsigned char*>(end_));
+      if (n == 0) {
+        return Fail(ErrorCode::kInvalidUtf8, Offset(q),
+                    "invalid UTF-8 in a string");
+      }
+      q += n;
+      continue;
+    }
+    ++q;
+  }
+  const char* body = open + 1;
+  size_t raw_len = static_cast<size_t>(q - body);
+  p_ = q + 1;
+  if (!escapes) {
+    return Complete(Node::MakeSourceString(body, static_cast<uint32_t>(raw_len)));
+  }
+  // Decode; everything was validated above. Escapes only ever shrink text.
+  void* mem = doc_.arena().Allocate(sizeof(Blob) + raw_len);
+  if (mem == nullptr) return FailOom(open);
+  auto* blob = static_cast<Blob*>(mem);
+  char* out = reinterpret_cast<char*>(blob + 1);
+  size_t w = 0;
+  for (const char* r = body; r < q;) {
+    const char* bs = static_cast<const char*>(
+        std::memchr(r, '\\', static_cast<size_t>(q - r)));
+    const char* stop = bs == nullptr ? q : bs;
+    std::memcpy(out + w, r, static_cast<size_t>(stop - r));
+    w += static_cast<size_t>(stop - r);
+    if (bs == nullptr) break;
+    switch (bs[1]) {
+      case '"': out[w++] = '"'; r = bs + 2; break;
+      case '\\': out[w++] = '\\'; r = bs + 2; break;
+      case 'n': out[w++] = '\n'; r = bs + 2; break;
+      case 't': out[w++] = '\t'; r = bs + 2; break;
+      case 'r': out[w++] = '\r'; r = bs + 2; break;
+      default: {  // 'u'
+        uint32_t cp = static_cast<uint32_t>(Hex4(bs + 2));
+        r = bs + 6;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          uint32_t low = static_cast<uint32_t>(Hex4(bs + 8));
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+          r = bs + 12;
+        }
+        w += internal::EncodeUtf8(cp, out + w);
+        break;
+      }
+    }
+  }
+  blob->size = w;
+  return Complete(Node::MakeBlobString(blob, Offset(open)));
+}
+
+bool Reader::ReadBytes(const char* hash) {
+  const char* body = hash + 5;  // after #b64"
+  const char* close = static_cast<const char*>(
+      std::memchr(body, '"', static_cast<size_t>(end_ - body)));
+  if (close == nullptr) {
+    return Fail(ErrorCode::kUnexpectedEof, Offset(end_),
+                absl::StrCat("expected '\"' to close the #b64 string opened at ",
+                             Where(Offset(hash))));
+  }
+  size_t len = static_cast<size_t>(close - body);
+  void* mem = doc_.arena().Allocate(sizeof(Blob) + len / 4 * 3);
+  if (mem == nullptr) return FailOom(hash);
+  auto* blob = static_cast<Blob*>(mem);
+  long n = internal::DecodeBase64Strict(std::string_view(body, len),
+                                        reinterpret_cast<char*>(blob + 1));
+  if (n < 0) {
+    return Fail(ErrorCode::kInvalidBase64, Offset(hash),
+                "expected padded standard base64 (A-Z a-z 0-9 + /, length a "
+                "multiple of 4, '=' only at the end, unused bits zero)");
+  }
+  blob->size = static_cast<uint64_t>(n);
+  p_ = close + 1;
+  return Complete(Node::MakeBytes(blob, Offset(hash)));
+}
+
+bool Reader::ReadHash() {
+  const char* at = p_;
+  if (at + 1 < end_ && at[1] == ';') {
+    p_ += 2;
+    return Open(FrameType::kDatumComment, at);
+  }
+  if (end_ - at >= 5 && std::memcmp(at, "#b64\"", 5) == 0) return ReadBytes(at);
+  // #t / #f, which must end at a delimiter.
+  const char* q = at + 1;
+  while (q < end_ && (ClassOf(*q) & (kSymbolChar | kHigh))) ++q;
+  std::string_view tok(at, static_cast<size_t>(q - at));
+  if (tok == "#t" || tok == "#f") {
+    p_ = q;
+    return Complete(Node::MakeBool(tok[1] == 't', Offset(at), Node::kFlagHashBool));
+  }
+  return Fail(ErrorCode::kInvalidToken, Offset(at),
+              absl::StrCat("unknown '#' form '", Excerpt(tok),
+                           "'; expected #t, #f, #; or #b64\"...\""));
+}
+
+bool Reader::ReadToken() {
+  const char* start = p_;
+  const char* q = p_;
+  for (;;) {
+    if (q >= end_) break;
+    uint8_t cls = ClassOf(*q);
+    if (cls & kSymbolChar) {
+      ++q;
+      continue;
+    }
+    if (cls & kHigh) {
+      size_t n = internal::Utf8SequenceLength(
+          reinterpret_cast<const unsigned char*>(q),
+          reinterpret_cast<const unsigned char*>(end_));
+      if (n == 0) return Fail(ErrorCode::kInvalidUtf8, Offset(q), "invalid UTF-8");
+      q += n;
+      continue;
+    }
+    if (cls & kControl) {
+      return Fail(ErrorCode::kInvalidCharacter, Offset(q),
+                  absl::StrFormat("control character 0x%02X outside a string",
+                                  static_cast<unsigned char>(*q)));
+    }
+    break;  // a delimiter
+  }
+  std::string_view tok(start, static_cast<size_t>(q - start));
+  p_ = q;
+  uint32_t pos = Offset(start);
+  switch (internal::ClassifyToken(tok)) {
+    case internal::TokenKind::kNumber:
+      return ReadNumber(tok);
+    case internal::TokenKind::kKeyword: {
+      const Atom* a = doc_.Intern(tok.substr(1));
+      if (a == nullptr) return FailOom(start);
+      return Complete(Node::MakeAtom(Kind::kKeyword, a, pos));
+    }
+    case internal::TokenKind::kInvalid:
+      return Fail(ErrorCode::kInvalidToken, pos,
+                  "expected a keyword name after ':'");
+    case internal::TokenKind::kTrue:
+      return Complete(Node::MakeBool(true, pos));
+    case internal::TokenKind::kFalse:
+      return Complete(Node::MakeBool(false, pos));
+    case internal::TokenKind::kNil:
+      return Complete(Node::MakeNil(pos));
+    case internal::TokenKind::kSymbol: {
+      const Atom* a = doc_.Intern(tok);
+      if (a == nullptr) return FailOom(start);
+      return Complete(Node::MakeAtom(Kind::kSymbol, a, pos));
+    }
+  }
+  return false;
+}
+
+bool Reader::ReadNumber(std::string_view tok) {
+  const char* s = tok.data();
+  const char* e = s + tok.size();
+  const char* q = s;
+  uint32_t pos = Offset(s);
+  auto invalid = [&] {
+    return Fail(ErrorCode::kInvalidNumber, pos,
+                absl::StrCat("expected a number like 12, -3, 0.5 or 2e10, got '",
+                             Excerpt(tok), "'"));
+  };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  bool neg = *q == '-';
+  if (neg) ++q;
+  const char* digits = q;
+  if (*q == '0') {
+    ++q;
+  } else {
+    while (q < e && digit(*q)) ++q;
+  }
+  const char* digits_end = q;
+  bool is_float = false;
+  if (q < e && *q == '.') {
+    is_float = true;
+    ++q;
+    if (q == e || !digit(*q)) return invalid();
+    while (q < e && digit(*q)) ++q;
+  }
+  if (q < e && (*q == 'e' || *q == 'E')) {
+    is_float = true;
+    ++q;
+    if (q < e && (*q == '+' || *q == '-')) ++q;
+    if (q == e || !digit(*q)) return invalid();
+    while (q < e && digit(*q)) ++q;
+  }
+  if (q != e) return invalid();
+
+  if (!is_float) {
+    size_t nd = static_cast<size_t>(digits_end - digits);
+    bool overflow = nd > 19;
+    uint64_t v = 0;
+    if (!overflow) {
+      for (const char* d = digits; d < digits_end; ++d) v = v * 10 + uint64_t(*d - '0');
+      overflow = v > (neg ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1);
+    }
+    if (overflow) {
+      return Fail(ErrorCode::kNumberOutOfRange, pos,
+                  absl::StrCat("integer '", Excerpt(tok),
+                               "' is outside the 64-bit range"));
+    }
+    int64_t iv = neg ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
+    return Complete(Node::MakeInt(iv, pos));
+  }
+
+  double d = 0;
+  auto r = std::from_chars(s, e, d);
+  if (r.ec == std::errc::result_out_of_range) {
+    // from_chars reports both overflow and underflow; underflow is fine (the
+    // value rounds to a subnormal or zero), overflow is not.
+    std::string copy(tok);
+    d = std::strtod(copy.c_str(), nullptr);
+  } else if (r.ec != std::errc() || r.ptr != e) {
+    return invalid();
+  }
+  if (!std::isfinite(d)) {
+    return Fail(ErrorCode::kNumberOutOfRange, pos,
+                absl::StrCat("number '", Excerpt(tok),
+                             "' is too large for a 64-bit float"));
+  }
+  return Complete(Node::MakeFloat(d, pos));
+}
+
+bool Reader::Parse() {
+  if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) {
+    return Fail(ErrorCode::kInvalidCharacter, 0,
+                "a byte order mark is not allowed; sx text is plain UTF-8");
+  }
+  for (;;) {
+    // Whitespace and line comments.
+    while (p_ < end_) {
+      char c = *p_;
+      if (ClassOf(c) & kWhitespace) {
+        ++p_;
+        continue;
+      }
+      if (c == ';') {
+        const char* nl = static_cast<const char*>(
+            std::memchr(p_, '\n', static_cast<size_t>(end_ - p_)));
+        const char* stop = nl == nullptr ? end_ : nl;
+        size_t bad = internal::FindInvalidUtf8(
+            std::string_view(p_, static_cast<size_t>(stop - p_)));
+        if (bad != std::string_view::npos) {
+          return Fail(ErrorCode::kInvalidUtf8, Offset(p_ + bad),
+                      "invalid UTF-8 in a comment");
+        }
+        p_ = stop;
+        continue;
+      }
+      break;
+    }
+    if (p_ >= end_) break;
+    const char* at = p_;
+    switch (*at) {
+      case '(':
+        ++p_;
+        if (!Open(FrameType::kParen, at)) return false;
+        break;
+      case '[':
+        ++p_;
+        if (!Open(FrameType::kBracket, at)) return false;
+        break;
+      case '{':
+        ++p_;
+        if (!Open(FrameType::kBrace, at)) return false;
+        break;
+      case ')':
+      case ']':
+      case '}':
+        ++p_;
+        if (!Close(at)) return false;
+        break;
+      case '"':
+        if (!ReadString()) return false;
+        break;
+      case '\'':
+        ++p_;
+        if (!Open(FrameType::kQuote, at)) return false;
+        break;
+      case '`':
+        ++p_;
+        if (!Open(FrameType::kQuasiquote, at)) return false;
+        break;
+      case ',':
+        if (at + 1 < end_ && at[1] == '@') {
+          p_ += 2;
+          if (!Open(FrameType::kUnquoteSplicing, at)) return false;
+        } else {
+          ++p_;
+          if (!Open(FrameType::kUnquote, at)) return false;
+        }
+        break;
+      case '#':
+        if (!ReadHash()) return false;
+        break;
+      default:
+        if (!ReadToken()) return false;
+        break;
+    }
+  }
+  if (!frames_.empty()) {
+    const Frame& top = frames_.back();
+    char want = CloserFor(top.type);
+    std::string expected =
+        want != 0 ? absl::StrCat("expected '", std::string(1, want), "' to close '",
+                                 OpenerText(top.type), "' opened at ", Where(top.pos))
+                  : absl::StrCat("expected a datum after '", OpenerText(top.type),
+                                 "' at ", Where(top.pos));
+    return Fail(ErrorCode::kUnexpectedEof, Offset(end_), std::move(expected));
+  }
+  return true;
+}
+
+Result<Document> Reader::Run(std::string_view text, bool exactly_one) {
+  uint64_t limit = std::min<uint64_t>(options_.max_size, kHardMaxSize);
+  if (text.size() > limit) {
+    Error e;
+    e.code = ErrorCode::kSizeLimit;
+    e.offset = limit;
+    e.message = absl::StrCat("document of ", text.size(),
+                             " bytes is larger than the limit of ", limit);
+    // Line and column of the first byte past the limit.
+    base_ = text.data();
+    Fail(e.code, e.offset, e.message);
+    return error_;
+  }
+  if (options_.copy_source) {
+    if (!doc_.CopySource(text)) {
+      return Error{ErrorCode::kOutOfMemory, kNoOffset, 0, 0, "out of memory"};
+    }
+  } else {
+    doc_.BorrowSource(text);
+  }
+  base_ = doc_.source().data();
+  p_ = base_;
+  end_ = base_ + text.size();
+  // Nodes take about as many bytes as the text they come from; ask for one
+  // slab that size up front rather than growing through many.
+  if (text.size() > (size_t{64} << 10)) doc_.arena().ReserveHint(text.size() + text.size() / 4);
+
+  if (!Parse()) return std::move(error_);
+  if (exactly_one && values_.size() != 1) {
+    if (values_.empty()) {
+      Fail(ErrorCode::kEmptyInput, Offset(end_), "expected an expression");
+    } else {
+      Fail(ErrorCode::kTrailingInput, values_.data()[1].raw_offset(base_),
+           "expected the end of input after the first expression");
+    }
+    return std::move(error_);
+  }
+  if (!doc_.SetRoots(absl::MakeConstSpan(values_.data(), values_.size()))) {
+    FailOom(end_);
+    return std::move(error_);
+  }
+  return std::move(doc_);
+}
+
+}  // namespace
+
+Result<Document> Read(std::string_view text, const ReadOptions& options) {
+  Reader reader(options, options.allocator ? *options.allocator : DefaultAllocator());
+  return reader.Run(text, /*exactly_one=*/false);
+}
+
+Result<Document> ReadOne(std::string_view text, const ReadOptions& options) {
+  Reader reader(options, options.allocator ? *options.allocator : DefaultAllocator());
+  return reader.Run(text, /*exactly_one=*/true);
+}
+
+}  // namespace sexp

@@ -1,0 +1,655 @@
+// Canonical writer and pretty-printer.
+//
+// Both walk the tree with an explicit stack. Output goes through OutBuffer,
+// which batches bytes into 64 KiB chunks for the ByteSink, so a hashing sink
+// sees large updates and the canonical text is never held whole.
+//
+// Keyword-pair order (spec/canonical.md): after the head, a keyword followed
+// by another element forms a pair; each maximal run of pairs is written sorted
+// by keyword name. Most lists either have no pairs or one run that is already
+// sorted; the writer checks for that first and only builds a permutation
+// (a small index array on a shared stack) when something has to move.
+#include "sexp/writer.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "strutil.h"
+
+namespace sexp {
+namespace {
+
+using internal::AV;
+
+class OutBuffer {
+ public:
+  explicit OutBuffer(ByteSink& sink) : sink_(sink) {}
+  ~OutBuffer() { Flush(); }
+
+  void Put(char c) {
+    if (n_ == kSize) Flush();
+    buf_[n_++] = c;
+  }
+  void Put(std::string_view s) {
+    if (s.size() > kSize - n_) {
+      Flush();
+      if (s.size() >= kSize) {
+        sink_.Append(s);
+        return;
+      }
+    }
+    std::memcpy(buf_ + n_, s.data(), s.size());
+    n_ += s.size();
+  }
+  void Flush() {
+    if (n_ > 0) sink_.Append(std::string_view(buf_, n_));
+    n_ = 0;
+  }
+
+ private:
+  static constexpr size_t kSize = 64 * 1024;
+  ByteSink& sink_;
+  size_t n_ = 0;
+  char buf_[kSize];
+};
+
+// Appends the quoted, escaped string; `put` takes string_views.
+template <class Put>
+void QuoteInto(std::string_view s, Put&& put) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  put(std::string_view("\"", 1));
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    put(s.substr(run, i - run));
+    run = i + 1;
+    switch (c) {
+      case '"': put("\\\""); break;
+      case '\\': put("\\\\"); break;
+      case '\n': put("\\n"); break;
+      case '\t': put("\\t"); break;
+      case '\r': put("\\r"); break;
+      default: {
+        char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        put(std::string_view(esc, 6));
+      }
+    }
+  }
+  put(s.substr(run));
+  put(std::string_view("\"", 1));
+}
+
+// Writes any non-container node. False for a non-finite float.
+bool WriteAtom(const Node& n, OutBuffer& out) {
+  switch (n.kind()) {
+    case Kind::kNil:
+      out.Put("nil");
+      return true;
+    case Kind::kBool:
+      out.Put(n.as_bool() ? std::string_view("true") : std::string_view("false"));
+      return true;
+    case Kind::kInt: {
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, n.as_int());
+      out.Put(std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
+      return true;
+    }
+    case Kind::kFloat: {
+      if (!std::isfinite(n.as_float())) return false;
+      char buf[32];
+      out.Put(std::string_view(buf, FormatFloat(n.as_float(), buf)));
+      return true;
+    }
+    case Kind::kString:
+      QuoteInto(n.str(), [&](std::string_view s) { out.Put(s); });
+      return true;
+    case Kind::kBytes:
+      out.Put("#b64\"");
+      out.Put(absl::Base64Escape(AV(n.bytes())));
+      out.Put('"');
+      return true;
+    case Kind::kSymbol:
+      out.Put(n.name());
+      return true;
+    case Kind::kKeyword:
+      out.Put(':');
+      out.Put(n.name());
+      return true;
+    case Kind::kList:
+    case Kind::kDict:
+      break;
+  }
+  return false;
+}
+
+Error Unrepresentable(const Node& n) {
+  return Error{ErrorCode::kUnrepresentable, kNoOffset, 0, 0,
+               "NaN and infinities have no canonical form"};
+}
+
+Error DuplicateKeyword(const Node& second, bool dict) {
+  Error e;
+  e.code = ErrorCode::kDuplicateKey;
+  uint32_t off = second.raw_offset(nullptr);
+  if (!second.is_string() || !(second.flags() & Node::kFlagSourceString)) {
+    e.offset = off == Node::kNoPos32 ? kNoOffset : off;
+  }
+  std::string_view text = second.is_keyword() ? second.name() : second.str();
+  e.message = dict ? absl::StrCat("duplicate dict key ",
+                                  second.is_keyword() ? ":" : "\"", AV(text),
+                                  second.is_keyword() ? "" : "\"")
+                   : absl::StrCat("keyword :", AV(text),
+                                  " appears twice among the keyword pairs of "
+                                  "one list");
+  return e;
+}
+
+// Canonical element order of one list or dict.
+class Orderer {
+ public:
+  // Returns the offset in pool_ of the permutation for `n`'s elements, or -1
+  // when source order is canonical. Sets *error on duplicates.
+  long Order(const Node& n, Error* error) {
+    auto items = n.items();
+    if (n.is_dict()) return OrderDict(items, error);
+    return OrderList(items, error);
+  }
+  const uint32_t* at(long off) const { return pool_.data() + off; }
+  void Release(long off) {
+    if (off >= 0) pool_.resize(static_cast<size_t>(off));
+  }
+
+ private:
+  long OrderList(absl::Span<const Node> x, Error* error) {
+    size_t n = x.size();
+    // Fast path: find the pairs; note whether there is more than one run and
+    // whether each run is strictly increasing.
+    size_t pairs = 0, runs = 0;
+    bool sorted = true, in_run = false;
+    std::string_view prev;
+    for (size_t i = 1; i < n;) {
+      if (x[i].is_keyword() && i + 1 < n) {
+        std::string_view name = x[i].name();
+        if (!in_run) {
+          ++runs;
+          in_run = true;
+        } else if (!(prev < name)) {
+          sorted = false;
+        }
+        prev = name;
+        ++pairs;
+        i += 2;
+      } else {
+        in_run = false;
+        ++i;
+      }
+    }
+    if (pairs == 0 || (runs == 1 && sorted)) return -1;
+
+    // Duplicates, reported at the earliest second occurrence.
+    keys_.clear();
+    for (size_t i = 1; i < n;) {
+      if (x[i].is_keyword() && i + 1 < n) {
+        keys_.push_back(static_cast<uint32_t>(i));
+        i += 2;
+      } else {
+        ++i;
+      }
+    }
+    if (const Node* dup = FindDuplicate(x, false)) {
+      *error = DuplicateKeyword(*dup, false);
+      return -1;
+    }
+    if (sorted) return -1;  // several runs, each already in order
+
+    long off = static_cast<long>(pool_.size());
+    for (size_t i = 0; i < n; ++i) pool_.push_back(static_cast<uint32_t>(i));
+    uint32_t* perm = pool_.data() + off;
+    // Sort each run of pairs (by pair) in place.
+    for (size_t i = 1; i < n;) {
+      if (!(x[i].is_keyword() && i + 1 < n)) {
+        ++i;
+        continue;
+      }
+      size_t start = i;
+      while (i < n && x[i].is_keyword() && i + 1 < n) i += 2;
+      run_.clear();
+      for (size_t j = start; j < i; j += 2) run_.push_back(static_cast<uint32_t>(j));
+      std::stable_sort(run_.begin(), run_.end(), [&](uint32_t a, uint32_t b) {
+        return x[a].name() < x[b].name();
+      });
+      for (size_t k = 0; k < run_.size(); ++k) {
+        perm[start + 2 * k] = run_[k];
+        perm[start + 2 * k + 1] = run_[k] + 1;
+      }
+    }
+    return off;
+  }
+
+  long OrderDict(absl::Span<const Node> x, Error* error) {
+    size_t n = x.size();
+    keys_.clear();
+    for (size_t i = 0; i + 1 < n; i += 2) keys_.push_back(static_cast<uint32_t>(i));
+    auto less = [&](uint32_t a, uint32_t b) {
+      const Node& p = x[a];
+      const Node& q = x[b];
+      if (p.is_keyword() != q.is_keyword()) return p.is_keyword();
+      return (p.is_keyword() ? p.name() : p.str()) <
+             (q.is_keyword() ? q.name() : q.str());
+    };
+    bool sorted = true;
+    for (size_t k = 1; k < keys_.size(); ++k) {
+      if (!less(keys_[k - 1], keys_[k])) {
+        sorted = false;
+        break;
+      }
+    }
+    if (sorted) return -1;  // strictly increasing: no duplicates either
+    if (const Node* dup = FindDuplicate(x, true)) {
+      *error = DuplicateKeyword(*dup, true);
+      return -1;
+    }
+    std::sort(keys_.begin(), keys_.end(), less);
+    long off = static_cast<long>(pool_.size());
+    for (uint32_t k : keys_) {
+      pool_.push_back(k);
+      pool_.push_back(k + 1);
+    }
+    return off;
+  }
+
+  // keys_ holds key indices in source order; returns the first key whose
+  // name (and kind, for dicts) appeared earlier.
+  const Node* FindDuplicate(absl::Span<const Node> x, bool dict) {
+    auto text = [&](uint32_t i) {
+      return x[i].is_keyword() ? x[i].name() : x[i].str();
+    };
+    if (keys_.size() <= 16) {
+      for (size_t b = 1; b < keys_.size(); ++b) {
+        for (size_t a = 0; a < b; ++a) {
+          if (x[keys_[a]].kind() == x[keys_[b]].kind() &&
+              text(keys_[a]) == text(keys_[b])) {
+            return &x[keys_[b]];
+          }
+        }
+      }
+      return nullptr;
+    }
+    absl::flat_hash_set<std::pair<bool, std::string_view>> seen;
+    for (uint32_t k : keys_) {
+      if (!seen.insert({x[k].is_keyword(), text(k)}).second) return &x[k];
+    }
+    (void)dict;
+    return nullptr;
+  }
+
+  std::vector<uint32_t> pool_;
+  std::vector<uint32_t> keys_;
+  std::vector<uint32_t> run_;
+};
+
+}  // namespace
+
+size_t FormatFloat(double v, char* out) {
+  if (v == 0) {  // both zeros
+    std::memcpy(out, "0.0", 3);
+    return 3;
+  }
+  // Shortest round-trip digits, then ECMAScript's layout rules.
+  char sci[32];
+  auto r = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
+  const char* p = sci;
+  const char* e = r.ptr;
+  char* w = out;
+  if (*p == '-') {
+    *w++ = '-';
+    ++p;
+  }
+  char digits[20];
+  int k = 0;
+  while (p < e && *p != 'e') {
+    if (*p != '.') digits[k++] = *p;
+    ++p;
+  }
+  int exp10 = 0;
+  std::from_chars(p + 1 + (p[1] == '+'), e, exp10);
+  int n = exp10 + 1;  // value = 0.d1d2... * 10^n
+  if (k <= n && n <= 21) {
+    std::memcpy(w, digits, k);
+    w += k;
+    for (int i = 0; i < n - k; ++i) *w++ = '0';
+    *w++ = '.';
+    *w++ = '0';
+  } else if (0 < n && n <= 21) {
+    std::memcpy(w, digits, n);
+    w += n;
+    *w++ = '.';
+    std::memcpy(w, digits + n, k - n);
+    w += k - n;
+  } else if (-6 < n && n <= 0) {
+    *w++ = '0';
+    *w++ = '.';
+    for (int i = 0; i < -n; ++i) *w++ = '0';
+    std::memcpy(w, digits, k);
+    w += k;
+  } else {
+    *w++ = digits[0];
+    if (k > 1) {
+      *w++ = '.';
+      std::memcpy(w, digits + 1, k - 1);
+      w += k - 1;
+    }
+    *w++ = 'e';
+    int x = n - 1;
+    *w++ = x < 0 ? '-' : '+';
+    auto rr = std::to_chars(w, w + 8, x < 0 ? -x : x);
+    w = rr.ptr;
+  }
+  return static_cast<size_t>(w - out);
+}
+
+void AppendQuotedString(std::string_view text, std::string* out) {
+  QuoteInto(text, [&](std::string_view s) { out->append(s); });
+}
+
+Error WriteCanonical(const Node& root, ByteSink& sink) {
+  struct Frame {
+    const Node* items;
+    uint32_t n;
+    uint32_t i;
+    long perm;  // offset in the orderer's pool, or -1
+    char close;
+  };
+  OutBuffer out(sink);
+  Orderer orderer;
+  std::vector<Frame> stack;
+  Error error;
+
+  // Writes `n`; containers push a frame instead of recursing.
+  auto emit = [&](const Node& n) -> bool {
+    if (!n.is_list() && !n.is_dict()) {
+      if (!WriteAtom(n, out)) {
+        error = Unrepresentable(n);
+        return false;
+      }
+      return true;
+    }
+    long perm = orderer.Order(n, &error);
+    if (!error.ok()) return false;
+    out.Put(n.is_dict() ? '{' : '(');
+    stack.push_back({n.items().data(), static_cast<uint32_t>(n.size()), 0, perm,
+                     n.is_dict() ? '}' : ')'});
+    return true;
+  };
+
+  if (!emit(root)) return error;
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    if (top.i == top.n) {
+      out.Put(top.close);
+      orderer.Release(top.perm);
+      stack.pop_back();
+      continue;
+    }
+    if (top.i > 0) out.Put(' ');
+    uint32_t idx = top.perm >= 0 ? orderer.at(top.perm)[top.i] : top.i;
+    const Node& child = top.items[idx];
+    ++top.i;
+    if (!emit(child)) return error;  // `top` may dangle after emit: not used
+  }
+  return error;
+}
+
+Result<std::string> Canonical(const Node& node) {
+  std::string s;
+  StringSink sink(&s);
+  Error e = WriteCanonical(node, sink);
+  if (!e.ok()) return e;
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// Pretty-printer
+
+namespace {
+
+class Formatter {
+ public:
+  Formatter(ByteSink& sink, const FormatOptions& options)
+      : out_(sink), opt_(options), max_indent_(options.width / 2) {}
+
+  bool Run(const Node& root);
+
+ private:
+  enum class Op : uint8_t { kNode, kText, kNewline };
+  struct Item {
+    Op op;
+    const Node* node;
+    std::string_view text;
+    size_t indent;
+  };
+
+  static bool IsSugarPair(const Node& n) {
+    return n.is_list() && (n.flags() & Node::kFlagSugar) && n.size() == 2 &&
+           n[0].is_symbol();
+  }
+  static std::string_view SugarPrefix(const Node& n) {
+    std::string_view h = n[0].name();
+    if (h == "quote") return "'";
+    if (h == "quasiquote") return "`";
+    if (h == "unquote") return ",";
+    return ",@";
+  }
+
+  // Width of `n` written flat, or anything > limit once it exceeds limit.
+  size_t FlatWidth(const Node& n, size_t limit);
+  size_t AtomWidth(const Node& n);
+  bool WriteFlat(const Node& n);
+  void Text(std::string_view s) {
+    out_.Put(s);
+    col_ += s.size();
+  }
+
+  OutBuffer out_;
+  FormatOptions opt_;
+  size_t max_indent_;
+  size_t col_ = 0;
+  std::vector<Item> work_;
+  std::vector<std::pair<const Node*, size_t>> scan_;
+  std::string scratch_;
+};
+
+size_t Formatter::AtomWidth(const Node& n) {
+  switch (n.kind()) {
+    case Kind::kString: {
+      size_t w = 2;
+      for (char c : n.str()) {
+        unsigned char u = static_cast<unsigned char>(c);
+        w += (u == '"' || u == '\\' || u == '\n' || u == '\t' || u == '\r') ? 2
+             : u < 0x20 ? 6
+                        : 1;
+      }
+      return w;
+    }
+    case Kind::kSymbol: return n.name().size();
+    case Kind::kKeyword: return n.name().size() + 1;
+    case Kind::kBytes: return 6 + (n.bytes().size() + 2) / 3 * 4;
+    default: {
+      scratch_.clear();
+      StringSink s(&scratch_);
+      OutBuffer b(s);
+      WriteAtom(n, b);
+      b.Flush();
+      return scratch_.size();
+    }
+  }
+}
+
+size_t Formatter::FlatWidth(const Node& root, size_t limit) {
+  size_t w = 0;
+  scan_.clear();
+  scan_.push_back({&root, 1});
+  while (!scan_.empty() && w <= limit) {
+    auto [items, count] = scan_.back();
+    scan_.pop_back();
+    for (size_t i = 0; i < count && w <= limit; ++i) {
+      const Node& n = items[i];
+      if (i > 0) w += 1;
+      if (IsSugarPair(n)) {
+        w += SugarPrefix(n).size();
+        scan_.push_back({&n[1], 1});
+      } else if (n.is_list() || n.is_dict()) {
+        w += 2;
+        if (n.size() > 0) scan_.push_back({n.items().data(), n.size()});
+      } else {
+        w += AtomWidth(n);
+      }
+    }
+  }
+  return w;
+}
+
+bool Formatter::WriteFlat(const Node& root) {
+  // Same text as canonical form but in source order, with [ ] and sugar kept.
+  struct F {
+    const Node* items;
+    size_t n, i;
+    char close;
+  };
+  std::vector<F> st;
+  auto emit = [&](const Node& n) -> bool {
+    const Node* cur = &n;
+    while (IsSugarPair(*cur)) {
+      Text(SugarPrefix(*cur));
+      cur = &(*cur)[1];
+    }
+    if (cur->is_list() || cur->is_dict()) {
+      char open = cur->is_dict() ? '{' : (cur->flags() & Node::kFlagSquare) ? '[' : '(';
+      char close = open == '{' ? '}' : open == '[' ? ']' : ')';
+      Text(std::string_view(&open, 1));
+      st.push_back({cur->items().data(), cur->size(), 0, close});
+      return true;
+    }
+    scratch_.clear();
+    StringSink s(&scratch_);
+    {
+      OutBuffer b(s);
+      if (!WriteAtom(*cur, b)) return false;
+    }
+    Text(scratch_);
+    return true;
+  };
+  if (!emit(root)) return false;
+  while (!st.empty()) {
+    F& top = st.back();
+    if (top.i == top.n) {
+      char c = top.close;
+      st.pop_back();
+      Text(std::string_view(&c, 1));
+      continue;
+    }
+    if (top.i > 0) Text(" ");
+    const Node& child = top.items[top.i++];
+    if (!emit(child)) return false;
+  }
+  return true;
+}
+
+bool Formatter::Run(const Node& root) {
+  static const char kClosers[] = ")]}";
+  work_.push_back({Op::kNode, &root, {}, 0});
+  while (!work_.empty()) {
+    Item it = work_.back();
+    work_.pop_back();
+    if (it.op == Op::kText) {
+      Text(it.text);
+      continue;
+    }
+    if (it.op == Op::kNewline) {
+      out_.Put('\n');
+      col_ = 0;
+      for (size_t i = 0; i < it.indent; ++i) out_.Put(' ');
+      col_ = it.indent;
+      continue;
+    }
+    const Node* n = it.node;
+    while (IsSugarPair(*n)) {
+      Text(SugarPrefix(*n));
+      n = &(*n)[1];
+    }
+    size_t room = opt_.width > col_ ? opt_.width - col_ : 0;
+    if ((!n->is_list() && !n->is_dict()) || n->size() == 0 ||
+        FlatWidth(*n, room) <= room) {
+      if (!WriteFlat(*n)) return false;
+      continue;
+    }
+    // Broken layout. Children indent from this opener's column.
+    bool dict = n->is_dict();
+    bool square = n->flags() & Node::kFlagSquare;
+    size_t indent = std::min(col_ + (dict ? 1 : opt_.indent), max_indent_);
+    Text(dict ? "{" : square ? "[" : "(");
+    auto x = n->items();
+    // Group elements: each line gets one element, or a keyword with its value.
+    // For a list the head stays on the opening line; for a dict, the first
+    // pair does.
+    std::vector<Item> lines;  // built forward, pushed reversed
+    size_t i = 0;
+    if (!dict) {
+      lines.push_back({Op::kNode, &x[0], {}, 0});
+      i = 1;
+    }
+    bool first_line = true;
+    while (i < x.size()) {
+      bool pair = (dict || x[i].is_keyword()) && i + 1 < x.size();
+      if (!(first_line && dict)) lines.push_back({Op::kNewline, nullptr, {}, indent});
+      first_line = false;
+      lines.push_back({Op::kNode, &x[i], {}, 0});
+      if (pair) {
+        lines.push_back({Op::kText, nullptr, " ", 0});
+        lines.push_back({Op::kNode, &x[i + 1], {}, 0});
+        i += 2;
+      } else {
+        ++i;
+      }
+    }
+    lines.push_back({Op::kText, nullptr,
+                     std::string_view(&kClosers[dict ? 2 : square ? 1 : 0], 1), 0});
+    for (auto r = lines.rbegin(); r != lines.rend(); ++r) work_.push_back(*r);
+  }
+  return true;
+}
+
+}  // namespace
+
+Error WriteFormatted(const Node& node, ByteSink& sink,
+                     const FormatOptions& options) {
+  Formatter f(sink, options);
+  if (!f.Run(node)) {
+    return Error{ErrorCode::kUnrepresentable, kNoOffset, 0, 0,
+                 "NaN and infinities have no sx form"};
+  }
+  return Error{};
+}
+
+Result<std::string> Format(const Document& doc, const FormatOptions& options) {
+  std::string s;
+  for (const Node& root : doc.roots()) {
+    {
+      StringSink sink(&s);
+      Error e = WriteFormatted(root, sink, options);
+      if (!e.ok()) return e;
+    }
+    s.push_back('\n');
+  }
+  return s;
+}
+
+}  // namespace sexp

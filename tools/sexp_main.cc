@@ -1,0 +1,161 @@
+// sexp — command-line front end to libsexp.
+//
+//   sexp canon FILE        canonical text, one expression per line
+//   sexp fmt FILE          pretty-printed
+//   sexp hash [--cid] FILE sha3-<hex> (or CIDv1) per expression
+//   sexp check FILE        exit 0 if FILE reads and every expression has a
+//                          canonical form; else FILE:LINE:COL: message
+//
+// FILE may be '-' for standard input. Exit codes: 0 success, 1 bad input,
+// 2 usage error. Output is built whole before anything is written, so bad
+// input never leaves partial output on stdout.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "sexp/sexp.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitBadInput = 1;
+constexpr int kExitUsage = 2;
+
+struct InputOptions {
+  std::string file;
+  size_t max_depth = sexp::ReadOptions{}.max_depth;
+  size_t max_size = sexp::ReadOptions{}.max_size;
+};
+
+std::string DisplayName(const std::string& file) {
+  return file == "-" ? "<stdin>" : file;
+}
+
+// Reads the whole input; false (with a message) if it cannot be opened.
+bool Slurp(const std::string& file, std::string* out) {
+  if (file == "-") {
+    out->assign(std::istreambuf_iterator<char>(std::cin),
+                std::istreambuf_iterator<char>());
+    return true;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "sexp: cannot open '%s'\n", file.c_str());
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = std::move(ss).str();
+  return true;
+}
+
+void Report(const std::string& file, const sexp::Error& e) {
+  if (e.line > 0) {
+    std::fprintf(stderr, "%s:%u:%u: %s: %s\n", DisplayName(file).c_str(), e.line,
+                 e.column, std::string(sexp::ErrorCodeName(e.code)).c_str(),
+                 e.message.c_str());
+  } else {
+    std::fprintf(stderr, "%s: %s: %s\n", DisplayName(file).c_str(),
+                 std::string(sexp::ErrorCodeName(e.code)).c_str(),
+                 e.message.c_str());
+  }
+}
+
+enum class Command { kCanon, kFmt, kHash, kCheck };
+
+int Run(Command cmd, const InputOptions& in, bool cid) {
+  std::string text;
+  if (!Slurp(in.file, &text)) return kExitBadInput;
+  sexp::ReadOptions ro;
+  ro.max_depth = in.max_depth;
+  ro.max_size = in.max_size;
+  ro.copy_source = false;  // `text` outlives the document
+  sexp::Result<sexp::Document> doc = sexp::Read(text, ro);
+  if (!doc.ok()) {
+    Report(in.file, doc.error());
+    return kExitBadInput;
+  }
+  std::string out;
+  if (cmd == Command::kFmt) {
+    sexp::Result<std::string> f = sexp::Format(*doc);
+    if (!f.ok()) {
+      Report(in.file, f.error());
+      return kExitBadInput;
+    }
+    out = std::move(*f);
+  } else {
+    for (const sexp::Node& form : doc->roots()) {
+      sexp::Error err;
+      if (cmd == Command::kHash) {
+        sexp::Result<sexp::Digest> d = sexp::HashNode(form);
+        if (d.ok()) {
+          out += cid ? d->cid() : d->hex_address();
+          out += '\n';
+        } else {
+          err = d.error();
+        }
+      } else {
+        sexp::StringSink sink(&out);
+        err = sexp::WriteCanonical(form, sink);
+        out += '\n';
+      }
+      if (!err.ok()) {
+        doc->Locate(&err);
+        Report(in.file, err);
+        return kExitBadInput;
+      }
+    }
+    if (cmd == Command::kCheck) return kExitOk;
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return std::fflush(stdout) == 0 ? kExitOk : kExitBadInput;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sexp: read, canonicalize, format and hash s-expressions"};
+  app.set_version_flag("--version", SEXP_VERSION_STRING);
+  app.require_subcommand(1);
+
+  InputOptions in;
+  bool cid = false;
+  Command cmd = Command::kCanon;
+  auto add = [&](const char* name, const char* help, Command c) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    sub->add_option("FILE", in.file, "input file, or - for stdin")->required();
+    sub->add_option("--max-depth", in.max_depth, "deepest nesting allowed")
+        ->capture_default_str();
+    sub->add_option("--max-size", in.max_size, "largest input in bytes")
+        ->capture_default_str();
+    sub->callback([&cmd, c] { cmd = c; });
+    return sub;
+  };
+  add("canon", "print the canonical form of each expression, one per line",
+      Command::kCanon);
+  add("fmt", "pretty-print each expression", Command::kFmt);
+  CLI::App* hash = add("hash", "print sha3-<hex> of each expression, one per line",
+                       Command::kHash);
+  hash->add_flag("--cid", cid, "print CIDv1 (base32) instead of sha3-<hex>");
+  add("check",
+      "exit 0 if the file reads and every expression has a canonical form",
+      Command::kCheck);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  return Run(cmd, in, cid);
+}
