@@ -133,16 +133,22 @@ char CloserFor(FrameType t) {
   }
 }
 
-// Hex value of 4 digits at p, -1 if any is not a hex digit.
-int32_t Hex4(const char* p) {
+constexpr int32_t kNotHex = -1;
+constexpr int32_t kHexEof = -2;
+
+// Value of the 4 hex digits at p; kNotHex if one is not a hex digit, or
+// kHexEof if the input ends first (whichever comes first, reading left to
+// right, so "\u1" at the end is truncation but "\u1\"" is a bad escape).
+int32_t Hex4(const char* p, const char* end = nullptr) {
   int32_t v = 0;
   for (int i = 0; i < 4; ++i) {
+    if (end != nullptr && p + i >= end) return kHexEof;
     char c = p[i];
     int d;
     if (c >= '0' && c <= '9') d = c - '0';
     else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
     else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return -1;
+    else return kNotHex;
     v = v * 16 + d;
   }
   return v;
@@ -379,8 +385,8 @@ bool Reader::ReadString() {
         return Fail(ErrorCode::kInvalidEscape, Offset(q),
                     "expected one of \\\" \\\\ \\n \\t \\r \\uXXXX after '\\'");
       }
-      if (end_ - q < 6) return eof();
-      int32_t cp = Hex4(q + 2);
+      int32_t cp = Hex4(q + 2, end_);
+      if (cp == kHexEof) return eof();
       if (cp < 0) {
         return Fail(ErrorCode::kInvalidEscape, Offset(q),
                     "expected four hex digits after '\\u'");
@@ -404,8 +410,8 @@ bool Reader::ReadString() {
                       "high surrogate \\u escape must be followed by a low "
                       "surrogate \\u escape");
         }
-        if (end_ - lo < 6) return eof();
-        int32_t low = Hex4(lo + 2);
+        int32_t low = Hex4(lo + 2, end_);
+        if (low == kHexEof) return eof();
         if (low < 0) {
           return Fail(ErrorCode::kInvalidEscape, Offset(lo),
                       "expected four hex digits after '\\u'");
@@ -672,11 +678,25 @@ bool Reader::Parse() {
         const char* nl = static_cast<const char*>(
             std::memchr(p_, '\n', static_cast<size_t>(end_ - p_)));
         const char* stop = nl == nullptr ? end_ : nl;
-        size_t bad = internal::FindInvalidUtf8(
-            std::string_view(p_, static_cast<size_t>(stop - p_)));
-        if (bad != std::string_view::npos) {
-          return Fail(ErrorCode::kInvalidUtf8, Offset(p_ + bad),
-                      "invalid UTF-8 in a comment");
+        // Comments hold text like everything else: UTF-8, no control bytes.
+        for (const char* q = p_; q < stop;) {
+          uint8_t cls = ClassOf(*q);
+          if (cls & kHigh) {
+            size_t n = internal::Utf8SequenceLength(
+                reinterpret_cast<const unsigned char*>(q),
+                reinterpret_cast<const unsigned char*>(stop));
+            if (n == 0) {
+              return Fail(ErrorCode::kInvalidUtf8, Offset(q),
+                          "invalid UTF-8 in a comment");
+            }
+            q += n;
+          } else if (cls & kControl) {
+            return Fail(ErrorCode::kInvalidCharacter, Offset(q),
+                        absl::StrFormat("control character 0x%02X in a comment",
+                                        static_cast<unsigned char>(*q)));
+          } else {
+            ++q;
+          }
         }
         p_ = stop;
         continue;

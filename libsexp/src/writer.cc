@@ -445,7 +445,11 @@ class Formatter {
     std::string_view h = n[0].name();
     if (h == "quote") return "'";
     if (h == "quasiquote") return "`";
-    if (h == "unquote") return ",";
+    if (h == "unquote") {
+      // ",@x" would read as unquote-splicing: keep a space before a datum
+      // whose text starts with '@' (only a symbol can).
+      return n[1].is_symbol() && n[1].name()[0] == '@' ? ", " : ",";
+    }
     return ",@";
   }
 

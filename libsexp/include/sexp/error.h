@@ -26,8 +26,8 @@
 
 namespace sexp {
 
-// Byte offset meaning "no source position" (builder-made nodes, whole-document
-// errors such as the size limit).
+// Byte offset meaning "no source position" (builder-made nodes, errors that
+// concern no byte of the input, such as out-of-memory before reading began).
 inline constexpr uint64_t kNoOffset = ~uint64_t{0};
 
 // Every way reading or writing can fail. The kebab-case name (ErrorCodeName)
@@ -49,7 +49,8 @@ enum class ErrorCode : uint8_t {
   kDuplicateKey,        // a key repeated in a dict / a keyword repeated among
                         // the keyword pairs of one list (writer)
   kDepthLimit,          // nesting deeper than ReadOptions::max_depth
-  kSizeLimit,           // document larger than ReadOptions::max_size
+  kSizeLimit,           // document larger than ReadOptions::max_size (offset
+                        // = max_size, the first byte past the limit)
   kOutOfMemory,         // the upstream allocator refused
   kTrailingInput,       // ReadOne: more than one expression
   kEmptyInput,          // ReadOne: no expression at all

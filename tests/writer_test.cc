@@ -1,0 +1,184 @@
+// Canonical writer and pretty-printer.
+#include "sexp/writer.h"
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "sexp/reader.h"
+#include "test_util.h"
+
+namespace sexp {
+namespace {
+
+using testing::CanonAll;
+
+std::string Float(double v) {
+  char buf[32];
+  return std::string(buf, FormatFloat(v, buf));
+}
+
+TEST(Canonical, Spacing) {
+  EXPECT_EQ(CanonAll("  ( a\t\n b   ( c )  )  "), "(a b (c))");
+  EXPECT_EQ(CanonAll("()"), "()");
+  EXPECT_EQ(CanonAll("[ ]"), "()");
+  EXPECT_EQ(CanonAll("{ }"), "{}");
+}
+
+TEST(Canonical, KeywordRunsSortWithoutCrossingOtherElements) {
+  EXPECT_EQ(CanonAll("(Create :id 1 :actor a (Note))"), "(Create :actor a :id 1 (Note))");
+  EXPECT_EQ(CanonAll("(cond (> x 1) \"a\" :else \"b\")"), "(cond (> x 1) \"a\" :else \"b\")");
+  EXPECT_EQ(CanonAll("(f :z 1 :y 2 x :b 3 :a 4)"), "(f :y 2 :z 1 x :a 4 :b 3)");
+  // A keyword may be a value; a trailing keyword is an ordinary element.
+  EXPECT_EQ(CanonAll("(f :c 1 :a :b)"), "(f :a :b :c 1)");
+  EXPECT_EQ(CanonAll("(f :b 1 :a)"), "(f :b 1 :a)");
+  // The head never pairs.
+  EXPECT_EQ(CanonAll("(:k :b 1 :a 2)"), "(:k :a 2 :b 1)");
+  // Bytewise order: uppercase before lowercase, ASCII before multi-byte.
+  EXPECT_EQ(CanonAll("(f :é 1 :b 2 :B 3)"), "(f :B 3 :b 2 :é 1)");
+  // Nested lists are canonicalised too.
+  EXPECT_EQ(CanonAll("(a (b :y 1 :x 2) {:q 1 :p 2})"), "(a (b :x 2 :y 1) {:p 2 :q 1})");
+}
+
+TEST(Canonical, DuplicateKeywordsAreErrors) {
+  EXPECT_EQ(CanonAll("(f :a 1 :b 2 :a 3)"), "ERROR duplicate-key 1:14");
+  EXPECT_EQ(CanonAll("(f :a 1 x :a 3)"), "ERROR duplicate-key 1:11");
+  // Not pairs: a trailing keyword, the head, keywords as values.
+  EXPECT_EQ(CanonAll("(f :a 1 :a)"), "(f :a 1 :a)");
+  EXPECT_EQ(CanonAll("(:a :a 1)"), "(:a :a 1)");
+  EXPECT_EQ(CanonAll("(f :b :a :a 1)"), "(f :a 1 :b :a)");
+}
+
+TEST(Canonical, DictOrderKeywordsThenStrings) {
+  EXPECT_EQ(CanonAll("{\"b\" 1 :z 2 \"a\" 3 :y 4}"), "{:y 4 :z 2 \"a\" 3 \"b\" 1}");
+}
+
+TEST(Canonical, StringEscapes) {
+  EXPECT_EQ(CanonAll(R"("a\"b\\c\nd\te\rf\u0001\u001f\u007f\u00e9")"),
+            "\"a\\\"b\\\\c\\nd\\te\\rf\\u0001\\u001f\x7f\xC3\xA9\"");
+  EXPECT_EQ(CanonAll("\"raw\ttab\"") , "\"raw\\ttab\"");
+  EXPECT_EQ(CanonAll(R"("\ud83c\udf39")"), "\"\xF0\x9F\x8C\xB9\"");
+}
+
+TEST(Canonical, AtomsAndSugar) {
+  EXPECT_EQ(CanonAll("#t #f true false nil -0 007.5"), "ERROR invalid-number 1:25");
+  EXPECT_EQ(CanonAll("#t #f true false nil -0"), "true\nfalse\ntrue\nfalse\nnil\n0");
+  EXPECT_EQ(CanonAll("'a `(b ,c ,@d)"),
+            "(quote a)\n(quasiquote (b (unquote c) (unquote-splicing d)))");
+  EXPECT_EQ(CanonAll("#b64\"\" #b64\"YQ==\" #b64\"YWI=\" #b64\"YWJj\""),
+            "#b64\"\"\n#b64\"YQ==\"\n#b64\"YWI=\"\n#b64\"YWJj\"");
+}
+
+TEST(Canonical, FloatsFollowEcmaScript) {
+  EXPECT_EQ(Float(1.0), "1.0");
+  EXPECT_EQ(Float(100.0), "100.0");
+  EXPECT_EQ(Float(0.1), "0.1");
+  EXPECT_EQ(Float(1e-7), "1e-7");
+  EXPECT_EQ(Float(1.5e-7), "1.5e-7");
+  EXPECT_EQ(Float(0.000001), "0.000001");
+  EXPECT_EQ(Float(1e21), "1e+21");
+  EXPECT_EQ(Float(1e20), "100000000000000000000.0");
+  EXPECT_EQ(Float(123456789012345680000.0), "123456789012345680000.0");
+  EXPECT_EQ(Float(1.5e300), "1.5e+300");
+  EXPECT_EQ(Float(-0.0), "0.0");
+  EXPECT_EQ(Float(0.0), "0.0");
+  EXPECT_EQ(Float(-2.5), "-2.5");
+  EXPECT_EQ(Float(5e-324), "5e-324");
+  EXPECT_EQ(Float(std::numeric_limits<double>::max()), "1.7976931348623157e+308");
+  EXPECT_EQ(Float(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(Float(123.456), "123.456");
+  EXPECT_EQ(Float(-1e-7), "-1e-7");
+  EXPECT_EQ(CanonAll("1e2 1E5 2.5e+2 0.1e1 1e-400"), "100.0\n100000.0\n250.0\n1.0\n0.0");
+}
+
+TEST(Canonical, StreamsInChunks) {
+  // A document larger than the writer's buffer arrives in several chunks
+  // whose concatenation is the canonical text.
+  std::string text = "(";
+  for (int i = 0; i < 20000; ++i) text += "(item :n " + std::to_string(i) + " \"text\") ";
+  text += ")";
+  auto doc = ReadOne(text);
+  ASSERT_TRUE(doc.ok());
+  struct Chunks : ByteSink {
+    int count = 0;
+    std::string all;
+    void Append(std::string_view c) override {
+      ++count;
+      all.append(c);
+    }
+  } chunks;
+  ASSERT_TRUE(WriteCanonical(doc->roots()[0], chunks).ok());
+  EXPECT_GT(chunks.count, 1);
+  EXPECT_EQ(chunks.all, *Canonical(doc->roots()[0]));
+}
+
+std::string Fmt(std::string_view text, size_t width = 100) {
+  auto doc = Read(text);
+  EXPECT_TRUE(doc.ok());
+  FormatOptions o;
+  o.width = width;
+  auto f = Format(*doc, o);
+  EXPECT_TRUE(f.ok());
+  return *f;
+}
+
+TEST(Format, ShortFormsStayFlatAndKeepSourceOrder) {
+  EXPECT_EQ(Fmt("(p   :class \"x\"\n  \"hi\")"), "(p :class \"x\" \"hi\")\n");
+  EXPECT_EQ(Fmt("(let [a 1] 'x)"), "(let [a 1] 'x)\n");
+  EXPECT_EQ(Fmt("(b :z 1 :a 2)"), "(b :z 1 :a 2)\n");
+}
+
+TEST(Format, LongFormsBreakWithKeywordAndValueOnOneLine) {
+  std::string text =
+      "(defcomp ~card (&key title subtitle &rest children) (div :class \"card "
+      "rounded shadow\" :id \"card-1\" (h2 :class \"title\" title) (p :class "
+      "\"subtitle\" subtitle) children))";
+  std::string want =
+      "(defcomp\n"
+      "  ~card\n"
+      "  (&key title subtitle &rest children)\n"
+      "  (div\n"
+      "    :class \"card rounded shadow\"\n"
+      "    :id \"card-1\"\n"
+      "    (h2 :class \"title\" title)\n"
+      "    (p :class \"subtitle\" subtitle)\n"
+      "    children))\n";
+  EXPECT_EQ(Fmt(text), want);
+  EXPECT_EQ(Fmt(want), want);  // stable
+}
+
+TEST(Format, NarrowWidthAndDicts) {
+  std::string out = Fmt("{:alpha 1 :beta (x y z) :gamma \"long string here\"}", 20);
+  EXPECT_EQ(out, "{:alpha 1\n :beta (x y z)\n :gamma \"long string here\"}\n");
+}
+
+TEST(Format, ReadsBackToTheSameCanonicalForm) {
+  std::string text =
+      "(Create :id \"https://example.com/a/1\" :actor \"https://example.com/u/1\" "
+      ":object (Note :content (section (p \"one two three four five six seven\") "
+      "(p \"eight nine ten\")) :tag (list (Hashtag :name \"#a\")) :score 1.5e-7 "
+      ":raw #b64\"AAEC\" :q '(a ,b ,@c) :when [x 1 y 2]))";
+  std::string formatted = Fmt(text, 40);
+  EXPECT_NE(formatted.find('\n'), formatted.size() - 1);  // it did break
+  EXPECT_EQ(CanonAll(formatted), CanonAll(text));
+}
+
+TEST(Format, DeepNestingDoesNotIndentQuadratically) {
+  std::string text(5000, '(');
+  text += "x";
+  text += std::string(5000, ')');
+  ReadOptions o;
+  o.max_depth = 10000;
+  auto doc = Read(text, o);
+  ASSERT_TRUE(doc.ok());
+  auto f = Format(*doc);
+  ASSERT_TRUE(f.ok());
+  EXPECT_LT(f->size(), 5000u * 60);  // indentation is capped
+  auto back = Read(*f, o);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*Canonical(back->roots()[0]), *Canonical(doc->roots()[0]));
+}
+
+}  // namespace
+}  // namespace sexp
