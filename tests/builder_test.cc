@@ -38,7 +38,7 @@ TEST(Builder, BuiltAndReadDocumentsAreEqual) {
 
 TEST(Builder, RejectsWhatWouldNotReadBack) {
   for (const char* bad : {"", "a b", "12", "-3x", "true", "nil", ":k", "#x", "a(b",
-                          "a\"b", "a;b", "a'b"}) {
+                          "a\"b", "a;b", "a'b", "\xEF\xBB\xBFx", "a\xFF"}) {
     Builder b;
     b.Symbol(bad);
     EXPECT_EQ(b.error().code, ErrorCode::kUnrepresentable) << "'" << bad << "'";

@@ -234,25 +234,25 @@ bool Document::CopySource(std::string_view text) {
 // ---------------------------------------------------------------------------
 // Names
 
-bool IsValidSymbolName(std::string_view name) {
+namespace {
+// Valid UTF-8 made only of token characters, with no U+FEFF.
+bool IsTokenText(std::string_view name) {
   if (name.empty()) return false;
   for (char c : name) {
     uint8_t cls = internal::ClassOf(c);
     if (!(cls & (internal::kSymbolChar | internal::kHigh))) return false;
   }
-  if (name[0] == '#') return false;
-  if (internal::FindInvalidUtf8(name) != std::string_view::npos) return false;
-  return internal::ClassifyToken(name) == internal::TokenKind::kSymbol;
+  return internal::FindInvalidUtf8(name) == std::string_view::npos &&
+         name.find("\xEF\xBB\xBF") == std::string_view::npos;
+}
+}  // namespace
+
+bool IsValidSymbolName(std::string_view name) {
+  return IsTokenText(name) && name[0] != '#' &&
+         internal::ClassifyToken(name) == internal::TokenKind::kSymbol;
 }
 
-bool IsValidKeywordName(std::string_view name) {
-  if (name.empty()) return false;
-  for (char c : name) {
-    uint8_t cls = internal::ClassOf(c);
-    if (!(cls & (internal::kSymbolChar | internal::kHigh))) return false;
-  }
-  return internal::FindInvalidUtf8(name) == std::string_view::npos;
-}
+bool IsValidKeywordName(std::string_view name) { return IsTokenText(name); }
 
 namespace internal {
 

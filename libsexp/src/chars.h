@@ -72,6 +72,12 @@ inline size_t Utf8SequenceLength(const unsigned char* p,
   return 0;
 }
 
+// U+FEFF (EF BB BF) at p, which must have 3 readable bytes. Not allowed at
+// offset 0 or in symbols and keywords (see spec/grammar.md).
+inline bool IsByteOrderMark(const char* p) {
+  return p[0] == '\xEF' && p[1] == '\xBB' && p[2] == '\xBF';
+}
+
 // Offset of the first byte that is not part of valid UTF-8, or npos.
 inline size_t FindInvalidUtf8(std::string_view s) {
   const auto* b = reinterpret_cast<const unsigned char*>(s.data());

@@ -551,6 +551,10 @@ bool Reader::ReadToken() {
           reinterpret_cast<const unsigned char*>(q),
           reinterpret_cast<const unsigned char*>(end_));
       if (n == 0) return Fail(ErrorCode::kInvalidUtf8, Offset(q), "invalid UTF-8");
+      if (n == 3 && internal::IsByteOrderMark(q)) {
+        return Fail(ErrorCode::kInvalidCharacter, Offset(q),
+                    "U+FEFF is not allowed in a symbol or keyword");
+      }
       q += n;
       continue;
     }
@@ -662,7 +666,7 @@ bool Reader::ReadNumber(std::string_view tok) {
 }
 
 bool Reader::Parse() {
-  if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) {
+  if (end_ - p_ >= 3 && internal::IsByteOrderMark(p_)) {
     return Fail(ErrorCode::kInvalidCharacter, 0,
                 "a byte order mark is not allowed; sx text is plain UTF-8");
   }

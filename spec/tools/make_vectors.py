@@ -485,6 +485,9 @@ E("precedence-utf8-before-later-close", b"\xff )", "invalid-utf8", 0)
 
 # --- invalid-character
 E("bom", "\ufeff(a)", "invalid-character", 0)
+E("bom-starting-a-later-symbol", " \ufeffx", "invalid-character", 1)
+E("bom-inside-symbol", "(a\ufeffb)", "invalid-character", 2)
+E("bom-inside-keyword", "(f :k\ufeff 1)", "invalid-character", 5)
 E("nul-outside-string", b"(a \x00)", "invalid-character", 3)
 E("control-outside-string", "(a \x01 b)", "invalid-character", 3)
 E("control-inside-token", "(ab\x01c)", "invalid-character", 3)
@@ -936,8 +939,10 @@ def check_error_position(name, data, code, off, options):
             need(e.start == off, "first ill-formed sequence is at %d" % e.start)
     elif code == "invalid-character":
         need(b is not None and ((b < 0x20 and b not in WS_BYTES) or b == 0x7F
-                                or (off == 0 and data.startswith(b"\xef\xbb\xbf"))),
+                                or data[off:off + 3] == b"\xef\xbb\xbf"),
              "must be a control byte or a leading BOM")
+        if data[off:off + 3] == b"\xef\xbb\xbf" and off > 0:
+            need(data[off - 1] not in b'"', "BOM in a symbol or keyword")
     elif code == "invalid-base64":
         need(data[off:off + 5] == b'#b64"', "must be the # of #b64")
     elif code == "invalid-dict":
