@@ -1,0 +1,158 @@
+// Reader, writer and hash throughput over the federated feed made by
+// ../shared/tools/gen_feed.py (the same feed as sx and as JSON).
+//
+//   SEXP_BENCH_FEED=feed.sx SEXP_BENCH_FEED_JSON=feed.json bench_reader
+//
+// scripts/bench.sh generates the feed and runs this with repetitions, printing
+// medians. Counters: bytes_per_second is input bytes (reader) or output bytes
+// (writer, hash); nodes/s counts AST nodes; ast_bytes/input is the arena's
+// size relative to the text. BM_Simdjson_DOM parses the JSON twin of the same
+// feed with simdjson's DOM parser — the named peer for the reader.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "sexp/sexp.h"
+#include "simdjson.h"
+
+namespace {
+
+std::string Slurp(const char* env) {
+  const char* path = std::getenv(env);
+  if (path == nullptr) return {};
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const std::string& FeedSx() {
+  static const std::string s = Slurp("SEXP_BENCH_FEED");
+  return s;
+}
+const std::string& FeedJson() {
+  static const std::string s = Slurp("SEXP_BENCH_FEED_JSON");
+  return s;
+}
+
+size_t CountNodes(const sexp::Node& root) {
+  size_t n = 0;
+  std::vector<const sexp::Node*> stack{&root};
+  while (!stack.empty()) {
+    const sexp::Node* x = stack.back();
+    stack.pop_back();
+    ++n;
+    if (x->is_list() || x->is_dict()) {
+      for (const sexp::Node& c : x->items()) stack.push_back(&c);
+    }
+  }
+  return n;
+}
+
+bool NeedFeed(benchmark::State& state, const std::string& feed, const char* env) {
+  if (!feed.empty()) return true;
+  state.SkipWithError((std::string(env) + " is not set; run scripts/bench.sh").c_str());
+  return false;
+}
+
+void BM_Read(benchmark::State& state) {
+  const std::string& feed = FeedSx();
+  if (!NeedFeed(state, feed, "SEXP_BENCH_FEED")) return;
+  sexp::ReadOptions options;
+  options.copy_source = false;  // measure parsing, not a memcpy of the input
+  options.max_size = feed.size();
+  size_t nodes = 0, ast_bytes = 0;
+  for (auto _ : state) {
+    sexp::Result<sexp::Document> doc = sexp::Read(feed, options);
+    if (!doc.ok()) {
+      state.SkipWithError(doc.error().ToString().c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(doc->roots().data());
+    if (nodes == 0) {
+      for (const sexp::Node& r : doc->roots()) nodes += CountNodes(r);
+      ast_bytes = doc->arena_stats().bytes_used;
+    }
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(feed.size()));
+  state.counters["nodes/s"] = benchmark::Counter(double(nodes) * double(state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+  state.counters["ast_bytes/input"] = double(ast_bytes) / double(feed.size());
+}
+BENCHMARK(BM_Read)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_Simdjson_DOM(benchmark::State& state) {
+  const std::string& json = FeedJson();
+  if (!NeedFeed(state, json, "SEXP_BENCH_FEED_JSON")) return;
+  simdjson::padded_string padded(json);
+  simdjson::dom::parser parser;
+  for (auto _ : state) {
+    simdjson::dom::element doc;
+    auto error = parser.parse(padded).get(doc);
+    if (error) {
+      state.SkipWithError(simdjson::error_message(error));
+      return;
+    }
+    benchmark::DoNotOptimize(doc);
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(json.size()));
+}
+BENCHMARK(BM_Simdjson_DOM)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Canonical writer into a reused string: bytes/s of output.
+void BM_Canonical(benchmark::State& state) {
+  const std::string& feed = FeedSx();
+  if (!NeedFeed(state, feed, "SEXP_BENCH_FEED")) return;
+  sexp::ReadOptions options;
+  options.max_size = feed.size();
+  sexp::Result<sexp::Document> doc = sexp::Read(feed, options);
+  std::string out;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    out.clear();
+    sexp::StringSink sink(&out);
+    for (const sexp::Node& r : doc->roots()) sexp::WriteCanonical(r, sink);
+    bytes = out.size();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(bytes));
+}
+BENCHMARK(BM_Canonical)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Content hash of the parsed document (canonical writer streamed into
+// SHA3-256) next to OpenSSL SHA3-256 alone over the same canonical bytes.
+void BM_HashNode(benchmark::State& state) {
+  const std::string& feed = FeedSx();
+  if (!NeedFeed(state, feed, "SEXP_BENCH_FEED")) return;
+  sexp::ReadOptions options;
+  options.max_size = feed.size();
+  sexp::Result<sexp::Document> doc = sexp::Read(feed, options);
+  size_t bytes = sexp::Canonical(doc->roots()[0])->size();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(sexp::HashNode(doc->roots()[0]));
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(bytes));
+}
+BENCHMARK(BM_HashNode)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_Sha3_OpenSSL(benchmark::State& state) {
+  const std::string& feed = FeedSx();
+  if (!NeedFeed(state, feed, "SEXP_BENCH_FEED")) return;
+  sexp::ReadOptions options;
+  options.max_size = feed.size();
+  sexp::Result<sexp::Document> doc = sexp::Read(feed, options);
+  std::string canon = *sexp::Canonical(doc->roots()[0]);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(sexp::Sha3_256(canon));
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(canon.size()));
+}
+BENCHMARK(BM_Sha3_OpenSSL)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

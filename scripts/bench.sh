@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs the benchmark harness on the full feed (40000 activities, ~27 MB of sx
+# and its JSON twin) and prints medians of 5 repetitions, with the ratios to
+# the named peers measured in the same run.
+#   scripts/bench.sh [N_ACTIVITIES]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+bash scripts/build.sh --target bench_reader
+n=${1:-40000}
+data=build/bench-data
+mkdir -p "$data"
+feed="$data/feed-$n"
+[ -f "$feed.sx" ] || /usr/bin/python3 ../shared/tools/gen_feed.py "$n" "$feed"
+out="$data/bench_reader.json"
+SEXP_BENCH_FEED="$feed.sx" SEXP_BENCH_FEED_JSON="$feed.json" \
+  build/bench/bench_reader --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+    --benchmark_out="$out" --benchmark_out_format=json
+/usr/bin/python3 - "$out" "$feed.sx" <<'PY'
+import json, os, sys
+runs = {b["run_name"].split("/")[0]: b for b in json.load(open(sys.argv[1]))["benchmarks"]
+        if b.get("aggregate_name") == "median"}
+def rate(name):
+    return runs[name]["bytes_per_second"] / 1e9
+print("\nmedians of 5 (input %.1f MB of sx):" % (os.path.getsize(sys.argv[2]) / 1e6))
+r, j = rate("BM_Read"), rate("BM_Simdjson_DOM")
+print("  reader           %6.3f GB/s   %5.1f M nodes/s   AST %.2fx input" %
+      (r, runs["BM_Read"]["nodes/s"] / 1e6, runs["BM_Read"]["ast_bytes/input"]))
+print("  simdjson DOM     %6.3f GB/s   (JSON twin)   reader/simdjson = %.2f" % (j, r / j))
+print("  canonical writer %6.3f GB/s of output" % rate("BM_Canonical"))
+h, s = rate("BM_HashNode"), rate("BM_Sha3_OpenSSL")
+print("  HashNode         %6.3f GB/s   OpenSSL SHA3 alone %.3f GB/s   ratio = %.2f" % (h, s, h / s))
+PY

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs whatever the build and the tests need and this machine lacks:
+# Debian packages (apt) and the JavaScript test oracles (npm ci, from the
+# lock file). Does nothing when everything is already there. Safe to run
+# repeatedly, non-interactively (CI=true, no stdin).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libabsl-dev libmimalloc-dev libssl-dev libcli11-dev libsimdjson-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev            # libFuzzer, ASan, UBSan
+  python3 python3-pytest              # CLI tests, hashlib oracle, gen_feed.py
+)
+# Node and npm for the JavaScript oracles; any node >= 18 on PATH will do.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" </dev/null
+fi
+
+# npm packages for tests/oracles (exact versions from package-lock.json).
+lock=tests/oracles/package-lock.json
+stamp=tests/oracles/node_modules/.sexp-lock-stamp
+if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
+  echo "deps: npm ci in tests/oracles"
+  (cd tests/oracles && npm ci --no-audit --no-fund --loglevel=error </dev/null)
+  cp "$lock" "$stamp"
+fi
