@@ -130,7 +130,7 @@ bool WriteAtom(const Node& n, OutBuffer& out) {
   return false;
 }
 
-Error Unrepresentable(const Node& n) {
+Error Unrepresentable() {
   return Error{ErrorCode::kUnrepresentable, kNoOffset, 0, 0,
                "NaN and infinities have no canonical form"};
 }
@@ -204,7 +204,7 @@ class Orderer {
         ++i;
       }
     }
-    if (const Node* dup = FindDuplicate(x, false)) {
+    if (const Node* dup = FindDuplicate(x)) {
       *error = DuplicateKeyword(*dup, false);
       return -1;
     }
@@ -253,7 +253,7 @@ class Orderer {
       }
     }
     if (sorted) return -1;  // strictly increasing: no duplicates either
-    if (const Node* dup = FindDuplicate(x, true)) {
+    if (const Node* dup = FindDuplicate(x)) {
       *error = DuplicateKeyword(*dup, true);
       return -1;
     }
@@ -268,7 +268,7 @@ class Orderer {
 
   // keys_ holds key indices in source order; returns the first key whose
   // name (and kind, for dicts) appeared earlier.
-  const Node* FindDuplicate(absl::Span<const Node> x, bool dict) {
+  const Node* FindDuplicate(absl::Span<const Node> x) {
     auto text = [&](uint32_t i) {
       return x[i].is_keyword() ? x[i].name() : x[i].str();
     };
@@ -287,7 +287,6 @@ class Orderer {
     for (uint32_t k : keys_) {
       if (!seen.insert({x[k].is_keyword(), text(k)}).second) return &x[k];
     }
-    (void)dict;
     return nullptr;
   }
 
@@ -377,7 +376,7 @@ Error WriteCanonical(const Node& root, ByteSink& sink) {
   auto emit = [&](const Node& n) -> bool {
     if (!n.is_list() && !n.is_dict()) {
       if (!WriteAtom(n, out)) {
-        error = Unrepresentable(n);
+        error = Unrepresentable();
         return false;
       }
       return true;

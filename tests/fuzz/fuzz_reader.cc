@@ -29,23 +29,15 @@
 #include <utility>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "sexp/ast.h"
 #include "sexp/error.h"
 #include "sexp/reader.h"
 
 namespace {
 
-#define FUZZ_CHECK(cond)                                                  \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__,     \
-                   __LINE__, #cond);                                      \
-      __builtin_trap();                                                   \
-    }                                                                     \
-  } while (0)
-
-constexpr size_t kMaxDepth = 256;
-constexpr size_t kMaxSize = size_t{1} << 20;
+using sexp_fuzz::kMaxDepth;
+using sexp_fuzz::kMaxSize;
 
 // Folds bytes read through the accessors so the reads are not optimized away
 // (and ASan sees every one of them).

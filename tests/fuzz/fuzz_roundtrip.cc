@@ -23,6 +23,7 @@
 #include <utility>
 
 #include "sexp/address.h"
+#include "fuzz_check.h"
 #include "sexp/ast.h"
 #include "sexp/error.h"
 #include "sexp/reader.h"
@@ -30,17 +31,8 @@
 
 namespace {
 
-#define FUZZ_CHECK(cond)                                                  \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__,     \
-                   __LINE__, #cond);                                      \
-      __builtin_trap();                                                   \
-    }                                                                     \
-  } while (0)
-
-constexpr size_t kMaxDepth = 256;
-constexpr size_t kMaxSize = size_t{1} << 20;
+using sexp_fuzz::kMaxDepth;
+using sexp_fuzz::kMaxSize;
 
 // Re-reading our own output: the same depth limit (canonical form and the
 // pretty-printer keep nesting), but room for growth (escapes, sugar spelled
