@@ -16,6 +16,7 @@
 // pass that no longer needs to check anything, into an arena blob.
 #include "sexp/reader.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -29,6 +30,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "chars.h"
+#include "scan.h"
 #include "strutil.h"
 
 namespace sexp {
@@ -161,13 +163,20 @@ std::string Excerpt(std::string_view token) {
 
 constexpr uint64_t kHardMaxSize = 0xFFFFFFFEu;  // node offsets are 32-bit
 
+// kUtf8Checked: the whole input was validated as UTF-8 up front, so the scans
+// need not look at bytes >= 0x80 (except for U+FEFF in tokens) and string
+// bodies can be searched with the SIMD kernel. The other instantiation checks
+// UTF-8 as it goes; it runs only for input that is not valid UTF-8, and it is
+// what reports the first error in reading order.
+template <bool kUtf8Checked>
 class Reader {
  public:
   Reader(const ReadOptions& options, const Allocator& upstream)
       : options_(options),
         doc_(upstream),
         values_(upstream),
-        frames_(upstream) {}
+        frames_(upstream),
+        find_string_special_(internal::ActiveScanKernel().find_string_special) {}
 
   Result<Document> Run(std::string_view text, bool exactly_one);
 
@@ -201,9 +210,11 @@ class Reader {
   const char* end_ = nullptr;
   Error error_;
   const Atom* sugar_[4] = {nullptr, nullptr, nullptr, nullptr};
+  internal::FindStringSpecialFn find_string_special_;
 };
 
-std::string Reader::Where(uint64_t offset) const {
+template <bool kUtf8Checked>
+std::string Reader<kUtf8Checked>::Where(uint64_t offset) const {
   uint32_t line = 1;
   uint64_t line_start = 0;
   for (uint64_t i = 0; i < offset; ++i) {
@@ -215,7 +226,8 @@ std::string Reader::Where(uint64_t offset) const {
   return absl::StrCat(line, ":", offset - line_start + 1);
 }
 
-bool Reader::Fail(ErrorCode code, uint64_t offset, std::string message) {
+template <bool kUtf8Checked>
+bool Reader<kUtf8Checked>::Fail(ErrorCode code, uint64_t offset, std::string message) {
   error_.code = code;
   error_.offset = offset;
   error_.message = std::move(message);
@@ -235,7 +247,8 @@ bool Reader::Fail(ErrorCode code, uint64_t offset, std::string message) {
   return false;
 }
 
-const Atom* Reader::SugarAtom(FrameType type) {
+template <bool kUtf8Checked>
+const Atom* Reader<kUtf8Checked>::SugarAtom(FrameType type) {
   int i = static_cast<int>(type) - static_cast<int>(FrameType::kQuote);
   if (sugar_[i] == nullptr) {
     static constexpr std::string_view kNames[4] = {
@@ -245,7 +258,8 @@ const Atom* Reader::SugarAtom(FrameType type) {
   return sugar_[i];
 }
 
-bool Reader::Open(FrameType type, const char* at) {
+template <bool kUtf8Checked>
+bool Reader<kUtf8Checked>::Open(FrameType type, const char* at) {
   if (frames_.size() >= options_.max_depth) {
     return Fail(ErrorCode::kDepthLimit, Offset(at),
                 absl::StrCat("nesting deeper than the limit of ",
@@ -259,7 +273,8 @@ bool Reader::Open(FrameType type, const char* at) {
 
 // Pushes a finished datum, then lets any sugar or datum-comment frames that
 // were waiting for exactly one datum close over it.
-bool Reader::Complete(Node node) {
+template <bool kUtf8Checked>
+bool Reader<kUtf8Checked>::Complete(Node node) {
   if (!values_.push(node)) return FailOom(p_);
   while (!frames_.empty()) {
     Frame& top = frames_.back();
@@ -280,7 +295,8 @@ bool Reader::Complete(Node node) {
   return true;
 }
 
-bool Reader::CheckDict(const Node* items, size_t n, const char* closer) {
+template <bool kUtf8Checked>
+bool Reader<kUtf8Checked>::CheckDict(const Node* items, size_t n, const char* closer) {
   if (n % 2 != 0) {
     return Fail(ErrorCode::kInvalidDict, Offset(closer),
                 absl::StrCat("expected a value for the last key before '}' (a "
@@ -324,7 +340,8 @@ bool Reader::CheckDict(const Node* items, size_t n, const char* closer) {
   return true;
 }
 
-bool Reader::Close(const char* at) {
+template <bool kUtf8Checked>
+bool Reader<kUtf8Checked>::Close(const char* at) {
   char c = *at;
   if (frames_.empty()) {
     return Fail(ErrorCode::kUnexpectedClose, Offset(at),
@@ -360,7 +377,8 @@ bool Reader::Close(const char* at) {
   return Complete(Node::MakeSeq(kind, seq, top.pos, flags));
 }
 
-bool Reader::ReadString() {
+template <bool kUtf8Checked>
+bool Reader<kUtf8Checked>::ReadString() {
   const char* open = p_;
   const char* q = p_ + 1;
   bool escapes = false;
@@ -370,6 +388,7 @@ bool Reader::ReadString() {
                              Where(Offset(open))));
   };
   for (;;) {
+    if constexpr (kUtf8Checked) q = find_string_special_(q, end_);
     if (q >= end_) return eof();
     unsigned char c = static_cast<unsigned char>(*q);
     if (c == '"') break;
@@ -491,7 +510,8 @@ bool Reader::ReadString() {
   return Complete(Node::MakeBlobString(blob, Offset(open)));
 }
 
-bool Reader::ReadBytes(const char* hash) {
+template <bool kUtf8Checked>
+bool Reader<kUtf8Checked>::ReadBytes(const char* hash) {
   const char* body = hash + 5;  // after #b64"
   const char* close = static_cast<const char*>(
       std::memchr(body, '"', static_cast<size_t>(end_ - body)));
@@ -516,7 +536,8 @@ bool Reader::ReadBytes(const char* hash) {
   return Complete(Node::MakeBytes(blob, Offset(hash)));
 }
 
-bool Reader::ReadHash() {
+template <bool kUtf8Checked>
+bool Reader<kUtf8Checked>::ReadHash() {
   const char* at = p_;
   if (at + 1 < end_ && at[1] == ';') {
     p_ += 2;
@@ -536,7 +557,8 @@ bool Reader::ReadHash() {
                            "'; expected #t, #f, #; or #b64\"...\""));
 }
 
-bool Reader::ReadToken() {
+template <bool kUtf8Checked>
+bool Reader<kUtf8Checked>::ReadToken() {
   const char* start = p_;
   const char* q = p_;
   for (;;) {
@@ -547,10 +569,15 @@ bool Reader::ReadToken() {
       continue;
     }
     if (cls & kHigh) {
-      size_t n = internal::Utf8SequenceLength(
-          reinterpret_cast<const unsigned char*>(q),
-          reinterpret_cast<const unsigned char*>(end_));
-      if (n == 0) return Fail(ErrorCode::kInvalidUtf8, Offset(q), "invalid UTF-8");
+      size_t n;
+      if constexpr (kUtf8Checked) {
+        // Valid UTF-8: a lead byte 0xEF always has two bytes after it.
+        n = static_cast<unsigned char>(*q) == 0xEF ? 3 : 1;
+      } else {
+        n = internal::Utf8SequenceLength(reinterpret_cast<const unsigned char*>(q),
+                                         reinterpret_cast<const unsigned char*>(end_));
+        if (n == 0) return Fail(ErrorCode::kInvalidUtf8, Offset(q), "invalid UTF-8");
+      }
       if (n == 3 && internal::IsByteOrderMark(q)) {
         return Fail(ErrorCode::kInvalidCharacter, Offset(q),
                     "U+FEFF is not allowed in a symbol or keyword");
@@ -594,7 +621,8 @@ bool Reader::ReadToken() {
   return false;
 }
 
-bool Reader::ReadNumber(std::string_view tok) {
+template <bool kUtf8Checked>
+bool Reader<kUtf8Checked>::ReadNumber(std::string_view tok) {
   const char* s = tok.data();
   const char* e = s + tok.size();
   const char* q = s;
@@ -665,7 +693,8 @@ bool Reader::ReadNumber(std::string_view tok) {
   return Complete(Node::MakeFloat(d, pos));
 }
 
-bool Reader::Parse() {
+template <bool kUtf8Checked>
+bool Reader<kUtf8Checked>::Parse() {
   if (end_ - p_ >= 3 && internal::IsByteOrderMark(p_)) {
     return Fail(ErrorCode::kInvalidCharacter, 0,
                 "a byte order mark is not allowed; sx text is plain UTF-8");
@@ -686,6 +715,10 @@ bool Reader::Parse() {
         for (const char* q = p_; q < stop;) {
           uint8_t cls = ClassOf(*q);
           if (cls & kHigh) {
+            if constexpr (kUtf8Checked) {
+              ++q;
+              continue;
+            }
             size_t n = internal::Utf8SequenceLength(
                 reinterpret_cast<const unsigned char*>(q),
                 reinterpret_cast<const unsigned char*>(stop));
@@ -769,7 +802,8 @@ bool Reader::Parse() {
   return true;
 }
 
-Result<Document> Reader::Run(std::string_view text, bool exactly_one) {
+template <bool kUtf8Checked>
+Result<Document> Reader<kUtf8Checked>::Run(std::string_view text, bool exactly_one) {
   uint64_t limit = std::min<uint64_t>(options_.max_size, kHardMaxSize);
   if (text.size() > limit) {
     Error e;
@@ -815,14 +849,28 @@ Result<Document> Reader::Run(std::string_view text, bool exactly_one) {
 
 }  // namespace
 
+namespace {
+
+Result<Document> ReadImpl(std::string_view text, const ReadOptions& options,
+                          bool exactly_one) {
+  const Allocator& upstream = options.allocator ? *options.allocator : DefaultAllocator();
+  bool within_limit = text.size() <= std::min<uint64_t>(options.max_size, kHardMaxSize);
+  if (within_limit && internal::IsValidUtf8Fast(text)) {
+    Reader<true> reader(options, upstream);
+    return reader.Run(text, exactly_one);
+  }
+  Reader<false> reader(options, upstream);
+  return reader.Run(text, exactly_one);
+}
+
+}  // namespace
+
 Result<Document> Read(std::string_view text, const ReadOptions& options) {
-  Reader reader(options, options.allocator ? *options.allocator : DefaultAllocator());
-  return reader.Run(text, /*exactly_one=*/false);
+  return ReadImpl(text, options, /*exactly_one=*/false);
 }
 
 Result<Document> ReadOne(std::string_view text, const ReadOptions& options) {
-  Reader reader(options, options.allocator ? *options.allocator : DefaultAllocator());
-  return reader.Run(text, /*exactly_one=*/true);
+  return ReadImpl(text, options, /*exactly_one=*/true);
 }
 
 }  // namespace sexp
