@@ -60,11 +60,23 @@ inline uint64_t Mix(uint64_t a, uint64_t b) {
   return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
 }
 
+// The first n (< 8) bytes at p as a little-endian word, upper bytes zero. One
+// load when 8 bytes are readable there, else byte by byte.
+inline uint64_t LoadTail(const char* p, size_t n, const char* readable_end) {
+  if (n == 0) return 0;
+  if (readable_end - p >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w & (~uint64_t{0} >> (64 - 8 * n));
+  }
+  uint64_t w = 0;
+  for (size_t i = 0; i < n; ++i) w |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+  return w;
+}
+
 // Names are short (most under 16 bytes): hash them 8 bytes at a time with a
 // multiply-fold (the wyhash idea) instead of a general-purpose byte hash.
-inline uint32_t HashName(std::string_view name) {
-  const char* p = name.data();
-  size_t n = name.size();
+inline uint32_t HashName(const char* p, size_t n, const char* readable_end) {
   uint64_t h = kHashSeed ^ (n * 0x9E3779B97F4A7C15ull);
   while (n >= 8) {
     uint64_t w;
@@ -73,12 +85,28 @@ inline uint32_t HashName(std::string_view name) {
     p += 8;
     n -= 8;
   }
-  if (n > 0) {
-    uint64_t w = 0;
-    std::memcpy(&w, p, n);
-    h = Mix(h ^ w, 0x94D049BB133111EBull);
-  }
+  if (n > 0) h = Mix(h ^ LoadTail(p, n, readable_end), 0x94D049BB133111EBull);
   return static_cast<uint32_t>(h ^ (h >> 32));
+}
+
+// Does the atom's name equal the n bytes at p? The atom's allocation is
+// rounded up to 8 bytes with its padding zeroed, so its last word can be
+// loaded whole and compared with the masked tail of p.
+inline bool SameName(const Atom* a, const char* p, size_t n, const char* readable_end) {
+  const char* q = reinterpret_cast<const char*>(a + 1);
+  while (n >= 8) {
+    uint64_t x, y;
+    std::memcpy(&x, q, 8);
+    std::memcpy(&y, p, 8);
+    if (x != y) return false;
+    p += 8;
+    q += 8;
+    n -= 8;
+  }
+  if (n == 0) return true;
+  uint64_t x;
+  std::memcpy(&x, q, 8);
+  return x == LoadTail(p, n, readable_end);
 }
 
 }  // namespace
@@ -126,28 +154,30 @@ bool Interner::Grow() {
   return true;
 }
 
-const Atom* Interner::Intern(Arena& arena, std::string_view name) {
+const Atom* Interner::Intern(Arena& arena, std::string_view name,
+                             const char* readable_end) {
   // Keep the load factor at or below 1/2.
   if ((size_ + 1) * 2 > capacity_ && !Grow()) return nullptr;
-  uint32_t h = HashName(name);
+  const char* p = name.data();
+  size_t n = name.size();
+  uint32_t h = HashName(p, n, readable_end);
   size_t mask = capacity_ - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     const Atom* a = slots_[i];
     if (a == nullptr) {
-      void* mem = arena.Allocate(sizeof(Atom) + name.size());
+      size_t bytes = (sizeof(Atom) + n + 7) & ~size_t{7};
+      void* mem = arena.Allocate(bytes);
       if (mem == nullptr) return nullptr;
       auto* atom = static_cast<Atom*>(mem);
-      atom->size = static_cast<uint32_t>(name.size());
+      std::memset(static_cast<char*>(mem) + bytes - 8, 0, 8);  // zero the padding
+      atom->size = static_cast<uint32_t>(n);
       atom->hash = h;
-      if (!name.empty()) std::memcpy(atom + 1, name.data(), name.size());
+      if (n > 0) std::memcpy(atom + 1, p, n);
       slots_[i] = atom;
       ++size_;
       return atom;
     }
-    if (a->hash == h && a->size == name.size() &&
-        std::memcmp(a + 1, name.data(), name.size()) == 0) {
-      return a;
-    }
+    if (a->hash == h && a->size == n && SameName(a, p, n, readable_end)) return a;
   }
 }
 
@@ -222,10 +252,6 @@ void Document::Locate(Error* error) const {
   Position p = PositionOfOffset(error->offset);
   error->line = p.line;
   error->column = p.column;
-}
-
-const Atom* Document::Intern(std::string_view name) {
-  return interner_.Intern(arena_, name);
 }
 
 const NodeSeq* Document::MakeSeq(absl::Span<const Node> items) {

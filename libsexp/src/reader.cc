@@ -599,7 +599,7 @@ bool Reader<kUtf8Checked>::ReadToken() {
     case internal::TokenKind::kNumber:
       return ReadNumber(tok);
     case internal::TokenKind::kKeyword: {
-      const Atom* a = doc_.Intern(tok.substr(1));
+      const Atom* a = doc_.Intern(tok.substr(1), end_);
       if (a == nullptr) return FailOom(start);
       return Complete(Node::MakeAtom(Kind::kKeyword, a, pos));
     }
@@ -613,7 +613,7 @@ bool Reader<kUtf8Checked>::ReadToken() {
     case internal::TokenKind::kNil:
       return Complete(Node::MakeNil(pos));
     case internal::TokenKind::kSymbol: {
-      const Atom* a = doc_.Intern(tok);
+      const Atom* a = doc_.Intern(tok, end_);
       if (a == nullptr) return FailOom(start);
       return Complete(Node::MakeAtom(Kind::kSymbol, a, pos));
     }
@@ -826,9 +826,12 @@ Result<Document> Reader<kUtf8Checked>::Run(std::string_view text, bool exactly_o
   base_ = doc_.source().data();
   p_ = base_;
   end_ = base_ + text.size();
-  // Nodes take about as many bytes as the text they come from; ask for one
-  // slab that size up front rather than growing through many.
-  if (text.size() > (size_t{64} << 10)) doc_.arena().ReserveHint(text.size() + text.size() / 4);
+  // Nodes take about as many bytes as the text they come from: start with a
+  // slab that size, but no larger than the arena's largest growth slab (see
+  // arena.cc on why huge slabs are slow).
+  if (text.size() > (size_t{64} << 10)) {
+    doc_.arena().ReserveHint(std::min(text.size() + text.size() / 4, size_t{4} << 20));
+  }
 
   if (!Parse()) return std::move(error_);
   if (exactly_one && values_.size() != 1) {

@@ -224,7 +224,9 @@ class Interner {
   Interner& operator=(Interner&& other) noexcept;
 
   // The atom named `name`, made in `arena` if new; nullptr when out of memory.
-  const Atom* Intern(Arena& arena, std::string_view name);
+  // The bytes from name.data() up to `readable_end` (>= the end of name) may
+  // be read, which lets the hash and compare load whole words.
+  const Atom* Intern(Arena& arena, std::string_view name, const char* readable_end);
   size_t size() const { return size_; }
 
  private:
@@ -265,7 +267,14 @@ class Document {
 
   // Building blocks for the reader and the Builder; each returns nullptr on
   // allocation failure.
-  const Atom* Intern(std::string_view name);
+  const Atom* Intern(std::string_view name) {
+    return interner_.Intern(arena_, name, name.data() + name.size());
+  }
+  // Same, where the caller guarantees bytes up to readable_end are readable
+  // (the reader passes the end of the source).
+  const Atom* Intern(std::string_view name, const char* readable_end) {
+    return interner_.Intern(arena_, name, readable_end);
+  }
   const NodeSeq* MakeSeq(absl::Span<const Node> items);
   const Blob* MakeBlob(std::string_view bytes);
   // Sets the roots (copied into the arena). False on allocation failure.
