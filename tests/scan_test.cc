@@ -1,0 +1,127 @@
+// The reader's scanning kernels (libsexp/src/scan.h): each kernel on its own
+// against a byte-at-a-time reference, then the whole reader under each
+// kernel with strings that straddle SIMD blocks and escapes, quotes and
+// control bytes at every offset of a block.
+#include "scan.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "sexp/sexp.h"
+#include "test_util.h"
+
+namespace sexp {
+namespace {
+
+std::vector<std::string> Kernels() {
+  std::vector<std::string> names;
+  for (const char* k : {"scalar", "avx2"}) {
+    if (internal::ForceScanKernel(k)) names.push_back(k);
+  }
+  internal::ForceScanKernel("auto");
+  return names;
+}
+
+class ScanKernelTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override { ASSERT_TRUE(internal::ForceScanKernel(GetParam())); }
+  void TearDown() override { internal::ForceScanKernel("auto"); }
+};
+
+const char* ReferenceFindStringSpecial(const char* p, const char* end) {
+  while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
+  return p;
+}
+
+TEST_P(ScanKernelTest, FindStringSpecialMatchesReference) {
+  EXPECT_EQ(internal::ActiveScanKernel().name, GetParam());
+  auto find = internal::ActiveScanKernel().find_string_special;
+  // Every special byte at every position of buffers up to 100 bytes, with
+  // high bytes and DEL (not special) as filler.
+  for (char special : {'"', '\\', '\n', '\x01', '\x1f', '\0'}) {
+    for (size_t len = 0; len < 100; ++len) {
+      for (size_t at = 0; at <= len; ++at) {
+        std::string buf(len, 'a');
+        for (size_t i = 0; i < len; i += 3) buf[i] = static_cast<char>(i % 2 ? 0xC3 : 0x7F);
+        if (at < len) buf[at] = special;
+        const char* b = buf.data();
+        ASSERT_EQ(find(b, b + len) - b, ReferenceFindStringSpecial(b, b + len) - b)
+            << "len " << len << " at " << at;
+      }
+    }
+  }
+}
+
+TEST_P(ScanKernelTest, StringsStraddlingBlocksReadExactly) {
+  for (size_t prefix = 0; prefix < 70; ++prefix) {
+    for (size_t body = 0; body < 70; body += 7) {
+      std::string s(body, 'x');
+      std::string text = std::string(prefix, ' ') + "(\"" + s + "\" \"" + s + "\\n\")";
+      auto doc = ReadOne(text);
+      ASSERT_TRUE(doc.ok()) << doc.error().ToString();
+      EXPECT_EQ(doc->roots()[0][0].str(), s);
+      EXPECT_EQ(doc->roots()[0][1].str(), s + "\n");
+    }
+  }
+}
+
+TEST_P(ScanKernelTest, EscapesAndErrorsAtEveryBlockOffset) {
+  for (size_t pad = 0; pad < 80; ++pad) {
+    std::string filler(pad, 'y');
+    // An escape at offset pad of the body.
+    auto esc = ReadOne("\"" + filler + "\\\"\\u00e9\\ud83c\\udf39" + filler + "\"");
+    ASSERT_TRUE(esc.ok()) << pad;
+    EXPECT_EQ(esc->roots()[0].str(), filler + "\"\xC3\xA9\xF0\x9F\x8C\xB9" + filler);
+    // A control byte at offset pad: invalid-character at exactly its column.
+    auto ctl = ReadOne("\"" + filler + "\x02" + "zz\"");
+    ASSERT_FALSE(ctl.ok());
+    EXPECT_EQ(ctl.error().code, ErrorCode::kInvalidCharacter);
+    EXPECT_EQ(ctl.error().column, pad + 2);
+    // Raw newline and tab are allowed and kept.
+    auto raw = ReadOne("\"" + filler + "\n\t" + filler + "\"");
+    ASSERT_TRUE(raw.ok());
+    EXPECT_EQ(raw->roots()[0].str(), filler + "\n\t" + filler);
+    // Truncated inside or right after a block.
+    auto eof = ReadOne("\"" + filler);
+    ASSERT_FALSE(eof.ok());
+    EXPECT_EQ(eof.error().code, ErrorCode::kUnexpectedEof);
+  }
+}
+
+TEST_P(ScanKernelTest, SpecVectorsAndRoundTripsUnderThisKernel) {
+  // A multi-line document with every kind of node, read under this kernel,
+  // must canonicalise exactly as it does under the default one.
+  std::string text;
+  for (int i = 0; i < 50; ++i) {
+    text += "(Note :id \"https://example.com/" + std::to_string(i) + "\" :summary \"caf\xC3\xA9 "
+            "\\u6771\\u4eac \\\"q\\\" " + std::string(i, 'w') + "\" :n " + std::to_string(i) +
+            " :f 1.5 :b #b64\"AAEC\" (p \"" + std::string(i % 40, 'z') + "\"))\n";
+  }
+  std::string under_kernel = testing::CanonAll(text);
+  internal::ForceScanKernel("auto");
+  std::string reference = testing::CanonAll(text);
+  EXPECT_EQ(under_kernel, reference);
+  EXPECT_EQ(under_kernel.find("ERROR"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, ScanKernelTest, ::testing::ValuesIn(Kernels()),
+                         [](const auto& info) { return info.param; });
+
+TEST(Scan, ValidatedAndCheckingReadersAgree) {
+  // Valid UTF-8 takes the validated fast path; the same document with one
+  // invalid byte at the very end takes the checking path, and must read
+  // identically up to that byte.
+  std::string text = "(a \"caf\xC3\xA9\" :k \xE6\x9D\xB1 ; \xF0\x9F\x8C\xB9\n (b))";
+  auto fast = Read(text);
+  ASSERT_TRUE(fast.ok());
+  auto slow = Read(text + " \xFF");
+  ASSERT_FALSE(slow.ok());
+  EXPECT_EQ(slow.error().code, ErrorCode::kInvalidUtf8);
+  EXPECT_EQ(slow.error().offset, text.size() + 1);
+  EXPECT_TRUE(internal::IsValidUtf8Fast(text));
+  EXPECT_FALSE(internal::IsValidUtf8Fast(text + "\xFF"));
+}
+
+}  // namespace
+}  // namespace sexp
