@@ -87,41 +87,44 @@ void QuoteInto(std::string_view s, Put&& put) {
   put(std::string_view("\"", 1));
 }
 
-// Writes any non-container node. False for a non-finite float.
-bool WriteAtom(const Node& n, OutBuffer& out) {
+// Writes any non-container node through `put` (which takes string_views).
+// False for a non-finite float. One definition serves the canonical writer,
+// the formatter's output and its width measurements.
+template <class Put>
+bool WriteAtom(const Node& n, Put&& put) {
   switch (n.kind()) {
     case Kind::kNil:
-      out.Put("nil");
+      put(std::string_view("nil"));
       return true;
     case Kind::kBool:
-      out.Put(n.as_bool() ? std::string_view("true") : std::string_view("false"));
+      put(n.as_bool() ? std::string_view("true") : std::string_view("false"));
       return true;
     case Kind::kInt: {
       char buf[24];
       auto r = std::to_chars(buf, buf + sizeof buf, n.as_int());
-      out.Put(std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
+      put(std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
       return true;
     }
     case Kind::kFloat: {
       if (!std::isfinite(n.as_float())) return false;
       char buf[32];
-      out.Put(std::string_view(buf, FormatFloat(n.as_float(), buf)));
+      put(std::string_view(buf, FormatFloat(n.as_float(), buf)));
       return true;
     }
     case Kind::kString:
-      QuoteInto(n.str(), [&](std::string_view s) { out.Put(s); });
+      QuoteInto(n.str(), put);
       return true;
     case Kind::kBytes:
-      out.Put("#b64\"");
-      out.Put(absl::Base64Escape(AV(n.bytes())));
-      out.Put('"');
+      put(std::string_view("#b64\""));
+      put(std::string_view(absl::Base64Escape(AV(n.bytes()))));
+      put(std::string_view("\""));
       return true;
     case Kind::kSymbol:
-      out.Put(n.name());
+      put(n.name());
       return true;
     case Kind::kKeyword:
-      out.Put(':');
-      out.Put(n.name());
+      put(std::string_view(":"));
+      put(n.name());
       return true;
     case Kind::kList:
     case Kind::kDict:
@@ -375,7 +378,7 @@ Error WriteCanonical(const Node& root, ByteSink& sink) {
   // Writes `n`; containers push a frame instead of recursing.
   auto emit = [&](const Node& n) -> bool {
     if (!n.is_list() && !n.is_dict()) {
-      if (!WriteAtom(n, out)) {
+      if (!WriteAtom(n, [&](std::string_view t) { out.Put(t); })) {
         error = Unrepresentable();
         return false;
       }
@@ -467,33 +470,12 @@ class Formatter {
   size_t col_ = 0;
   std::vector<Item> work_;
   std::vector<std::pair<const Node*, size_t>> scan_;
-  std::string scratch_;
 };
 
 size_t Formatter::AtomWidth(const Node& n) {
-  switch (n.kind()) {
-    case Kind::kString: {
-      size_t w = 2;
-      for (char c : n.str()) {
-        unsigned char u = static_cast<unsigned char>(c);
-        w += (u == '"' || u == '\\' || u == '\n' || u == '\t' || u == '\r') ? 2
-             : u < 0x20 ? 6
-                        : 1;
-      }
-      return w;
-    }
-    case Kind::kSymbol: return n.name().size();
-    case Kind::kKeyword: return n.name().size() + 1;
-    case Kind::kBytes: return 6 + (n.bytes().size() + 2) / 3 * 4;
-    default: {
-      scratch_.clear();
-      StringSink s(&scratch_);
-      OutBuffer b(s);
-      WriteAtom(n, b);
-      b.Flush();
-      return scratch_.size();
-    }
-  }
+  size_t w = 0;
+  WriteAtom(n, [&](std::string_view t) { w += t.size(); });
+  return w;
 }
 
 size_t Formatter::FlatWidth(const Node& root, size_t limit) {
@@ -541,14 +523,7 @@ bool Formatter::WriteFlat(const Node& root) {
       st.push_back({cur->items().data(), cur->size(), 0, close});
       return true;
     }
-    scratch_.clear();
-    StringSink s(&scratch_);
-    {
-      OutBuffer b(s);
-      if (!WriteAtom(*cur, b)) return false;
-    }
-    Text(scratch_);
-    return true;
+    return WriteAtom(*cur, [&](std::string_view t) { Text(t); });
   };
   if (!emit(root)) return false;
   while (!st.empty()) {
