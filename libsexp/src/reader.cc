@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -187,7 +188,17 @@ class Reader {
     return Fail(ErrorCode::kOutOfMemory, static_cast<uint64_t>(at - base_),
                 "out of memory");
   }
-  std::string Where(uint64_t offset) const;
+  // 1-based line and byte column of `offset`; counted from the start, which
+  // is fine because it only runs when reporting an error.
+  std::pair<uint32_t, uint32_t> LineColumn(uint64_t offset) const;
+  std::string Where(uint64_t offset) const {
+    auto [line, column] = LineColumn(offset);
+    return absl::StrCat(line, ":", column);
+  }
+  // Steps over the UTF-8 sequence at q (a byte >= 0x80, before `limit`).
+  // Returns its end, or nullptr after failing with invalid-utf8 (`where` names
+  // the construct). When the input was validated up front it steps one byte.
+  const char* StepUtf8(const char* q, const char* limit, const char* where);
   uint32_t Offset(const char* p) const { return static_cast<uint32_t>(p - base_); }
 
   bool Open(FrameType type, const char* at);
@@ -214,24 +225,7 @@ class Reader {
 };
 
 template <bool kUtf8Checked>
-std::string Reader<kUtf8Checked>::Where(uint64_t offset) const {
-  uint32_t line = 1;
-  uint64_t line_start = 0;
-  for (uint64_t i = 0; i < offset; ++i) {
-    if (base_[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return absl::StrCat(line, ":", offset - line_start + 1);
-}
-
-template <bool kUtf8Checked>
-bool Reader<kUtf8Checked>::Fail(ErrorCode code, uint64_t offset, std::string message) {
-  error_.code = code;
-  error_.offset = offset;
-  error_.message = std::move(message);
-  // Count lines up to the error; done once, so a plain memchr walk is fine.
+std::pair<uint32_t, uint32_t> Reader<kUtf8Checked>::LineColumn(uint64_t offset) const {
   uint32_t line = 1;
   const char* line_start = base_;
   const char* stop = base_ + offset;
@@ -242,9 +236,29 @@ bool Reader<kUtf8Checked>::Fail(ErrorCode code, uint64_t offset, std::string mes
     line_start = p;
     ++line;
   }
-  error_.line = line;
-  error_.column = static_cast<uint32_t>(stop - line_start + 1);
+  return {line, static_cast<uint32_t>(stop - line_start + 1)};
+}
+
+template <bool kUtf8Checked>
+bool Reader<kUtf8Checked>::Fail(ErrorCode code, uint64_t offset, std::string message) {
+  error_.code = code;
+  error_.offset = offset;
+  error_.message = std::move(message);
+  std::tie(error_.line, error_.column) = LineColumn(offset);
   return false;
+}
+
+template <bool kUtf8Checked>
+const char* Reader<kUtf8Checked>::StepUtf8(const char* q, const char* limit,
+                                           const char* where) {
+  if constexpr (kUtf8Checked) return q + 1;
+  size_t n = internal::Utf8SequenceLength(reinterpret_cast<const unsigned char*>(q),
+                                          reinterpret_cast<const unsigned char*>(limit));
+  if (n == 0) {
+    Fail(ErrorCode::kInvalidUtf8, Offset(q), absl::StrCat("invalid UTF-8 in ", where));
+    return nullptr;
+  }
+  return q + n;
 }
 
 template <bool kUtf8Checked>
@@ -456,14 +470,8 @@ bool Reader<kUtf8Checked>::ReadString() {
                                   "expected it written as \\u%04x", c, c));
     }
     if (c >= 0x80) {
-      size_t n = internal::Utf8SequenceLength(
-          reinterpret_cast<const unsigned char*>(q),
-          reinterpret_cast<const unsigned char*>(end_));
-      if (n == 0) {
-        return Fail(ErrorCode::kInvalidUtf8, Offset(q),
-                    "invalid UTF-8 in a string");
-      }
-      q += n;
+      q = StepUtf8(q, end_, "a string");
+      if (q == nullptr) return false;
       continue;
     }
     ++q;
@@ -569,20 +577,12 @@ bool Reader<kUtf8Checked>::ReadToken() {
       continue;
     }
     if (cls & kHigh) {
-      size_t n;
-      if constexpr (kUtf8Checked) {
-        // Valid UTF-8: a lead byte 0xEF always has two bytes after it.
-        n = static_cast<unsigned char>(*q) == 0xEF ? 3 : 1;
-      } else {
-        n = internal::Utf8SequenceLength(reinterpret_cast<const unsigned char*>(q),
-                                         reinterpret_cast<const unsigned char*>(end_));
-        if (n == 0) return Fail(ErrorCode::kInvalidUtf8, Offset(q), "invalid UTF-8");
-      }
-      if (n == 3 && internal::IsByteOrderMark(q)) {
+      if (end_ - q >= 3 && internal::IsByteOrderMark(q)) {
         return Fail(ErrorCode::kInvalidCharacter, Offset(q),
                     "U+FEFF is not allowed in a symbol or keyword");
       }
-      q += n;
+      q = StepUtf8(q, end_, "a symbol or keyword");
+      if (q == nullptr) return false;
       continue;
     }
     if (cls & kControl) {
@@ -715,18 +715,8 @@ bool Reader<kUtf8Checked>::Parse() {
         for (const char* q = p_; q < stop;) {
           uint8_t cls = ClassOf(*q);
           if (cls & kHigh) {
-            if constexpr (kUtf8Checked) {
-              ++q;
-              continue;
-            }
-            size_t n = internal::Utf8SequenceLength(
-                reinterpret_cast<const unsigned char*>(q),
-                reinterpret_cast<const unsigned char*>(stop));
-            if (n == 0) {
-              return Fail(ErrorCode::kInvalidUtf8, Offset(q),
-                          "invalid UTF-8 in a comment");
-            }
-            q += n;
+            q = StepUtf8(q, stop, "a comment");
+            if (q == nullptr) return false;
           } else if (cls & kControl) {
             return Fail(ErrorCode::kInvalidCharacter, Offset(q),
                         absl::StrFormat("control character 0x%02X in a comment",
@@ -806,15 +796,10 @@ template <bool kUtf8Checked>
 Result<Document> Reader<kUtf8Checked>::Run(std::string_view text, bool exactly_one) {
   uint64_t limit = std::min<uint64_t>(options_.max_size, kHardMaxSize);
   if (text.size() > limit) {
-    Error e;
-    e.code = ErrorCode::kSizeLimit;
-    e.offset = limit;
-    e.message = absl::StrCat("document of ", text.size(),
-                             " bytes is larger than the limit of ", limit);
-    // Line and column of the first byte past the limit.
-    base_ = text.data();
-    Fail(e.code, e.offset, e.message);
-    return error_;
+    base_ = text.data();  // for the line and column of the first byte past it
+    Fail(ErrorCode::kSizeLimit, limit,
+         absl::StrCat("document of ", text.size(), " bytes is larger than the limit of ", limit));
+    return std::move(error_);
   }
   if (options_.copy_source) {
     if (!doc_.CopySource(text)) {
