@@ -4,8 +4,10 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
+#include "sexp/ast.h"
 #include "sexp/reader.h"
 #include "test_util.h"
 
@@ -48,6 +50,34 @@ TEST(Canonical, DuplicateKeywordsAreErrors) {
   EXPECT_EQ(CanonAll("(f :a 1 :a)"), "(f :a 1 :a)");
   EXPECT_EQ(CanonAll("(:a :a 1)"), "(:a :a 1)");
   EXPECT_EQ(CanonAll("(f :b :a :a 1)"), "(f :a 1 :b :a)");
+}
+
+TEST(Canonical, DuplicatesAmongManyPairsAndKeys) {
+  // More than 16 keys takes the hash-set path of the duplicate search.
+  std::string list = "(f";
+  std::string dict = "{";
+  for (int i = 40; i > 0; --i) {
+    list += " :k" + std::to_string(i) + " " + std::to_string(i);
+    dict += " \"s" + std::to_string(i) + "\" " + std::to_string(i);
+  }
+  EXPECT_EQ(CanonAll(list + ")").substr(0, 16), "(f :k1 1 :k10 10");
+  EXPECT_EQ(CanonAll(list + " :k7 0)"), "ERROR duplicate-key 1:" + std::to_string(list.size() + 2));
+  EXPECT_EQ(CanonAll(dict + "}").substr(0, 12), "{\"s1\" 1 \"s10");
+  EXPECT_EQ(CanonAll(dict + " \"s7\" 0}"),
+            "ERROR duplicate-key 1:" + std::to_string(dict.size() + 2));
+  // Builder-made dicts reach the writer's check (the reader rejects these).
+  Builder b;
+  std::vector<Node> kv;
+  for (int i = 0; i < 20; ++i) {
+    kv.push_back(b.Keyword("k" + std::to_string(i % 19)));
+    kv.push_back(b.Int(i));
+  }
+  auto doc = b.Finish({b.Dict(kv)});
+  ASSERT_TRUE(doc.ok());
+  auto c = Canonical(doc->roots()[0]);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, ErrorCode::kDuplicateKey);
+  EXPECT_NE(c.error().message.find(":k0"), std::string::npos) << c.error().message;
 }
 
 TEST(Canonical, DictOrderKeywordsThenStrings) {

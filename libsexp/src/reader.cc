@@ -27,10 +27,10 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "chars.h"
+#include "keys.h"
 #include "scan.h"
 #include "strutil.h"
 
@@ -323,35 +323,14 @@ bool Reader<kUtf8Checked>::CheckDict(const Node* items, size_t n, const char* cl
                                AV(KindName(items[i].kind()))));
     }
   }
-  auto key_text = [](const Node& k) {
-    return k.is_keyword() ? k.name() : k.str();
-  };
-  auto duplicate = [&](size_t j) {
-    return Fail(ErrorCode::kDuplicateKey, items[j].raw_offset(base_),
-                absl::StrCat("duplicate dict key ",
-                             items[j].is_keyword() ? ":" : "\"",
-                             Excerpt(key_text(items[j])),
-                             items[j].is_keyword() ? "" : "\""));
-  };
-  if (n <= 32) {
-    for (size_t j = 2; j < n; j += 2) {
-      for (size_t i = 0; i < j; i += 2) {
-        if (items[i].kind() == items[j].kind() &&
-            key_text(items[i]) == key_text(items[j])) {
-          return duplicate(j);
-        }
-      }
-    }
-    return true;
-  }
-  absl::flat_hash_set<std::pair<bool, std::string_view>> seen;
-  seen.reserve(n / 2);
-  for (size_t j = 0; j < n; j += 2) {
-    if (!seen.insert({items[j].is_keyword(), key_text(items[j])}).second) {
-      return duplicate(j);
-    }
-  }
-  return true;
+  size_t pairs = n / 2;
+  size_t k = internal::FirstRepeatedKey(items, pairs, [](size_t i) { return 2 * i; });
+  if (k == pairs) return true;
+  const Node& key = items[2 * k];
+  return Fail(ErrorCode::kDuplicateKey, key.raw_offset(base_),
+              absl::StrCat("duplicate dict key ", key.is_keyword() ? ":" : "\"",
+                           Excerpt(internal::KeyOf(key).second),
+                           key.is_keyword() ? "" : "\""));
 }
 
 template <bool kUtf8Checked>

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "keys.h"
 #include "strutil.h"
 
 namespace sexp {
@@ -269,28 +269,12 @@ class Orderer {
     return off;
   }
 
-  // keys_ holds key indices in source order; returns the first key whose
-  // name (and kind, for dicts) appeared earlier.
+  // keys_ holds key indices in source order; the first key whose name (and
+  // kind, for dicts) appeared earlier, or nullptr.
   const Node* FindDuplicate(absl::Span<const Node> x) {
-    auto text = [&](uint32_t i) {
-      return x[i].is_keyword() ? x[i].name() : x[i].str();
-    };
-    if (keys_.size() <= 16) {
-      for (size_t b = 1; b < keys_.size(); ++b) {
-        for (size_t a = 0; a < b; ++a) {
-          if (x[keys_[a]].kind() == x[keys_[b]].kind() &&
-              text(keys_[a]) == text(keys_[b])) {
-            return &x[keys_[b]];
-          }
-        }
-      }
-      return nullptr;
-    }
-    absl::flat_hash_set<std::pair<bool, std::string_view>> seen;
-    for (uint32_t k : keys_) {
-      if (!seen.insert({x[k].is_keyword(), text(k)}).second) return &x[k];
-    }
-    return nullptr;
+    size_t k = internal::FirstRepeatedKey(x.data(), keys_.size(),
+                                          [&](size_t i) { return keys_[i]; });
+    return k == keys_.size() ? nullptr : &x[keys_[k]];
   }
 
   std::vector<uint32_t> pool_;
