@@ -375,6 +375,7 @@ bool Reader<kUtf8Checked>::ReadString() {
   const char* open = p_;
   const char* q = p_ + 1;
   bool escapes = false;
+  bool raw_controls = false;  // raw LF, TAB or CR: canonical text escapes them
   auto eof = [&] {
     return Fail(ErrorCode::kUnexpectedEof, Offset(end_),
                 absl::StrCat("expected '\"' to close the string opened at ",
@@ -441,6 +442,7 @@ bool Reader<kUtf8Checked>::ReadString() {
     }
     if (c < 0x20) {
       if (c == '\n' || c == '\t' || c == '\r') {
+        raw_controls = true;
         ++q;
         continue;
       }
@@ -459,7 +461,8 @@ bool Reader<kUtf8Checked>::ReadString() {
   size_t raw_len = static_cast<size_t>(q - body);
   p_ = q + 1;
   if (!escapes) {
-    return Complete(Node::MakeSourceString(body, static_cast<uint32_t>(raw_len)));
+    return Complete(Node::MakeSourceString(body, static_cast<uint32_t>(raw_len),
+                                           raw_controls ? 0 : Node::kFlagPlainString));
   }
   // Decode; everything was validated above. Escapes only ever shrink text.
   void* mem = doc_.arena().Allocate(sizeof(Blob) + raw_len);

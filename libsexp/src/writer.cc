@@ -13,14 +13,18 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "keys.h"
+#include "scan.h"
 #include "strutil.h"
 
 namespace sexp {
@@ -52,6 +56,16 @@ class OutBuffer {
     if (n_ > 0) sink_.Append(std::string_view(buf_, n_));
     n_ = 0;
   }
+  // Space for `size` more bytes, or nullptr when `size` exceeds the buffer.
+  // Write into it, then Commit(the end of what was written).
+  char* Room(size_t size) {
+    if (size > kSize - n_) {
+      Flush();
+      if (size > kSize) return nullptr;
+    }
+    return buf_ + n_;
+  }
+  void Commit(const char* end) { n_ = static_cast<size_t>(end - buf_); }
 
  private:
   static constexpr size_t kSize = 64 * 1024;
@@ -60,17 +74,43 @@ class OutBuffer {
   char buf_[kSize];
 };
 
-// Appends the quoted, escaped string; `put` takes string_views.
+// memcpy for the short names and strings that dominate documents: up to 16
+// bytes are moved with two overlapping loads and stores (never touching a
+// byte outside either range) instead of a call.
+inline void CopyShort(char* dst, const char* src, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4 && n < 8) {
+    uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+  } else if (n < 4) {
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  } else {
+    std::memcpy(dst, src, n);
+  }
+}
+
+// Appends the quoted, escaped string; `put` takes string_views. The bytes
+// that need escaping ('"', '\\', controls) are exactly what the reader's
+// string kernel searches for, so plain runs are skipped 32 bytes at a time.
 template <class Put>
 void QuoteInto(std::string_view s, Put&& put) {
   static constexpr char kHex[] = "0123456789abcdef";
+  const internal::FindStringSpecialFn find = internal::ActiveScanKernel().find_string_special;
   put(std::string_view("\"", 1));
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    put(s.substr(run, i - run));
-    run = i + 1;
+  const char* run = s.data();
+  const char* end = s.data() + s.size();
+  for (const char* p = find(run, end); p < end; p = find(p, end)) {
+    put(std::string_view(run, static_cast<size_t>(p - run)));
+    unsigned char c = static_cast<unsigned char>(*p++);
+    run = p;
     switch (c) {
       case '"': put("\\\""); break;
       case '\\': put("\\\\"); break;
@@ -83,7 +123,7 @@ void QuoteInto(std::string_view s, Put&& put) {
       }
     }
   }
-  put(s.substr(run));
+  put(std::string_view(run, static_cast<size_t>(end - run)));
   put(std::string_view("\"", 1));
 }
 
@@ -173,67 +213,71 @@ class Orderer {
  private:
   long OrderList(absl::Span<const Node> x, Error* error) {
     size_t n = x.size();
-    // Fast path: find the pairs; note whether there is more than one run and
-    // whether each run is strictly increasing.
-    size_t pairs = 0, runs = 0;
-    bool sorted = true, in_run = false;
-    std::string_view prev;
-    for (size_t i = 1; i < n;) {
-      if (x[i].is_keyword() && i + 1 < n) {
-        std::string_view name = x[i].name();
-        if (!in_run) {
-          ++runs;
-          in_run = true;
-        } else if (!(prev < name)) {
-          sorted = false;
-        }
-        prev = name;
-        ++pairs;
-        i += 2;
-      } else {
-        in_run = false;
-        ++i;
-      }
-    }
-    if (pairs == 0 || (runs == 1 && sorted)) return -1;
-
-    // Duplicates, reported at the earliest second occurrence.
+    // Find the pairs and hash the list's shape: where its pairs are and which
+    // keywords they hold.
+    uint64_t shape = n;
     keys_.clear();
     for (size_t i = 1; i < n;) {
       if (x[i].is_keyword() && i + 1 < n) {
         keys_.push_back(static_cast<uint32_t>(i));
+        shape = (shape ^ reinterpret_cast<uintptr_t>(x[i].atom()) ^ i) * 0x9E3779B97F4A7C15ull;
         i += 2;
       } else {
         ++i;
       }
+    }
+    if (keys_.size() <= 1) return -1;
+
+    // Lists of one shape (every Note of a feed, every card of a page) order
+    // the same way: reuse what was worked out for the last one.
+    if (!shapes_) shapes_ = std::make_unique<ShapeEntry[]>(kShapeSlots);
+    ShapeEntry& entry = shapes_[(shape >> 58) & (kShapeSlots - 1)];
+    if (entry.hash == shape && SameShape(entry, x)) return Replay(entry);
+
+    // Is each run strictly increasing already? (Then there are no duplicates
+    // within a run, but runs may still repeat each other's keys.)
+    bool sorted = true;
+    size_t runs = 1;
+    for (size_t k = 1; k < keys_.size(); ++k) {
+      if (keys_[k] != keys_[k - 1] + 2) {
+        ++runs;
+      } else if (!(x[keys_[k - 1]].name() < x[keys_[k]].name())) {
+        sorted = false;
+      }
+    }
+    if (runs == 1 && sorted) {
+      Remember(entry, shape, x, -1);
+      return -1;
     }
     if (const Node* dup = FindDuplicate(x)) {
       *error = DuplicateKeyword(*dup, false);
       return -1;
     }
-    if (sorted) return -1;  // several runs, each already in order
-
-    long off = static_cast<long>(pool_.size());
-    for (size_t i = 0; i < n; ++i) pool_.push_back(static_cast<uint32_t>(i));
-    uint32_t* perm = pool_.data() + off;
-    // Sort each run of pairs (by pair) in place.
-    for (size_t i = 1; i < n;) {
-      if (!(x[i].is_keyword() && i + 1 < n)) {
-        ++i;
-        continue;
-      }
-      size_t start = i;
-      while (i < n && x[i].is_keyword() && i + 1 < n) i += 2;
-      run_.clear();
-      for (size_t j = start; j < i; j += 2) run_.push_back(static_cast<uint32_t>(j));
-      std::stable_sort(run_.begin(), run_.end(), [&](uint32_t a, uint32_t b) {
-        return x[a].name() < x[b].name();
-      });
-      for (size_t k = 0; k < run_.size(); ++k) {
-        perm[start + 2 * k] = run_[k];
-        perm[start + 2 * k + 1] = run_[k] + 1;
+    long off = -1;
+    if (!sorted) {  // else several runs, each already in order
+      off = static_cast<long>(pool_.size());
+      for (size_t i = 0; i < n; ++i) pool_.push_back(static_cast<uint32_t>(i));
+      uint32_t* perm = pool_.data() + off;
+      // Sort each run of pairs (by pair) in place.
+      for (size_t i = 1; i < n;) {
+        if (!(x[i].is_keyword() && i + 1 < n)) {
+          ++i;
+          continue;
+        }
+        size_t start = i;
+        while (i < n && x[i].is_keyword() && i + 1 < n) i += 2;
+        run_.clear();
+        for (size_t j = start; j < i; j += 2) run_.push_back(static_cast<uint32_t>(j));
+        std::stable_sort(run_.begin(), run_.end(), [&](uint32_t a, uint32_t b) {
+          return x[a].name() < x[b].name();
+        });
+        for (size_t k = 0; k < run_.size(); ++k) {
+          perm[start + 2 * k] = run_[k];
+          perm[start + 2 * k + 1] = run_[k] + 1;
+        }
       }
     }
+    Remember(entry, shape, x, off);
     return off;
   }
 
@@ -277,9 +321,44 @@ class Orderer {
     return k == keys_.size() ? nullptr : &x[keys_[k]];
   }
 
+  // One remembered list shape: its length, its pair keys (slot and atom, in
+  // source order) and the permutation it needed (empty: source order).
+  struct ShapeEntry {
+    uint64_t hash = 0;
+    size_t size = 0;
+    std::vector<std::pair<uint32_t, const Atom*>> keys;
+    std::vector<uint32_t> perm;
+  };
+  static constexpr size_t kShapeSlots = 64;
+
+  // keys_ holds the pair slots of x. Atoms are interned per document, so
+  // equal pointers mean equal names: a match orders exactly as the entry did.
+  bool SameShape(const ShapeEntry& e, absl::Span<const Node> x) const {
+    if (e.size != x.size() || e.keys.size() != keys_.size()) return false;
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      if (e.keys[k].first != keys_[k] || e.keys[k].second != x[keys_[k]].atom()) return false;
+    }
+    return true;
+  }
+  long Replay(const ShapeEntry& e) {
+    if (e.perm.empty()) return -1;
+    long off = static_cast<long>(pool_.size());
+    pool_.insert(pool_.end(), e.perm.begin(), e.perm.end());
+    return off;
+  }
+  void Remember(ShapeEntry& e, uint64_t hash, absl::Span<const Node> x, long off) {
+    e.hash = hash;
+    e.size = x.size();
+    e.keys.clear();
+    for (uint32_t i : keys_) e.keys.emplace_back(i, x[i].atom());
+    e.perm.clear();
+    if (off >= 0) e.perm.assign(pool_.begin() + off, pool_.begin() + off + static_cast<long>(x.size()));
+  }
+
   std::vector<uint32_t> pool_;
   std::vector<uint32_t> keys_;
   std::vector<uint32_t> run_;
+  std::unique_ptr<ShapeEntry[]> shapes_;  // made on first use
 };
 
 }  // namespace
@@ -346,7 +425,35 @@ void AppendQuotedString(std::string_view text, std::string* out) {
   QuoteInto(text, [&](std::string_view s) { out->append(s); });
 }
 
-Error WriteCanonical(const Node& root, ByteSink& sink) {
+namespace {
+
+// The canonical writer proper. Atoms that are the bulk of real documents
+// (symbols, keywords, plain strings, integers) are written with their
+// separator in one step into the output buffer; everything else goes through
+// WriteAtom. Containers push a frame instead of recursing.
+class CanonicalWriter {
+ public:
+  explicit CanonicalWriter(ByteSink& sink) : out_(sink) {}
+
+  Error Run(const Node& root) {
+    if (!Write(root, false)) return error_;
+    while (!stack_.empty()) {
+      Frame& top = stack_.back();
+      if (top.i == top.n) {
+        out_.Put(top.close);
+        orderer_.Release(top.perm);
+        stack_.pop_back();
+        continue;
+      }
+      uint32_t idx = top.perm >= 0 ? orderer_.at(top.perm)[top.i] : top.i;
+      const Node& child = top.items[idx];
+      bool sep = top.i++ > 0;
+      if (!Write(child, sep)) return error_;  // `top` may dangle after this
+    }
+    return error_;
+  }
+
+ private:
   struct Frame {
     const Node* items;
     uint32_t n;
@@ -354,44 +461,78 @@ Error WriteCanonical(const Node& root, ByteSink& sink) {
     long perm;  // offset in the orderer's pool, or -1
     char close;
   };
-  OutBuffer out(sink);
-  Orderer orderer;
-  std::vector<Frame> stack;
-  Error error;
 
-  // Writes `n`; containers push a frame instead of recursing.
-  auto emit = [&](const Node& n) -> bool {
-    if (!n.is_list() && !n.is_dict()) {
-      if (!WriteAtom(n, [&](std::string_view t) { out.Put(t); })) {
-        error = Unrepresentable();
-        return false;
+  // Writes `n`, preceded by a space when `sep`. False on error.
+  bool Write(const Node& n, bool sep) {
+    switch (n.kind()) {
+      case Kind::kSymbol:
+        return Text(sep, "", n.name(), "");
+      case Kind::kKeyword:
+        return Text(sep, ":", n.name(), "");
+      case Kind::kString:
+        if (n.flags() & Node::kFlagPlainString) return Text(sep, "\"", n.str(), "\"");
+        break;
+      case Kind::kInt:
+        if (char* w = out_.Room(24)) {
+          *w = ' ';
+          w += sep;
+          out_.Commit(std::to_chars(w, w + 22, n.as_int()).ptr);
+          return true;
+        }
+        break;
+      case Kind::kList:
+      case Kind::kDict: {
+        long perm = orderer_.Order(n, &error_);
+        if (!error_.ok()) return false;
+        if (sep) out_.Put(' ');
+        out_.Put(n.is_dict() ? '{' : '(');
+        stack_.push_back({n.items().data(), static_cast<uint32_t>(n.size()), 0, perm,
+                          n.is_dict() ? '}' : ')'});
+        return true;
       }
+      default:
+        break;
+    }
+    if (sep) out_.Put(' ');
+    if (!WriteAtom(n, [&](std::string_view t) { out_.Put(t); })) {
+      error_ = Unrepresentable();
+      return false;
+    }
+    return true;
+  }
+
+  // Writes [' '] prefix body suffix, where prefix and suffix are at most one
+  // byte, with one capacity check.
+  bool Text(bool sep, std::string_view prefix, std::string_view body,
+            std::string_view suffix) {
+    char* w = out_.Room(body.size() + 3);
+    if (w == nullptr) {  // longer than the buffer
+      if (sep) out_.Put(' ');
+      out_.Put(prefix);
+      out_.Put(body);
+      out_.Put(suffix);
       return true;
     }
-    long perm = orderer.Order(n, &error);
-    if (!error.ok()) return false;
-    out.Put(n.is_dict() ? '{' : '(');
-    stack.push_back({n.items().data(), static_cast<uint32_t>(n.size()), 0, perm,
-                     n.is_dict() ? '}' : ')'});
+    *w = ' ';
+    w += sep;
+    if (!prefix.empty()) *w++ = prefix[0];
+    CopyShort(w, body.data(), body.size());
+    w += body.size();
+    if (!suffix.empty()) *w++ = suffix[0];
+    out_.Commit(w);
     return true;
-  };
-
-  if (!emit(root)) return error;
-  while (!stack.empty()) {
-    Frame& top = stack.back();
-    if (top.i == top.n) {
-      out.Put(top.close);
-      orderer.Release(top.perm);
-      stack.pop_back();
-      continue;
-    }
-    if (top.i > 0) out.Put(' ');
-    uint32_t idx = top.perm >= 0 ? orderer.at(top.perm)[top.i] : top.i;
-    const Node& child = top.items[idx];
-    ++top.i;
-    if (!emit(child)) return error;  // `top` may dangle after emit: not used
   }
-  return error;
+
+  OutBuffer out_;
+  Orderer orderer_;
+  std::vector<Frame> stack_;
+  Error error_;
+};
+
+}  // namespace
+
+Error WriteCanonical(const Node& root, ByteSink& sink) {
+  return CanonicalWriter(sink).Run(root);
 }
 
 Result<std::string> Canonical(const Node& node) {

@@ -81,6 +81,10 @@ class Node {
   static constexpr uint8_t kFlagSugar = 2;        // list read from ' ` , ,@
   static constexpr uint8_t kFlagSourceString = 4; // string bytes in source
   static constexpr uint8_t kFlagHashBool = 8;     // bool written #t / #f
+  // String whose text has no byte the canonical form escapes ('"', '\\',
+  // controls), so its canonical text is the text between quotes. Set by the
+  // reader; a string without it is scanned when written.
+  static constexpr uint8_t kFlagPlainString = 16;
 
   Node() : kind_(Kind::kNil), flags_(0), reserved_(0), meta_(kNoPos32) {
     u_.i = 0;
@@ -141,8 +145,8 @@ class Node {
   }
   // A string whose bytes sit in the source at `chars` (zero-copy); its
   // position is derived from `chars`, so it stores the length instead.
-  static Node MakeSourceString(const char* chars, uint32_t size) {
-    Node n(Kind::kString, kFlagSourceString, size);
+  static Node MakeSourceString(const char* chars, uint32_t size, uint8_t flags = 0) {
+    Node n(Kind::kString, kFlagSourceString | flags, size);
     n.u_.chars = chars;
     return n;
   }
