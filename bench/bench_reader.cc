@@ -1,7 +1,10 @@
 // Reader, writer and hash throughput over the federated feed made by
-// ../shared/tools/gen_feed.py (the same feed as sx and as JSON).
+// ../shared/tools/gen_feed.py (the same feed as sx and as JSON), and over the
+// two further shapes of bench/gen_shapes.py (a component-heavy page and a
+// numeric table).
 //
-//   SEXP_BENCH_FEED=feed.sx SEXP_BENCH_FEED_JSON=feed.json bench_reader
+//   SEXP_BENCH_FEED=feed.sx SEXP_BENCH_FEED_JSON=feed.json \
+//   SEXP_BENCH_PAGE=shapes-page.sx SEXP_BENCH_TABLE=shapes-table.sx bench_reader
 //
 // scripts/bench.sh generates the feed and runs this with repetitions, printing
 // medians. Counters: bytes_per_second is input bytes (reader) or output bytes
@@ -38,6 +41,14 @@ const std::string& FeedJson() {
   static const std::string s = Slurp("SEXP_BENCH_FEED_JSON");
   return s;
 }
+const std::string& Page() {
+  static const std::string s = Slurp("SEXP_BENCH_PAGE");
+  return s;
+}
+const std::string& Table() {
+  static const std::string s = Slurp("SEXP_BENCH_TABLE");
+  return s;
+}
 
 size_t CountNodes(const sexp::Node& root) {
   size_t n = 0;
@@ -53,6 +64,13 @@ size_t CountNodes(const sexp::Node& root) {
   return n;
 }
 
+// Reads text known to be valid (copying its source).
+sexp::Document ReadAll(const std::string& text) {
+  sexp::ReadOptions options;
+  options.max_size = text.size();
+  return std::move(sexp::Read(text, options).value());
+}
+
 // The feed parsed once (copying its source) and its canonical text, shared
 // by the writer and hash benchmarks.
 struct ParsedFeed {
@@ -61,9 +79,7 @@ struct ParsedFeed {
 };
 const ParsedFeed& Parsed() {
   static const ParsedFeed parsed = [] {
-    sexp::ReadOptions options;
-    options.max_size = FeedSx().size();
-    sexp::Document doc = std::move(sexp::Read(FeedSx(), options).value());
+    sexp::Document doc = ReadAll(FeedSx());
     std::string canonical;
     sexp::StringSink sink(&canonical);
     for (const sexp::Node& r : doc.roots()) sexp::WriteCanonical(r, sink);
@@ -78,15 +94,16 @@ bool NeedFeed(benchmark::State& state, const std::string& feed, const char* env)
   return false;
 }
 
-void BM_Read(benchmark::State& state) {
-  const std::string& feed = FeedSx();
-  if (!NeedFeed(state, feed, "SEXP_BENCH_FEED")) return;
+// Reads `text` into a fresh document per iteration: bytes/s of input,
+// nodes/s, and the arena's size relative to the input.
+void ReadBench(benchmark::State& state, const std::string& text, const char* env) {
+  if (!NeedFeed(state, text, env)) return;
   sexp::ReadOptions options;
   options.copy_source = false;  // measure parsing, not a memcpy of the input
-  options.max_size = feed.size();
+  options.max_size = text.size();
   size_t nodes = 0, ast_bytes = 0;
   for (auto _ : state) {
-    sexp::Result<sexp::Document> doc = sexp::Read(feed, options);
+    sexp::Result<sexp::Document> doc = sexp::Read(text, options);
     if (!doc.ok()) {
       state.SkipWithError(doc.error().ToString().c_str());
       return;
@@ -97,12 +114,18 @@ void BM_Read(benchmark::State& state) {
       ast_bytes = doc->arena_stats().bytes_used;
     }
   }
-  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(feed.size()));
+  state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(text.size()));
   state.counters["nodes/s"] = benchmark::Counter(double(nodes) * double(state.iterations()),
                                                  benchmark::Counter::kIsRate);
-  state.counters["ast_bytes/input"] = double(ast_bytes) / double(feed.size());
+  state.counters["ast_bytes/input"] = double(ast_bytes) / double(text.size());
 }
+
+void BM_Read(benchmark::State& state) { ReadBench(state, FeedSx(), "SEXP_BENCH_FEED"); }
 BENCHMARK(BM_Read)->Unit(benchmark::kMillisecond)->UseRealTime();
+void BM_Read_Page(benchmark::State& state) { ReadBench(state, Page(), "SEXP_BENCH_PAGE"); }
+BENCHMARK(BM_Read_Page)->Unit(benchmark::kMillisecond)->UseRealTime();
+void BM_Read_Table(benchmark::State& state) { ReadBench(state, Table(), "SEXP_BENCH_TABLE"); }
+BENCHMARK(BM_Read_Table)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_Simdjson_DOM(benchmark::State& state) {
   const std::string& json = FeedJson();
@@ -122,11 +145,11 @@ void BM_Simdjson_DOM(benchmark::State& state) {
 }
 BENCHMARK(BM_Simdjson_DOM)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// Canonical writer into a reused string: bytes/s of output.
-void BM_Canonical(benchmark::State& state) {
-  if (!NeedFeed(state, FeedSx(), "SEXP_BENCH_FEED")) return;
-  const sexp::Document& doc = Parsed().doc;
+// Canonical writer into a reused string: bytes/s of output, nodes/s.
+void CanonicalBench(benchmark::State& state, const sexp::Document& doc) {
   std::string out;
+  size_t nodes = 0;
+  for (const sexp::Node& r : doc.roots()) nodes += CountNodes(r);
   for (auto _ : state) {
     out.clear();
     sexp::StringSink sink(&out);
@@ -134,8 +157,25 @@ void BM_Canonical(benchmark::State& state) {
     benchmark::DoNotOptimize(out.data());
   }
   state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(out.size()));
+  state.counters["nodes/s"] = benchmark::Counter(double(nodes) * double(state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+}
+
+void BM_Canonical(benchmark::State& state) {
+  if (!NeedFeed(state, FeedSx(), "SEXP_BENCH_FEED")) return;
+  CanonicalBench(state, Parsed().doc);
 }
 BENCHMARK(BM_Canonical)->Unit(benchmark::kMillisecond)->UseRealTime();
+void BM_Canonical_Page(benchmark::State& state) {
+  if (!NeedFeed(state, Page(), "SEXP_BENCH_PAGE")) return;
+  CanonicalBench(state, ReadAll(Page()));
+}
+BENCHMARK(BM_Canonical_Page)->Unit(benchmark::kMillisecond)->UseRealTime();
+void BM_Canonical_Table(benchmark::State& state) {
+  if (!NeedFeed(state, Table(), "SEXP_BENCH_TABLE")) return;
+  CanonicalBench(state, ReadAll(Table()));
+}
+BENCHMARK(BM_Canonical_Table)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Content hash of the parsed document (canonical writer streamed into
 // SHA3-256) next to OpenSSL SHA3-256 alone over the same canonical bytes.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmark harness on the full feed (40000 activities, ~27 MB of sx
-# and its JSON twin) and prints medians of 5 repetitions, with the ratios to
-# the named peers measured in the same run.
+# and its JSON twin) and on two further shapes (a component-heavy page and a
+# numeric table, ~16 MB each, bench/gen_shapes.py), and prints medians of 5
+# repetitions, with the ratios to the named peers measured in the same run.
 #   scripts/bench.sh [N_ACTIVITIES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,11 +13,14 @@ data=build/bench-data
 mkdir -p "$data"
 feed="$data/feed-$n"
 [ -f "$feed.sx" ] || /usr/bin/python3 ../shared/tools/gen_feed.py "$n" "$feed"
+shapes="$data/shapes"
+[ -f "$shapes-table.sx" ] || /usr/bin/python3 bench/gen_shapes.py "$shapes"
 out="$data/bench_reader.json"
 SEXP_BENCH_FEED="$feed.sx" SEXP_BENCH_FEED_JSON="$feed.json" \
+SEXP_BENCH_PAGE="$shapes-page.sx" SEXP_BENCH_TABLE="$shapes-table.sx" \
   build/bench/bench_reader --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
     --benchmark_out="$out" --benchmark_out_format=json
-/usr/bin/python3 - "$out" "$feed.sx" <<'PY'
+/usr/bin/python3 - "$out" "$feed.sx" "$shapes-page.sx" "$shapes-table.sx" <<'PY'
 import json, os, sys
 runs = {b["run_name"].split("/")[0]: b for b in json.load(open(sys.argv[1]))["benchmarks"]
         if b.get("aggregate_name") == "median"}
@@ -27,7 +31,13 @@ r, j = rate("BM_Read"), rate("BM_Simdjson_DOM")
 print("  reader           %6.3f GB/s   %5.1f M nodes/s   AST %.2fx input" %
       (r, runs["BM_Read"]["nodes/s"] / 1e6, runs["BM_Read"]["ast_bytes/input"]))
 print("  simdjson DOM     %6.3f GB/s   (JSON twin)   reader/simdjson = %.2f" % (j, r / j))
-print("  canonical writer %6.3f GB/s of output" % rate("BM_Canonical"))
+print("  canonical writer %6.3f GB/s of output   %5.1f M nodes/s" %
+      (rate("BM_Canonical"), runs["BM_Canonical"]["nodes/s"] / 1e6))
 h, s = rate("BM_HashNode"), rate("BM_Sha3_OpenSSL")
 print("  HashNode         %6.3f GB/s   OpenSSL SHA3 alone %.3f GB/s   ratio = %.2f" % (h, s, h / s))
+for label, name, path in (("page", "Page", sys.argv[3]), ("table", "Table", sys.argv[4])):
+    rd, wr = runs["BM_Read_" + name], runs["BM_Canonical_" + name]
+    print("  %-5s (%4.1f MB)  reader %6.3f GB/s %6.1f M nodes/s   AST %.2fx   writer %6.3f GB/s %6.1f M nodes/s" %
+          (label, os.path.getsize(path) / 1e6, rate("BM_Read_" + name), rd["nodes/s"] / 1e6,
+           rd["ast_bytes/input"], rate("BM_Canonical_" + name), wr["nodes/s"] / 1e6))
 PY
