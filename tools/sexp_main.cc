@@ -5,10 +5,13 @@
 //   sexp hash [--cid] FILE sha3-<hex> (or CIDv1) per expression
 //   sexp check FILE        exit 0 if FILE reads and every expression has a
 //                          canonical form; else FILE:LINE:COL: message
+//   sexp eval FILE         evaluate the top-level forms in order; print the
+//                          canonical text of the last value
 //
 // FILE may be '-' for standard input. Exit codes: 0 success, 1 bad input,
 // 2 usage error. Output is built whole before anything is written, so bad
 // input never leaves partial output on stdout.
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -17,6 +20,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "sexp/eval.h"
 #include "sexp/sexp.h"
 
 namespace {
@@ -65,7 +69,33 @@ void Report(const std::string& file, const sexp::Error& e) {
   }
 }
 
-enum class Command { kCanon, kFmt, kHash, kCheck };
+enum class Command { kCanon, kFmt, kHash, kCheck, kEval };
+
+struct EvalOptions {
+  uint64_t max_steps = sexp::EvalLimits{}.max_steps;
+  uint32_t max_depth = sexp::EvalLimits{}.max_depth;
+  uint64_t max_bytes = sexp::EvalLimits{}.max_bytes;
+  int64_t timeout_ms = 0;
+};
+
+int RunEval(const InputOptions& in, const EvalOptions& eo) {
+  std::string text;
+  if (!Slurp(in.file, &text)) return kExitBadInput;
+  sexp::EvalLimits limits;
+  limits.max_steps = eo.max_steps;
+  limits.max_depth = eo.max_depth;
+  limits.max_bytes = eo.max_bytes;
+  limits.timeout = std::chrono::milliseconds(eo.timeout_ms);
+  sexp::Environment env;
+  sexp::EvalResult r = env.Eval(text, DisplayName(in.file), limits);
+  if (!r.ok()) {
+    std::fprintf(stderr, "%s\n", r.error().ToString().c_str());
+    return kExitBadInput;
+  }
+  std::string out = sexp::ToText(r.value()) + "\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return std::fflush(stdout) == 0 ? kExitOk : kExitBadInput;
+}
 
 int Run(Command cmd, const InputOptions& in, bool cid) {
   std::string text;
@@ -144,6 +174,17 @@ int main(int argc, char** argv) {
   add("check",
       "exit 0 if the file reads and every expression has a canonical form",
       Command::kCheck);
+  EvalOptions eo;
+  CLI::App* ev = app.add_subcommand("eval", "evaluate each top-level form; print the last value");
+  ev->add_option("FILE", in.file, "input file, or - for stdin")->required();
+  ev->callback([&cmd] { cmd = Command::kEval; });
+  ev->add_option("--max-steps", eo.max_steps, "step budget")->capture_default_str();
+  ev->add_option("--max-depth", eo.max_depth, "deepest nesting of non-tail calls")
+      ->capture_default_str();
+  ev->add_option("--max-bytes", eo.max_bytes, "bytes the evaluation may allocate")
+      ->capture_default_str();
+  ev->add_option("--timeout-ms", eo.timeout_ms, "wall-time limit (0: none)")
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -157,5 +198,6 @@ int main(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
+  if (cmd == Command::kEval) return RunEval(in, eo);
   return Run(cmd, in, cid);
 }

@@ -19,6 +19,7 @@
 #include "sexp/arena.h"
 #include "sexp/ast.h"
 #include "sexp/error.h"
+#include "sexp/eval.h"
 #include "sexp/reader.h"
 #include "sexp/version.h"
 #include "sexp/writer.h"

@@ -1,0 +1,806 @@
+// The compiler: sx data → a tree of Code objects, with every variable
+// resolved to (frames up, slot) or to a global cell. All special forms live in
+// this file.
+//
+// Scopes. Each fn/lambda/defcomp/defmacro body gets one Frame whose slots hold
+// its parameters and every let-bound or internally defined local (a let adds
+// slots to the enclosing lambda's frame rather than making a frame of its
+// own). A reference to a local compiles to "walk `depth` parent links, read
+// slot `index`"; anything not local is a global cell, created unbound on first
+// mention so forward references and redefinitions work.
+//
+// Frames that no closure can capture (the lambda's body creates no closure)
+// are allocated on the machine's stack and popped on return; the others on
+// the heap. Tail position is tracked while compiling; a call there returns a
+// marker and the caller's Apply loop reuses its C++ frame (proper tail calls).
+//
+// Macros are expanded when a form is compiled, i.e. once per definition site.
+#include "compile.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "machine.h"
+#include "strutil.h"
+
+namespace sexp::eval_internal {
+namespace {
+
+using internal::AV;
+
+// ---------------------------------------------------------------------------
+// Code nodes
+
+struct Const final : Code {
+  Value v;
+  explicit Const(Value value) : v(value) {}
+  Value Eval(Machine&, Frame*) const override { return v; }
+};
+
+struct Local0 final : Code {
+  uint32_t index;
+  explicit Local0(uint32_t i) : index(i) {}
+  Value Eval(Machine&, Frame* f) const override { return f->slots[index]; }
+};
+
+struct LocalN final : Code {
+  uint32_t depth, index;
+  LocalN(uint32_t d, uint32_t i) : depth(d), index(i) {}
+  Value Eval(Machine&, Frame* f) const override {
+    for (uint32_t d = depth; d > 0; --d) f = f->parent;
+    return f->slots[index];
+  }
+};
+
+struct GlobalRef final : Code {
+  Global* cell;
+  explicit GlobalRef(Global* g) : cell(g) {}
+  Value Eval(Machine& m, Frame*) const override {
+    if (!cell->bound) {
+      m.Fail("unbound",
+             absl::StrCat("'", AV(cell->name->name()),
+                          "' is not defined (and is not a registered primitive)"),
+             this);
+    }
+    return cell->value;
+  }
+};
+
+struct SetLocal final : Code {
+  uint32_t depth, index;
+  const Code* value;
+  SetLocal(uint32_t d, uint32_t i, const Code* v) : depth(d), index(i), value(v) {}
+  Value Eval(Machine& m, Frame* f) const override {
+    Value v = value->Eval(m, f);
+    for (uint32_t d = depth; d > 0; --d) f = f->parent;
+    f->slots[index] = v;
+    return Value();
+  }
+};
+
+struct SetGlobal final : Code {
+  Global* cell;
+  const Code* value;
+  bool define;  // define binds; set! requires a binding
+  SetGlobal(Global* g, const Code* v, bool d) : cell(g), value(v), define(d) {}
+  Value Eval(Machine& m, Frame* f) const override {
+    if (!define && !cell->bound) {
+      m.Fail("unbound", absl::StrCat("set! of '", AV(cell->name->name()), "', which is not defined"),
+             this);
+    }
+    Value v = value->Eval(m, f);
+    cell->value = v;
+    cell->bound = true;
+    return define ? Value::Symbol(cell->name) : Value();
+  }
+};
+
+struct If final : Code {
+  const Code *test, *then, *otherwise;
+  If(const Code* c, const Code* t, const Code* e) : test(c), then(t), otherwise(e) {}
+  Value Eval(Machine& m, Frame* f) const override {
+    return test->Eval(m, f).truthy() ? then->Eval(m, f) : otherwise->Eval(m, f);
+  }
+};
+
+struct Seq final : Code {
+  std::vector<const Code*> body;  // non-empty
+  Value Eval(Machine& m, Frame* f) const override {
+    size_t last = body.size() - 1;
+    for (size_t i = 0; i < last; ++i) body[i]->Eval(m, f);
+    return body[last]->Eval(m, f);
+  }
+};
+
+struct AndOr final : Code {
+  std::vector<const Code*> parts;  // non-empty
+  bool is_and;
+  Value Eval(Machine& m, Frame* f) const override {
+    size_t last = parts.size() - 1;
+    for (size_t i = 0; i < last; ++i) {
+      Value v = parts[i]->Eval(m, f);
+      if (v.truthy() != is_and) return v;
+    }
+    return parts[last]->Eval(m, f);
+  }
+};
+
+struct Cond final : Code {
+  std::vector<std::pair<const Code*, const Code*>> clauses;  // test nullptr = :else
+  Value Eval(Machine& m, Frame* f) const override {
+    for (const auto& [test, body] : clauses) {
+      if (test == nullptr || test->Eval(m, f).truthy()) return body->Eval(m, f);
+    }
+    return Value();
+  }
+};
+
+struct Case final : Code {
+  const Code* key;
+  std::vector<std::pair<Value, const Code*>> clauses;
+  const Code* otherwise = nullptr;
+  Value Eval(Machine& m, Frame* f) const override {
+    Value k = key->Eval(m, f);
+    for (const auto& [datum, body] : clauses) {
+      if (ValuesEqual(k, datum)) return body->Eval(m, f);
+    }
+    return otherwise ? otherwise->Eval(m, f) : Value();
+  }
+};
+
+struct MakeClosure final : Code {
+  const Lambda* lambda;
+  ValueType type;  // kFunction, kComponent or kMacro
+  MakeClosure(const Lambda* l, ValueType t) : lambda(l), type(t) {}
+  Value Eval(Machine& m, Frame* f) const override {
+    auto* fn = static_cast<Function*>(m.Allocate(sizeof(Function)));
+    fn->lambda = lambda;
+    fn->env = f;
+    return Value::Callable(type, fn);
+  }
+};
+
+// Arguments are evaluated into a small buffer on the C++ stack.
+constexpr size_t kInlineArgs = 8;
+
+struct Call final : Code {
+  const Code* fn;
+  std::vector<const Code*> args;
+  bool tail;
+  Value Eval(Machine& m, Frame* f) const override {
+    Value callee = fn->Eval(m, f);
+    size_t n = args.size();
+    Value inline_buf[kInlineArgs];
+    std::vector<Value> heap_buf;
+    Value* argv = inline_buf;
+    if (n > kInlineArgs) {
+      heap_buf.resize(n);
+      argv = heap_buf.data();
+    }
+    for (size_t i = 0; i < n; ++i) argv[i] = args[i]->Eval(m, f);
+    if (tail && (callee.type() == ValueType::kFunction || callee.type() == ValueType::kComponent)) {
+      return m.TailCall(callee, argv, n);
+    }
+    return m.Apply(callee, argv, n, this);
+  }
+};
+
+// (tag …) where `tag` is not bound when compiled and names an HTML element
+// or contains '-': calls it if it is bound by the time it runs, else makes
+// the element as data — the head symbol followed by the evaluated arguments.
+struct Element final : Code {
+  Global* cell;
+  std::vector<const Code*> args;
+  Value Eval(Machine& m, Frame* f) const override {
+    size_t n = args.size();
+    std::vector<Value> items(n + 1);
+    for (size_t i = 0; i < n; ++i) items[i + 1] = args[i]->Eval(m, f);
+    if (cell->bound) return m.Apply(cell->value, items.data() + 1, n, this);
+    items[0] = Value::Symbol(cell->name);
+    m.Charge(n);
+    return m.MakeList(items);
+  }
+};
+
+// Quasiquote template: a list whose parts are constants, unquoted
+// expressions, or spliced expressions.
+struct Quasi final : Code {
+  struct Part {
+    const Code* code;
+    bool splice;
+  };
+  std::vector<Part> parts;
+  bool dict = false;
+  Value Eval(Machine& m, Frame* f) const override {
+    std::vector<Value> out;
+    out.reserve(parts.size());
+    for (const Part& p : parts) {
+      Value v = p.code->Eval(m, f);
+      if (!p.splice) {
+        out.push_back(v);
+      } else if (v.is_list()) {
+        out.insert(out.end(), v.items().begin(), v.items().end());
+      } else if (!v.is_nil()) {
+        m.Fail("type", absl::StrCat("unquote-splicing needs a list, got ", AV(ValueTypeName(v.type()))),
+               p.code);
+      }
+    }
+    m.Charge(out.size());
+    return dict ? m.MakeDict(out) : m.MakeList(out);
+  }
+};
+
+struct Try final : Code {
+  const Code* body;
+  uint32_t error_slot;  // in the current frame
+  const Code* handler;  // nullptr: (try body) returns nil on error
+  Value Eval(Machine& m, Frame* f) const override;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Compiler
+
+Compiler::Compiler(Machine& m, Environment::State& env) : m_(m), env_(env) {
+  auto sym = [&](const char* s) { return env_.Intern(s); };
+  s_.quote = sym("quote");
+  s_.quasiquote = sym("quasiquote");
+  s_.unquote = sym("unquote");
+  s_.unquote_splicing = sym("unquote-splicing");
+  s_.if_ = sym("if");
+  s_.when = sym("when");
+  s_.unless = sym("unless");
+  s_.cond = sym("cond");
+  s_.case_ = sym("case");
+  s_.and_ = sym("and");
+  s_.or_ = sym("or");
+  s_.let = sym("let");
+  s_.let_star = sym("let*");
+  s_.do_ = sym("do");
+  s_.begin = sym("begin");
+  s_.fn = sym("fn");
+  s_.lambda = sym("lambda");
+  s_.define = sym("define");
+  s_.set = sym("set!");
+  s_.defcomp = sym("defcomp");
+  s_.defmacro = sym("defmacro");
+  s_.defroute = sym("defroute");
+  s_.try_ = sym("try");
+  s_.catch_ = sym("catch");
+  s_.else_ = sym("else");
+  s_.amp_key = sym("&key");
+  s_.amp_rest = sym("&rest");
+  s_.children = sym("children");
+}
+
+Pos Compiler::ElementPos(const Value& list, size_t i, Pos fallback) const {
+  auto it = env_.list_sources.find(list.items().data());
+  if (it == env_.list_sources.end() || list.size() == 0) return fallback;
+  return Pos{it->second.file, it->second.elements[i]};
+}
+
+Pos Compiler::ListPos(const Value& list, Pos fallback) const {
+  if (list.size() == 0) return fallback;
+  auto it = env_.list_sources.find(list.items().data());
+  if (it == env_.list_sources.end()) return fallback;
+  return Pos{it->second.file, it->second.self};
+}
+
+template <class T>
+T* Compiler::At(T* code, Pos pos) {
+  code->file = pos.file;
+  code->offset = pos.offset;
+  return code;
+}
+
+void Compiler::Error(Pos pos, std::string message) {
+  Fault fault;
+  fault.code = "syntax";
+  fault.message = std::move(message);
+  fault.file = pos.file;
+  fault.offset = pos.offset;
+  throw fault;
+}
+
+bool Compiler::Resolve(const Atom* name, Scope* scope, uint32_t* depth, uint32_t* index) const {
+  uint32_t d = 0;
+  for (Scope* s = scope; s != nullptr; s = s->parent, ++d) {
+    for (size_t i = s->names.size(); i-- > 0;) {
+      if (s->names[i].first == name) {
+        *depth = d;
+        *index = s->names[i].second;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+uint32_t Compiler::AddLocal(Scope* scope, const Atom* name) {
+  uint32_t slot = scope->next_slot++;
+  if (scope->next_slot > scope->frame_size) scope->frame_size = scope->next_slot;
+  scope->names.emplace_back(name, slot);
+  return slot;
+}
+
+const Code* Compiler::CompileTop(const Value& form, Pos pos, Scope* top) {
+  expansions_ = 0;
+  return Compile(form, pos, top, /*tail=*/false);
+}
+
+const Code* Compiler::Compile(const Value& x, Pos pos, Scope* scope, bool tail) {
+  switch (x.type()) {
+    case ValueType::kSymbol: {
+      uint32_t depth, index;
+      if (Resolve(x.atom(), scope, &depth, &index)) {
+        if (depth == 0) return At(env_.NewCode<Local0>(index), pos);
+        return At(env_.NewCode<LocalN>(depth, index), pos);
+      }
+      return At(env_.NewCode<GlobalRef>(env_.GlobalCell(x.atom())), pos);
+    }
+    case ValueType::kList:
+      if (x.size() == 0) return At(env_.NewCode<Const>(x), pos);
+      return CompileList(x, ListPos(x, pos), scope, tail);
+    case ValueType::kDict: {
+      // A dict literal evaluates its values (and keys).
+      auto* q = At(env_.NewCode<Quasi>(), pos);
+      q->dict = true;
+      for (size_t i = 0; i < x.size(); ++i) {
+        q->parts.push_back({Compile(x[i], ElementPos(x, i, pos), scope, false), false});
+      }
+      return q;
+    }
+    default:
+      return At(env_.NewCode<Const>(x), pos);
+  }
+}
+
+const Code* Compiler::CompileBody(const Value& list, size_t from, Pos pos, Scope* scope,
+                                  bool tail) {
+  if (from >= list.size()) return At(env_.NewCode<Const>(Value()), pos);
+  // Internal defines become locals of the enclosing frame, visible to the
+  // whole body (so local functions can be mutually recursive).
+  size_t names_before = scope->names.size();
+  for (size_t i = from; i < list.size(); ++i) {
+    const Value& form = list[i];
+    if (scope->parent != nullptr && form.is_list() && form.size() >= 2 && form[0].is_symbol() &&
+        form[0].atom() == s_.define && !IsShadowed(s_.define, scope)) {
+      const Value& target = form[1];
+      const Value& name = target.is_list() && target.size() > 0 ? target[0] : target;
+      if (name.is_symbol()) AddLocal(scope, name.atom());
+    }
+  }
+  const Code* result;
+  if (list.size() - from == 1) {
+    result = Compile(list[from], ElementPos(list, from, pos), scope, tail);
+  } else {
+    auto* seq = At(env_.NewCode<Seq>(), pos);
+    for (size_t i = from; i < list.size(); ++i) {
+      seq->body.push_back(
+          Compile(list[i], ElementPos(list, i, pos), scope, tail && i + 1 == list.size()));
+    }
+    result = seq;
+  }
+  PopLocals(scope, names_before);
+  return result;
+}
+
+void Compiler::PopLocals(Scope* scope, size_t names_before) {
+  scope->names.resize(names_before);
+  // Slots are not reused: a closure made in one let may still be running
+  // when a sibling let would overwrite them.
+}
+
+bool Compiler::IsShadowed(const Atom* name, Scope* scope) const {
+  uint32_t d, i;
+  return Resolve(name, scope, &d, &i);
+}
+
+const Code* Compiler::CompileList(const Value& x, Pos pos, Scope* scope, bool tail) {
+  const Value& head = x[0];
+  if (head.is_symbol() && !IsShadowed(head.atom(), scope)) {
+    const Atom* h = head.atom();
+    if (h == s_.quote) {
+      if (x.size() != 2) Error(pos, "quote takes exactly one datum");
+      return At(env_.NewCode<Const>(x[1]), pos);
+    }
+    if (h == s_.quasiquote) {
+      if (x.size() != 2) Error(pos, "quasiquote takes exactly one template");
+      return CompileQuasi(x[1], ElementPos(x, 1, pos), scope, 1);
+    }
+    if (h == s_.if_) {
+      if (x.size() < 3 || x.size() > 4) Error(pos, "if takes a test, a then and an optional else");
+      const Code* test = Compile(x[1], ElementPos(x, 1, pos), scope, false);
+      const Code* then = Compile(x[2], ElementPos(x, 2, pos), scope, tail);
+      const Code* otherwise = x.size() == 4
+                                  ? Compile(x[3], ElementPos(x, 3, pos), scope, tail)
+                                  : At(env_.NewCode<Const>(Value()), pos);
+      return At(env_.NewCode<If>(test, then, otherwise), pos);
+    }
+    if (h == s_.when || h == s_.unless) {
+      if (x.size() < 2) Error(pos, absl::StrCat(AV(h->name()), " needs a test"));
+      const Code* test = Compile(x[1], ElementPos(x, 1, pos), scope, false);
+      const Code* body = CompileBody(x, 2, pos, scope, tail);
+      const Code* nil = At(env_.NewCode<Const>(Value()), pos);
+      return h == s_.when ? At(env_.NewCode<If>(test, body, nil), pos)
+                          : At(env_.NewCode<If>(test, nil, body), pos);
+    }
+    if (h == s_.cond) return CompileCond(x, pos, scope, tail);
+    if (h == s_.case_) return CompileCase(x, pos, scope, tail);
+    if (h == s_.and_ || h == s_.or_) {
+      if (x.size() == 1) return At(env_.NewCode<Const>(Value::Bool(h == s_.and_)), pos);
+      auto* c = At(env_.NewCode<AndOr>(), pos);
+      c->is_and = h == s_.and_;
+      for (size_t i = 1; i < x.size(); ++i) {
+        c->parts.push_back(
+            Compile(x[i], ElementPos(x, i, pos), scope, tail && i + 1 == x.size()));
+      }
+      return c;
+    }
+    if (h == s_.let || h == s_.let_star) return CompileLet(x, pos, scope, tail, h == s_.let_star);
+    if (h == s_.do_ || h == s_.begin) return CompileBody(x, 1, pos, scope, tail);
+    if (h == s_.fn || h == s_.lambda) {
+      if (x.size() < 3) Error(pos, absl::StrCat(AV(h->name()), " needs a parameter list and a body"));
+      const Lambda* l = CompileLambda("", x[1], ElementPos(x, 1, pos), x, 2, pos, scope, false);
+      return At(env_.NewCode<MakeClosure>(l, ValueType::kFunction), pos);
+    }
+    if (h == s_.define) return CompileDefine(x, pos, scope);
+    if (h == s_.set) {
+      if (x.size() != 3 || !x[1].is_symbol()) Error(pos, "set! takes a name and a value");
+      const Code* v = Compile(x[2], ElementPos(x, 2, pos), scope, false);
+      uint32_t depth, index;
+      if (Resolve(x[1].atom(), scope, &depth, &index)) {
+        return At(env_.NewCode<SetLocal>(depth, index, v), pos);
+      }
+      return At(env_.NewCode<SetGlobal>(env_.GlobalCell(x[1].atom()), v, false), pos);
+    }
+    if (h == s_.defcomp) return CompileDefcomp(x, pos, scope);
+    if (h == s_.defmacro) return CompileDefmacro(x, pos, scope);
+    if (h == s_.defroute) return CompileDefroute(x, pos, scope);
+    if (h == s_.try_) return CompileTry(x, pos, scope);
+
+    // A macro bound when this form is compiled expands here, once.
+    Global* cell = env_.GlobalCell(h);
+    if (cell->bound && cell->value.type() == ValueType::kMacro) {
+      return CompileMacroCall(cell, x, pos, scope, tail);
+    }
+    if (!cell->bound && IsElementName(h->name())) {
+      auto* e = At(env_.NewCode<Element>(), pos);
+      e->cell = cell;
+      for (size_t i = 1; i < x.size(); ++i) {
+        e->args.push_back(Compile(x[i], ElementPos(x, i, pos), scope, false));
+      }
+      return e;
+    }
+  }
+  auto* call = At(env_.NewCode<Call>(), pos);
+  call->fn = Compile(head, ElementPos(x, 0, pos), scope, false);
+  call->tail = tail;
+  for (size_t i = 1; i < x.size(); ++i) {
+    call->args.push_back(Compile(x[i], ElementPos(x, i, pos), scope, false));
+  }
+  return call;
+}
+
+const Code* Compiler::CompileCond(const Value& x, Pos pos, Scope* scope, bool tail) {
+  // Flat pairs: (cond test1 expr1 test2 expr2 … :else expr).
+  if ((x.size() - 1) % 2 != 0) {
+    Error(pos, "cond takes test/expression pairs (the last test may be :else)");
+  }
+  auto* c = At(env_.NewCode<Cond>(), pos);
+  for (size_t i = 1; i + 1 < x.size(); i += 2) {
+    const Value& test = x[i];
+    bool is_else = (test.is_keyword() && test.atom() == s_.else_) ||
+                   (test.is_symbol() && test.atom() == s_.else_);
+    if (is_else && i + 2 != x.size()) Error(ElementPos(x, i, pos), ":else must be the last test");
+    c->clauses.emplace_back(is_else ? nullptr : Compile(test, ElementPos(x, i, pos), scope, false),
+                            Compile(x[i + 1], ElementPos(x, i + 1, pos), scope, tail));
+  }
+  return c;
+}
+
+const Code* Compiler::CompileCase(const Value& x, Pos pos, Scope* scope, bool tail) {
+  // (case key datum1 expr1 … :else expr); a datum may be a list of alternatives.
+  if (x.size() < 2 || (x.size() - 2) % 2 != 0) {
+    Error(pos, "case takes a key, then datum/expression pairs (the last datum may be :else)");
+  }
+  auto* c = At(env_.NewCode<Case>(), pos);
+  c->key = Compile(x[1], ElementPos(x, 1, pos), scope, false);
+  for (size_t i = 2; i + 1 < x.size(); i += 2) {
+    const Value& datum = x[i];
+    const Code* body = Compile(x[i + 1], ElementPos(x, i + 1, pos), scope, tail);
+    if ((datum.is_keyword() || datum.is_symbol()) && datum.atom() == s_.else_) {
+      if (i + 2 != x.size()) Error(ElementPos(x, i, pos), ":else must be the last datum");
+      c->otherwise = body;
+    } else if (datum.is_list()) {
+      for (const Value& alt : datum.items()) c->clauses.emplace_back(alt, body);
+    } else {
+      c->clauses.emplace_back(datum, body);
+    }
+  }
+  return c;
+}
+
+const Code* Compiler::CompileLet(const Value& x, Pos pos, Scope* scope, bool tail, bool star) {
+  if (x.size() < 3) Error(pos, "let needs bindings and a body");
+  const Value& b = x[1];
+  Pos bpos = ElementPos(x, 1, pos);
+  std::vector<std::pair<const Atom*, std::pair<const Value*, Pos>>> bindings;
+  if (b.is_list()) {
+    bool nested = b.size() > 0 && b[0].is_list();
+    if (nested) {  // ((a 1) (b 2))
+      for (size_t i = 0; i < b.size(); ++i) {
+        const Value& pair = b[i];
+        if (!pair.is_list() || pair.size() != 2 || !pair[0].is_symbol()) {
+          Error(ElementPos(b, i, bpos), "a let binding is (name value)");
+        }
+        bindings.push_back({pair[0].atom(), {&pair[1], ElementPos(pair, 1, bpos)}});
+      }
+    } else {  // [a 1 b 2]
+      if (b.size() % 2 != 0) Error(bpos, "let bindings [name value …] need pairs");
+      for (size_t i = 0; i < b.size(); i += 2) {
+        if (!b[i].is_symbol()) Error(ElementPos(b, i, bpos), "a let binding name must be a symbol");
+        bindings.push_back({b[i].atom(), {&b[i + 1], ElementPos(b, i + 1, bpos)}});
+      }
+    }
+  } else {
+    Error(bpos, "let bindings are ((name value) …) or [name value …]");
+  }
+  size_t names_before = scope->names.size();
+  auto* seq = At(env_.NewCode<Seq>(), pos);
+  if (star) {
+    for (auto& [name, init] : bindings) {
+      const Code* v = Compile(*init.first, init.second, scope, false);
+      seq->body.push_back(At(env_.NewCode<SetLocal>(0, AddLocal(scope, name), v), init.second));
+    }
+  } else {
+    // Values are compiled before any of the names is visible.
+    std::vector<const Code*> values;
+    for (auto& [name, init] : bindings) values.push_back(Compile(*init.first, init.second, scope, false));
+    for (size_t i = 0; i < bindings.size(); ++i) {
+      seq->body.push_back(At(
+          env_.NewCode<SetLocal>(0, AddLocal(scope, bindings[i].first), values[i]),
+          bindings[i].second.second));
+    }
+  }
+  seq->body.push_back(CompileBody(x, 2, pos, scope, tail));
+  PopLocals(scope, names_before);
+  return seq;
+}
+
+const Lambda* Compiler::CompileLambda(std::string name, const Value& params, Pos ppos,
+                                      const Value& body_list, size_t body_from, Pos pos,
+                                      Scope* scope, bool component) {
+  if (!params.is_list()) Error(ppos, "the parameter list must be a list, e.g. (x y &rest more)");
+  auto lambda = std::make_unique<Lambda>();
+  Lambda* l = lambda.get();
+  env_.lambdas.push_back(std::move(lambda));
+  l->name = std::move(name);
+  l->file = pos.file;
+  l->offset = pos.offset;
+  l->component = component;
+  Scope inner;
+  inner.parent = scope;
+  enum { kPositional, kKey, kRest } mode = component ? kKey : kPositional;
+  const Atom* rest_name = nullptr;
+  for (size_t i = 0; i < params.size(); ++i) {
+    const Value& p = params[i];
+    Pos at = ElementPos(params, i, ppos);
+    if (!p.is_symbol()) Error(at, "parameters must be symbols");
+    if (p.atom() == s_.amp_key) {
+      if (!component) Error(at, "&key parameters are for components (defcomp)");
+      mode = kKey;
+      continue;
+    }
+    if (p.atom() == s_.amp_rest) {
+      mode = kRest;
+      continue;
+    }
+    for (auto& [seen, slot] : inner.names) {
+      if (seen == p.atom()) Error(at, absl::StrCat("parameter '", AV(p.name()), "' appears twice"));
+    }
+    if (mode == kRest) {
+      if (rest_name != nullptr) Error(at, "only one &rest parameter");
+      rest_name = p.atom();
+      continue;
+    }
+    if (component) {
+      l->keys.push_back(p.atom());
+    } else {
+      ++l->required;
+    }
+    AddLocal(&inner, p.atom());
+  }
+  if (rest_name != nullptr) {
+    uint32_t slot = AddLocal(&inner, rest_name);
+    l->has_rest = true;
+    if (component) l->children_slot = static_cast<int>(slot);
+  } else if (component) {
+    for (size_t k = 0; k < l->keys.size(); ++k) {
+      if (l->keys[k] == s_.children) l->children_slot = static_cast<int>(k);
+    }
+  }
+  l->body = CompileBody(body_list, body_from, pos, &inner, /*tail=*/true);
+  l->frame_size = inner.frame_size;
+  l->heap_frame = inner.captured;
+  // The enclosing frame is captured by this lambda's closures.
+  scope->captured = true;
+  return l;
+}
+
+const Code* Compiler::CompileDefine(const Value& x, Pos pos, Scope* scope) {
+  if (x.size() < 3) Error(pos, "define takes a name and a value, or (name params…) and a body");
+  const Value& target = x[1];
+  const Code* value;
+  const Atom* name;
+  if (target.is_list()) {  // (define (f x) body…)
+    if (target.size() == 0 || !target[0].is_symbol()) Error(pos, "(define (name params…) body…)");
+    name = target[0].atom();
+    Value params = Value::ListView(target.items().subspan(1));
+    auto it = env_.list_sources.find(target.items().data());
+    Pos ppos = ElementPos(x, 1, pos);
+    if (it != env_.list_sources.end() && target.size() > 1) {
+      env_.list_sources.emplace(params.items().data(),
+                                ListSource{it->second.file, it->second.self, it->second.elements + 1});
+    }
+    const Lambda* l = CompileLambda(std::string(name->name()), params, ppos, x, 2, pos, scope, false);
+    value = At(env_.NewCode<MakeClosure>(l, ValueType::kFunction), pos);
+  } else if (target.is_symbol()) {
+    if (x.size() != 3) Error(pos, "(define name value) takes one value");
+    name = target.atom();
+    value = Compile(x[2], ElementPos(x, 2, pos), scope, false);
+  } else {
+    Error(pos, "define needs a symbol or (name params…)");
+  }
+  uint32_t depth, index;
+  if (scope->parent != nullptr && Resolve(name, scope, &depth, &index)) {
+    return At(env_.NewCode<SetLocal>(depth, index, value), pos);
+  }
+  return At(env_.NewCode<SetGlobal>(env_.GlobalCell(name), value, true), pos);
+}
+
+const Code* Compiler::CompileDefcomp(const Value& x, Pos pos, Scope* scope) {
+  if (x.size() < 4 || !x[1].is_symbol() || !x[2].is_list()) {
+    Error(pos, "(defcomp ~name (&key a b &rest children) body…)");
+  }
+  const Lambda* l = CompileLambda(std::string(x[1].name()), x[2], ElementPos(x, 2, pos), x, 3,
+                                  pos, scope, true);
+  const Code* make = At(env_.NewCode<MakeClosure>(l, ValueType::kComponent), pos);
+  return At(env_.NewCode<SetGlobal>(env_.GlobalCell(x[1].atom()), make, true), pos);
+}
+
+const Code* Compiler::CompileDefmacro(const Value& x, Pos pos, Scope* scope) {
+  if (x.size() < 4 || !x[1].is_symbol() || !x[2].is_list()) {
+    Error(pos, "(defmacro name (params…) body…)");
+  }
+  const Lambda* l = CompileLambda(std::string(x[1].name()), x[2], ElementPos(x, 2, pos), x, 3,
+                                  pos, scope, false);
+  const Code* make = At(env_.NewCode<MakeClosure>(l, ValueType::kMacro), pos);
+  return At(env_.NewCode<SetGlobal>(env_.GlobalCell(x[1].atom()), make, true), pos);
+}
+
+const Code* Compiler::CompileDefroute(const Value& x, Pos pos, Scope* scope) {
+  // (defroute "/path/:id" (id) body…): defines a handler function and
+  // records it in the global `*routes*` list as (path handler) pairs.
+  if (x.size() < 4 || !x[1].is_string() || !x[2].is_list()) {
+    Error(pos, "(defroute \"/path/:param\" (param…) body…)");
+  }
+  const Lambda* l = CompileLambda(absl::StrCat("route ", AV(x[1].str())), x[2],
+                                  ElementPos(x, 2, pos), x, 3, pos, scope, false);
+  auto* call = At(env_.NewCode<Call>(), pos);
+  call->fn = At(env_.NewCode<GlobalRef>(env_.GlobalCell(env_.Intern("register-route!"))), pos);
+  call->tail = false;
+  call->args.push_back(At(env_.NewCode<Const>(x[1]), pos));
+  call->args.push_back(At(env_.NewCode<MakeClosure>(l, ValueType::kFunction), pos));
+  return call;
+}
+
+const Code* Compiler::CompileTry(const Value& x, Pos pos, Scope* scope) {
+  // (try body… (catch e handler…))
+  if (x.size() < 2) Error(pos, "(try body… (catch err handler…))");
+  size_t end = x.size();
+  const Value& last = x[end - 1];
+  bool has_catch = last.is_list() && last.size() >= 2 && last[0].is_symbol() &&
+                   last[0].atom() == s_.catch_;
+  auto* t = At(env_.NewCode<Try>(), pos);
+  if (has_catch) --end;
+  Value body = Value::ListView(x.items().subspan(0, end));
+  // The body is not in tail position: the handler must stay installed.
+  t->body = CompileBody(body, 1, pos, scope, false);
+  t->handler = nullptr;
+  if (has_catch) {
+    if (!last[1].is_symbol()) Error(ElementPos(x, end, pos), "(catch name handler…)");
+    size_t names_before = scope->names.size();
+    t->error_slot = AddLocal(scope, last[1].atom());
+    t->handler = CompileBody(last, 2, ElementPos(x, end, pos), scope, false);
+    PopLocals(scope, names_before);
+  }
+  return t;
+}
+
+const Code* Compiler::CompileQuasi(const Value& t, Pos pos, Scope* scope, int depth) {
+  auto is_form = [](const Value& v, const Atom* head) {
+    return v.is_list() && v.size() == 2 && v[0].is_symbol() && v[0].atom() == head;
+  };
+  if (is_form(t, s_.unquote)) {
+    if (depth == 1) return Compile(t[1], ElementPos(t, 1, pos), scope, false);
+  }
+  if (!t.is_list() && !t.is_dict()) return At(env_.NewCode<Const>(t), pos);
+  if (t.size() == 0) return At(env_.NewCode<Const>(t), pos);
+  // Nested quasiquote levels are kept literally (depth tracking only).
+  int inner = depth;
+  if (is_form(t, s_.quasiquote)) ++inner;
+  if (is_form(t, s_.unquote) || is_form(t, s_.unquote_splicing)) --inner;
+  auto* q = At(env_.NewCode<Quasi>(), ListPos(t, pos));
+  q->dict = t.is_dict();
+  for (size_t i = 0; i < t.size(); ++i) {
+    const Value& e = t[i];
+    Pos epos = ElementPos(t, i, pos);
+    if (inner == 1 && is_form(e, s_.unquote_splicing)) {
+      q->parts.push_back({Compile(e[1], ElementPos(e, 1, epos), scope, false), true});
+    } else {
+      q->parts.push_back({CompileQuasi(e, epos, scope, inner), false});
+    }
+  }
+  return q;
+}
+
+const Code* Compiler::CompileMacroCall(Global* cell, const Value& x, Pos pos, Scope* scope,
+                                       bool tail) {
+  if (++expansions_ > kMaxExpansions) {
+    Fault fault;
+    fault.code = "syntax";
+    fault.message = absl::StrCat("macro expansion of '", AV(cell->name->name()),
+                                 "' did not finish after ", kMaxExpansions, " expansions");
+    fault.file = pos.file;
+    fault.offset = pos.offset;
+    throw fault;
+  }
+  auto* site = At(env_.NewCode<Const>(Value()), pos);
+  Value macro = cell->value;
+  Value fn = Value::Callable(ValueType::kFunction, macro.object());
+  Value expansion = m_.Apply(fn, x.items().data() + 1, x.size() - 1, site);
+  return Compile(expansion, pos, scope, tail);
+}
+
+bool IsElementName(std::string_view name) {
+  static constexpr std::string_view kTags[] = {
+      "a", "abbr", "address", "area", "article", "aside", "audio", "b", "base", "bdi", "bdo",
+      "blockquote", "body", "br", "button", "canvas", "caption", "cite", "code", "col",
+      "colgroup", "data", "datalist", "dd", "del", "details", "dfn", "dialog", "div", "dl", "dt",
+      "em", "embed", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
+      "h4", "h5", "h6", "head", "header", "hgroup", "hr", "html", "i", "iframe", "img", "input",
+      "ins", "kbd", "label", "legend", "li", "link", "main", "map", "mark", "menu", "meta",
+      "meter", "nav", "noscript", "object", "ol", "optgroup", "option", "output", "p", "param",
+      "picture", "pre", "progress", "q", "rp", "rt", "ruby", "s", "samp", "script", "search",
+      "section", "select", "slot", "small", "source", "span", "strong", "style", "sub",
+      "summary", "sup", "svg", "table", "tbody", "td", "template", "textarea", "tfoot", "th",
+      "thead", "time", "title", "tr", "track", "u", "ul", "var", "video", "wbr", "path",
+      "circle", "rect", "line", "polyline", "polygon", "g", "defs", "use", "text", "raw!", "<>"};
+  for (std::string_view t : kTags) {
+    if (t == name) return true;
+  }
+  // Custom elements contain '-' (but not at the start, which reads as a
+  // number or an operator).
+  return name.size() > 1 && name.find('-') != std::string_view::npos && name[0] != '-' &&
+         name[0] != '~' && name[0] != '&';
+}
+
+// ---------------------------------------------------------------------------
+// try
+
+Value Try::Eval(Machine& m, Frame* f) const {
+  try {
+    return body->Eval(m, f);
+  } catch (Fault& fault) {
+    if (fault.limit) throw;  // limits end the evaluation; code cannot catch them
+    if (handler == nullptr) return Value();
+    f->slots[error_slot] = ErrorValue(m, fault);
+    return handler->Eval(m, f);
+  }
+}
+
+}  // namespace sexp::eval_internal

@@ -1,0 +1,84 @@
+// Internal: the compiler from sx data to Code (see compile.cc).
+#ifndef SEXP_SRC_EVAL_COMPILE_H_
+#define SEXP_SRC_EVAL_COMPILE_H_
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "machine.h"
+
+namespace sexp::eval_internal {
+
+struct Pos {
+  const SourceFile* file = nullptr;
+  uint32_t offset = Node::kNoPos32;
+};
+
+// The locals of one frame while it is being compiled.
+struct Scope {
+  Scope* parent = nullptr;
+  std::vector<std::pair<const Atom*, uint32_t>> names;  // visible, innermost last
+  uint32_t next_slot = 0;
+  uint32_t frame_size = 0;
+  bool captured = false;  // a closure is made in this frame
+};
+
+class Compiler {
+ public:
+  Compiler(Machine& m, Environment::State& env);
+  // Compiles one top-level form; `top` is the evaluation's top-level scope.
+  const Code* CompileTop(const Value& form, Pos pos, Scope* top);
+
+ private:
+  static constexpr int kMaxExpansions = 10000;
+
+  const Code* Compile(const Value& x, Pos pos, Scope* scope, bool tail);
+  const Code* CompileList(const Value& x, Pos pos, Scope* scope, bool tail);
+  const Code* CompileBody(const Value& list, size_t from, Pos pos, Scope* scope, bool tail);
+  const Code* CompileCond(const Value& x, Pos pos, Scope* scope, bool tail);
+  const Code* CompileCase(const Value& x, Pos pos, Scope* scope, bool tail);
+  const Code* CompileLet(const Value& x, Pos pos, Scope* scope, bool tail, bool star);
+  const Code* CompileDefine(const Value& x, Pos pos, Scope* scope);
+  const Code* CompileDefcomp(const Value& x, Pos pos, Scope* scope);
+  const Code* CompileDefmacro(const Value& x, Pos pos, Scope* scope);
+  const Code* CompileDefroute(const Value& x, Pos pos, Scope* scope);
+  const Code* CompileTry(const Value& x, Pos pos, Scope* scope);
+  const Code* CompileQuasi(const Value& t, Pos pos, Scope* scope, int depth);
+  const Code* CompileMacroCall(Global* cell, const Value& x, Pos pos, Scope* scope, bool tail);
+  const Lambda* CompileLambda(std::string name, const Value& params, Pos ppos,
+                              const Value& body_list, size_t body_from, Pos pos, Scope* scope,
+                              bool component);
+
+  bool Resolve(const Atom* name, Scope* scope, uint32_t* depth, uint32_t* index) const;
+  bool IsShadowed(const Atom* name, Scope* scope) const;
+  uint32_t AddLocal(Scope* scope, const Atom* name);
+  void PopLocals(Scope* scope, size_t names_before);
+  Pos ElementPos(const Value& list, size_t i, Pos fallback) const;
+  Pos ListPos(const Value& list, Pos fallback) const;
+  template <class T>
+  T* At(T* code, Pos pos);
+  [[noreturn]] void Error(Pos pos, std::string message);
+
+  Machine& m_;
+  Environment::State& env_;
+  int expansions_ = 0;
+  struct Symbols {
+    const Atom *quote, *quasiquote, *unquote, *unquote_splicing, *if_, *when, *unless, *cond,
+        *case_, *and_, *or_, *let, *let_star, *do_, *begin, *fn, *lambda, *define, *set,
+        *defcomp, *defmacro, *defroute, *try_, *catch_, *else_, *amp_key, *amp_rest, *children;
+  } s_;
+};
+
+// True for HTML element names (and '-'-containing custom element names): a
+// call of such an unbound symbol builds the element as data.
+bool IsElementName(std::string_view name);
+
+// The value a `catch` receives: a dict with :code :message :file :line
+// :column :trace.
+Value ErrorValue(Machine& m, const Fault& fault);
+
+}  // namespace sexp::eval_internal
+
+#endif  // SEXP_SRC_EVAL_COMPILE_H_

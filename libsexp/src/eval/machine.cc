@@ -1,0 +1,680 @@
+// The machine (calls, frames, limits) and the Environment around it.
+#include "machine.h"
+#include "strutil.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <new>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "compile.h"
+#include "prims.h"
+#include "sexp/reader.h"
+#include "sexp/writer.h"
+
+namespace sexp {
+
+using internal::AV;
+
+namespace eval_internal {
+
+const int Machine::kTailMarker = 0;
+
+namespace {
+
+constexpr size_t kStackSegmentValues = size_t{1} << 16;  // 1 MiB of frames
+constexpr uint32_t kTimeCheckEvery = 1024;
+
+// How many bytes of C++ stack an evaluation may use: what the thread has,
+// less a margin for the host and for primitives, at most 8 MiB.
+size_t StackBudget(char* here) {
+  size_t budget = size_t{1} << 20;  // when the thread cannot tell
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    void* addr = nullptr;
+    size_t size = 0;
+    if (pthread_attr_getstack(&attr, &addr, &size) == 0 && addr != nullptr) {
+      size_t below = static_cast<size_t>(here - static_cast<char*>(addr));
+      size_t margin = size_t{256} << 10;
+      budget = below > 2 * margin ? below - margin : below / 2;
+    }
+    pthread_attr_destroy(&attr);
+  }
+  return std::min(budget, size_t{8} << 20);
+}
+
+}  // namespace
+
+Machine::Machine(Environment::State& env, std::atomic<bool>& interrupt, const EvalLimits& limits)
+    : env_(env), interrupt_(interrupt), limits_(limits) {
+  bytes_at_start_ = env_.arena.stats().bytes_used;
+  steps_left_ = static_cast<int64_t>(std::min<uint64_t>(limits.max_steps, INT64_MAX));
+  tick_ = kTimeCheckEvery;
+  if (limits.timeout.count() > 0) {
+    has_deadline_ = true;
+    deadline_ = std::chrono::steady_clock::now() + limits.timeout;
+  }
+  char here;
+  stack_base_ = &here;
+  stack_budget_ = StackBudget(&here);
+  interrupt_.store(false, std::memory_order_relaxed);
+}
+
+void Machine::Slow() {
+  if (steps_left_ <= 0) {
+    FailLimit("step-limit", absl::StrCat("the evaluation used its ", limits_.max_steps,
+                                         " steps (a loop that does not end?)"));
+  }
+  if (tick_ == 0) {
+    tick_ = kTimeCheckEvery;
+    if (interrupt_.load(std::memory_order_relaxed)) {
+      FailLimit("interrupted", "the evaluation was interrupted by the host");
+    }
+    if (has_deadline_ && std::chrono::steady_clock::now() >= deadline_) {
+      FailLimit("timeout", absl::StrCat("the evaluation ran longer than ",
+                                        limits_.timeout.count(), " ms"));
+    }
+  }
+}
+
+void Machine::Charge(uint64_t units) {
+  if (units == 0) return;
+  int64_t u = static_cast<int64_t>(std::min<uint64_t>(units, INT64_MAX / 2));
+  steps_left_ -= u;
+  tick_ = units >= tick_ ? 0 : tick_ - static_cast<uint32_t>(units);
+  if (steps_left_ <= 0 || tick_ == 0) Slow();
+}
+
+void* Machine::Allocate(size_t bytes) {
+  size_t used = env_.arena.stats().bytes_used - bytes_at_start_;
+  if (bytes > limits_.max_bytes || used > limits_.max_bytes - bytes) {
+    FailLimit("memory-limit", absl::StrCat("the evaluation allocated more than its ",
+                                           limits_.max_bytes, " bytes"));
+  }
+  void* p = env_.arena.Allocate(bytes);
+  if (p == nullptr) FailLimit("memory-limit", "out of memory");
+  return p;
+}
+
+Value Machine::MakeString(std::string_view s) {
+  if (s.size() > UINT32_MAX) FailLimit("memory-limit", "string longer than 4 GiB");
+  char* p = static_cast<char*>(Allocate(s.size() == 0 ? 1 : s.size()));
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  return Value::StringView(std::string_view(p, s.size()));
+}
+
+Value Machine::MakeList(absl::Span<const Value> items) {
+  if (items.empty()) return Value::ListView({});
+  if (items.size() > UINT32_MAX) FailLimit("memory-limit", "list longer than 2^32 elements");
+  auto* p = static_cast<Value*>(Allocate(items.size() * sizeof(Value)));
+  std::memcpy(static_cast<void*>(p), items.data(), items.size() * sizeof(Value));
+  return Value::ListView(absl::MakeConstSpan(p, items.size()));
+}
+
+Value Machine::MakeDict(absl::Span<const Value> flat) {
+  if (flat.size() % 2 != 0) {
+    Fail("type", "a dict needs key/value pairs (an even number of elements)", site_);
+  }
+  // Later keys replace earlier ones; order of first appearance is kept.
+  std::vector<Value> out;
+  out.reserve(flat.size());
+  for (size_t i = 0; i < flat.size(); i += 2) {
+    if (!flat[i].is_keyword() && !flat[i].is_string()) {
+      Fail("type", absl::StrCat("dict keys are keywords or strings, got ",
+                                AV(ValueTypeName(flat[i].type()))), site_);
+    }
+    bool replaced = false;
+    for (size_t j = 0; j < out.size(); j += 2) {
+      if (ValuesEqual(out[j], flat[i]) && out[j].type() == flat[i].type()) {
+        out[j + 1] = flat[i + 1];
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) {
+      out.push_back(flat[i]);
+      out.push_back(flat[i + 1]);
+    }
+  }
+  Value list = MakeList(out);
+  return Value::DictView(list.items());
+}
+
+Frame* Machine::NewHeapFrame(uint32_t size, Frame* parent) {
+  size_t slots = std::max<uint32_t>(size, 1);
+  auto* f = static_cast<Frame*>(Allocate(sizeof(Frame) + (slots - 1) * sizeof(Value)));
+  f->parent = parent;
+  f->size = size;
+  for (size_t i = 0; i < slots; ++i) new (&f->slots[i]) Value();
+  return f;
+}
+
+Frame* Machine::NewStackFrame(uint32_t size, Frame* parent) {
+  size_t need = 1 + std::max<uint32_t>(size, 1);  // header + slots, in Values
+  if (stack_segments_.empty() || stack_top_ + need > kStackSegmentValues) {
+    if (need > kStackSegmentValues) return NewHeapFrame(size, parent);
+    if (!stack_segments_.empty()) ++stack_segment_;
+    if (stack_segment_ >= stack_segments_.size()) {
+      stack_segments_.push_back(std::make_unique<Value[]>(kStackSegmentValues));
+      stack_segment_ = stack_segments_.size() - 1;
+    }
+    stack_top_ = 0;
+  }
+  Value* base = stack_segments_[stack_segment_].get() + stack_top_;
+  stack_top_ += need;
+  auto* f = reinterpret_cast<Frame*>(base);
+  f->parent = parent;
+  f->size = size;
+  for (size_t i = 0; i < need - 1; ++i) f->slots[i] = Value();
+  return f;
+}
+
+Value Machine::TailCall(const Value& fn, const Value* args, size_t n) {
+  tail_fn_ = fn;
+  tail_args_.assign(args, args + n);
+  return Value::Callable(ValueType::kPrimitive, &kTailMarker);
+}
+
+std::string Machine::Where(const SourceFile* file, uint32_t offset) const {
+  if (file == nullptr || offset == Node::kNoPos32) return "";
+  Position p = file->doc.PositionOfOffset(offset);
+  return absl::StrCat(file->name.empty() ? "<input>" : file->name, ":", p.line, ":", p.column);
+}
+
+void Machine::BindArgs(const Function& fn, Frame* frame, const Value* args, size_t n,
+                       const Code* site) {
+  const Lambda& l = *fn.lambda;
+  if (!l.component) {
+    if (n < l.required || (!l.has_rest && n > l.required)) {
+      Fail("arity",
+           absl::StrCat(l.name.empty() ? "this function" : "'" + l.name + "'", " takes ",
+                        l.has_rest ? "at least " : "", l.required,
+                        l.required == 1 ? " argument" : " arguments", ", got ", n),
+           site);
+    }
+    for (uint32_t i = 0; i < l.required; ++i) frame->slots[i] = args[i];
+    if (l.has_rest) {
+      frame->slots[l.required] =
+          MakeList(absl::MakeConstSpan(args + l.required, n - l.required));
+    }
+    return;
+  }
+  // Component: keyword pairs fill &key slots; other arguments are children.
+  std::vector<Value> children;
+  for (size_t i = 0; i < n; ++i) {
+    if (args[i].is_keyword() && i + 1 < n) {
+      const Atom* key = args[i].atom();
+      size_t k = 0;
+      while (k < l.keys.size() && l.keys[k] != key) ++k;
+      if (k == l.keys.size()) {
+        std::string known;
+        for (const Atom* a : l.keys) absl::StrAppend(&known, known.empty() ? "" : " ", ":", AV(a->name()));
+        Fail("unknown-key",
+             absl::StrCat(l.name, " has no parameter :", AV(key->name()),
+                          known.empty() ? " (it takes none)" : absl::StrCat(" (it takes ", known, ")")),
+             site);
+      }
+      frame->slots[k] = args[i + 1];
+      ++i;
+    } else {
+      children.push_back(args[i]);
+    }
+  }
+  if (l.children_slot >= 0) {
+    if (l.has_rest || !children.empty()) frame->slots[l.children_slot] = MakeList(children);
+  } else if (!children.empty()) {
+    Fail("arity", absl::StrCat(l.name, " takes no children (declare &rest children)"), site);
+  }
+}
+
+Value Machine::ApplyPrimitive(const Primitive& p, const Value* args, size_t n, const Code* site) {
+  if (n < static_cast<size_t>(p.min_args) || (p.max_args >= 0 && n > static_cast<size_t>(p.max_args))) {
+    std::string want = p.min_args == p.max_args ? absl::StrCat(p.min_args)
+                       : p.max_args < 0       ? absl::StrCat("at least ", p.min_args)
+                                              : absl::StrCat(p.min_args, " to ", p.max_args);
+    Fail("arity", absl::StrCat("'", p.name, "' takes ", want,
+                               p.max_args == 1 && p.min_args == 1 ? " argument" : " arguments",
+                               ", got ", n),
+         site);
+  }
+  const Code* saved = site_;
+  site_ = site;
+  CallContext ctx(this);
+  try {
+    Value r = p.fn(ctx, absl::MakeConstSpan(args, n));
+    site_ = saved;
+    return r;
+  } catch (Fault&) {
+    site_ = saved;
+    throw;
+  } catch (const std::bad_alloc&) {
+    site_ = saved;
+    FailLimit("memory-limit", absl::StrCat("out of memory in '", p.name, "'"));
+  } catch (const std::exception& e) {
+    site_ = saved;
+    Fail("host", absl::StrCat("'", p.name, "' failed: ", e.what()), site);
+  }
+}
+
+Value Machine::Apply(const Value& fn_in, const Value* args, size_t n, const Code* site) {
+  char probe;
+  if (++depth_ > limits_.max_depth ||
+      static_cast<size_t>(stack_base_ - &probe) > stack_budget_) {
+    --depth_;
+    Fault fault;
+    fault.code = "depth-limit";
+    fault.message = absl::StrCat("calls nested deeper than the limit of ", limits_.max_depth,
+                                 " (unbounded recursion?)");
+    fault.limit = true;
+    if (site != nullptr) {
+      fault.file = site->file;
+      fault.offset = site->offset;
+    }
+    throw fault;
+  }
+  struct DepthGuard {
+    uint32_t& depth;
+    ~DepthGuard() { --depth; }
+  } guard{depth_};
+  if (site != nullptr) site_ = site;  // where limit errors point
+  Value fn = fn_in;
+  for (;;) {
+    Step();
+    switch (fn.type()) {
+      case ValueType::kPrimitive:
+        return ApplyPrimitive(*static_cast<const Primitive*>(fn.object()), args, n, site);
+      case ValueType::kFunction:
+      case ValueType::kComponent: {
+        const Function& f = *static_cast<const Function*>(fn.object());
+        const Lambda& l = *f.lambda;
+        size_t mark_segment = stack_segment_, mark_top = stack_top_;
+        Frame* frame =
+            l.heap_frame ? NewHeapFrame(l.frame_size, f.env) : NewStackFrame(l.frame_size, f.env);
+        Value r;
+        try {
+          BindArgs(f, frame, args, n, site);
+          r = l.body->Eval(*this, frame);
+        } catch (Fault& fault) {
+          stack_segment_ = mark_segment;
+          stack_top_ = mark_top;
+          if (fault.trace.size() < 64) {
+            std::string where = site ? Where(site->file, site->offset) : "";
+            fault.trace.push_back(l.name.empty() ? absl::StrCat("fn (", where, ")")
+                                                 : absl::StrCat(l.name, " (", where, ")"));
+          }
+          throw;
+        }
+        stack_segment_ = mark_segment;
+        stack_top_ = mark_top;
+        if (IsTailMarker(r)) {
+          fn = tail_fn_;
+          args = tail_args_.data();
+          n = tail_args_.size();
+          continue;
+        }
+        return r;
+      }
+      case ValueType::kKeyword: {
+        // (:key m) and (:key m default): look the keyword up in a dict, or
+        // among the keyword pairs of a list such as (Note :id 1).
+        if (n < 1 || n > 2) Fail("arity", absl::StrCat("(:", AV(fn.name()), " m [default]) takes 1 or 2 arguments, got ", n), site);
+        Value found;
+        if (LookupKey(args[0], fn, &found)) return found;
+        return n == 2 ? args[1] : Value();
+      }
+      default:
+        Fail("not-callable",
+             absl::StrCat("cannot call a ", AV(ValueTypeName(fn.type())),
+                          fn.is_symbol() || fn.is_string()
+                              ? absl::StrCat(" (", fn.is_symbol() ? AV(fn.name()) : AV(fn.str()), ")")
+                              : ""),
+             site);
+    }
+  }
+}
+
+bool LookupKey(const Value& m, const Value& key, Value* out) {
+  if (m.is_dict()) {
+    for (size_t i = 0; i + 1 < m.size(); i += 2) {
+      if (m[i].type() == key.type() && ValuesEqual(m[i], key)) {
+        *out = m[i + 1];
+        return true;
+      }
+    }
+  } else if (m.is_list() && key.is_keyword()) {
+    for (size_t i = 1; i + 1 < m.size(); ++i) {
+      if (m[i].is_keyword() && m[i].atom() == key.atom()) {
+        *out = m[i + 1];
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+void Machine::Fail(std::string code, std::string message, const Code* at) {
+  Fault fault;
+  fault.code = std::move(code);
+  fault.message = std::move(message);
+  if (at == nullptr) at = site_;
+  if (at != nullptr) {
+    fault.file = at->file;
+    fault.offset = at->offset;
+  }
+  throw fault;
+}
+
+void Machine::FailLimit(std::string code, std::string message) {
+  Fault fault;
+  fault.code = std::move(code);
+  fault.message = std::move(message);
+  fault.limit = true;
+  if (site_ != nullptr) {
+    fault.file = site_->file;
+    fault.offset = site_->offset;
+  }
+  throw fault;
+}
+
+Value ErrorValue(Machine& m, const Fault& fault) {
+  auto& env = m.env();
+  std::vector<Value> trace;
+  for (const std::string& t : fault.trace) trace.push_back(m.MakeString(t));
+  Position p;
+  if (fault.file != nullptr && fault.offset != Node::kNoPos32) {
+    p = fault.file->doc.PositionOfOffset(fault.offset);
+  }
+  Value kv[] = {
+      Value::Keyword(env.Intern("code")),    m.MakeString(fault.code),
+      Value::Keyword(env.Intern("message")), m.MakeString(fault.message),
+      Value::Keyword(env.Intern("file")),    m.MakeString(fault.file ? fault.file->name : ""),
+      Value::Keyword(env.Intern("line")),    Value::Int(p.line),
+      Value::Keyword(env.Intern("column")),  Value::Int(p.column),
+      Value::Keyword(env.Intern("trace")),   m.MakeList(trace),
+  };
+  return m.MakeDict(kv);
+}
+
+// Converts a read document's node into a value of the environment, recording
+// where each list came from.
+Value Datum(Environment::State& env, SourceFile* file, const Node& n) {
+  switch (n.kind()) {
+    case Kind::kNil:
+      return Value();
+    case Kind::kBool:
+      return Value::Bool(n.as_bool());
+    case Kind::kInt:
+      return Value::Int(n.as_int());
+    case Kind::kFloat:
+      return Value::Float(n.as_float());
+    case Kind::kString:
+      return Value::StringView(n.str());  // the document lives in `file`
+    case Kind::kBytes:
+      return Value::BytesView(n.bytes());
+    case Kind::kSymbol:
+      return Value::Symbol(env.Intern(n.name()));
+    case Kind::kKeyword:
+      return Value::Keyword(env.Intern(n.name()));
+    case Kind::kList:
+    case Kind::kDict: {
+      auto items = n.items();
+      if (items.empty()) return n.is_dict() ? Value::DictView({}) : Value::ListView({});
+      auto* values = env.arena.AllocateArray<Value>(items.size());
+      auto* offsets = env.arena.AllocateArray<uint32_t>(items.size());
+      if (values == nullptr || offsets == nullptr) throw std::bad_alloc();
+      const char* base = file->doc.source().data();
+      for (size_t i = 0; i < items.size(); ++i) {
+        new (&values[i]) Value(Datum(env, file, items[i]));
+        offsets[i] = items[i].raw_offset(base);
+      }
+      env.list_sources.emplace(values, ListSource{file, n.raw_offset(base), offsets});
+      auto span = absl::MakeConstSpan(values, items.size());
+      return n.is_dict() ? Value::DictView(span) : Value::ListView(span);
+    }
+  }
+  return Value();
+}
+
+}  // namespace eval_internal
+
+using eval_internal::Fault;
+using eval_internal::Machine;
+
+eval_internal::Global* Environment::State::GlobalCell(const Atom* name) {
+  auto& slot = globals[name];
+  if (!slot) {
+    slot = std::make_unique<eval_internal::Global>();
+    slot->name = name;
+  }
+  return slot.get();
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+
+std::string EvalError::ToString() const {
+  std::string s;
+  if (line > 0) absl::StrAppend(&s, file.empty() ? "<input>" : file, ":", line, ":", column, ": ");
+  absl::StrAppend(&s, code, ": ", message);
+  // Runs of the same entry (deep recursion) print once with a count.
+  for (size_t i = 0; i < trace.size();) {
+    size_t j = i + 1;
+    while (j < trace.size() && trace[j] == trace[i]) ++j;
+    absl::StrAppend(&s, "\n  in ", trace[i]);
+    if (j - i > 1) absl::StrAppend(&s, " (", j - i, " times)");
+    i = j;
+  }
+  return s;
+}
+
+bool EvalError::is_limit() const {
+  return code == "step-limit" || code == "depth-limit" || code == "memory-limit" ||
+         code == "timeout" || code == "interrupted";
+}
+
+absl::Status EvalError::ToStatus() const {
+  if (code == "timeout") return absl::DeadlineExceededError(ToString());
+  if (code == "interrupted") return absl::CancelledError(ToString());
+  if (is_limit()) return absl::ResourceExhaustedError(ToString());
+  return absl::InvalidArgumentError(ToString());
+}
+
+namespace {
+
+EvalError FromFault(const Fault& f) {
+  EvalError e;
+  e.code = f.code;
+  e.message = f.message;
+  e.trace = f.trace;
+  if (f.file != nullptr) {
+    e.file = f.file->name;
+    if (f.offset != Node::kNoPos32) {
+      Position p = f.file->doc.PositionOfOffset(f.offset);
+      e.offset = p.offset;
+      e.line = p.line;
+      e.column = p.column;
+    }
+  }
+  return e;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Environment
+
+Environment::Environment(uint32_t groups, const Allocator& upstream)
+    : state_(std::make_unique<State>(upstream)) {
+  state_->groups = groups;
+  eval_internal::InstallPrimitives(*this, groups);
+}
+
+Environment::~Environment() = default;
+
+void Environment::DefinePrimitive(std::string_view name, int min_args, int max_args,
+                                  PrimitiveFn fn, uint32_t group) {
+  auto p = std::make_unique<eval_internal::Primitive>();
+  p->name = std::string(name);
+  p->min_args = min_args;
+  p->max_args = max_args;
+  p->group = group;
+  p->fn = std::move(fn);
+  if (group == 0 || (state_->groups & group) != 0) {
+    eval_internal::Global* g = state_->GlobalCell(state_->Intern(name));
+    g->value = Value::Callable(ValueType::kPrimitive, p.get());
+    g->bound = true;
+  }
+  state_->primitives.push_back(std::move(p));
+}
+
+void Environment::DefineValue(std::string_view name, const Value& value) {
+  eval_internal::Global* g = state_->GlobalCell(state_->Intern(name));
+  g->value = value;
+  g->bound = true;
+}
+
+const Value* Environment::Lookup(std::string_view name) const {
+  const Atom* a = state_->Intern(name);
+  auto it = state_->globals.find(a);
+  if (it == state_->globals.end() || !it->second->bound) return nullptr;
+  return &it->second->value;
+}
+
+EvalResult Environment::Eval(std::string_view text, std::string_view file,
+                             const EvalLimits& limits) {
+  auto src = std::make_unique<eval_internal::SourceFile>();
+  src->name = std::string(file);
+  ReadOptions options;
+  Result<Document> doc = Read(text, options);
+  if (!doc.ok()) {
+    EvalError e;
+    e.code = "read";
+    e.message = absl::StrCat(AV(ErrorCodeName(doc.error().code)), ": ", doc.error().message);
+    e.file = src->name;
+    e.offset = doc.error().offset;
+    e.line = doc.error().line;
+    e.column = doc.error().column;
+    return e;
+  }
+  src->doc = std::move(doc.value());
+  eval_internal::SourceFile* sf = src.get();
+  state_->files.push_back(std::move(src));
+
+  Machine m(*state_, interrupt_, limits);
+  eval_internal::Machine* outer = state_->running;
+  state_->running = &m;
+  struct Restore {
+    State& s;
+    eval_internal::Machine* outer;
+    ~Restore() { s.running = outer; }
+  } restore{*state_, outer};
+  try {
+    eval_internal::Compiler compiler(m, *state_);
+    Value last;
+    const char* base = sf->doc.source().data();
+    for (const Node& root : sf->doc.roots()) {
+      Value form = eval_internal::Datum(*state_, sf, root);
+      eval_internal::Scope top;
+      const eval_internal::Code* code =
+          compiler.CompileTop(form, eval_internal::Pos{sf, root.raw_offset(base)}, &top);
+      eval_internal::Frame* frame = m.NewHeapFrame(top.frame_size, nullptr);
+      last = code->Eval(m, frame);
+    }
+    return last;
+  } catch (const Fault& f) {
+    return FromFault(f);
+  } catch (const std::bad_alloc&) {
+    EvalError e;
+    e.code = "memory-limit";
+    e.message = "out of memory";
+    e.file = sf->name;
+    return e;
+  }
+}
+
+EvalResult Environment::LoadFile(const std::string& path, const EvalLimits& limits) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    EvalError e;
+    e.code = "read";
+    e.message = absl::StrCat("cannot open ", path);
+    e.file = path;
+    return e;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return Eval(ss.str(), path, limits);
+}
+
+EvalResult Environment::Call(const Value& fn, absl::Span<const Value> args,
+                             const EvalLimits& limits) {
+  Machine m(*state_, interrupt_, limits);
+  eval_internal::Machine* outer = state_->running;
+  state_->running = &m;
+  struct Restore {
+    State& s;
+    eval_internal::Machine* outer;
+    ~Restore() { s.running = outer; }
+  } restore{*state_, outer};
+  try {
+    return m.Apply(fn, args.data(), args.size(), nullptr);
+  } catch (const Fault& f) {
+    return FromFault(f);
+  }
+}
+
+Value Environment::String(std::string_view text) {
+  char* p = static_cast<char*>(state_->arena.Allocate(text.size() + 1));
+  if (p == nullptr) throw std::bad_alloc();
+  std::memcpy(p, text.data(), text.size());
+  return Value::StringView(std::string_view(p, text.size()));
+}
+
+Value Environment::Keyword(std::string_view name) { return Value::Keyword(state_->Intern(name)); }
+Value Environment::Symbol(std::string_view name) { return Value::Symbol(state_->Intern(name)); }
+
+Value Environment::List(absl::Span<const Value> items) {
+  if (items.empty()) return Value::ListView({});
+  auto* p = state_->arena.AllocateArray<Value>(items.size());
+  if (p == nullptr) throw std::bad_alloc();
+  std::memcpy(static_cast<void*>(p), items.data(), items.size() * sizeof(Value));
+  return Value::ListView(absl::MakeConstSpan(p, items.size()));
+}
+
+size_t Environment::bytes_used() const { return state_->arena.stats().bytes_used; }
+
+// ---------------------------------------------------------------------------
+// CallContext
+
+void CallContext::Charge(uint64_t units) { m_->Charge(units); }
+Value CallContext::MakeString(std::string_view text) {
+  m_->Charge(text.size() / 64);
+  return m_->MakeString(text);
+}
+Value CallContext::MakeList(absl::Span<const Value> items) { return m_->MakeList(items); }
+Value CallContext::MakeDict(absl::Span<const Value> flat) { return m_->MakeDict(flat); }
+Value CallContext::Keyword(std::string_view name) {
+  return Value::Keyword(m_->env().Intern(name));
+}
+Value CallContext::Symbol(std::string_view name) { return Value::Symbol(m_->env().Intern(name)); }
+Value CallContext::Call(const Value& fn, absl::Span<const Value> args) {
+  return m_->Apply(fn, args.data(), args.size(), m_->current_site());
+}
+void CallContext::Fail(std::string_view code, std::string message) {
+  m_->Fail(std::string(code), std::move(message), nullptr);
+}
+
+namespace eval_internal {
+
+void ThrowTypeError(CallContext& ctx, std::string_view prim, size_t index, std::string_view want,
+                    const Value& got) {
+  ctx.Fail("type", absl::StrCat("'", AV(prim), "' argument ", index + 1, " must be ", AV(want),
+                                ", got ", AV(ValueTypeName(got.type()))));
+}
+
+}  // namespace eval_internal
+}  // namespace sexp

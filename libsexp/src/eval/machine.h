@@ -1,0 +1,209 @@
+// Internal: the evaluator's machine — compiled code, frames, closures, the
+// running evaluation's limits. See README.md in this folder for the design.
+#ifndef SEXP_SRC_EVAL_MACHINE_H_
+#define SEXP_SRC_EVAL_MACHINE_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "sexp/eval.h"
+#include "strutil.h"
+
+namespace sexp::eval_internal {
+
+using ::sexp::internal::AV;
+
+// A file (or text) the environment read; positions in code refer to it.
+struct SourceFile {
+  std::string name;
+  Document doc;
+};
+
+// Where a datum came from: the file and the byte offset of each element of a
+// list read from source (so errors can point at any sub-form).
+struct ListSource {
+  const SourceFile* file;
+  uint32_t self;              // offset of the list's opener
+  const uint32_t* elements;   // offset of each element
+};
+
+// The exception that carries an error up through compiled code; caught at the
+// Environment boundary (and by `try`, unless it is a limit).
+struct Fault {
+  std::string code;
+  std::string message;
+  const SourceFile* file = nullptr;
+  uint32_t offset = Node::kNoPos32;
+  std::vector<std::string> trace;
+  bool limit = false;
+};
+
+class Machine;
+struct Frame;
+
+// A compiled expression. `offset`/`file` are where it came from, for errors.
+struct Code {
+  const SourceFile* file = nullptr;
+  uint32_t offset = Node::kNoPos32;
+  virtual ~Code() = default;
+  virtual Value Eval(Machine& m, Frame* f) const = 0;
+};
+
+// A lambda's frame: parameters and let-bound locals, then a link to the frame
+// the closure was made in.
+struct Frame {
+  Frame* parent;
+  uint32_t size;
+  Value slots[1];  // `size` slots (allocated past the struct)
+};
+
+// A global name: its cell is resolved at compile time, so forward references
+// and redefinition work and lookups cost one load.
+struct Global {
+  const Atom* name;
+  Value value;
+  bool bound = false;
+};
+
+// The compiled form of fn / lambda / define / defcomp / defmacro.
+struct Lambda {
+  std::string name;           // for traces; "" for anonymous
+  uint32_t required = 0;      // positional parameters
+  bool has_rest = false;      // &rest: slot `required` gets the remaining list
+  uint32_t frame_size = 0;    // parameters + locals
+  bool heap_frame = false;    // a closure may capture the frame
+  const Code* body = nullptr;
+  const SourceFile* file = nullptr;
+  uint32_t offset = Node::kNoPos32;
+  // Components: keyword parameters (slot = index in this vector), then the
+  // slot of the children (&rest, or a &key named children), or -1.
+  bool component = false;
+  std::vector<const Atom*> keys;
+  int children_slot = -1;
+};
+
+struct Function {
+  const Lambda* lambda;
+  Frame* env;
+};
+
+struct Primitive {
+  std::string name;
+  int min_args;
+  int max_args;  // -1: any
+  uint32_t group;
+  PrimitiveFn fn;
+};
+
+// The state of one running evaluation plus the environment it runs in.
+class Machine {
+ public:
+  Machine(Environment::State& env, std::atomic<bool>& interrupt, const EvalLimits& limits);
+
+  Environment::State& env() { return env_; }
+
+  // Calls a callable with evaluated arguments (not in tail position).
+  Value Apply(const Value& fn, const Value* args, size_t n, const Code* site);
+
+  // A tail call: records the callee and arguments and returns the marker that
+  // Apply's loop recognises.
+  Value TailCall(const Value& fn, const Value* args, size_t n);
+  static bool IsTailMarker(const Value& v) {
+    return v.type() == ValueType::kPrimitive && v.object() == &kTailMarker;
+  }
+
+  // One unit of work; checks the step budget, and every 1024 steps the
+  // deadline and the interrupt flag.
+  void Step() {
+    if (--steps_left_ <= 0 || --tick_ == 0) Slow();
+  }
+  void Charge(uint64_t units);
+
+  // Allocation counted against max_bytes.
+  void* Allocate(size_t bytes);
+  Value MakeString(std::string_view s);
+  Value MakeList(absl::Span<const Value> items);
+  Value MakeDict(absl::Span<const Value> flat);
+  Frame* NewHeapFrame(uint32_t size, Frame* parent);
+
+  [[noreturn]] void Fail(std::string code, std::string message, const Code* at);
+  [[noreturn]] void FailLimit(std::string code, std::string message);
+
+  const Code* current_site() const { return site_; }
+
+ private:
+  static const int kTailMarker;
+  void Slow();
+  std::string Where(const SourceFile* file, uint32_t offset) const;
+  Frame* NewStackFrame(uint32_t size, Frame* parent);
+  Value ApplyPrimitive(const Primitive& p, const Value* args, size_t n, const Code* site);
+  void BindArgs(const Function& fn, Frame* frame, const Value* args, size_t n, const Code* site);
+
+  Environment::State& env_;
+  std::atomic<bool>& interrupt_;
+  EvalLimits limits_;
+  int64_t steps_left_;   // of max_steps
+  uint32_t tick_;        // steps until the next deadline/interrupt check
+  uint32_t depth_ = 0;
+  size_t bytes_at_start_;
+  std::chrono::steady_clock::time_point deadline_;
+  bool has_deadline_ = false;
+  const Code* site_ = nullptr;
+  // Frames that no closure can capture live on this stack, in segments so
+  // they never move.
+  std::vector<std::unique_ptr<Value[]>> stack_segments_;
+  size_t stack_segment_ = 0;
+  size_t stack_top_ = 0;
+  // Pending tail call.
+  Value tail_fn_;
+  std::vector<Value> tail_args_;
+  char* stack_base_;
+  size_t stack_budget_;
+};
+
+// (:key m): the value of `key` in dict m, or after `key` among the keyword
+// pairs of list m. False when absent.
+bool LookupKey(const Value& m, const Value& key, Value* out);
+
+// A read node as a value of the environment (lists record their source).
+Value Datum(Environment::State& env, SourceFile* file, const Node& n);
+
+}  // namespace sexp::eval_internal
+
+namespace sexp {
+
+// The Environment's private state (defined here so the compiler and the
+// primitives can reach it).
+struct Environment::State {
+  explicit State(const Allocator& upstream) : arena(upstream), interner(upstream) {}
+
+  Arena arena;
+  Interner interner;
+  uint32_t groups = 0;
+  absl::flat_hash_map<const Atom*, std::unique_ptr<eval_internal::Global>> globals;
+  std::vector<std::unique_ptr<eval_internal::Primitive>> primitives;
+  std::vector<std::unique_ptr<eval_internal::Code>> code;
+  std::vector<std::unique_ptr<eval_internal::Lambda>> lambdas;
+  std::vector<std::unique_ptr<eval_internal::SourceFile>> files;
+  absl::flat_hash_map<const Value*, eval_internal::ListSource> list_sources;
+  eval_internal::Machine* running = nullptr;
+
+  const Atom* Intern(std::string_view name) {
+    return interner.Intern(arena, name, name.data() + name.size());
+  }
+  eval_internal::Global* GlobalCell(const Atom* name);
+  template <class T, class... A>
+  T* NewCode(A&&... a) {
+    auto c = std::make_unique<T>(std::forward<A>(a)...);
+    T* raw = c.get();
+    code.push_back(std::move(c));
+    return raw;
+  }
+};
+
+}  // namespace sexp
+
+#endif  // SEXP_SRC_EVAL_MACHINE_H_

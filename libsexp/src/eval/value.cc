@@ -1,0 +1,105 @@
+// Values: names, equality, and sx text (through the canonical writer).
+#include <cstring>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "machine.h"
+#include "strutil.h"
+#include "sexp/writer.h"
+
+namespace sexp {
+
+using internal::AV;
+
+std::string_view ValueTypeName(ValueType type) {
+  switch (type) {
+    case ValueType::kNil: return "nil";
+    case ValueType::kBool: return "bool";
+    case ValueType::kInt: return "int";
+    case ValueType::kFloat: return "float";
+    case ValueType::kString: return "string";
+    case ValueType::kBytes: return "bytes";
+    case ValueType::kSymbol: return "symbol";
+    case ValueType::kKeyword: return "keyword";
+    case ValueType::kList: return "list";
+    case ValueType::kDict: return "dict";
+    case ValueType::kFunction: return "function";
+    case ValueType::kPrimitive: return "primitive";
+    case ValueType::kComponent: return "component";
+    case ValueType::kMacro: return "macro";
+  }
+  return "?";
+}
+
+bool ValuesEqual(const Value& a, const Value& b) {
+  if (a.is_number() && b.is_number()) {
+    if (a.is_int() && b.is_int()) return a.as_int() == b.as_int();
+    return a.as_number() == b.as_number();
+  }
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case ValueType::kNil: return true;
+    case ValueType::kBool: return a.as_bool() == b.as_bool();
+    case ValueType::kString:
+    case ValueType::kBytes: return a.str() == b.str();
+    case ValueType::kSymbol:
+    case ValueType::kKeyword: return a.atom() == b.atom() || a.name() == b.name();
+    case ValueType::kList:
+    case ValueType::kDict: {
+      if (a.size() != b.size()) return false;
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (!ValuesEqual(a[i], b[i])) return false;
+      }
+      return true;
+    }
+    default: return a.object() == b.object();
+  }
+}
+
+namespace {
+
+std::string CallableName(const Value& v) {
+  if (v.type() == ValueType::kPrimitive) {
+    return static_cast<const eval_internal::Primitive*>(v.object())->name;
+  }
+  return static_cast<const eval_internal::Function*>(v.object())->lambda->name;
+}
+
+// Copies a value into a Builder document (callables become the string
+// "#<function name>", since they have no sx text).
+Node ToNode(Builder& b, const Value& v) {
+  switch (v.type()) {
+    case ValueType::kNil: return b.Nil();
+    case ValueType::kBool: return b.Bool(v.as_bool());
+    case ValueType::kInt: return b.Int(v.as_int());
+    case ValueType::kFloat: return b.Float(v.as_float());
+    case ValueType::kString: return b.String(v.str());
+    case ValueType::kBytes: return b.Bytes(v.str());
+    case ValueType::kSymbol: return b.Symbol(v.name());
+    case ValueType::kKeyword: return b.Keyword(v.name());
+    case ValueType::kList:
+    case ValueType::kDict: {
+      std::vector<Node> items;
+      items.reserve(v.size());
+      for (const Value& e : v.items()) items.push_back(ToNode(b, e));
+      return v.is_list() ? b.List(items) : b.Dict(items);
+    }
+    default:
+      return b.String(absl::StrCat("#<", AV(ValueTypeName(v.type())), " ", CallableName(v), ">"));
+  }
+}
+
+}  // namespace
+
+std::string ToText(const Value& v) {
+  if (v.is_callable()) return absl::StrCat("#<", AV(ValueTypeName(v.type())), " ", CallableName(v), ">");
+  Builder b;
+  Node n = ToNode(b, v);
+  Result<Document> doc = b.Finish({n});
+  if (!doc.ok()) return absl::StrCat("#<unprintable: ", doc.error().message, ">");
+  Result<std::string> text = Canonical(doc->roots()[0]);
+  if (!text.ok()) return absl::StrCat("#<unprintable: ", text.error().message, ">");
+  return std::move(text.value());
+}
+
+}  // namespace sexp
