@@ -255,16 +255,19 @@ class Environment {
   Environment(const Environment&) = delete;
   Environment& operator=(const Environment&) = delete;
 
-  // Registers a primitive taking [min_args, max_args] values (max -1 = any)
-  // in `group`. Replaces an earlier definition of the name.
+  // Registers a primitive taking [min_args, max_args] values (max -1 = any).
+  // Group 0 (the default) is always bound; any other group binds the name
+  // only if this environment was created with that group (so a host can
+  // register its I/O into kGroupIo once and hand sandboxes environments
+  // without it). Replaces an earlier definition of the name.
   void DefinePrimitive(std::string_view name, int min_args, int max_args, PrimitiveFn fn,
-                       uint32_t group = kGroupIo);
+                       uint32_t group = 0);
   // Registers a typed C++ callable: arity and argument types come from its
   // signature (int64_t, double, bool, std::string_view, std::string, Value,
   // optionally a leading CallContext&); it may return void, those types or
   // Value. A wrong argument is a `type` error naming the primitive.
   template <class F>
-  void Define(std::string_view name, F&& fn, uint32_t group = kGroupIo);
+  void Define(std::string_view name, F&& fn, uint32_t group = 0);
   // Binds a global name to a value.
   void DefineValue(std::string_view name, const Value& value);
   // The global's value, or nullptr when unbound.

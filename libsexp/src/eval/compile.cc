@@ -193,11 +193,18 @@ struct Call final : Code {
 struct Element final : Code {
   Global* cell;
   std::vector<const Code*> args;
+  bool tail = false;
   Value Eval(Machine& m, Frame* f) const override {
     size_t n = args.size();
     std::vector<Value> items(n + 1);
     for (size_t i = 0; i < n; ++i) items[i + 1] = args[i]->Eval(m, f);
-    if (cell->bound) return m.Apply(cell->value, items.data() + 1, n, this);
+    if (cell->bound) {
+      const Value& callee = cell->value;
+      if (tail && (callee.type() == ValueType::kFunction || callee.type() == ValueType::kComponent)) {
+        return m.TailCall(callee, items.data() + 1, n);
+      }
+      return m.Apply(callee, items.data() + 1, n, this);
+    }
     items[0] = Value::Symbol(cell->name);
     m.Charge(n);
     return m.MakeList(items);
@@ -470,6 +477,7 @@ const Code* Compiler::CompileList(const Value& x, Pos pos, Scope* scope, bool ta
     if (!cell->bound && IsElementName(h->name())) {
       auto* e = At(env_.NewCode<Element>(), pos);
       e->cell = cell;
+      e->tail = tail;
       for (size_t i = 1; i < x.size(); ++i) {
         e->args.push_back(Compile(x[i], ElementPos(x, i, pos), scope, false));
       }
@@ -750,19 +758,26 @@ const Code* Compiler::CompileQuasi(const Value& t, Pos pos, Scope* scope, int de
 
 const Code* Compiler::CompileMacroCall(Global* cell, const Value& x, Pos pos, Scope* scope,
                                        bool tail) {
-  if (++expansions_ > kMaxExpansions) {
+  // A macro whose expansion contains another use of a macro recurses here;
+  // bound the nesting (a macro that expands into itself) and the total.
+  if (expansion_depth_ >= kMaxExpansionDepth || ++expansions_ > kMaxExpansions) {
     Fault fault;
     fault.code = "syntax";
     fault.message = absl::StrCat("macro expansion of '", AV(cell->name->name()),
-                                 "' did not finish after ", kMaxExpansions, " expansions");
+                                 "' did not finish (nested ", expansion_depth_,
+                                 " deep, ", expansions_, " expansions in this form)");
     fault.file = pos.file;
     fault.offset = pos.offset;
     throw fault;
   }
   auto* site = At(env_.NewCode<Const>(Value()), pos);
-  Value macro = cell->value;
-  Value fn = Value::Callable(ValueType::kFunction, macro.object());
+  Value fn = Value::Callable(ValueType::kFunction, cell->value.object());
   Value expansion = m_.Apply(fn, x.items().data() + 1, x.size() - 1, site);
+  ++expansion_depth_;
+  struct Leave {
+    int& depth;
+    ~Leave() { --depth; }
+  } leave{expansion_depth_};
   return Compile(expansion, pos, scope, tail);
 }
 

@@ -32,7 +32,8 @@ class Compiler {
   const Code* CompileTop(const Value& form, Pos pos, Scope* top);
 
  private:
-  static constexpr int kMaxExpansions = 10000;
+  static constexpr int kMaxExpansions = 100000;    // per top-level form
+  static constexpr int kMaxExpansionDepth = 200;   // expansions inside expansions
 
   const Code* Compile(const Value& x, Pos pos, Scope* scope, bool tail);
   const Code* CompileList(const Value& x, Pos pos, Scope* scope, bool tail);
@@ -64,6 +65,7 @@ class Compiler {
   Machine& m_;
   Environment::State& env_;
   int expansions_ = 0;
+  int expansion_depth_ = 0;
   struct Symbols {
     const Atom *quote, *quasiquote, *unquote, *unquote_splicing, *if_, *when, *unless, *cond,
         *case_, *and_, *or_, *let, *let_star, *do_, *begin, *fn, *lambda, *define, *set,
