@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-bash scripts/build.sh --target bench_reader
+bash scripts/build.sh --target bench_reader --target sexp_cli
 n=${1:-40000}
 data=build/bench-data
 mkdir -p "$data"
@@ -41,3 +41,7 @@ for label, name, path in (("page", "Page", sys.argv[3]), ("table", "Table", sys.
           (label, os.path.getsize(path) / 1e6, rate("BM_Read_" + name), rd["nodes/s"] / 1e6,
            rd["ast_bytes/input"], rate("BM_Canonical_" + name), wr["nodes/s"] / 1e6))
 PY
+
+# The evaluator against Lua 5.4 and CPython on the same programs.
+echo
+/usr/bin/python3 bench/bench_eval.py build/tools/sexp 5

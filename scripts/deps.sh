@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev            # libFuzzer, ASan, UBSan
   python3 python3-pytest              # CLI tests, hashlib oracle, gen_feed.py
+  lua5.4                              # peer of the evaluator benchmark
 )
 # Node and npm for the JavaScript oracles; any node >= 18 on PATH will do.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
