@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-bash scripts/build.sh --target bench_reader --target sexp_cli
+bash scripts/build.sh --target bench_reader sexp_cli
 n=${1:-40000}
 data=build/bench-data
 mkdir -p "$data"

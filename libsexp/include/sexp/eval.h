@@ -144,8 +144,8 @@ class Value {
   }
 
   ValueType type_;
-  uint8_t flags_;
-  uint16_t reserved_;
+  [[maybe_unused]] uint8_t flags_;      // reserved
+  [[maybe_unused]] uint16_t reserved_;  // reserved
   uint32_t size_;
   union {
     int64_t i;
