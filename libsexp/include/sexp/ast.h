@@ -185,7 +185,7 @@ class Node {
 
   Kind kind_;
   uint8_t flags_;
-  uint16_t reserved_;
+  [[maybe_unused]] uint16_t reserved_;  // reserved
   // Source offset of the node's first byte, except for source strings, where
   // it is the string's byte length.
   uint32_t meta_;
