@@ -421,7 +421,7 @@ struct Binder<F, R, std::tuple<First, Rest...>> {
 template <class F, class R>
 struct Binder<F, R, std::tuple<>> {
   static constexpr int kArity = 0;
-  static PrimitiveFn Make(F fn, std::string name) {
+  static PrimitiveFn Make(F fn, std::string /*name*/) {
     return [fn = std::move(fn)](CallContext& ctx, absl::Span<const Value>) mutable {
       if constexpr (std::is_void_v<R>) {
         fn();
