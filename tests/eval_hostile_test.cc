@@ -117,5 +117,49 @@ TEST(EvalHostile, DeeplyNestedSourceIsAReadError) {
   EXPECT_EQ(r.error().code, "read");
 }
 
+TEST(EvalHostile, DataNestedDeeperThanTheStackComparesAndPrints) {
+  // Lists built by code can nest far deeper than the reader allows; equality
+  // and printing must not recurse on the C++ stack.
+  Environment env;
+  EvalLimits l = Small();
+  l.max_steps = 50'000'000;
+  l.max_bytes = 256 << 20;
+  ASSERT_TRUE(env.Eval("(define (nest n acc) (if (= n 0) acc (nest (- n 1) (list acc))))"
+                       "(define deep (nest 300000 1))", "deep.sx", l).ok());
+  EvalResult same = env.Eval("(= deep (nest 300000 1))", "deep.sx", l);
+  ASSERT_TRUE(same.ok()) << same.error().ToString();
+  EXPECT_TRUE(same.value().as_bool());
+  EXPECT_FALSE(env.Eval("(= deep (nest 300000 2))", "deep.sx", l).value().as_bool());
+  EvalResult deep = env.Eval("deep", "deep.sx", l);
+  ASSERT_TRUE(deep.ok());
+  std::string text = ToText(deep.value());
+  EXPECT_EQ(text, std::string(300000, '(') + "1" + std::string(300000, ')'));
+}
+
+TEST(EvalHostile, MacroReturningADeepFormIsASyntaxError) {
+  Environment env;
+  EvalError e = MustFail(env,
+                         "(define (nest n acc) (if (= n 0) acc (nest (- n 1) (list 'do acc))))"
+                         "(defmacro deep () (nest 100000 1)) (deep)",
+                         Small());
+  EXPECT_EQ(e.code, "syntax");
+  EXPECT_NE(e.message.find("nested deeper"), std::string::npos);
+}
+
+TEST(EvalHostile, LargeDictsBuildInLinearTime) {
+  // 200000 distinct keys: a quadratic duplicate check would take minutes.
+  Environment env;
+  EvalLimits l = Small();
+  l.max_steps = 20'000'000;
+  l.max_bytes = 256 << 20;
+  auto start = std::chrono::steady_clock::now();
+  EvalResult r = env.Eval(
+      "(count (apply dict (apply concat (map (fn (i) (list (str \"k\" i) i)) "
+      "(range 200000)))))", "dict.sx", l);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r.value().as_int(), 200000);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+}
+
 }  // namespace
 }  // namespace sexp

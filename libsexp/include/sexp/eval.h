@@ -356,12 +356,6 @@ inline Value Ret(CallContext& ctx, std::string_view v) { return ctx.MakeString(v
 inline Value Ret(CallContext& ctx, const std::string& v) { return ctx.MakeString(v); }
 inline Value Ret(CallContext& ctx, const char* v) { return ctx.MakeString(v); }
 
-template <class R, class... A>
-struct Signature {
-  using Result = R;
-  static constexpr size_t kArity = sizeof...(A);
-};
-
 template <class F>
 struct FnTraits : FnTraits<decltype(&std::decay_t<F>::operator())> {};
 template <class C, class R, class... A>

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "machine.h"
 #include "strutil.h"
@@ -162,8 +163,17 @@ struct MakeClosure final : Code {
   }
 };
 
-// Arguments are evaluated into a small buffer on the C++ stack.
-constexpr size_t kInlineArgs = 8;
+// Evaluated arguments; most calls have few, which stay on the C++ stack.
+using ArgValues = absl::InlinedVector<Value, 8>;
+
+// Calls `callee` with `args`: as a tail call (the caller's Apply loop runs
+// it) when in tail position and the callee is sx code, else directly.
+Value Invoke(Machine& m, const Value& callee, const ArgValues& args, bool tail, const Code* site) {
+  if (tail && (callee.type() == ValueType::kFunction || callee.type() == ValueType::kComponent)) {
+    return m.TailCall(callee, args.data(), args.size());
+  }
+  return m.Apply(callee, args.data(), args.size(), site);
+}
 
 struct Call final : Code {
   const Code* fn;
@@ -171,19 +181,9 @@ struct Call final : Code {
   bool tail;
   Value Eval(Machine& m, Frame* f) const override {
     Value callee = fn->Eval(m, f);
-    size_t n = args.size();
-    Value inline_buf[kInlineArgs];
-    std::vector<Value> heap_buf;
-    Value* argv = inline_buf;
-    if (n > kInlineArgs) {
-      heap_buf.resize(n);
-      argv = heap_buf.data();
-    }
-    for (size_t i = 0; i < n; ++i) argv[i] = args[i]->Eval(m, f);
-    if (tail && (callee.type() == ValueType::kFunction || callee.type() == ValueType::kComponent)) {
-      return m.TailCall(callee, argv, n);
-    }
-    return m.Apply(callee, argv, n, this);
+    ArgValues argv(args.size());
+    for (size_t i = 0; i < args.size(); ++i) argv[i] = args[i]->Eval(m, f);
+    return Invoke(m, callee, argv, tail, this);
   }
 };
 
@@ -195,18 +195,14 @@ struct Element final : Code {
   std::vector<const Code*> args;
   bool tail = false;
   Value Eval(Machine& m, Frame* f) const override {
-    size_t n = args.size();
-    std::vector<Value> items(n + 1);
-    for (size_t i = 0; i < n; ++i) items[i + 1] = args[i]->Eval(m, f);
+    ArgValues items(args.size() + 1);  // the head, then the arguments
+    for (size_t i = 0; i < args.size(); ++i) items[i + 1] = args[i]->Eval(m, f);
     if (cell->bound) {
-      const Value& callee = cell->value;
-      if (tail && (callee.type() == ValueType::kFunction || callee.type() == ValueType::kComponent)) {
-        return m.TailCall(callee, items.data() + 1, n);
-      }
-      return m.Apply(callee, items.data() + 1, n, this);
+      items.erase(items.begin());
+      return Invoke(m, cell->value, items, tail, this);
     }
     items[0] = Value::Symbol(cell->name);
-    m.Charge(n);
+    m.Charge(args.size());
     return m.MakeList(items);
   }
 };
@@ -338,7 +334,17 @@ const Code* Compiler::CompileTop(const Value& form, Pos pos, Scope* top) {
   return Compile(form, pos, top, /*tail=*/false);
 }
 
+Compiler::Nesting Compiler::Enter(Pos pos) {
+  // Forms read from text nest at most as deep as the reader allows, but a
+  // macro can return a form built at run time: bound the recursion.
+  if (nesting_ >= kMaxNesting) {
+    Error(pos, absl::StrCat("form nested deeper than ", kMaxNesting, " levels"));
+  }
+  return Nesting(nesting_);
+}
+
 const Code* Compiler::Compile(const Value& x, Pos pos, Scope* scope, bool tail) {
+  Nesting nested = Enter(pos);
   switch (x.type()) {
     case ValueType::kSymbol: {
       uint32_t depth, index;
@@ -464,8 +470,8 @@ const Code* Compiler::CompileList(const Value& x, Pos pos, Scope* scope, bool ta
       }
       return At(env_.NewCode<SetGlobal>(env_.GlobalCell(x[1].atom()), v, false), pos);
     }
-    if (h == s_.defcomp) return CompileDefcomp(x, pos, scope);
-    if (h == s_.defmacro) return CompileDefmacro(x, pos, scope);
+    if (h == s_.defcomp) return CompileGlobalCallable(x, pos, scope, ValueType::kComponent);
+    if (h == s_.defmacro) return CompileGlobalCallable(x, pos, scope, ValueType::kMacro);
     if (h == s_.defroute) return CompileDefroute(x, pos, scope);
     if (h == s_.try_) return CompileTry(x, pos, scope);
 
@@ -587,8 +593,6 @@ const Lambda* Compiler::CompileLambda(std::string name, const Value& params, Pos
   Lambda* l = lambda.get();
   env_.lambdas.push_back(std::move(lambda));
   l->name = std::move(name);
-  l->file = pos.file;
-  l->offset = pos.offset;
   l->component = component;
   Scope inner;
   inner.parent = scope;
@@ -670,23 +674,16 @@ const Code* Compiler::CompileDefine(const Value& x, Pos pos, Scope* scope) {
   return At(env_.NewCode<SetGlobal>(env_.GlobalCell(name), value, true), pos);
 }
 
-const Code* Compiler::CompileDefcomp(const Value& x, Pos pos, Scope* scope) {
+const Code* Compiler::CompileGlobalCallable(const Value& x, Pos pos, Scope* scope,
+                                            ValueType type) {
+  // (defcomp ~name (&key …) body…) and (defmacro name (params…) body…).
   if (x.size() < 4 || !x[1].is_symbol() || !x[2].is_list()) {
-    Error(pos, "(defcomp ~name (&key a b &rest children) body…)");
+    Error(pos, type == ValueType::kComponent ? "(defcomp ~name (&key a b &rest children) body…)"
+                                             : "(defmacro name (params…) body…)");
   }
   const Lambda* l = CompileLambda(std::string(x[1].name()), x[2], ElementPos(x, 2, pos), x, 3,
-                                  pos, scope, true);
-  const Code* make = At(env_.NewCode<MakeClosure>(l, ValueType::kComponent), pos);
-  return At(env_.NewCode<SetGlobal>(env_.GlobalCell(x[1].atom()), make, true), pos);
-}
-
-const Code* Compiler::CompileDefmacro(const Value& x, Pos pos, Scope* scope) {
-  if (x.size() < 4 || !x[1].is_symbol() || !x[2].is_list()) {
-    Error(pos, "(defmacro name (params…) body…)");
-  }
-  const Lambda* l = CompileLambda(std::string(x[1].name()), x[2], ElementPos(x, 2, pos), x, 3,
-                                  pos, scope, false);
-  const Code* make = At(env_.NewCode<MakeClosure>(l, ValueType::kMacro), pos);
+                                  pos, scope, type == ValueType::kComponent);
+  const Code* make = At(env_.NewCode<MakeClosure>(l, type), pos);
   return At(env_.NewCode<SetGlobal>(env_.GlobalCell(x[1].atom()), make, true), pos);
 }
 
@@ -730,6 +727,7 @@ const Code* Compiler::CompileTry(const Value& x, Pos pos, Scope* scope) {
 }
 
 const Code* Compiler::CompileQuasi(const Value& t, Pos pos, Scope* scope, int depth) {
+  Nesting nested = Enter(pos);
   auto is_form = [](const Value& v, const Atom* head) {
     return v.is_list() && v.size() == 2 && v[0].is_symbol() && v[0].atom() == head;
   };
@@ -773,11 +771,7 @@ const Code* Compiler::CompileMacroCall(Global* cell, const Value& x, Pos pos, Sc
   auto* site = At(env_.NewCode<Const>(Value()), pos);
   Value fn = Value::Callable(ValueType::kFunction, cell->value.object());
   Value expansion = m_.Apply(fn, x.items().data() + 1, x.size() - 1, site);
-  ++expansion_depth_;
-  struct Leave {
-    int& depth;
-    ~Leave() { --depth; }
-  } leave{expansion_depth_};
+  Nesting expanding(expansion_depth_);
   return Compile(expansion, pos, scope, tail);
 }
 

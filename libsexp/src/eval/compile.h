@@ -34,6 +34,20 @@ class Compiler {
  private:
   static constexpr int kMaxExpansions = 100000;    // per top-level form
   static constexpr int kMaxExpansionDepth = 200;   // expansions inside expansions
+  static constexpr int kMaxNesting = 1200;  // sub-forms being compiled (reader: 1024)
+
+  // Counts one level of compile recursion while alive.
+  class Nesting {
+   public:
+    explicit Nesting(int& n) : n_(n) { ++n_; }
+    ~Nesting() { --n_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    int& n_;
+  };
+  Nesting Enter(Pos pos);
 
   const Code* Compile(const Value& x, Pos pos, Scope* scope, bool tail);
   const Code* CompileList(const Value& x, Pos pos, Scope* scope, bool tail);
@@ -42,8 +56,7 @@ class Compiler {
   const Code* CompileCase(const Value& x, Pos pos, Scope* scope, bool tail);
   const Code* CompileLet(const Value& x, Pos pos, Scope* scope, bool tail, bool star);
   const Code* CompileDefine(const Value& x, Pos pos, Scope* scope);
-  const Code* CompileDefcomp(const Value& x, Pos pos, Scope* scope);
-  const Code* CompileDefmacro(const Value& x, Pos pos, Scope* scope);
+  const Code* CompileGlobalCallable(const Value& x, Pos pos, Scope* scope, ValueType type);
   const Code* CompileDefroute(const Value& x, Pos pos, Scope* scope);
   const Code* CompileTry(const Value& x, Pos pos, Scope* scope);
   const Code* CompileQuasi(const Value& t, Pos pos, Scope* scope, int depth);
@@ -66,6 +79,7 @@ class Compiler {
   Environment::State& env_;
   int expansions_ = 0;
   int expansion_depth_ = 0;
+  int nesting_ = 0;
   struct Symbols {
     const Atom *quote, *quasiquote, *unquote, *unquote_splicing, *if_, *when, *unless, *cond,
         *case_, *and_, *or_, *let, *let_star, *do_, *begin, *fn, *lambda, *define, *set,

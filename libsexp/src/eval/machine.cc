@@ -90,28 +90,33 @@ void Machine::Charge(uint64_t units) {
 }
 
 void* Machine::Allocate(size_t bytes) {
-  size_t used = env_.arena.stats().bytes_used - bytes_at_start_;
-  if (bytes > limits_.max_bytes || used > limits_.max_bytes - bytes) {
-    FailLimit("memory-limit", absl::StrCat("the evaluation allocated more than its ",
-                                           limits_.max_bytes, " bytes"));
-  }
+  CheckBytes(bytes);
   void* p = env_.arena.Allocate(bytes);
   if (p == nullptr) FailLimit("memory-limit", "out of memory");
   return p;
 }
 
+void Machine::CheckBytes(size_t bytes) {
+  size_t used = env_.arena.stats().bytes_used - bytes_at_start_;
+  if (bytes > limits_.max_bytes || used > limits_.max_bytes - bytes) {
+    FailLimit("memory-limit", absl::StrCat("the evaluation allocated more than its ",
+                                           limits_.max_bytes, " bytes"));
+  }
+}
+
 Value Machine::MakeString(std::string_view s) {
   if (s.size() > UINT32_MAX) FailLimit("memory-limit", "string longer than 4 GiB");
-  char* p = static_cast<char*>(Allocate(s.size() == 0 ? 1 : s.size()));
-  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  CheckBytes(s.size());
+  const char* p = env_.CopyBytes(s);
+  if (p == nullptr) FailLimit("memory-limit", "out of memory");
   return Value::StringView(std::string_view(p, s.size()));
 }
 
 Value Machine::MakeList(absl::Span<const Value> items) {
-  if (items.empty()) return Value::ListView({});
   if (items.size() > UINT32_MAX) FailLimit("memory-limit", "list longer than 2^32 elements");
-  auto* p = static_cast<Value*>(Allocate(items.size() * sizeof(Value)));
-  std::memcpy(static_cast<void*>(p), items.data(), items.size() * sizeof(Value));
+  CheckBytes(items.size() * sizeof(Value));
+  const Value* p = env_.CopyValues(items);
+  if (p == nullptr && !items.empty()) FailLimit("memory-limit", "out of memory");
   return Value::ListView(absl::MakeConstSpan(p, items.size()));
 }
 
@@ -119,25 +124,36 @@ Value Machine::MakeDict(absl::Span<const Value> flat) {
   if (flat.size() % 2 != 0) {
     Fail("type", "a dict needs key/value pairs (an even number of elements)", site_);
   }
-  // Later keys replace earlier ones; order of first appearance is kept.
+  // Later keys replace earlier ones; order of first appearance is kept. Large
+  // dicts index their keys so building one stays linear.
   std::vector<Value> out;
   out.reserve(flat.size());
+  absl::flat_hash_map<std::pair<bool, std::string_view>, size_t> index;
+  bool indexed = flat.size() > 32;
   for (size_t i = 0; i < flat.size(); i += 2) {
-    if (!flat[i].is_keyword() && !flat[i].is_string()) {
+    const Value& key = flat[i];
+    if (!key.is_keyword() && !key.is_string()) {
       Fail("type", absl::StrCat("dict keys are keywords or strings, got ",
-                                AV(ValueTypeName(flat[i].type()))), site_);
+                                AV(ValueTypeName(key.type()))), site_);
     }
-    bool replaced = false;
-    for (size_t j = 0; j < out.size(); j += 2) {
-      if (ValuesEqual(out[j], flat[i]) && out[j].type() == flat[i].type()) {
-        out[j + 1] = flat[i + 1];
-        replaced = true;
-        break;
+    size_t at = out.size();
+    if (indexed) {
+      auto [it, fresh] =
+          index.try_emplace({key.is_keyword(), key.is_keyword() ? key.name() : key.str()}, at);
+      if (!fresh) at = it->second;
+    } else {
+      for (size_t j = 0; j < out.size(); j += 2) {
+        if (SameKey(out[j], key)) {
+          at = j;
+          break;
+        }
       }
     }
-    if (!replaced) {
-      out.push_back(flat[i]);
+    if (at == out.size()) {
+      out.push_back(key);
       out.push_back(flat[i + 1]);
+    } else {
+      out[at + 1] = flat[i + 1];
     }
   }
   Value list = MakeList(out);
@@ -148,7 +164,6 @@ Frame* Machine::NewHeapFrame(uint32_t size, Frame* parent) {
   size_t slots = std::max<uint32_t>(size, 1);
   auto* f = static_cast<Frame*>(Allocate(sizeof(Frame) + (slots - 1) * sizeof(Value)));
   f->parent = parent;
-  f->size = size;
   for (size_t i = 0; i < slots; ++i) new (&f->slots[i]) Value();
   return f;
 }
@@ -168,7 +183,6 @@ Frame* Machine::NewStackFrame(uint32_t size, Frame* parent) {
   stack_top_ += need;
   auto* f = reinterpret_cast<Frame*>(base);
   f->parent = parent;
-  f->size = size;
   for (size_t i = 0; i < need - 1; ++i) f->slots[i] = Value();
   return f;
 }
@@ -241,21 +255,21 @@ Value Machine::ApplyPrimitive(const Primitive& p, const Value* args, size_t n, c
                                ", got ", n),
          site);
   }
-  const Code* saved = site_;
+  // Errors raised inside the primitive point at its call site.
+  struct SiteGuard {
+    const Code*& site;
+    const Code* saved;
+    ~SiteGuard() { site = saved; }
+  } guard{site_, site_};
   site_ = site;
   CallContext ctx(this);
   try {
-    Value r = p.fn(ctx, absl::MakeConstSpan(args, n));
-    site_ = saved;
-    return r;
+    return p.fn(ctx, absl::MakeConstSpan(args, n));
   } catch (Fault&) {
-    site_ = saved;
     throw;
   } catch (const std::bad_alloc&) {
-    site_ = saved;
     FailLimit("memory-limit", absl::StrCat("out of memory in '", p.name, "'"));
   } catch (const std::exception& e) {
-    site_ = saved;
     Fail("host", absl::StrCat("'", p.name, "' failed: ", e.what()), site);
   }
 }
@@ -340,7 +354,7 @@ Value Machine::Apply(const Value& fn_in, const Value* args, size_t n, const Code
 bool LookupKey(const Value& m, const Value& key, Value* out) {
   if (m.is_dict()) {
     for (size_t i = 0; i + 1 < m.size(); i += 2) {
-      if (m[i].type() == key.type() && ValuesEqual(m[i], key)) {
+      if (SameKey(m[i], key)) {
         *out = m[i + 1];
         return true;
       }
@@ -451,6 +465,19 @@ eval_internal::Global* Environment::State::GlobalCell(const Atom* name) {
     slot->name = name;
   }
   return slot.get();
+}
+
+const char* Environment::State::CopyBytes(std::string_view bytes) {
+  char* p = static_cast<char*>(arena.Allocate(bytes.empty() ? 1 : bytes.size()));
+  if (p != nullptr && !bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
+  return p;
+}
+
+const Value* Environment::State::CopyValues(absl::Span<const Value> items) {
+  if (items.empty()) return nullptr;
+  Value* p = arena.AllocateArray<Value>(items.size());
+  if (p != nullptr) std::memcpy(static_cast<void*>(p), items.data(), items.size() * sizeof(Value));
+  return p;
 }
 
 // ---------------------------------------------------------------------------
@@ -565,13 +592,6 @@ EvalResult Environment::Eval(std::string_view text, std::string_view file,
   state_->files.push_back(std::move(src));
 
   Machine m(*state_, interrupt_, limits);
-  eval_internal::Machine* outer = state_->running;
-  state_->running = &m;
-  struct Restore {
-    State& s;
-    eval_internal::Machine* outer;
-    ~Restore() { s.running = outer; }
-  } restore{*state_, outer};
   try {
     eval_internal::Compiler compiler(m, *state_);
     Value last;
@@ -613,13 +633,6 @@ EvalResult Environment::LoadFile(const std::string& path, const EvalLimits& limi
 EvalResult Environment::Call(const Value& fn, absl::Span<const Value> args,
                              const EvalLimits& limits) {
   Machine m(*state_, interrupt_, limits);
-  eval_internal::Machine* outer = state_->running;
-  state_->running = &m;
-  struct Restore {
-    State& s;
-    eval_internal::Machine* outer;
-    ~Restore() { s.running = outer; }
-  } restore{*state_, outer};
   try {
     return m.Apply(fn, args.data(), args.size(), nullptr);
   } catch (const Fault& f) {
@@ -628,9 +641,8 @@ EvalResult Environment::Call(const Value& fn, absl::Span<const Value> args,
 }
 
 Value Environment::String(std::string_view text) {
-  char* p = static_cast<char*>(state_->arena.Allocate(text.size() + 1));
+  const char* p = state_->CopyBytes(text);
   if (p == nullptr) throw std::bad_alloc();
-  std::memcpy(p, text.data(), text.size());
   return Value::StringView(std::string_view(p, text.size()));
 }
 
@@ -638,10 +650,8 @@ Value Environment::Keyword(std::string_view name) { return Value::Keyword(state_
 Value Environment::Symbol(std::string_view name) { return Value::Symbol(state_->Intern(name)); }
 
 Value Environment::List(absl::Span<const Value> items) {
-  if (items.empty()) return Value::ListView({});
-  auto* p = state_->arena.AllocateArray<Value>(items.size());
-  if (p == nullptr) throw std::bad_alloc();
-  std::memcpy(static_cast<void*>(p), items.data(), items.size() * sizeof(Value));
+  const Value* p = state_->CopyValues(items);
+  if (p == nullptr && !items.empty()) throw std::bad_alloc();
   return Value::ListView(absl::MakeConstSpan(p, items.size()));
 }
 

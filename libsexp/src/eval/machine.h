@@ -56,8 +56,7 @@ struct Code {
 // the closure was made in.
 struct Frame {
   Frame* parent;
-  uint32_t size;
-  Value slots[1];  // `size` slots (allocated past the struct)
+  Value slots[1];  // as many as the lambda's frame_size (allocated past the struct)
 };
 
 // A global name: its cell is resolved at compile time, so forward references
@@ -76,8 +75,6 @@ struct Lambda {
   uint32_t frame_size = 0;    // parameters + locals
   bool heap_frame = false;    // a closure may capture the frame
   const Code* body = nullptr;
-  const SourceFile* file = nullptr;
-  uint32_t offset = Node::kNoPos32;
   // Components: keyword parameters (slot = index in this vector), then the
   // slot of the children (&rest, or a &key named children), or -1.
   bool component = false;
@@ -124,6 +121,7 @@ class Machine {
 
   // Allocation counted against max_bytes.
   void* Allocate(size_t bytes);
+  void CheckBytes(size_t more);  // fails with memory-limit past max_bytes
   Value MakeString(std::string_view s);
   Value MakeList(absl::Span<const Value> items);
   Value MakeDict(absl::Span<const Value> flat);
@@ -168,6 +166,12 @@ class Machine {
 // pairs of list m. False when absent.
 bool LookupKey(const Value& m, const Value& key, Value* out);
 
+// Dict keys are equal when kind and text are ("a" and :a differ).
+inline bool SameKey(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return false;
+  return a.is_keyword() ? a.atom() == b.atom() : a.str() == b.str();
+}
+
 // A read node as a value of the environment (lists record their source).
 Value Datum(Environment::State& env, SourceFile* file, const Node& n);
 
@@ -189,12 +193,14 @@ struct Environment::State {
   std::vector<std::unique_ptr<eval_internal::Lambda>> lambdas;
   std::vector<std::unique_ptr<eval_internal::SourceFile>> files;
   absl::flat_hash_map<const Value*, eval_internal::ListSource> list_sources;
-  eval_internal::Machine* running = nullptr;
-
   const Atom* Intern(std::string_view name) {
     return interner.Intern(arena, name, name.data() + name.size());
   }
   eval_internal::Global* GlobalCell(const Atom* name);
+  // Copies into the arena; nullptr when the allocator refuses. The Machine
+  // adds the per-evaluation byte limit on top.
+  const char* CopyBytes(std::string_view bytes);
+  const Value* CopyValues(absl::Span<const Value> items);
   template <class T, class... A>
   T* NewCode(A&&... a) {
     auto c = std::make_unique<T>(std::forward<A>(a)...);

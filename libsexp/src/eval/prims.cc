@@ -27,11 +27,9 @@ const char kPrelude[] =
 #include "prelude.inc"
     ;
 
-std::string TypeList(const Value& v) { return std::string(ValueTypeName(v.type())); }
-
 [[noreturn]] void TypeError(CallContext& c, std::string_view prim, std::string_view want,
                             const Value& got) {
-  c.Fail("type", absl::StrCat("'", AV(prim), "' needs ", AV(want), ", got ", TypeList(got)));
+  c.Fail("type", absl::StrCat("'", AV(prim), "' needs ", AV(want), ", got ", AV(ValueTypeName(got.type()))));
 }
 
 int64_t IntArg(CallContext& c, std::string_view prim, const Value& v) {
@@ -48,6 +46,13 @@ std::string_view StrArg(CallContext& c, std::string_view prim, const Value& v) {
 absl::Span<const Value> Seq(CallContext& c, std::string_view prim, const Value& v) {
   if (v.is_nil()) return {};
   if (!v.is_list()) TypeError(c, prim, "a list", v);
+  return v.items();
+}
+
+// Key/value items of a dict, or nil as the empty dict.
+absl::Span<const Value> DictItems(CallContext& c, std::string_view prim, const Value& v) {
+  if (v.is_nil()) return {};
+  if (!v.is_dict()) TypeError(c, prim, "a dict", v);
   return v.items();
 }
 
@@ -131,7 +136,8 @@ int Compare(CallContext& c, std::string_view prim, const Value& a, const Value& 
     return r < 0 ? -1 : r > 0;
   }
   c.Fail("type", absl::StrCat("'", AV(prim), "' compares numbers with numbers or strings with "
-                              "strings, got ", TypeList(a), " and ", TypeList(b)));
+                              "strings, got ", AV(ValueTypeName(a.type())), " and ",
+                              AV(ValueTypeName(b.type()))));
 }
 
 Value Chain(CallContext& c, Args a, std::string_view prim, bool (*ok)(int)) {
@@ -186,7 +192,7 @@ void SortValues(CallContext& c, std::vector<Value>& v, const Value* key_fn) {
   for (size_t i = 0; i < v.size(); ++i) v[i] = keyed[i].second;
 }
 
-void DefineAll(Environment& env, uint32_t groups) {
+void DefineAll(Environment& env) {
   auto def = [&](const char* name, int min, int max, uint32_t group, PrimitiveFn fn) {
     env.DefinePrimitive(name, min, max, std::move(fn), group);
   };
@@ -520,29 +526,24 @@ void DefineAll(Environment& env, uint32_t groups) {
   });
 
   // --- dicts -------------------------------------------------------------------
-  auto dict_arg = [](CallContext& c, std::string_view prim, const Value& v) {
-    if (v.is_nil()) return absl::Span<const Value>();
-    if (!v.is_dict()) TypeError(c, prim, "a dict", v);
-    return v.items();
-  };
   def("dict", 0, -1, kGroupDict, [](CallContext& c, Args a) {
     c.Charge(a.size());
     return c.MakeDict(a);
   });
-  def("assoc", 3, -1, kGroupDict, [dict_arg](CallContext& c, Args a) {
-    auto d = dict_arg(c, "assoc", a[0]);
+  def("assoc", 3, -1, kGroupDict, [](CallContext& c, Args a) {
+    auto d = DictItems(c, "assoc", a[0]);
     std::vector<Value> flat(d.begin(), d.end());
     flat.insert(flat.end(), a.begin() + 1, a.end());
     c.Charge(flat.size());
     return c.MakeDict(flat);
   });
-  def("dissoc", 2, -1, kGroupDict, [dict_arg](CallContext& c, Args a) {
-    auto d = dict_arg(c, "dissoc", a[0]);
+  def("dissoc", 2, -1, kGroupDict, [](CallContext& c, Args a) {
+    auto d = DictItems(c, "dissoc", a[0]);
     std::vector<Value> flat;
     for (size_t i = 0; i + 1 < d.size(); i += 2) {
       bool drop = false;
       for (size_t k = 1; k < a.size(); ++k) {
-        drop |= d[i].type() == a[k].type() && ValuesEqual(d[i], a[k]);
+        drop |= SameKey(d[i], a[k]);
       }
       if (!drop) {
         flat.push_back(d[i]);
@@ -566,22 +567,22 @@ void DefineAll(Environment& env, uint32_t groups) {
     Value found;
     return Value::Bool(LookupKey(a[0], a[1], &found));
   });
-  def("keys", 1, 1, kGroupDict, [dict_arg](CallContext& c, Args a) {
-    auto d = dict_arg(c, "keys", a[0]);
+  def("keys", 1, 1, kGroupDict, [](CallContext& c, Args a) {
+    auto d = DictItems(c, "keys", a[0]);
     std::vector<Value> out;
     for (size_t i = 0; i + 1 < d.size(); i += 2) out.push_back(d[i]);
     return c.MakeList(out);
   });
-  def("vals", 1, 1, kGroupDict, [dict_arg](CallContext& c, Args a) {
-    auto d = dict_arg(c, "vals", a[0]);
+  def("vals", 1, 1, kGroupDict, [](CallContext& c, Args a) {
+    auto d = DictItems(c, "vals", a[0]);
     std::vector<Value> out;
     for (size_t i = 0; i + 1 < d.size(); i += 2) out.push_back(d[i + 1]);
     return c.MakeList(out);
   });
-  def("merge", 0, -1, kGroupDict, [dict_arg](CallContext& c, Args a) {
+  def("merge", 0, -1, kGroupDict, [](CallContext& c, Args a) {
     std::vector<Value> flat;
     for (const Value& v : a) {
-      auto d = dict_arg(c, "merge", v);
+      auto d = DictItems(c, "merge", v);
       flat.insert(flat.end(), d.begin(), d.end());
     }
     c.Charge(flat.size());
@@ -599,13 +600,12 @@ void DefineAll(Environment& env, uint32_t groups) {
     env.DefineValue("*routes*", c.MakeList(all));
     return a[0];
   });
-  (void)groups;
 }
 
 }  // namespace
 
 void InstallPrimitives(Environment& env, uint32_t groups) {
-  DefineAll(env, groups);
+  DefineAll(env);
   if ((groups & kGroupPure) == kGroupPure) {
     EvalResult r = env.Eval(kPrelude, "<prelude>");
     if (!r.ok()) std::abort();  // the prelude is part of the library: a build bug

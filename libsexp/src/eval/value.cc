@@ -31,7 +31,10 @@ std::string_view ValueTypeName(ValueType type) {
   return "?";
 }
 
-bool ValuesEqual(const Value& a, const Value& b) {
+namespace {
+
+// Equality of two values that are not both lists or both dicts.
+bool AtomsEqual(const Value& a, const Value& b) {
   if (a.is_number() && b.is_number()) {
     if (a.is_int() && b.is_int()) return a.as_int() == b.as_int();
     return a.as_number() == b.as_number();
@@ -44,16 +47,27 @@ bool ValuesEqual(const Value& a, const Value& b) {
     case ValueType::kBytes: return a.str() == b.str();
     case ValueType::kSymbol:
     case ValueType::kKeyword: return a.atom() == b.atom() || a.name() == b.name();
-    case ValueType::kList:
-    case ValueType::kDict: {
-      if (a.size() != b.size()) return false;
-      for (size_t i = 0; i < a.size(); ++i) {
-        if (!ValuesEqual(a[i], b[i])) return false;
-      }
-      return true;
-    }
     default: return a.object() == b.object();
   }
+}
+
+}  // namespace
+
+bool ValuesEqual(const Value& a, const Value& b) {
+  // Iterative: lists built by code can nest far deeper than the C++ stack.
+  std::vector<std::pair<const Value*, const Value*>> todo{{&a, &b}};
+  while (!todo.empty()) {
+    auto [x, y] = todo.back();
+    todo.pop_back();
+    bool seqs = (x->is_list() && y->is_list()) || (x->is_dict() && y->is_dict());
+    if (!seqs) {
+      if (!AtomsEqual(*x, *y)) return false;
+      continue;
+    }
+    if (x->size() != y->size()) return false;
+    for (size_t i = x->size(); i-- > 0;) todo.emplace_back(&(*x)[i], &(*y)[i]);
+  }
+  return true;
 }
 
 namespace {
@@ -66,26 +80,46 @@ std::string CallableName(const Value& v) {
 }
 
 // Copies a value into a Builder document (callables become the string
-// "#<function name>", since they have no sx text).
-Node ToNode(Builder& b, const Value& v) {
-  switch (v.type()) {
-    case ValueType::kNil: return b.Nil();
-    case ValueType::kBool: return b.Bool(v.as_bool());
-    case ValueType::kInt: return b.Int(v.as_int());
-    case ValueType::kFloat: return b.Float(v.as_float());
-    case ValueType::kString: return b.String(v.str());
-    case ValueType::kBytes: return b.Bytes(v.str());
-    case ValueType::kSymbol: return b.Symbol(v.name());
-    case ValueType::kKeyword: return b.Keyword(v.name());
-    case ValueType::kList:
-    case ValueType::kDict: {
-      std::vector<Node> items;
-      items.reserve(v.size());
-      for (const Value& e : v.items()) items.push_back(ToNode(b, e));
-      return v.is_list() ? b.List(items) : b.Dict(items);
+// "#<function name>", since they have no sx text). Iterative, like the
+// canonical writer, so any nesting depth prints.
+Node ToNode(Builder& b, const Value& root) {
+  struct Pending {
+    const Value* list;
+    std::vector<Node> items;  // converted so far
+  };
+  auto atom = [&b](const Value& v) {
+    switch (v.type()) {
+      case ValueType::kNil: return b.Nil();
+      case ValueType::kBool: return b.Bool(v.as_bool());
+      case ValueType::kInt: return b.Int(v.as_int());
+      case ValueType::kFloat: return b.Float(v.as_float());
+      case ValueType::kString: return b.String(v.str());
+      case ValueType::kBytes: return b.Bytes(v.str());
+      case ValueType::kSymbol: return b.Symbol(v.name());
+      case ValueType::kKeyword: return b.Keyword(v.name());
+      default:
+        return b.String(absl::StrCat("#<", AV(ValueTypeName(v.type())), " ", CallableName(v), ">"));
     }
-    default:
-      return b.String(absl::StrCat("#<", AV(ValueTypeName(v.type())), " ", CallableName(v), ">"));
+  };
+  auto is_seq = [](const Value& v) { return v.is_list() || v.is_dict(); };
+  if (!is_seq(root)) return atom(root);
+  std::vector<Pending> stack;
+  stack.push_back({&root, {}});
+  for (;;) {
+    Pending& top = stack.back();
+    if (top.items.size() == top.list->size()) {
+      Node done = top.list->is_list() ? b.List(top.items) : b.Dict(top.items);
+      stack.pop_back();
+      if (stack.empty()) return done;
+      stack.back().items.push_back(done);
+      continue;
+    }
+    const Value& next = (*top.list)[top.items.size()];
+    if (is_seq(next)) {
+      stack.push_back({&next, {}});
+    } else {
+      top.items.push_back(atom(next));
+    }
   }
 }
 
