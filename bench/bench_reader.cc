@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -33,22 +34,17 @@ std::string Slurp(const char* env) {
   return ss.str();
 }
 
-const std::string& FeedSx() {
-  static const std::string s = Slurp("SEXP_BENCH_FEED");
-  return s;
+// The file named by environment variable `env`, read once (empty if unset).
+const std::string& Input(const char* env) {
+  static std::map<std::string, std::string> cache;
+  auto it = cache.find(env);
+  if (it == cache.end()) it = cache.emplace(env, Slurp(env)).first;
+  return it->second;
 }
-const std::string& FeedJson() {
-  static const std::string s = Slurp("SEXP_BENCH_FEED_JSON");
-  return s;
-}
-const std::string& Page() {
-  static const std::string s = Slurp("SEXP_BENCH_PAGE");
-  return s;
-}
-const std::string& Table() {
-  static const std::string s = Slurp("SEXP_BENCH_TABLE");
-  return s;
-}
+const std::string& FeedSx() { return Input("SEXP_BENCH_FEED"); }
+const std::string& FeedJson() { return Input("SEXP_BENCH_FEED_JSON"); }
+const std::string& Page() { return Input("SEXP_BENCH_PAGE"); }
+const std::string& Table() { return Input("SEXP_BENCH_TABLE"); }
 
 size_t CountNodes(const sexp::Node& root) {
   size_t n = 0;

@@ -258,23 +258,19 @@ class Orderer {
       off = static_cast<long>(pool_.size());
       for (size_t i = 0; i < n; ++i) pool_.push_back(static_cast<uint32_t>(i));
       uint32_t* perm = pool_.data() + off;
-      // Sort each run of pairs (by pair) in place.
-      for (size_t i = 1; i < n;) {
-        if (!(x[i].is_keyword() && i + 1 < n)) {
-          ++i;
-          continue;
-        }
-        size_t start = i;
-        while (i < n && x[i].is_keyword() && i + 1 < n) i += 2;
-        run_.clear();
-        for (size_t j = start; j < i; j += 2) run_.push_back(static_cast<uint32_t>(j));
+      // Sort each run of pairs (consecutive pair slots in keys_) in place.
+      for (size_t k = 0; k < keys_.size();) {
+        size_t end = k + 1;
+        while (end < keys_.size() && keys_[end] == keys_[end - 1] + 2) ++end;
+        run_.assign(keys_.begin() + static_cast<long>(k), keys_.begin() + static_cast<long>(end));
         std::stable_sort(run_.begin(), run_.end(), [&](uint32_t a, uint32_t b) {
           return x[a].name() < x[b].name();
         });
-        for (size_t k = 0; k < run_.size(); ++k) {
-          perm[start + 2 * k] = run_[k];
-          perm[start + 2 * k + 1] = run_[k] + 1;
+        for (size_t r = 0; r < run_.size(); ++r) {
+          perm[keys_[k] + 2 * r] = run_[r];
+          perm[keys_[k] + 2 * r + 1] = run_[r] + 1;
         }
+        k = end;
       }
     }
     Remember(entry, shape, x, off);
