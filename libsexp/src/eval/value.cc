@@ -54,13 +54,16 @@ bool AtomsEqual(const Value& a, const Value& b) {
 }  // namespace
 
 bool ValuesEqual(const Value& a, const Value& b) {
+  auto both_seqs = [](const Value& x, const Value& y) {
+    return (x.is_list() && y.is_list()) || (x.is_dict() && y.is_dict());
+  };
+  if (!both_seqs(a, b)) return AtomsEqual(a, b);  // the common case: no work list
   // Iterative: lists built by code can nest far deeper than the C++ stack.
   std::vector<std::pair<const Value*, const Value*>> todo{{&a, &b}};
   while (!todo.empty()) {
     auto [x, y] = todo.back();
     todo.pop_back();
-    bool seqs = (x->is_list() && y->is_list()) || (x->is_dict() && y->is_dict());
-    if (!seqs) {
+    if (!both_seqs(*x, *y)) {
       if (!AtomsEqual(*x, *y)) return false;
       continue;
     }
