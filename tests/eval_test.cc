@@ -3,6 +3,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "sexp/sexp.h"
 
@@ -54,6 +55,100 @@ TEST(EvalHost, RawPrimitivesAndCallingBackIntoSx) {
   EvalResult r = env.Call(*sq, {&arg, 1});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.value().as_int(), 81);
+}
+
+// The machine runs + - * mod < > <= >= = not inline for small ints (see
+// InlineOp). Every path — the compiled inline call, a call through a value
+// (apply), the fallback to the primitive on overflow — must give what exact
+// 128-bit arithmetic says, at every 64-bit boundary.
+TEST(EvalInline, ArithmeticMatchesExactReference) {
+  const int64_t kEdges[] = {INT64_MIN, INT64_MIN + 1, -4611686018427387904, -65536, -3, -2, -1,
+                            0,         1,            2,  3,     65536, 3037000499, 3037000500,
+                            4611686018427387904, INT64_MAX - 1, INT64_MAX};
+  struct Op {
+    const char* name;
+    // The exact result, or nullopt-like "error" when the primitive must fail.
+    bool (*ref)(__int128 x, __int128 y, std::string* out);
+  };
+  auto in_range = [](__int128 r) { return r >= INT64_MIN && r <= INT64_MAX; };
+  static auto fits = in_range;
+  auto num = [](__int128 r) { return std::to_string(static_cast<int64_t>(r)); };
+  static auto show = num;
+  const Op ops[] = {
+      {"+", [](__int128 x, __int128 y, std::string* o) { return fits(x + y) && (*o = show(x + y), true); }},
+      {"-", [](__int128 x, __int128 y, std::string* o) { return fits(x - y) && (*o = show(x - y), true); }},
+      {"*", [](__int128 x, __int128 y, std::string* o) { return fits(x * y) && (*o = show(x * y), true); }},
+      {"mod", [](__int128 x, __int128 y, std::string* o) {
+         if (y == 0) return false;
+         __int128 r = x % y;
+         if (r != 0 && ((r < 0) != (y < 0))) r += y;
+         *o = show(r);
+         return true;
+       }},
+      {"<", [](__int128 x, __int128 y, std::string* o) { *o = x < y ? "true" : "false"; return true; }},
+      {">", [](__int128 x, __int128 y, std::string* o) { *o = x > y ? "true" : "false"; return true; }},
+      {"<=", [](__int128 x, __int128 y, std::string* o) { *o = x <= y ? "true" : "false"; return true; }},
+      {">=", [](__int128 x, __int128 y, std::string* o) { *o = x >= y ? "true" : "false"; return true; }},
+      {"=", [](__int128 x, __int128 y, std::string* o) { *o = x == y ? "true" : "false"; return true; }},
+  };
+  Environment env;
+  for (const Op& op : ops) {
+    // Compiled once, called with every pair: the inline call site and the
+    // same primitive reached through a value.
+    ASSERT_TRUE(env.Eval(absl::StrCat("(define (direct a b) (", op.name, " a b))",
+                                      "(define (via a b) (apply ", op.name, " (list a b)))"))
+                    .ok());
+    // One evaluation per operator: every pair, errors caught as "ERROR".
+    for (const char* f : {"direct", "via"}) {
+      std::string program = "(list", want = "(";
+      for (int64_t x : kEdges) {
+        for (int64_t y : kEdges) {
+          std::string one;
+          if (!op.ref(x, y, &one)) one = "\"ERROR\"";
+          absl::StrAppend(&program, " (try (", f, " ", x, " ", y, ") (catch e \"ERROR\"))");
+          absl::StrAppend(&want, want.size() > 1 ? " " : "", one);
+        }
+      }
+      EXPECT_EQ(EvalText(env, program + ")"), want + ")") << op.name << " by " << f;
+    }
+  }
+}
+
+// A call site compiled while '+' was the built-in follows the name when it
+// is rebound, by sx code or by the host.
+TEST(EvalInline, RebindingABuiltInTakesEffectAtCompiledCallSites) {
+  Environment env;
+  ASSERT_TRUE(env.Eval("(define (add a b) (+ a b)) (define (neg x) (not x))").ok());
+  EXPECT_EQ(EvalText(env, "(add 1 2)"), "3");
+  ASSERT_TRUE(env.Eval("(define + (fn (a b) (list a b)))").ok());
+  EXPECT_EQ(EvalText(env, "(add 1 2)"), "(1 2)");
+  env.DefinePrimitive("+", 2, 2, [](CallContext&, absl::Span<const Value> a) {
+    return Value::Int(a[0].as_int() * 100 + a[1].as_int());
+  });
+  EXPECT_EQ(EvalText(env, "(add 1 2)"), "102");
+  ASSERT_TRUE(env.Eval("(define not (fn (x) :custom))").ok());
+  EXPECT_EQ(EvalText(env, "(neg true)"), ":custom");
+  // Mixed and non-int arguments take the primitive's own path.
+  Environment fresh;
+  ASSERT_TRUE(fresh.Eval("(define (lt a b) (< a b)) (define (add a b) (+ a b))").ok());
+  EXPECT_EQ(EvalText(fresh, "(lt 1 1.5)"), "true");
+  EXPECT_EQ(EvalText(fresh, "(lt \"a\" \"b\")"), "true");
+  EXPECT_EQ(EvalText(fresh, "(add 0.5 1)"), "1.5");
+  EXPECT_EQ(EvalText(fresh, "(add 1 \"x\")"), "ERROR type");
+  EXPECT_EQ(EvalText(fresh, "(lt 1 :k)"), "ERROR type");
+}
+
+// Inline calls cost the same steps as calls of the primitive.
+TEST(EvalInline, InlineCallsChargeSteps) {
+  Environment env;
+  ASSERT_TRUE(env.Eval("(define (spin n) (if (> n 0) (spin (- n 1)) 0))").ok());
+  EvalLimits limits;
+  limits.max_steps = 1000;
+  EvalResult r = env.Eval("(spin 100000)", "t.sx", limits);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "step-limit");
+  r = env.Eval("(spin 300)", "t.sx", limits);  // 3 steps per iteration
+  EXPECT_TRUE(r.ok()) << r.error().ToString();
 }
 
 TEST(EvalHost, HostExceptionsBecomeErrors) {

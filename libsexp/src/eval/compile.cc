@@ -55,16 +55,18 @@ struct LocalN final : Code {
   }
 };
 
+[[noreturn]] void FailUnbound(Machine& m, const Global* cell, const Code* at) {
+  m.Fail("unbound",
+         absl::StrCat("'", AV(cell->name->name()),
+                      "' is not defined (and is not a registered primitive)"),
+         at);
+}
+
 struct GlobalRef final : Code {
   Global* cell;
   explicit GlobalRef(Global* g) : cell(g) {}
   Value Eval(Machine& m, Frame*) const override {
-    if (!cell->bound) {
-      m.Fail("unbound",
-             absl::StrCat("'", AV(cell->name->name()),
-                          "' is not defined (and is not a registered primitive)"),
-             this);
-    }
+    if (!cell->bound) FailUnbound(m, cell, this);
     return cell->value;
   }
 };
@@ -163,18 +165,23 @@ struct MakeClosure final : Code {
   }
 };
 
-// Evaluated arguments; most calls have few, which stay on the C++ stack.
+// Evaluated arguments of calls with many; fixed-arity calls use an array.
 using ArgValues = absl::InlinedVector<Value, 8>;
 
 // Calls `callee` with `args`: as a tail call (the caller's Apply loop runs
 // it) when in tail position and the callee is sx code, else directly.
-Value Invoke(Machine& m, const Value& callee, const ArgValues& args, bool tail, const Code* site) {
+Value Invoke(Machine& m, const Value& callee, const Value* args, size_t n, bool tail,
+             const Code* site) {
   if (tail && (callee.type() == ValueType::kFunction || callee.type() == ValueType::kComponent)) {
-    return m.TailCall(callee, args.data(), args.size());
+    return m.TailCall(callee, args, n);
   }
-  return m.Apply(callee, args.data(), args.size(), site);
+  if (callee.type() == ValueType::kPrimitive) {
+    return m.CallPrimitive(*static_cast<const Primitive*>(callee.object()), args, n, site);
+  }
+  return m.Apply(callee, args, n, site);
 }
 
+// A call with any number of arguments.
 struct Call final : Code {
   const Code* fn;
   std::vector<const Code*> args;
@@ -183,7 +190,54 @@ struct Call final : Code {
     Value callee = fn->Eval(m, f);
     ArgValues argv(args.size());
     for (size_t i = 0; i < args.size(); ++i) argv[i] = args[i]->Eval(m, f);
-    return Invoke(m, callee, argv, tail, this);
+    return Invoke(m, callee, argv.data(), argv.size(), tail, this);
+  }
+};
+
+// A call with N (0-3) arguments: the most common shape, evaluated into an
+// array on the C++ stack.
+template <size_t N>
+struct CallFixed final : Code {
+  const Code* fn;
+  const Code* args[N == 0 ? 1 : N];
+  bool tail;
+  Value Eval(Machine& m, Frame* f) const override {
+    Value callee = fn->Eval(m, f);
+    Value argv[N == 0 ? 1 : N];
+    for (size_t i = 0; i < N; ++i) argv[i] = args[i]->Eval(m, f);
+    return Invoke(m, callee, argv, N, tail, this);
+  }
+};
+
+// (op a b) / (op a) where `op` is a global that held a built-in primitive
+// with an inline case (InlineOp) when the form was compiled. While the cell
+// still holds that primitive, the common case runs here with no call at all;
+// otherwise this is an ordinary call of whatever the cell holds now. With
+// kConstLast the last argument is a constant (as in (- n 1)), held here.
+template <InlineOp OP, bool kConstLast>
+struct CallInline final : Code {
+  static constexpr uint32_t kArity = OP == InlineOp::kNot ? 1 : 2;
+  Global* cell;
+  const Primitive* prim;
+  const Code* args[kArity];
+  Value last;  // kConstLast: the last argument
+  bool tail;
+  Value Eval(Machine& m, Frame* f) const override {
+    if (!cell->bound) FailUnbound(m, cell, this);
+    Value callee = cell->value;
+    Value argv[kArity];
+    if constexpr (kConstLast) {
+      for (uint32_t i = 0; i + 1 < kArity; ++i) argv[i] = args[i]->Eval(m, f);
+      argv[kArity - 1] = last;
+    } else {
+      for (uint32_t i = 0; i < kArity; ++i) argv[i] = args[i]->Eval(m, f);
+    }
+    if (callee.type() == ValueType::kPrimitive && callee.object() == prim) {
+      m.Step();
+      Value out;
+      if (RunInlineOp<OP>(argv, kArity, &out)) return out;
+    }
+    return Invoke(m, callee, argv, kArity, tail, this);
   }
 };
 
@@ -198,8 +252,7 @@ struct Element final : Code {
     ArgValues items(args.size() + 1);  // the head, then the arguments
     for (size_t i = 0; i < args.size(); ++i) items[i + 1] = args[i]->Eval(m, f);
     if (cell->bound) {
-      items.erase(items.begin());
-      return Invoke(m, cell->value, items, tail, this);
+      return Invoke(m, cell->value, items.data() + 1, args.size(), tail, this);
     }
     items[0] = Value::Symbol(cell->name);
     m.Charge(args.size());
@@ -490,12 +543,62 @@ const Code* Compiler::CompileList(const Value& x, Pos pos, Scope* scope, bool ta
       return e;
     }
   }
-  auto* call = At(env_.NewCode<Call>(), pos);
-  call->fn = Compile(head, ElementPos(x, 0, pos), scope, false);
+  return CompileCall(x, pos, scope, tail);
+}
+
+template <class T>
+static const Code* FillFixed(T* call, const Code* fn, const std::vector<const Code*>& args,
+                             bool tail) {
+  call->fn = fn;
   call->tail = tail;
+  for (size_t i = 0; i < args.size(); ++i) call->args[i] = args[i];
+  return call;
+}
+
+const Code* Compiler::CompileCall(const Value& x, Pos pos, Scope* scope, bool tail) {
+  const Value& head = x[0];
+  std::vector<const Code*> args;
   for (size_t i = 1; i < x.size(); ++i) {
-    call->args.push_back(Compile(x[i], ElementPos(x, i, pos), scope, false));
+    args.push_back(Compile(x[i], ElementPos(x, i, pos), scope, false));
   }
+  // A global holding a built-in with an inline case, called with the arity
+  // that case handles.
+  if (head.is_symbol() && !IsShadowed(head.atom(), scope)) {
+    Global* cell = env_.GlobalCell(head.atom());
+    if (cell->bound && cell->value.type() == ValueType::kPrimitive) {
+      const auto* prim = static_cast<const Primitive*>(cell->value.object());
+      size_t arity = prim->op == InlineOp::kNot ? 1 : 2;
+      if (prim->op != InlineOp::kNone && args.size() == arity) {
+        const auto* last = dynamic_cast<const Const*>(args.back());
+        auto make = [&]<InlineOp OP>() -> const Code* {
+          auto fill = [&](auto* c) -> const Code* {
+            At(c, pos);
+            c->cell = cell;
+            c->prim = prim;
+            c->tail = tail;
+            for (size_t i = 0; i < arity; ++i) c->args[i] = args[i];
+            if (last != nullptr) c->last = last->v;
+            return c;
+          };
+          if (last != nullptr) return fill(env_.NewCode<CallInline<OP, true>>());
+          return fill(env_.NewCode<CallInline<OP, false>>());
+        };
+        return DispatchInline(prim->op, make);
+      }
+    }
+  }
+  const Code* fn = Compile(head, ElementPos(x, 0, pos), scope, false);
+  switch (args.size()) {
+    case 0: return FillFixed(At(env_.NewCode<CallFixed<0>>(), pos), fn, args, tail);
+    case 1: return FillFixed(At(env_.NewCode<CallFixed<1>>(), pos), fn, args, tail);
+    case 2: return FillFixed(At(env_.NewCode<CallFixed<2>>(), pos), fn, args, tail);
+    case 3: return FillFixed(At(env_.NewCode<CallFixed<3>>(), pos), fn, args, tail);
+    default: break;
+  }
+  auto* call = At(env_.NewCode<Call>(), pos);
+  call->fn = fn;
+  call->tail = tail;
+  call->args = std::move(args);
   return call;
 }
 

@@ -51,6 +51,7 @@ class Compiler {
 
   const Code* Compile(const Value& x, Pos pos, Scope* scope, bool tail);
   const Code* CompileList(const Value& x, Pos pos, Scope* scope, bool tail);
+  const Code* CompileCall(const Value& x, Pos pos, Scope* scope, bool tail);
   const Code* CompileBody(const Value& list, size_t from, Pos pos, Scope* scope, bool tail);
   const Code* CompileCond(const Value& x, Pos pos, Scope* scope, bool tail);
   const Code* CompileCase(const Value& x, Pos pos, Scope* scope, bool tail);

@@ -168,23 +168,42 @@ Frame* Machine::NewHeapFrame(uint32_t size, Frame* parent) {
   return f;
 }
 
-Frame* Machine::NewStackFrame(uint32_t size, Frame* parent) {
-  size_t need = 1 + std::max<uint32_t>(size, 1);  // header + slots, in Values
-  if (stack_segments_.empty() || stack_top_ + need > kStackSegmentValues) {
-    if (need > kStackSegmentValues) return NewHeapFrame(size, parent);
-    if (!stack_segments_.empty()) ++stack_segment_;
-    if (stack_segment_ >= stack_segments_.size()) {
-      stack_segments_.push_back(std::make_unique<Value[]>(kStackSegmentValues));
-      stack_segment_ = stack_segments_.size() - 1;
-    }
-    stack_top_ = 0;
+Frame* Machine::NewStackFrameSlow(size_t need, Frame* parent) {
+  // The current segment is full (or there is none yet): move to the next,
+  // allocating it the first time. Frames never move once made.
+  if (need > kStackSegmentValues) return NewHeapFrame(static_cast<uint32_t>(need - 1), parent);
+  if (!stack_segments_.empty()) ++stack_segment_;
+  if (stack_segment_ >= stack_segments_.size()) {
+    stack_segments_.push_back(std::make_unique<Value[]>(kStackSegmentValues));
+    stack_segment_ = stack_segments_.size() - 1;
   }
-  Value* base = stack_segments_[stack_segment_].get() + stack_top_;
-  stack_top_ += need;
-  auto* f = reinterpret_cast<Frame*>(base);
-  f->parent = parent;
-  for (size_t i = 0; i < need - 1; ++i) f->slots[i] = Value();
-  return f;
+  stack_values_ = stack_segments_[stack_segment_].get();
+  stack_limit_ = kStackSegmentValues;
+  stack_top_ = 0;
+  return NewStackFrame(need, parent);
+}
+
+void Machine::PopStack(StackMark mark) {
+  if (mark.segment != stack_segment_) {
+    stack_segment_ = mark.segment;
+    stack_values_ = stack_segments_.empty() ? nullptr : stack_segments_[stack_segment_].get();
+  }
+  stack_top_ = mark.top;
+}
+
+Frame* Machine::PushFrame(const Function& fn, const Value* args, size_t n, const Code* site) {
+  const Lambda& l = *fn.lambda;
+  size_t slots = std::max<uint32_t>(l.frame_size, 1);
+  Frame* frame = l.heap_frame ? NewHeapFrame(l.frame_size, fn.env) : NewStackFrame(1 + slots, fn.env);
+  if (!l.component && !l.has_rest && n == l.required) {
+    // The common case: positional parameters only, the right number.
+    for (size_t i = 0; i < n; ++i) frame->slots[i] = args[i];
+    for (size_t i = n; i < slots; ++i) frame->slots[i] = Value();
+    return frame;
+  }
+  for (size_t i = 0; i < slots; ++i) frame->slots[i] = Value();
+  BindArgs(fn, frame, args, n, site);
+  return frame;
 }
 
 Value Machine::TailCall(const Value& fn, const Value* args, size_t n) {
@@ -299,22 +318,23 @@ Value Machine::Apply(const Value& fn_in, const Value* args, size_t n, const Code
   for (;;) {
     Step();
     switch (fn.type()) {
-      case ValueType::kPrimitive:
-        return ApplyPrimitive(*static_cast<const Primitive*>(fn.object()), args, n, site);
+      case ValueType::kPrimitive: {
+        const auto& p = *static_cast<const Primitive*>(fn.object());
+        Value out;
+        if (RunInline(p.op, args, n, &out)) return out;
+        return ApplyPrimitive(p, args, n, site);
+      }
       case ValueType::kFunction:
       case ValueType::kComponent: {
         const Function& f = *static_cast<const Function*>(fn.object());
         const Lambda& l = *f.lambda;
-        size_t mark_segment = stack_segment_, mark_top = stack_top_;
-        Frame* frame =
-            l.heap_frame ? NewHeapFrame(l.frame_size, f.env) : NewStackFrame(l.frame_size, f.env);
+        StackMark mark{stack_segment_, stack_top_};
         Value r;
         try {
-          BindArgs(f, frame, args, n, site);
+          Frame* frame = PushFrame(f, args, n, site);
           r = l.body->Eval(*this, frame);
         } catch (Fault& fault) {
-          stack_segment_ = mark_segment;
-          stack_top_ = mark_top;
+          PopStack(mark);
           if (fault.trace.size() < 64) {
             std::string where = site ? Where(site->file, site->offset) : "";
             fault.trace.push_back(l.name.empty() ? absl::StrCat("fn (", where, ")")
@@ -322,8 +342,7 @@ Value Machine::Apply(const Value& fn_in, const Value* args, size_t n, const Code
           }
           throw;
         }
-        stack_segment_ = mark_segment;
-        stack_top_ = mark_top;
+        PopStack(mark);
         if (IsTailMarker(r)) {
           fn = tail_fn_;
           args = tail_args_.data();
@@ -537,7 +556,7 @@ EvalError FromFault(const Fault& f) {
 Environment::Environment(uint32_t groups, const Allocator& upstream)
     : state_(std::make_unique<State>(upstream)) {
   state_->groups = groups;
-  eval_internal::InstallPrimitives(*this, groups);
+  eval_internal::InstallPrimitives(*this, *state_, groups);
 }
 
 Environment::~Environment() = default;

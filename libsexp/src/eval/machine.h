@@ -87,13 +87,77 @@ struct Function {
   Frame* env;
 };
 
+// Built-in primitives whose common case (small ints, one boolean) the machine
+// runs without calling through PrimitiveFn. Only the library's own
+// primitives carry one; a host primitive of the same name does not.
+enum class InlineOp : uint8_t { kNone, kAdd, kSub, kMul, kMod, kLt, kGt, kLe, kGe, kEq, kNot };
+
 struct Primitive {
   std::string name;
   int min_args;
   int max_args;  // -1: any
   uint32_t group;
   PrimitiveFn fn;
+  InlineOp op = InlineOp::kNone;
 };
+
+// The result of OP on `args` when they are the common case; false when the
+// primitive itself must run (other types, overflow, division by zero — the
+// primitive then reports the error with its own message).
+template <InlineOp OP>
+inline bool RunInlineOp(const Value* args, size_t n, Value* out) {
+  if constexpr (OP == InlineOp::kNot) {
+    if (n != 1) return false;
+    *out = Value::Bool(!args[0].truthy());
+    return true;
+  } else {
+    if (n != 2 || !args[0].is_int() || !args[1].is_int()) return false;
+    int64_t x = args[0].as_int(), y = args[1].as_int(), r = 0;
+    if constexpr (OP == InlineOp::kAdd) {
+      if (__builtin_add_overflow(x, y, &r)) return false;
+    } else if constexpr (OP == InlineOp::kSub) {
+      if (__builtin_sub_overflow(x, y, &r)) return false;
+    } else if constexpr (OP == InlineOp::kMul) {
+      if (__builtin_mul_overflow(x, y, &r)) return false;
+    } else if constexpr (OP == InlineOp::kMod) {
+      if (y == 0 || y == -1) return false;
+      r = x % y;
+      if (r != 0 && ((r < 0) != (y < 0))) r += y;  // sign of the divisor, as the primitive
+    } else {
+      bool b = OP == InlineOp::kLt   ? x < y
+               : OP == InlineOp::kGt ? x > y
+               : OP == InlineOp::kLe ? x <= y
+               : OP == InlineOp::kGe ? x >= y
+                                     : x == y;
+      *out = Value::Bool(b);
+      return true;
+    }
+    *out = Value::Int(r);
+    return true;
+  }
+}
+
+// Calls `f.template operator()<OP>()` for the run-time `op` (not kNone).
+template <class F>
+inline decltype(auto) DispatchInline(InlineOp op, F&& f) {
+  switch (op) {
+    case InlineOp::kAdd: return f.template operator()<InlineOp::kAdd>();
+    case InlineOp::kSub: return f.template operator()<InlineOp::kSub>();
+    case InlineOp::kMul: return f.template operator()<InlineOp::kMul>();
+    case InlineOp::kMod: return f.template operator()<InlineOp::kMod>();
+    case InlineOp::kLt: return f.template operator()<InlineOp::kLt>();
+    case InlineOp::kGt: return f.template operator()<InlineOp::kGt>();
+    case InlineOp::kLe: return f.template operator()<InlineOp::kLe>();
+    case InlineOp::kGe: return f.template operator()<InlineOp::kGe>();
+    case InlineOp::kEq: return f.template operator()<InlineOp::kEq>();
+    default: return f.template operator()<InlineOp::kNot>();
+  }
+}
+
+inline bool RunInline(InlineOp op, const Value* args, size_t n, Value* out) {
+  if (op == InlineOp::kNone) return false;
+  return DispatchInline(op, [&]<InlineOp OP>() { return RunInlineOp<OP>(args, n, out); });
+}
 
 // The state of one running evaluation plus the environment it runs in.
 class Machine {
@@ -104,6 +168,15 @@ class Machine {
 
   // Calls a callable with evaluated arguments (not in tail position).
   Value Apply(const Value& fn, const Value* args, size_t n, const Code* site);
+  // Calls a primitive: one step, the inline case when it has one, else its
+  // function. The same as Apply on a primitive, without the call-depth work
+  // (a primitive that calls back into sx goes through Apply).
+  Value CallPrimitive(const Primitive& p, const Value* args, size_t n, const Code* site) {
+    Step();
+    Value out;
+    if (RunInline(p.op, args, n, &out)) return out;
+    return ApplyPrimitive(p, args, n, site);
+  }
 
   // A tail call: records the callee and arguments and returns the marker that
   // Apply's loop recognises.
@@ -136,7 +209,22 @@ class Machine {
   static const int kTailMarker;
   void Slow();
   std::string Where(const SourceFile* file, uint32_t offset) const;
-  Frame* NewStackFrame(uint32_t size, Frame* parent);
+  // Frames on the machine's stack: `need` Values (the parent link, then the
+  // slots), left uninitialised for the caller to fill.
+  Frame* NewStackFrame(size_t need, Frame* parent) {
+    if (stack_top_ + need > stack_limit_) return NewStackFrameSlow(need, parent);
+    auto* f = reinterpret_cast<Frame*>(stack_values_ + stack_top_);
+    stack_top_ += need;
+    f->parent = parent;
+    return f;
+  }
+  Frame* NewStackFrameSlow(size_t need, Frame* parent);
+  struct StackMark {
+    size_t segment, top;
+  };
+  void PopStack(StackMark mark);
+  // A frame for calling `fn` with `args`, parameters bound.
+  Frame* PushFrame(const Function& fn, const Value* args, size_t n, const Code* site);
   Value ApplyPrimitive(const Primitive& p, const Value* args, size_t n, const Code* site);
   void BindArgs(const Function& fn, Frame* frame, const Value* args, size_t n, const Code* site);
 
@@ -154,7 +242,9 @@ class Machine {
   // they never move.
   std::vector<std::unique_ptr<Value[]>> stack_segments_;
   size_t stack_segment_ = 0;
+  Value* stack_values_ = nullptr;  // the current segment
   size_t stack_top_ = 0;
+  size_t stack_limit_ = 0;         // its size; 0 before the first
   // Pending tail call.
   Value tail_fn_;
   std::vector<Value> tail_args_;

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -604,8 +606,22 @@ void DefineAll(Environment& env) {
 
 }  // namespace
 
-void InstallPrimitives(Environment& env, uint32_t groups) {
+void InstallPrimitives(Environment& env, Environment::State& state, uint32_t groups) {
   DefineAll(env);
+  // Only now, while every registered primitive is the library's own, are the
+  // inline cases attached (by name); a host that registers "+" later gets a
+  // new Primitive without one.
+  static constexpr std::pair<std::string_view, InlineOp> kInline[] = {
+      {"+", InlineOp::kAdd}, {"-", InlineOp::kSub}, {"*", InlineOp::kMul},
+      {"mod", InlineOp::kMod}, {"<", InlineOp::kLt}, {">", InlineOp::kGt},
+      {"<=", InlineOp::kLe}, {">=", InlineOp::kGe}, {"=", InlineOp::kEq},
+      {"not", InlineOp::kNot},
+  };
+  for (auto& p : state.primitives) {
+    for (const auto& [name, op] : kInline) {
+      if (p->name == name) p->op = op;
+    }
+  }
   if ((groups & kGroupPure) == kGroupPure) {
     EvalResult r = env.Eval(kPrelude, "<prelude>");
     if (!r.ok()) std::abort();  // the prelude is part of the library: a build bug

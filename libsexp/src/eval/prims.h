@@ -8,9 +8,9 @@
 
 namespace sexp::eval_internal {
 
-// Registers the primitives of `groups` and evaluates the prelude (sx
-// definitions built on them).
-void InstallPrimitives(Environment& env, uint32_t groups);
+// Registers the primitives of `groups`, marks the ones the machine may run
+// inline (InlineOp), and evaluates the prelude (sx definitions built on them).
+void InstallPrimitives(Environment& env, Environment::State& state, uint32_t groups);
 
 }  // namespace sexp::eval_internal
 
