@@ -213,25 +213,25 @@ struct CallFixed final : Code {
 // with an inline case (InlineOp) when the form was compiled. While the cell
 // still holds that primitive, the common case runs here with no call at all;
 // otherwise this is an ordinary call of whatever the cell holds now. With
-// kConstLast the last argument is a constant (as in (- n 1)), held here.
-template <InlineOp OP, bool kConstLast>
+// kConstLast the last argument is a constant (as in (- n 1)), held here;
+// with kLocalFirst the first is a slot of the current frame (the `n`).
+template <InlineOp OP, bool kConstLast, bool kLocalFirst>
 struct CallInline final : Code {
   static constexpr uint32_t kArity = OP == InlineOp::kNot ? 1 : 2;
   Global* cell;
   const Primitive* prim;
   const Code* args[kArity];
-  Value last;  // kConstLast: the last argument
+  Value last;             // kConstLast: the last argument
+  uint32_t first_slot;    // kLocalFirst: the first argument's slot
   bool tail;
   Value Eval(Machine& m, Frame* f) const override {
     if (!cell->bound) FailUnbound(m, cell, this);
     Value callee = cell->value;
     Value argv[kArity];
-    if constexpr (kConstLast) {
-      for (uint32_t i = 0; i + 1 < kArity; ++i) argv[i] = args[i]->Eval(m, f);
-      argv[kArity - 1] = last;
-    } else {
-      for (uint32_t i = 0; i < kArity; ++i) argv[i] = args[i]->Eval(m, f);
-    }
+    uint32_t i = 0;
+    if constexpr (kLocalFirst) argv[i++] = f->slots[first_slot];
+    for (; i < (kConstLast ? kArity - 1 : kArity); ++i) argv[i] = args[i]->Eval(m, f);
+    if constexpr (kConstLast) argv[kArity - 1] = last;
     if (callee.type() == ValueType::kPrimitive && callee.object() == prim) {
       m.Step();
       Value out;
@@ -570,6 +570,8 @@ const Code* Compiler::CompileCall(const Value& x, Pos pos, Scope* scope, bool ta
       size_t arity = prim->op == InlineOp::kNot ? 1 : 2;
       if (prim->op != InlineOp::kNone && args.size() == arity) {
         const auto* last = dynamic_cast<const Const*>(args.back());
+        const auto* first = dynamic_cast<const Local0*>(args.front());
+        if (arity == 1 && last != nullptr) first = nullptr;  // one argument: one of the two
         auto make = [&]<InlineOp OP>() -> const Code* {
           auto fill = [&](auto* c) -> const Code* {
             At(c, pos);
@@ -578,10 +580,15 @@ const Code* Compiler::CompileCall(const Value& x, Pos pos, Scope* scope, bool ta
             c->tail = tail;
             for (size_t i = 0; i < arity; ++i) c->args[i] = args[i];
             if (last != nullptr) c->last = last->v;
+            if (first != nullptr) c->first_slot = first->index;
             return c;
           };
-          if (last != nullptr) return fill(env_.NewCode<CallInline<OP, true>>());
-          return fill(env_.NewCode<CallInline<OP, false>>());
+          if (last != nullptr) {
+            if (first != nullptr) return fill(env_.NewCode<CallInline<OP, true, true>>());
+            return fill(env_.NewCode<CallInline<OP, true, false>>());
+          }
+          if (first != nullptr) return fill(env_.NewCode<CallInline<OP, false, true>>());
+          return fill(env_.NewCode<CallInline<OP, false, false>>());
         };
         return DispatchInline(prim->op, make);
       }
@@ -741,6 +748,8 @@ const Lambda* Compiler::CompileLambda(std::string name, const Value& params, Pos
   l->body = CompileBody(body_list, body_from, pos, &inner, /*tail=*/true);
   l->frame_size = inner.frame_size;
   l->heap_frame = inner.captured;
+  l->simple = !l->heap_frame && !l->component && !l->has_rest && l->frame_size > 0 &&
+              l->frame_size < (size_t{1} << 16);
   // The enclosing frame is captured by this lambda's closures.
   scope->captured = true;
   return l;

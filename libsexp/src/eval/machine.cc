@@ -191,16 +191,10 @@ void Machine::PopStack(StackMark mark) {
   stack_top_ = mark.top;
 }
 
-Frame* Machine::PushFrame(const Function& fn, const Value* args, size_t n, const Code* site) {
+Frame* Machine::PushFrameSlow(const Function& fn, const Value* args, size_t n, const Code* site) {
   const Lambda& l = *fn.lambda;
   size_t slots = std::max<uint32_t>(l.frame_size, 1);
   Frame* frame = l.heap_frame ? NewHeapFrame(l.frame_size, fn.env) : NewStackFrame(1 + slots, fn.env);
-  if (!l.component && !l.has_rest && n == l.required) {
-    // The common case: positional parameters only, the right number.
-    for (size_t i = 0; i < n; ++i) frame->slots[i] = args[i];
-    for (size_t i = n; i < slots; ++i) frame->slots[i] = Value();
-    return frame;
-  }
   for (size_t i = 0; i < slots; ++i) frame->slots[i] = Value();
   BindArgs(fn, frame, args, n, site);
   return frame;

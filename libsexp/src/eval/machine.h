@@ -74,6 +74,9 @@ struct Lambda {
   bool has_rest = false;      // &rest: slot `required` gets the remaining list
   uint32_t frame_size = 0;    // parameters + locals
   bool heap_frame = false;    // a closure may capture the frame
+  // Positional parameters only, a stack frame of at least one slot: calls
+  // take PushFrame's fast path. Set by the compiler with the fields above.
+  bool simple = false;
   const Code* body = nullptr;
   // Components: keyword parameters (slot = index in this vector), then the
   // slot of the children (&rest, or a &key named children), or -1.
@@ -224,7 +227,18 @@ class Machine {
   };
   void PopStack(StackMark mark);
   // A frame for calling `fn` with `args`, parameters bound.
-  Frame* PushFrame(const Function& fn, const Value* args, size_t n, const Code* site);
+  Frame* PushFrame(const Function& fn, const Value* args, size_t n, const Code* site) {
+    const Lambda& l = *fn.lambda;
+    if (!l.simple || n != l.required) return PushFrameSlow(fn, args, n, site);
+    // The common case: a stack frame, positional parameters only, the right
+    // number of arguments.
+    Frame* frame = NewStackFrame(1 + l.frame_size, fn.env);
+    size_t i = 0;
+    for (; i < n; ++i) frame->slots[i] = args[i];
+    for (; i < l.frame_size; ++i) frame->slots[i] = Value();
+    return frame;
+  }
+  Frame* PushFrameSlow(const Function& fn, const Value* args, size_t n, const Code* site);
   Value ApplyPrimitive(const Primitive& p, const Value* args, size_t n, const Code* site);
   void BindArgs(const Function& fn, Frame* frame, const Value* args, size_t n, const Code* site);
 
