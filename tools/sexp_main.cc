@@ -7,6 +7,8 @@
 //                          canonical form; else FILE:LINE:COL: message
 //   sexp eval FILE         evaluate the top-level forms in order; print the
 //                          canonical text of the last value
+//   sexp render FILE       evaluate the definitions, render the last form as
+//                          HTML (--allow-any-url turns the URL policy off)
 //
 // FILE may be '-' for standard input. Exit codes: 0 success, 1 bad input,
 // 2 usage error. Output is built whole before anything is written, so bad
@@ -21,6 +23,7 @@
 
 #include "CLI/CLI.hpp"
 #include "sexp/eval.h"
+#include "sexp/html.h"
 #include "sexp/sexp.h"
 
 namespace {
@@ -69,16 +72,18 @@ void Report(const std::string& file, const sexp::Error& e) {
   }
 }
 
-enum class Command { kCanon, kFmt, kHash, kCheck, kEval };
+enum class Command { kCanon, kFmt, kHash, kCheck, kEval, kRender };
 
 struct EvalOptions {
   uint64_t max_steps = sexp::EvalLimits{}.max_steps;
   uint32_t max_depth = sexp::EvalLimits{}.max_depth;
   uint64_t max_bytes = sexp::EvalLimits{}.max_bytes;
   int64_t timeout_ms = 0;
+  bool allow_any_url = false;  // render only
 };
 
-int RunEval(const InputOptions& in, const EvalOptions& eo) {
+// `sexp eval` and `sexp render`: the same limits, a different last step.
+int RunEval(const InputOptions& in, const EvalOptions& eo, bool render) {
   std::string text;
   if (!Slurp(in.file, &text)) return kExitBadInput;
   sexp::EvalLimits limits;
@@ -87,12 +92,22 @@ int RunEval(const InputOptions& in, const EvalOptions& eo) {
   limits.max_bytes = eo.max_bytes;
   limits.timeout = std::chrono::milliseconds(eo.timeout_ms);
   sexp::Environment env;
-  sexp::EvalResult r = env.Eval(text, DisplayName(in.file), limits);
+  std::string out;
+  sexp::EvalResult r = sexp::Value();
+  if (render) {
+    sexp::RenderOptions options;
+    if (eo.allow_any_url) options.url_policy = sexp::UrlPolicy::kAllowAll;
+    sexp::HtmlStringSink sink(&out);  // whole, so a failed render prints nothing
+    r = sexp::RenderHtml(env, text, sink, DisplayName(in.file), options, limits);
+  } else {
+    r = env.Eval(text, DisplayName(in.file), limits);
+  }
   if (!r.ok()) {
     std::fprintf(stderr, "%s\n", r.error().ToString().c_str());
     return kExitBadInput;
   }
-  std::string out = sexp::ToText(r.value()) + "\n";
+  if (!render) out = sexp::ToText(r.value());
+  out += "\n";
   std::fwrite(out.data(), 1, out.size(), stdout);
   return std::fflush(stdout) == 0 ? kExitOk : kExitBadInput;
 }
@@ -175,16 +190,23 @@ int main(int argc, char** argv) {
       "exit 0 if the file reads and every expression has a canonical form",
       Command::kCheck);
   EvalOptions eo;
-  CLI::App* ev = app.add_subcommand("eval", "evaluate each top-level form; print the last value");
-  ev->add_option("FILE", in.file, "input file, or - for stdin")->required();
-  ev->callback([&cmd] { cmd = Command::kEval; });
-  ev->add_option("--max-steps", eo.max_steps, "step budget")->capture_default_str();
-  ev->add_option("--max-depth", eo.max_depth, "deepest nesting of non-tail calls")
-      ->capture_default_str();
-  ev->add_option("--max-bytes", eo.max_bytes, "bytes the evaluation may allocate")
-      ->capture_default_str();
-  ev->add_option("--timeout-ms", eo.timeout_ms, "wall-time limit (0: none)")
-      ->capture_default_str();
+  auto add_eval = [&](const char* name, const char* help, Command c) {
+    CLI::App* ev = app.add_subcommand(name, help);
+    ev->add_option("FILE", in.file, "input file, or - for stdin")->required();
+    ev->callback([&cmd, c] { cmd = c; });
+    ev->add_option("--max-steps", eo.max_steps, "step budget")->capture_default_str();
+    ev->add_option("--max-depth", eo.max_depth, "deepest nesting of non-tail calls")
+        ->capture_default_str();
+    ev->add_option("--max-bytes", eo.max_bytes, "bytes the evaluation may allocate")
+        ->capture_default_str();
+    ev->add_option("--timeout-ms", eo.timeout_ms, "wall-time limit (0: none)")
+        ->capture_default_str();
+    return ev;
+  };
+  add_eval("eval", "evaluate each top-level form; print the last value", Command::kEval);
+  add_eval("render", "evaluate the definitions; render the last form as HTML", Command::kRender)
+      ->add_flag("--allow-any-url", eo.allow_any_url,
+                 "do not reject javascript: and other unsafe URL schemes");
 
   try {
     app.parse(argc, argv);
@@ -198,6 +220,8 @@ int main(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
-  if (cmd == Command::kEval) return RunEval(in, eo);
+  if (cmd == Command::kEval || cmd == Command::kRender) {
+    return RunEval(in, eo, cmd == Command::kRender);
+  }
   return Run(cmd, in, cid);
 }

@@ -47,6 +47,7 @@ namespace eval_internal {
 struct Function;
 struct Primitive;
 class Machine;
+struct Access;
 }  // namespace eval_internal
 
 enum class ValueType : uint8_t {
@@ -60,6 +61,7 @@ enum class ValueType : uint8_t {
   kKeyword,
   kList,
   kDict,       // flattened key, value, key, value
+  kHtml,       // trusted markup from (raw! s): rendered unescaped
   kFunction,   // fn / lambda / define
   kPrimitive,  // registered by the host
   kComponent,  // defcomp
@@ -85,6 +87,7 @@ class Value {
   // made by an Environment point into it).
   static Value StringView(std::string_view s) { return Text(ValueType::kString, s); }
   static Value BytesView(std::string_view s) { return Text(ValueType::kBytes, s); }
+  static Value HtmlView(std::string_view s) { return Text(ValueType::kHtml, s); }
   static Value Symbol(const Atom* a) { return AtomValue(ValueType::kSymbol, a); }
   static Value Keyword(const Atom* a) { return AtomValue(ValueType::kKeyword, a); }
   static Value ListView(absl::Span<const Value> items) { return Seq(ValueType::kList, items); }
@@ -106,6 +109,7 @@ class Value {
   bool is_keyword() const { return type_ == ValueType::kKeyword; }
   bool is_list() const { return type_ == ValueType::kList; }
   bool is_dict() const { return type_ == ValueType::kDict; }
+  bool is_html() const { return type_ == ValueType::kHtml; }
   bool is_callable() const { return type_ >= ValueType::kFunction; }
   // Only nil and false are falsy.
   bool truthy() const { return !(is_nil() || (is_bool() && u_.i == 0)); }
@@ -114,7 +118,7 @@ class Value {
   int64_t as_int() const { return u_.i; }
   double as_float() const { return u_.d; }
   double as_number() const { return is_int() ? static_cast<double>(u_.i) : u_.d; }
-  std::string_view str() const { return {u_.chars, size_}; }  // string or bytes
+  std::string_view str() const { return {u_.chars, size_}; }  // string, bytes or html
   const Atom* atom() const { return u_.atom; }                 // symbol or keyword
   std::string_view name() const { return u_.atom->name(); }
   absl::Span<const Value> items() const { return {u_.items, size_}; }  // list or dict
@@ -300,6 +304,7 @@ class Environment {
 
  private:
   friend class eval_internal::Machine;
+  friend struct eval_internal::Access;
   friend class CallContext;
   std::unique_ptr<State> state_;
   std::atomic<bool> interrupt_{false};

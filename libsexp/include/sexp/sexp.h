@@ -20,6 +20,7 @@
 #include "sexp/ast.h"
 #include "sexp/error.h"
 #include "sexp/eval.h"
+#include "sexp/html.h"
 #include "sexp/reader.h"
 #include "sexp/version.h"
 #include "sexp/writer.h"

@@ -23,6 +23,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
+#include "html/elements.h"
 #include "machine.h"
 #include "strutil.h"
 
@@ -241,20 +242,27 @@ struct CallInline final : Code {
   }
 };
 
-// (tag …) where `tag` is not bound when compiled and names an HTML element
-// or contains '-': calls it if it is bound by the time it runs, else makes
-// the element as data — the head symbol followed by the evaluated arguments.
+// (tag …) where `tag` names an HTML element (or contains '-') and was not
+// bound to something callable when compiled: the head-position rule of
+// spec/rendering.md. When it runs, a callable value of the name (a global
+// defined since, or a local such as a component parameter) is called;
+// anything else — unbound, or data such as a parameter named `title` —
+// makes the element as data: the head symbol followed by the evaluated
+// arguments.
 struct Element final : Code {
-  Global* cell;
+  Global* cell = nullptr;        // the name is a global …
+  const Code* local = nullptr;   // … or a local (reads its value)
+  const Atom* name;
   std::vector<const Code*> args;
   bool tail = false;
   Value Eval(Machine& m, Frame* f) const override {
     ArgValues items(args.size() + 1);  // the head, then the arguments
     for (size_t i = 0; i < args.size(); ++i) items[i + 1] = args[i]->Eval(m, f);
-    if (cell->bound) {
-      return Invoke(m, cell->value, items.data() + 1, args.size(), tail, this);
+    Value head = local != nullptr ? local->Eval(m, f) : cell->bound ? cell->value : Value();
+    if (head.is_callable()) {
+      return Invoke(m, head, items.data() + 1, args.size(), tail, this);
     }
-    items[0] = Value::Symbol(cell->name);
+    items[0] = Value::Symbol(name);
     m.Charge(args.size());
     return m.MakeList(items);
   }
@@ -533,17 +541,29 @@ const Code* Compiler::CompileList(const Value& x, Pos pos, Scope* scope, bool ta
     if (cell->bound && cell->value.type() == ValueType::kMacro) {
       return CompileMacroCall(cell, x, pos, scope, tail);
     }
-    if (!cell->bound && IsElementName(h->name())) {
-      auto* e = At(env_.NewCode<Element>(), pos);
-      e->cell = cell;
-      e->tail = tail;
-      for (size_t i = 1; i < x.size(); ++i) {
-        e->args.push_back(Compile(x[i], ElementPos(x, i, pos), scope, false));
-      }
-      return e;
+    if (!(cell->bound && cell->value.is_callable()) && html_internal::IsElementName(h->name())) {
+      return CompileElement(x, pos, scope, tail, cell, nullptr);
     }
+  } else if (head.is_symbol() && html_internal::IsElementName(head.atom()->name())) {
+    // A local with an element's name (a component's `title` parameter):
+    // called if it holds a callable, else the element.
+    return CompileElement(x, pos, scope, tail, nullptr,
+                          Compile(head, ElementPos(x, 0, pos), scope, false));
   }
   return CompileCall(x, pos, scope, tail);
+}
+
+const Code* Compiler::CompileElement(const Value& x, Pos pos, Scope* scope, bool tail,
+                                     Global* cell, const Code* local) {
+  auto* e = At(env_.NewCode<Element>(), pos);
+  e->cell = cell;
+  e->local = local;
+  e->name = x[0].atom();
+  e->tail = tail;
+  for (size_t i = 1; i < x.size(); ++i) {
+    e->args.push_back(Compile(x[i], ElementPos(x, i, pos), scope, false));
+  }
+  return e;
 }
 
 template <class T>
@@ -885,29 +905,6 @@ const Code* Compiler::CompileMacroCall(Global* cell, const Value& x, Pos pos, Sc
   Value expansion = m_.Apply(fn, x.items().data() + 1, x.size() - 1, site);
   Nesting expanding(expansion_depth_);
   return Compile(expansion, pos, scope, tail);
-}
-
-bool IsElementName(std::string_view name) {
-  static constexpr std::string_view kTags[] = {
-      "a", "abbr", "address", "area", "article", "aside", "audio", "b", "base", "bdi", "bdo",
-      "blockquote", "body", "br", "button", "canvas", "caption", "cite", "code", "col",
-      "colgroup", "data", "datalist", "dd", "del", "details", "dfn", "dialog", "div", "dl", "dt",
-      "em", "embed", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
-      "h4", "h5", "h6", "head", "header", "hgroup", "hr", "html", "i", "iframe", "img", "input",
-      "ins", "kbd", "label", "legend", "li", "link", "main", "map", "mark", "menu", "meta",
-      "meter", "nav", "noscript", "object", "ol", "optgroup", "option", "output", "p", "param",
-      "picture", "pre", "progress", "q", "rp", "rt", "ruby", "s", "samp", "script", "search",
-      "section", "select", "slot", "small", "source", "span", "strong", "style", "sub",
-      "summary", "sup", "svg", "table", "tbody", "td", "template", "textarea", "tfoot", "th",
-      "thead", "time", "title", "tr", "track", "u", "ul", "var", "video", "wbr", "path",
-      "circle", "rect", "line", "polyline", "polygon", "g", "defs", "use", "text", "raw!", "<>"};
-  for (std::string_view t : kTags) {
-    if (t == name) return true;
-  }
-  // Custom elements contain '-' (but not at the start, which reads as a
-  // number or an operator).
-  return name.size() > 1 && name.find('-') != std::string_view::npos && name[0] != '-' &&
-         name[0] != '~' && name[0] != '&';
 }
 
 // ---------------------------------------------------------------------------

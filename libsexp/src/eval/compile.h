@@ -52,6 +52,8 @@ class Compiler {
   const Code* Compile(const Value& x, Pos pos, Scope* scope, bool tail);
   const Code* CompileList(const Value& x, Pos pos, Scope* scope, bool tail);
   const Code* CompileCall(const Value& x, Pos pos, Scope* scope, bool tail);
+  const Code* CompileElement(const Value& x, Pos pos, Scope* scope, bool tail, Global* cell,
+                             const Code* local);
   const Code* CompileBody(const Value& list, size_t from, Pos pos, Scope* scope, bool tail);
   const Code* CompileCond(const Value& x, Pos pos, Scope* scope, bool tail);
   const Code* CompileCase(const Value& x, Pos pos, Scope* scope, bool tail);
@@ -87,10 +89,6 @@ class Compiler {
         *defcomp, *defmacro, *defroute, *try_, *catch_, *else_, *amp_key, *amp_rest, *children;
   } s_;
 };
-
-// True for HTML element names (and '-'-containing custom element names): a
-// call of such an unbound symbol builds the element as data.
-bool IsElementName(std::string_view name);
 
 // The value a `catch` receives: a dict with :code :message :file :line
 // :column :trace.

@@ -470,6 +470,7 @@ Value Datum(Environment::State& env, SourceFile* file, const Node& n) {
 
 using eval_internal::Fault;
 using eval_internal::Machine;
+using eval_internal::FromFault;
 
 eval_internal::Global* Environment::State::GlobalCell(const Atom* name) {
   auto& slot = globals[name];
@@ -523,7 +524,7 @@ absl::Status EvalError::ToStatus() const {
   return absl::InvalidArgumentError(ToString());
 }
 
-namespace {
+namespace eval_internal {
 
 EvalError FromFault(const Fault& f) {
   EvalError e;
@@ -542,7 +543,7 @@ EvalError FromFault(const Fault& f) {
   return e;
 }
 
-}  // namespace
+}  // namespace eval_internal
 
 // ---------------------------------------------------------------------------
 // Environment
@@ -584,9 +585,12 @@ const Value* Environment::Lookup(std::string_view name) const {
   return &it->second->value;
 }
 
-EvalResult Environment::Eval(std::string_view text, std::string_view file,
-                             const EvalLimits& limits) {
-  auto src = std::make_unique<eval_internal::SourceFile>();
+namespace eval_internal {
+
+EvalResult RunText(Environment& env, std::string_view text, std::string_view file,
+                   const EvalLimits& limits, const LastForm* last_form) {
+  Environment::State& state = Access::StateOf(env);
+  auto src = std::make_unique<SourceFile>();
   src->name = std::string(file);
   ReadOptions options;
   Result<Document> doc = Read(text, options);
@@ -601,21 +605,26 @@ EvalResult Environment::Eval(std::string_view text, std::string_view file,
     return e;
   }
   src->doc = std::move(doc.value());
-  eval_internal::SourceFile* sf = src.get();
-  state_->files.push_back(std::move(src));
+  SourceFile* sf = src.get();
+  state.files.push_back(std::move(src));
 
-  Machine m(*state_, interrupt_, limits);
+  Machine m(state, Access::InterruptOf(env), limits);
   try {
-    eval_internal::Compiler compiler(m, *state_);
+    Compiler compiler(m, state);
     Value last;
     const char* base = sf->doc.source().data();
-    for (const Node& root : sf->doc.roots()) {
-      Value form = eval_internal::Datum(*state_, sf, root);
-      eval_internal::Scope top;
-      const eval_internal::Code* code =
-          compiler.CompileTop(form, eval_internal::Pos{sf, root.raw_offset(base)}, &top);
-      eval_internal::Frame* frame = m.NewHeapFrame(top.frame_size, nullptr);
-      last = code->Eval(m, frame);
+    auto roots = sf->doc.roots();
+    for (size_t i = 0; i < roots.size(); ++i) {
+      Value form = Datum(state, sf, roots[i]);
+      Scope top;
+      const Code* code = compiler.CompileTop(form, Pos{sf, roots[i].raw_offset(base)}, &top);
+      Frame* frame = m.NewHeapFrame(top.frame_size, nullptr);
+      bool is_last = i + 1 == roots.size();
+      last = is_last && last_form != nullptr ? last_form->Run(m, code, frame)
+                                             : code->Eval(m, frame);
+    }
+    if (roots.empty() && last_form != nullptr) {
+      last = last_form->Run(m, nullptr, nullptr);
     }
     return last;
   } catch (const Fault& f) {
@@ -627,6 +636,13 @@ EvalResult Environment::Eval(std::string_view text, std::string_view file,
     e.file = sf->name;
     return e;
   }
+}
+
+}  // namespace eval_internal
+
+EvalResult Environment::Eval(std::string_view text, std::string_view file,
+                             const EvalLimits& limits) {
+  return eval_internal::RunText(*this, text, file, limits, nullptr);
 }
 
 EvalResult Environment::LoadFile(const std::string& path, const EvalLimits& limits) {

@@ -207,6 +207,8 @@ class Machine {
   [[noreturn]] void FailLimit(std::string code, std::string message);
 
   const Code* current_site() const { return site_; }
+  // Where errors raised outside any call (e.g. while rendering a value) point.
+  void set_site(const Code* site) { site_ = site; }
 
  private:
   static const int kTailMarker;
@@ -278,6 +280,29 @@ inline bool SameKey(const Value& a, const Value& b) {
 
 // A read node as a value of the environment (lists record their source).
 Value Datum(Environment::State& env, SourceFile* file, const Node& n);
+
+// The Environment's internals, for the parts of the library beside the
+// evaluator (the HTML renderer).
+struct Access {
+  static Environment::State& StateOf(Environment& env) { return *env.state_; }
+  static std::atomic<bool>& InterruptOf(Environment& env) { return env.interrupt_; }
+};
+
+// What to do with the last top-level form of a text (RunText); the default
+// evaluates it.
+class LastForm {
+ public:
+  virtual ~LastForm() = default;
+  virtual Value Run(Machine& m, const Code* code, Frame* frame) const = 0;
+};
+
+// Reads `text` and runs its top-level forms in order (compile one, run it,
+// then the next); the value of the last, or the error. `last` (optional)
+// runs the last form instead of evaluating it.
+EvalResult RunText(Environment& env, std::string_view text, std::string_view file,
+                   const EvalLimits& limits, const LastForm* last);
+// The public error for a fault.
+EvalError FromFault(const Fault& fault);
 
 }  // namespace sexp::eval_internal
 

@@ -255,6 +255,12 @@ void DefineAll(Environment& env) {
     if (!(f >= -9.2e18 && f <= 9.2e18)) c.Fail("overflow", "'round' result outside int64");
     return Value::Int(static_cast<int64_t>(f));
   });
+  // Trusted markup: the renderer writes it unescaped. Only code can make
+  // one; the same list arriving as data is a render error.
+  def("raw!", 1, 1, kGroupString, [](CallContext& c, Args a) {
+    if (!a[0].is_string() && !a[0].is_html()) TypeError(c, "raw!", "a string", a[0]);
+    return Value::HtmlView(a[0].str());
+  });
   def("type-of", 1, 1, kGroupCore,
       [](CallContext& c, Args a) { return c.Keyword(ValueTypeName(a[0].type())); });
   struct Pred {

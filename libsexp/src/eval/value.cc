@@ -23,6 +23,7 @@ std::string_view ValueTypeName(ValueType type) {
     case ValueType::kKeyword: return "keyword";
     case ValueType::kList: return "list";
     case ValueType::kDict: return "dict";
+    case ValueType::kHtml: return "html";
     case ValueType::kFunction: return "function";
     case ValueType::kPrimitive: return "primitive";
     case ValueType::kComponent: return "component";
@@ -44,7 +45,8 @@ bool AtomsEqual(const Value& a, const Value& b) {
     case ValueType::kNil: return true;
     case ValueType::kBool: return a.as_bool() == b.as_bool();
     case ValueType::kString:
-    case ValueType::kBytes: return a.str() == b.str();
+    case ValueType::kBytes:
+    case ValueType::kHtml: return a.str() == b.str();
     case ValueType::kSymbol:
     case ValueType::kKeyword: return a.atom() == b.atom() || a.name() == b.name();
     default: return a.object() == b.object();
@@ -100,6 +102,7 @@ Node ToNode(Builder& b, const Value& root) {
       case ValueType::kBytes: return b.Bytes(v.str());
       case ValueType::kSymbol: return b.Symbol(v.name());
       case ValueType::kKeyword: return b.Keyword(v.name());
+      case ValueType::kHtml: return b.List({b.Symbol("raw!"), b.String(v.str())});
       default:
         return b.String(absl::StrCat("#<", AV(ValueTypeName(v.type())), " ", CallableName(v), ">"));
     }

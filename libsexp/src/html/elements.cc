@@ -1,0 +1,115 @@
+#include "html/elements.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/ascii.h"
+
+namespace sexp::html_internal {
+namespace {
+
+template <size_t N>
+bool In(const std::string_view (&list)[N], std::string_view name) {
+  return std::find(std::begin(list), std::end(list), name) != std::end(list);
+}
+
+constexpr std::string_view kHtmlElements[] = {
+    "a", "abbr", "address", "area", "article", "aside", "audio", "b", "base", "bdi", "bdo",
+    "blockquote", "body", "br", "button", "canvas", "caption", "cite", "code", "col",
+    "colgroup", "data", "datalist", "dd", "del", "details", "dfn", "dialog", "div", "dl", "dt",
+    "em", "embed", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
+    "h4", "h5", "h6", "head", "header", "hgroup", "hr", "html", "i", "iframe", "img", "input",
+    "ins", "kbd", "label", "legend", "li", "link", "main", "map", "mark", "menu", "meta",
+    "meter", "nav", "noscript", "object", "ol", "optgroup", "option", "output", "p", "param",
+    "picture", "pre", "progress", "q", "rp", "rt", "ruby", "s", "samp", "script", "search",
+    "section", "select", "slot", "small", "source", "span", "strong", "style", "sub",
+    "summary", "sup", "table", "tbody", "td", "template", "textarea", "tfoot", "th",
+    "thead", "time", "title", "tr", "track", "u", "ul", "var", "video", "wbr",
+    // SVG and MathML, with the case HTML5 gives them.
+    "svg", "path", "circle", "ellipse", "rect", "line", "polyline", "polygon", "g", "defs",
+    "use", "text", "tspan", "symbol", "marker", "mask", "pattern", "image", "stop",
+    "clipPath", "linearGradient", "radialGradient", "foreignObject", "textPath", "filter",
+    "math", "mi", "mn", "mo", "mrow", "msup", "msub", "mfrac", "msqrt",
+    "<>"};
+
+constexpr std::string_view kVoid[] = {"area", "base", "br",   "col",   "embed",
+                                      "hr",   "img",  "input", "link", "meta",
+                                      "source", "track", "wbr", "param"};
+
+constexpr std::string_view kUrlAttributes[] = {
+    "href", "src", "action", "formaction", "poster", "cite", "background", "xlink:href",
+    "srcset", "data", "codebase", "manifest", "ping", "longdesc", "usemap", "hx-get",
+    "hx-post", "hx-put", "hx-delete", "hx-patch"};
+
+constexpr std::string_view kSafeSchemes[] = {"http", "https", "mailto", "tel", "sexpr"};
+
+bool IsCustomElementName(std::string_view name) {
+  if (name.size() < 2 || name.find('-') == std::string_view::npos) return false;
+  if (!absl::ascii_islower(static_cast<unsigned char>(name[0]))) return false;
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if (!(absl::ascii_islower(u) || absl::ascii_isdigit(u) || c == '-' || c == '_' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool IsElementName(std::string_view name) {
+  return In(kHtmlElements, name) || IsCustomElementName(name);
+}
+
+bool IsVoidElement(std::string_view name) { return In(kVoid, name); }
+
+bool IsRawTextElement(std::string_view name) { return name == "script" || name == "style"; }
+
+bool IsUrlAttribute(std::string_view name) { return In(kUrlAttributes, name); }
+
+bool IsValidAttributeName(std::string_view name) {
+  if (name.empty()) return false;
+  auto first = static_cast<unsigned char>(name[0]);
+  if (!(absl::ascii_isalpha(first) || first == '_' || first == ':' || first == '@')) return false;
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if (!(absl::ascii_isalnum(u) || c == '-' || c == '_' || c == ':' || c == '.' || c == '@')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsValidCssProperty(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-')) return false;
+  }
+  return true;
+}
+
+bool IsSafeUrl(std::string_view url) {
+  // Browsers drop leading C0 controls and spaces and every tab/CR/LF inside a
+  // URL before looking for the scheme ("java\tscript:" is javascript:).
+  std::string cleaned;
+  for (char c : url) {
+    auto u = static_cast<unsigned char>(c);
+    if (u == '\t' || u == '\n' || u == '\r') continue;
+    if (cleaned.empty() && u <= 0x20) continue;
+    cleaned.push_back(c);
+  }
+  size_t colon = cleaned.find(':');
+  if (colon == std::string::npos) return true;
+  // A ':' after '/', '?' or '#' is inside a relative URL's path or query.
+  size_t delim = cleaned.find_first_of("/?#");
+  if (delim != std::string::npos && delim < colon) return true;
+  std::string scheme = absl::AsciiStrToLower(cleaned.substr(0, colon));
+  if (scheme.empty()) return false;  // ":foo" is not a relative URL a browser resolves sanely
+  for (char c : scheme) {
+    auto u = static_cast<unsigned char>(c);
+    if (!(absl::ascii_isalnum(u) || c == '+' || c == '-' || c == '.')) return false;
+  }
+  return In(kSafeSchemes, scheme);
+}
+
+}  // namespace sexp::html_internal

@@ -1,0 +1,488 @@
+// The HTML renderer: output buffer, data renderer, and the public API of
+// sexp/html.h. The streaming path (element forms writing their tags as they
+// run) is in libsexp/src/eval/compile.cc and uses the Renderer's pieces.
+#include "html/render.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "html/elements.h"
+#include "machine.h"
+#include "strutil.h"
+
+namespace sexp {
+
+using internal::AV;
+
+bool HtmlFdSink::Write(std::string_view chunk) {
+  while (!chunk.empty()) {
+    ssize_t n = ::write(fd_, chunk.data(), chunk.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    chunk.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+std::string EscapeHtml(std::string_view text) {
+  std::string out;
+  HtmlStringSink sink(&out);
+  html_internal::HtmlOut o(sink, SIZE_MAX);
+  o.AppendEscaped(text);
+  o.Flush();
+  return out;
+}
+
+namespace html_internal {
+
+namespace {
+
+// The entity for each byte that needs one, else nullptr.
+struct EscapeTable {
+  const char* entity[256] = {};
+  constexpr EscapeTable() {
+    entity[static_cast<unsigned char>('&')] = "&amp;";
+    entity[static_cast<unsigned char>('<')] = "&lt;";
+    entity[static_cast<unsigned char>('>')] = "&gt;";
+    entity[static_cast<unsigned char>('"')] = "&quot;";
+    entity[static_cast<unsigned char>('\'')] = "&#39;";
+  }
+};
+constexpr EscapeTable kEscape;
+
+bool ContainsNoCase(std::string_view haystack, std::string_view needle) {
+  if (needle.size() > haystack.size()) return false;
+  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    if (absl::EqualsIgnoreCase(AV(haystack.substr(i, needle.size())), AV(needle))) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+HtmlOut::HtmlOut(HtmlSink& sink, size_t chunk_bytes)
+    : sink_(sink), chunk_(chunk_bytes == 0 ? 1 : chunk_bytes) {
+  buf_.reserve(chunk_ < (size_t{1} << 20) ? chunk_ + 256 : 4096);
+}
+
+void HtmlOut::AppendEscaped(std::string_view s) {
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char* e = kEscape.entity[static_cast<unsigned char>(s[i])];
+    if (e == nullptr) continue;
+    buf_.append(s.data() + start, i - start);
+    buf_.append(e);
+    start = i + 1;
+  }
+  buf_.append(s.data() + start, s.size() - start);
+  if (buf_.size() >= chunk_) Flush();
+}
+
+bool HtmlOut::Flush() {
+  if (failed_) return false;
+  if (!buf_.empty()) {
+    if (!sink_.Write(buf_)) {
+      failed_ = true;
+      return false;
+    }
+    written_ += buf_.size();
+    buf_.clear();
+  }
+  return true;
+}
+
+void Renderer::Fail(std::string message) {
+  if (m_ != nullptr) m_->Fail("render", std::move(message), nullptr);
+  eval_internal::Fault fault;
+  fault.code = "render";
+  fault.message = std::move(message);
+  throw fault;
+}
+
+void Renderer::CheckSink() {
+  if (out_.failed()) Fail("the sink refused the output");
+}
+
+void Renderer::AppendNumber(const Value& v) {
+  if (v.is_int()) {
+    char buf[24];
+    char* end = absl::numbers_internal::FastIntToBuffer(v.as_int(), buf);
+    out_.Append(std::string_view(buf, static_cast<size_t>(end - buf)));
+  } else {
+    out_.Append(ToText(v));  // the canonical (ECMAScript) float form
+  }
+}
+
+void Renderer::ClassValue(const Value& v, bool* first, int depth) {
+  auto word = [&](std::string_view w) {
+    if (w.empty()) return;
+    if (!*first) out_.Append(' ');
+    *first = false;
+    out_.AppendEscaped(w);
+  };
+  switch (v.type()) {
+    case ValueType::kNil:
+      return;
+    case ValueType::kBool:
+      if (v.as_bool()) Fail(":class items are names, lists or dicts, not true");
+      return;
+    case ValueType::kString:
+      word(v.str());
+      return;
+    case ValueType::kKeyword:
+    case ValueType::kSymbol:
+      word(v.name());
+      return;
+    case ValueType::kInt:
+    case ValueType::kFloat:
+      word(ToText(v));
+      return;
+    case ValueType::kList:
+      if (depth > 32) Fail(":class lists nested deeper than 32");
+      for (const Value& x : v.items()) ClassValue(x, first, depth + 1);
+      return;
+    case ValueType::kDict:
+      // {:active true :hidden false}: the names whose values are truthy.
+      for (size_t i = 0; i + 1 < v.size(); i += 2) {
+        if (v[i + 1].truthy()) word(v[i].is_keyword() ? v[i].name() : v[i].str());
+      }
+      return;
+    default:
+      Fail(absl::StrCat(":class cannot hold a ", AV(ValueTypeName(v.type()))));
+  }
+}
+
+void Renderer::Attribute(std::string_view tag, std::string_view name, const Value& v) {
+  if (!IsValidAttributeName(name)) {
+    Fail(absl::StrCat("invalid attribute name :", AV(name), " on <", AV(tag),
+                      "> (letters, digits and - _ : . @ only)"));
+  }
+  auto check_url = [&](std::string_view url) {
+    if (options_.url_policy != UrlPolicy::kSafeSchemes || !IsUrlAttribute(name)) return;
+    if (name == "srcset") {
+      // Candidates are "url [descriptor]" separated by commas.
+      for (absl::string_view candidate : absl::StrSplit(AV(url), ',')) {
+        absl::string_view u = absl::StripLeadingAsciiWhitespace(candidate);
+        u = u.substr(0, u.find_first_of(" \t\n\r\f"));
+        if (!IsSafeUrl(std::string_view(u.data(), u.size()))) Fail(absl::StrCat("unsafe URL in :srcset of <", AV(tag), ">"));
+      }
+      return;
+    }
+    if (!IsSafeUrl(url)) {
+      Fail(absl::StrCat("unsafe URL in :", AV(name), " of <", AV(tag),
+                        "> (allowed: relative, http, https, mailto, tel, sexpr)"));
+    }
+  };
+  auto open = [&] {
+    out_.Append(' ');
+    out_.Append(name);
+    out_.Append("=\"");
+  };
+  switch (v.type()) {
+    case ValueType::kNil:
+      return;
+    case ValueType::kBool:
+      if (v.as_bool()) {
+        out_.Append(' ');
+        out_.Append(name);
+      }
+      return;
+    case ValueType::kString:
+    case ValueType::kHtml:  // raw! marks markup, not attribute text: escaped all the same
+      check_url(v.str());
+      open();
+      out_.AppendEscaped(v.str());
+      out_.Append('"');
+      return;
+    case ValueType::kKeyword:
+    case ValueType::kSymbol:
+      check_url(v.name());
+      open();
+      out_.AppendEscaped(v.name());
+      out_.Append('"');
+      return;
+    case ValueType::kInt:
+    case ValueType::kFloat:
+      open();
+      AppendNumber(v);
+      out_.Append('"');
+      return;
+    case ValueType::kList:
+    case ValueType::kDict:
+      if (name == "class") {
+        open();
+        bool first = true;
+        ClassValue(v, &first, 0);
+        out_.Append('"');
+        return;
+      }
+      if (name == "style" && v.is_dict()) {
+        open();
+        bool first = true;
+        for (size_t i = 0; i + 1 < v.size(); i += 2) {
+          const Value& val = v[i + 1];
+          if (!val.truthy()) continue;
+          std::string_view prop = v[i].is_keyword() ? v[i].name() : v[i].str();
+          if (!IsValidCssProperty(prop)) Fail(absl::StrCat("invalid CSS property '", AV(prop), "' in :style"));
+          std::string text = val.is_string() ? std::string(val.str())
+                             : val.is_keyword() ? std::string(val.name())
+                             : val.is_number() ? ToText(val)
+                                               : "";
+          if (!val.is_string() && !val.is_keyword() && !val.is_number()) {
+            Fail(absl::StrCat(":style values are strings or numbers, got ",
+                              AV(ValueTypeName(val.type()))));
+          }
+          if (text.find_first_of(";{}") != std::string::npos) {
+            Fail(absl::StrCat(":style value for ", AV(prop), " contains ; { or }"));
+          }
+          if (!first) out_.Append(';');
+          first = false;
+          out_.Append(prop);
+          out_.Append(':');
+          out_.AppendEscaped(text);
+        }
+        out_.Append('"');
+        return;
+      }
+      Fail(absl::StrCat("attribute :", AV(name), " cannot be a ", AV(ValueTypeName(v.type())),
+                        " (only :class takes a list, :class and :style a dict)"));
+    default:
+      Fail(absl::StrCat("attribute :", AV(name), " cannot be a ", AV(ValueTypeName(v.type()))));
+  }
+}
+
+void Renderer::RawTextChild(std::string_view tag, const Value& v) {
+  switch (v.type()) {
+    case ValueType::kNil:
+    case ValueType::kBool:
+      return;
+    case ValueType::kInt:
+    case ValueType::kFloat:
+      AppendNumber(v);
+      return;
+    case ValueType::kHtml:
+      out_.Append(v.str());
+      return;
+    case ValueType::kString: {
+      std::string_view s = v.str();
+      if (ContainsNoCase(s, absl::StrCat("</", AV(tag))) || s.find("<!--") != std::string_view::npos) {
+        Fail(absl::StrCat("text inside <", AV(tag), "> contains \"</", AV(tag),
+                          "\" or \"<!--\", which would end or confuse the element"));
+      }
+      out_.Append(s);
+      return;
+    }
+    default:
+      Fail(absl::StrCat("<", AV(tag), "> can contain only text, got a ",
+                        AV(ValueTypeName(v.type()))));
+  }
+}
+
+void Renderer::VoidChild(std::string_view tag, const Value& v) {
+  if (v.is_nil() || v.is_bool() || (v.is_list() && v.size() == 0)) return;
+  Fail(absl::StrCat("<", AV(tag), "> is a void element and cannot have children"));
+}
+
+void Renderer::OpenTag(const Value& el, std::string_view tag) {
+  if (tag == "html") out_.Append("<!DOCTYPE html>");
+  out_.Append('<');
+  out_.Append(tag);
+  for (size_t i = 1; i < el.size(); ++i) {
+    if (!el[i].is_keyword()) continue;
+    if (i + 1 >= el.size()) {
+      Fail(absl::StrCat("attribute :", AV(el[i].name()), " of <", AV(tag), "> has no value"));
+    }
+    Attribute(tag, el[i].name(), el[i + 1]);
+    ++i;
+  }
+  out_.Append('>');
+}
+
+void Renderer::Render(const Value& root) {
+  struct Open {
+    const Value* list;
+    size_t next;
+    std::string_view tag;  // end tag to write; empty for fragments and splices
+    bool element;          // keyword pairs are attributes (already written)
+  };
+  std::vector<Open> stack;
+  auto visit = [&](const Value& v) {
+    switch (v.type()) {
+      case ValueType::kNil:
+      case ValueType::kBool:
+        return;
+      case ValueType::kInt:
+      case ValueType::kFloat:
+        AppendNumber(v);
+        return;
+      case ValueType::kString:
+        out_.AppendEscaped(v.str());
+        return;
+      case ValueType::kHtml:
+        out_.Append(v.str());
+        return;
+      case ValueType::kList: {
+        if (v.size() == 0) return;
+        if (!v[0].is_symbol()) {  // a list of nodes: each in turn
+          stack.push_back({&v, 0, {}, false});
+          return;
+        }
+        std::string_view tag = v[0].name();
+        if (tag == "<>") {
+          stack.push_back({&v, 1, {}, true});
+          return;
+        }
+        if (tag == "raw!") {
+          Fail("(raw! …) arriving as data is not markup: only code can call raw!");
+        }
+        if (!IsElementName(tag)) {
+          Fail(absl::StrCat("'", AV(tag), "' is not an HTML element (nor a custom element "
+                            "with a '-'), and nothing by that name is defined"));
+        }
+        OpenTag(v, tag);
+        if (IsVoidElement(tag) || IsRawTextElement(tag)) {
+          for (size_t i = 1; i < v.size(); ++i) {
+            if (v[i].is_keyword()) {
+              ++i;
+              continue;
+            }
+            if (IsVoidElement(tag)) {
+              VoidChild(tag, v[i]);
+            } else {
+              RawTextChild(tag, v[i]);
+            }
+          }
+          if (IsRawTextElement(tag)) {
+            out_.Append("</");
+            out_.Append(tag);
+            out_.Append('>');
+          }
+          return;
+        }
+        stack.push_back({&v, 1, tag, true});
+        return;
+      }
+      case ValueType::kKeyword:
+        Fail(absl::StrCat("cannot render the keyword :", AV(v.name()),
+                          " (attributes come in pairs inside an element)"));
+      case ValueType::kSymbol:
+        Fail(absl::StrCat("cannot render the symbol ", AV(v.name())));
+      default:
+        Fail(absl::StrCat("cannot render a ", AV(ValueTypeName(v.type()))));
+    }
+  };
+  visit(root);
+  while (!stack.empty()) {
+    size_t top = stack.size() - 1;
+    const Value& list = *stack[top].list;
+    if (stack[top].next >= list.size()) {
+      if (!stack[top].tag.empty()) {
+        out_.Append("</");
+        out_.Append(stack[top].tag);
+        out_.Append('>');
+      }
+      stack.pop_back();
+      CheckSink();
+      continue;
+    }
+    const Value& item = list[stack[top].next++];
+    if (stack[top].element && item.is_keyword()) {
+      if (stack[top].tag.empty()) {
+        Fail(absl::StrCat("a fragment (<> …) takes no attributes, got :", AV(item.name())));
+      }
+      ++stack[top].next;  // written with the start tag
+      continue;
+    }
+    visit(item);
+  }
+  CheckSink();
+}
+
+}  // namespace html_internal
+
+namespace {
+
+using eval_internal::Access;
+using eval_internal::Code;
+using eval_internal::Fault;
+using eval_internal::Frame;
+using eval_internal::FromFault;
+using eval_internal::Machine;
+
+EvalResult Finish(html_internal::HtmlOut& out) {
+  if (!out.Flush()) {
+    EvalError e;
+    e.code = "render";
+    e.message = "the sink refused the output";
+    return e;
+  }
+  return Value::Int(static_cast<int64_t>(out.written()));
+}
+
+// The last form of a RenderHtml text: rendered instead of returned.
+class RenderLast final : public eval_internal::LastForm {
+ public:
+  RenderLast(html_internal::HtmlOut& out, const RenderOptions& options)
+      : out_(out), options_(options) {}
+  Value Run(Machine& m, const Code* code, Frame* frame) const override {
+    if (code == nullptr) return Value();
+    html_internal::Renderer r(out_, options_, &m);
+    Value tree = code->Eval(m, frame);
+    m.set_site(code);  // render errors point at the form that made the tree
+    r.Render(tree);
+    return Value();
+  }
+
+ private:
+  html_internal::HtmlOut& out_;
+  const RenderOptions& options_;
+};
+
+}  // namespace
+
+EvalResult RenderHtml(Environment& env, std::string_view text, HtmlSink& sink,
+                      std::string_view file, const RenderOptions& options,
+                      const EvalLimits& limits) {
+  html_internal::HtmlOut out(sink, options.chunk_bytes);
+  RenderLast last(out, options);
+  EvalResult r = eval_internal::RunText(env, text, file, limits, &last);
+  if (!r.ok()) return r;
+  return Finish(out);
+}
+
+EvalResult RenderCall(Environment& env, const Value& fn, absl::Span<const Value> args,
+                      HtmlSink& sink, const RenderOptions& options, const EvalLimits& limits) {
+  html_internal::HtmlOut out(sink, options.chunk_bytes);
+  Machine m(Access::StateOf(env), Access::InterruptOf(env), limits);
+  try {
+    html_internal::Renderer r(out, options, &m);
+    r.Render(m.Apply(fn, args.data(), args.size(), nullptr));
+  } catch (const Fault& f) {
+    return FromFault(f);
+  }
+  return Finish(out);
+}
+
+EvalResult RenderData(const Value& tree, HtmlSink& sink, const RenderOptions& options) {
+  html_internal::HtmlOut out(sink, options.chunk_bytes);
+  try {
+    html_internal::Renderer r(out, options, nullptr);
+    r.Render(tree);
+  } catch (const Fault& f) {
+    return FromFault(f);
+  }
+  return Finish(out);
+}
+
+}  // namespace sexp
