@@ -261,6 +261,14 @@ void DefineAll(Environment& env) {
     if (!a[0].is_string() && !a[0].is_html()) TypeError(c, "raw!", "a string", a[0]);
     return Value::HtmlView(a[0].str());
   });
+  def("keyword", 1, 1, kGroupString, [](CallContext& c, Args a) {
+    if (a[0].is_keyword()) return a[0];
+    return c.Keyword(StrArg(c, "keyword", a[0]));
+  });
+  def("symbol", 1, 1, kGroupString, [](CallContext& c, Args a) {
+    if (a[0].is_symbol()) return a[0];
+    return c.Symbol(StrArg(c, "symbol", a[0]));
+  });
   def("type-of", 1, 1, kGroupCore,
       [](CallContext& c, Args a) { return c.Keyword(ValueTypeName(a[0].type())); });
   struct Pred {
