@@ -13,6 +13,7 @@ packages=(
   clang libclang-rt-14-dev            # libFuzzer, ASan, UBSan
   python3 python3-pytest              # CLI tests, hashlib oracle, gen_feed.py
   lua5.4                              # peer of the evaluator benchmark
+  python3-jinja2 python3-html5lib     # renderer: peer page and DOM oracle
 )
 # Node and npm for the JavaScript oracles; any node >= 18 on PATH will do.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
