@@ -230,3 +230,43 @@ TEST(HtmlRender, SameTreeSameBytes) {
 
 }  // namespace
 }  // namespace sexp
+
+namespace sexp {
+namespace {
+
+// Values made while rendering live in scratch memory released after each
+// render: rendering the same page many times does not grow the Environment.
+TEST(HtmlRenderMemory, RepeatedRendersDoNotGrowTheEnvironment) {
+  Environment env;
+  ASSERT_TRUE(env.Eval(R"sx((defcomp ~row (&key n) (tr (td (str "row " n)) (td (* n n))))
+                           (defcomp ~table (&key rows) (table (map (fn (n) (~row :n n)) rows)))
+                           (define *rows* (range 200)))sx").ok());
+  const Value* table = env.Lookup("~table");
+  const Value* rows = env.Lookup("*rows*");
+  ASSERT_NE(table, nullptr);
+  Value args[] = {env.Keyword("rows"), *rows};
+  std::string first;
+  size_t after_first = 0;
+  for (int i = 0; i < 50; ++i) {
+    std::string html;
+    HtmlStringSink sink(&html);
+    EvalResult r = RenderCall(env, *table, args, sink);
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    if (i == 0) {
+      first = html;
+      after_first = env.bytes_used();
+    }
+    EXPECT_EQ(html, first);
+  }
+  EXPECT_EQ(env.bytes_used(), after_first);
+}
+
+TEST(HtmlRenderMemory, ARenderCannotChangeGlobals) {
+  std::string out = Render("(define x 1) (div (define y 2) x)");
+  EXPECT_EQ(out.rfind("ERROR render: a render cannot define or set! the global 'y'", 0), 0u) << out;
+  out = Render("(define x 1) (div (set! x 2) x)");
+  EXPECT_EQ(out.rfind("ERROR render", 0), 0u) << out;
+}
+
+}  // namespace
+}  // namespace sexp

@@ -90,6 +90,11 @@ struct SetGlobal final : Code {
   bool define;  // define binds; set! requires a binding
   SetGlobal(Global* g, const Code* v, bool d) : cell(g), value(v), define(d) {}
   Value Eval(Machine& m, Frame* f) const override {
+    if (m.in_scratch()) {
+      m.Fail("render", absl::StrCat("a render cannot define or set! the global '",
+                                    AV(cell->name->name()), "' (nothing made while rendering "
+                                    "outlives the render)"), this);
+    }
     if (!define && !cell->bound) {
       m.Fail("unbound", absl::StrCat("set! of '", AV(cell->name->name()), "', which is not defined"),
              this);

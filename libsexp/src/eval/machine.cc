@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <new>
@@ -27,22 +28,34 @@ const int Machine::kTailMarker = 0;
 namespace {
 
 constexpr size_t kStackSegmentValues = size_t{1} << 16;  // 1 MiB of frames
+constexpr size_t kFirstStackSegmentValues = size_t{1} << 10;
 constexpr uint32_t kTimeCheckEvery = 1024;
 
 // How many bytes of C++ stack an evaluation may use: what the thread has,
-// less a margin for the host and for primitives, at most 8 MiB.
+// less a margin for the host and for primitives, at most 8 MiB. The thread's
+// stack bounds are looked up once per thread (for the main thread glibc
+// reads /proc/self/maps, far too slow to repeat for every render).
 size_t StackBudget(char* here) {
-  size_t budget = size_t{1} << 20;  // when the thread cannot tell
-  pthread_attr_t attr;
-  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-    void* addr = nullptr;
-    size_t size = 0;
-    if (pthread_attr_getstack(&attr, &addr, &size) == 0 && addr != nullptr) {
-      size_t below = static_cast<size_t>(here - static_cast<char*>(addr));
-      size_t margin = size_t{256} << 10;
-      budget = below > 2 * margin ? below - margin : below / 2;
+  struct Bounds {
+    char* low = nullptr;  // lowest address of the thread's stack; nullptr: unknown
+    bool looked = false;
+  };
+  thread_local Bounds bounds;
+  if (!bounds.looked) {
+    bounds.looked = true;
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+      void* addr = nullptr;
+      size_t size = 0;
+      if (pthread_attr_getstack(&attr, &addr, &size) == 0) bounds.low = static_cast<char*>(addr);
+      pthread_attr_destroy(&attr);
     }
-    pthread_attr_destroy(&attr);
+  }
+  size_t budget = size_t{1} << 20;  // when the thread cannot tell
+  if (bounds.low != nullptr && here > bounds.low) {
+    size_t below = static_cast<size_t>(here - bounds.low);
+    size_t margin = size_t{256} << 10;
+    budget = below > 2 * margin ? below - margin : below / 2;
   }
   return std::min(budget, size_t{8} << 20);
 }
@@ -51,7 +64,7 @@ size_t StackBudget(char* here) {
 
 Machine::Machine(Environment::State& env, std::atomic<bool>& interrupt, const EvalLimits& limits)
     : env_(env), interrupt_(interrupt), limits_(limits) {
-  bytes_at_start_ = env_.arena.stats().bytes_used;
+  home_ = heap_ = &env_.arena;
   steps_left_ = static_cast<int64_t>(std::min<uint64_t>(limits.max_steps, INT64_MAX));
   tick_ = kTimeCheckEvery;
   if (limits.timeout.count() > 0) {
@@ -91,14 +104,14 @@ void Machine::Charge(uint64_t units) {
 
 void* Machine::Allocate(size_t bytes) {
   CheckBytes(bytes);
-  void* p = env_.arena.Allocate(bytes);
+  allocated_ += bytes;
+  void* p = heap_->Allocate(bytes);
   if (p == nullptr) FailLimit("memory-limit", "out of memory");
   return p;
 }
 
 void Machine::CheckBytes(size_t bytes) {
-  size_t used = env_.arena.stats().bytes_used - bytes_at_start_;
-  if (bytes > limits_.max_bytes || used > limits_.max_bytes - bytes) {
+  if (bytes > limits_.max_bytes || allocated_ > limits_.max_bytes - bytes) {
     FailLimit("memory-limit", absl::StrCat("the evaluation allocated more than its ",
                                            limits_.max_bytes, " bytes"));
   }
@@ -107,7 +120,8 @@ void Machine::CheckBytes(size_t bytes) {
 Value Machine::MakeString(std::string_view s) {
   if (s.size() > UINT32_MAX) FailLimit("memory-limit", "string longer than 4 GiB");
   CheckBytes(s.size());
-  const char* p = env_.CopyBytes(s);
+  allocated_ += s.size();
+  const char* p = env_.CopyBytes(s, heap_);
   if (p == nullptr) FailLimit("memory-limit", "out of memory");
   return Value::StringView(std::string_view(p, s.size()));
 }
@@ -115,7 +129,8 @@ Value Machine::MakeString(std::string_view s) {
 Value Machine::MakeList(absl::Span<const Value> items) {
   if (items.size() > UINT32_MAX) FailLimit("memory-limit", "list longer than 2^32 elements");
   CheckBytes(items.size() * sizeof(Value));
-  const Value* p = env_.CopyValues(items);
+  allocated_ += items.size() * sizeof(Value);
+  const Value* p = env_.CopyValues(items, heap_);
   if (p == nullptr && !items.empty()) FailLimit("memory-limit", "out of memory");
   return Value::ListView(absl::MakeConstSpan(p, items.size()));
 }
@@ -170,15 +185,26 @@ Frame* Machine::NewHeapFrame(uint32_t size, Frame* parent) {
 
 Frame* Machine::NewStackFrameSlow(size_t need, Frame* parent) {
   // The current segment is full (or there is none yet): move to the next,
-  // allocating it the first time. Frames never move once made.
+  // allocating it the first time — small at first (most evaluations are
+  // shallow), doubling up to kStackSegmentValues. Frames never move once
+  // made; segments are uninitialised memory (PushFrame writes every slot).
   if (need > kStackSegmentValues) return NewHeapFrame(static_cast<uint32_t>(need - 1), parent);
   if (!stack_segments_.empty()) ++stack_segment_;
+  while (stack_segment_ < stack_segments_.size() && stack_segments_[stack_segment_].size < need) {
+    ++stack_segment_;  // too small for this frame: skip it
+  }
   if (stack_segment_ >= stack_segments_.size()) {
-    stack_segments_.push_back(std::make_unique<Value[]>(kStackSegmentValues));
+    size_t size = stack_segments_.empty() ? kFirstStackSegmentValues
+                                          : std::min(stack_segments_.back().size * 2,
+                                                     kStackSegmentValues);
+    size = std::max(size, need);
+    void* mem = std::malloc(size * sizeof(Value));
+    if (mem == nullptr) FailLimit("memory-limit", "out of memory for call frames");
+    stack_segments_.push_back({std::unique_ptr<Value, StackSegment::Free>(static_cast<Value*>(mem)), size});
     stack_segment_ = stack_segments_.size() - 1;
   }
-  stack_values_ = stack_segments_[stack_segment_].get();
-  stack_limit_ = kStackSegmentValues;
+  stack_values_ = stack_segments_[stack_segment_].values.get();
+  stack_limit_ = stack_segments_[stack_segment_].size;
   stack_top_ = 0;
   return NewStackFrame(need, parent);
 }
@@ -186,7 +212,8 @@ Frame* Machine::NewStackFrameSlow(size_t need, Frame* parent) {
 void Machine::PopStack(StackMark mark) {
   if (mark.segment != stack_segment_) {
     stack_segment_ = mark.segment;
-    stack_values_ = stack_segments_.empty() ? nullptr : stack_segments_[stack_segment_].get();
+    stack_values_ = stack_segments_.empty() ? nullptr : stack_segments_[stack_segment_].values.get();
+    stack_limit_ = stack_segments_.empty() ? 0 : stack_segments_[stack_segment_].size;
   }
   stack_top_ = mark.top;
 }
@@ -481,15 +508,17 @@ eval_internal::Global* Environment::State::GlobalCell(const Atom* name) {
   return slot.get();
 }
 
-const char* Environment::State::CopyBytes(std::string_view bytes) {
-  char* p = static_cast<char*>(arena.Allocate(bytes.empty() ? 1 : bytes.size()));
+const char* Environment::State::CopyBytes(std::string_view bytes, Arena* into) {
+  if (into == nullptr) into = &arena;
+  char* p = static_cast<char*>(into->Allocate(bytes.empty() ? 1 : bytes.size()));
   if (p != nullptr && !bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
   return p;
 }
 
-const Value* Environment::State::CopyValues(absl::Span<const Value> items) {
+const Value* Environment::State::CopyValues(absl::Span<const Value> items, Arena* into) {
   if (items.empty()) return nullptr;
-  Value* p = arena.AllocateArray<Value>(items.size());
+  if (into == nullptr) into = &arena;
+  Value* p = into->AllocateArray<Value>(items.size());
   if (p != nullptr) std::memcpy(static_cast<void*>(p), items.data(), items.size() * sizeof(Value));
   return p;
 }

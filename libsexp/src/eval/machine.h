@@ -4,6 +4,7 @@
 #define SEXP_SRC_EVAL_MACHINE_H_
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -207,6 +208,11 @@ class Machine {
   [[noreturn]] void FailLimit(std::string code, std::string message);
 
   const Code* current_site() const { return site_; }
+  // Values made from now on go to `scratch` (released by the caller when the
+  // render ends); globals cannot be changed meanwhile, since nothing made
+  // there may outlive it. nullptr: back to the environment's arena.
+  void UseScratch(Arena* scratch) { heap_ = scratch != nullptr ? scratch : home_; }
+  bool in_scratch() const { return heap_ != home_; }
   // Where errors raised outside any call (e.g. while rendering a value) point.
   void set_site(const Code* site) { site_ = site; }
 
@@ -250,13 +256,22 @@ class Machine {
   int64_t steps_left_;   // of max_steps
   uint32_t tick_;        // steps until the next deadline/interrupt check
   uint32_t depth_ = 0;
-  size_t bytes_at_start_;
+  size_t allocated_ = 0;  // by this evaluation, against max_bytes
+  Arena* home_;           // the environment's arena
+  Arena* heap_;           // where values go: home_, or a render's scratch
   std::chrono::steady_clock::time_point deadline_;
   bool has_deadline_ = false;
   const Code* site_ = nullptr;
   // Frames that no closure can capture live on this stack, in segments so
   // they never move.
-  std::vector<std::unique_ptr<Value[]>> stack_segments_;
+  struct StackSegment {
+    struct Free {
+      void operator()(Value* p) const { std::free(p); }
+    };
+    std::unique_ptr<Value, Free> values;
+    size_t size;
+  };
+  std::vector<StackSegment> stack_segments_;
   size_t stack_segment_ = 0;
   Value* stack_values_ = nullptr;  // the current segment
   size_t stack_top_ = 0;
@@ -311,9 +326,11 @@ namespace sexp {
 // The Environment's private state (defined here so the compiler and the
 // primitives can reach it).
 struct Environment::State {
-  explicit State(const Allocator& upstream) : arena(upstream), interner(upstream) {}
+  explicit State(const Allocator& upstream)
+      : arena(upstream), scratch(upstream), interner(upstream) {}
 
   Arena arena;
+  Arena scratch;  // values of the render running now (sexp/html.h); reset after each
   Interner interner;
   uint32_t groups = 0;
   absl::flat_hash_map<const Atom*, std::unique_ptr<eval_internal::Global>> globals;
@@ -328,8 +345,9 @@ struct Environment::State {
   eval_internal::Global* GlobalCell(const Atom* name);
   // Copies into the arena; nullptr when the allocator refuses. The Machine
   // adds the per-evaluation byte limit on top.
-  const char* CopyBytes(std::string_view bytes);
-  const Value* CopyValues(absl::Span<const Value> items);
+  // `into`: another arena (a render's scratch); nullptr: this one.
+  const char* CopyBytes(std::string_view bytes, Arena* into = nullptr);
+  const Value* CopyValues(absl::Span<const Value> items, Arena* into = nullptr);
   template <class T, class... A>
   T* NewCode(A&&... a) {
     auto c = std::make_unique<T>(std::forward<A>(a)...);

@@ -420,6 +420,22 @@ using eval_internal::Frame;
 using eval_internal::FromFault;
 using eval_internal::Machine;
 
+// While alive, the machine's values go to the environment's scratch arena,
+// which is emptied when the render ends (however it ends).
+class ScratchScope {
+ public:
+  explicit ScratchScope(Machine& m) : m_(m) { m_.UseScratch(&m_.env().scratch); }
+  ~ScratchScope() {
+    m_.UseScratch(nullptr);
+    m_.env().scratch.Reset();
+  }
+  ScratchScope(const ScratchScope&) = delete;
+  ScratchScope& operator=(const ScratchScope&) = delete;
+
+ private:
+  Machine& m_;
+};
+
 EvalResult Finish(html_internal::HtmlOut& out) {
   if (!out.Flush()) {
     EvalError e;
@@ -437,6 +453,7 @@ class RenderLast final : public eval_internal::LastForm {
       : out_(out), options_(options) {}
   Value Run(Machine& m, const Code* code, Frame* frame) const override {
     if (code == nullptr) return Value();
+    ScratchScope scratch(m);
     html_internal::Renderer r(out_, options_, &m);
     Value tree = code->Eval(m, frame);
     m.set_site(code);  // render errors point at the form that made the tree
@@ -466,6 +483,7 @@ EvalResult RenderCall(Environment& env, const Value& fn, absl::Span<const Value>
   html_internal::HtmlOut out(sink, options.chunk_bytes);
   Machine m(Access::StateOf(env), Access::InterruptOf(env), limits);
   try {
+    ScratchScope scratch(m);
     html_internal::Renderer r(out, options, &m);
     r.Render(m.Apply(fn, args.data(), args.size(), nullptr));
   } catch (const Fault& f) {
