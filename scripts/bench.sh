@@ -45,3 +45,7 @@ PY
 # The evaluator against Lua 5.4 and CPython on the same programs.
 echo
 /usr/bin/python3 bench/bench_eval.py build/tools/sexp 5
+
+# The renderer against Jinja2 on the feed page.
+echo
+/usr/bin/python3 bench/bench_render.py build/bench/bench_render ../shared/bench/jinja_page.py 5
