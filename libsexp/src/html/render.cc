@@ -262,18 +262,26 @@ void Renderer::Attribute(std::string_view tag, std::string_view name, const Valu
   }
 }
 
-void Renderer::RawTextChild(std::string_view tag, const Value& v) {
+bool Renderer::Scalar(const Value& v) {
   switch (v.type()) {
     case ValueType::kNil:
     case ValueType::kBool:
-      return;
+      return true;
     case ValueType::kInt:
     case ValueType::kFloat:
       AppendNumber(v);
-      return;
+      return true;
     case ValueType::kHtml:
       out_.Append(v.str());
-      return;
+      return true;
+    default:
+      return false;
+  }
+}
+
+void Renderer::RawTextChild(std::string_view tag, const Value& v) {
+  if (Scalar(v)) return;
+  switch (v.type()) {
     case ValueType::kString: {
       std::string_view s = v.str();
       if (ContainsNoCase(s, absl::StrCat("</", AV(tag))) || s.find("<!--") != std::string_view::npos) {
@@ -318,19 +326,10 @@ void Renderer::Render(const Value& root) {
   };
   std::vector<Open> stack;
   auto visit = [&](const Value& v) {
+    if (Scalar(v)) return;
     switch (v.type()) {
-      case ValueType::kNil:
-      case ValueType::kBool:
-        return;
-      case ValueType::kInt:
-      case ValueType::kFloat:
-        AppendNumber(v);
-        return;
       case ValueType::kString:
         out_.AppendEscaped(v.str());
-        return;
-      case ValueType::kHtml:
-        out_.Append(v.str());
         return;
       case ValueType::kList: {
         if (v.size() == 0) return;

@@ -73,6 +73,9 @@ class Renderer {
   // Writes `<tag attrs>` for the element list `el` (attributes anywhere in
   // it); false for a void element (no children, no end tag).
   void OpenTag(const Value& el, std::string_view tag);
+  // nil/booleans (nothing), numbers, raw! markup: written the same in every
+  // context; false for anything else.
+  bool Scalar(const Value& v);
   void ClassValue(const Value& v, bool* first, int depth);
   void AppendNumber(const Value& v);
 
