@@ -96,12 +96,14 @@ TEST(HtmlRender, ClassListsAndStyleDicts) {
 TEST(HtmlRender, UrlPolicy) {
   for (const char* bad : {"javascript:alert(1)", "JaVaScRiPt:x", "  javascript:x",
                           "java\\tscript:x", "java\\nscript:x", "data:text/html,x",
-                          "vbscript:x", "\\u0001javascript:x"}) {
+                          "vbscript:x", "\\u0001javascript:x", "a b:c",
+                          "averyveryverylongscheme:x"}) {
     std::string program = std::string("(a :href \"") + bad + "\" \"t\")";
     EXPECT_TRUE(IsError(Render(program))) << bad;
   }
   for (const char* good : {"/p/1", "p/1?x=a:b", "#top", "https://x.org/a", "http://x",
-                           "mailto:a@b.c", "tel:+1", "sexpr://h/p", "//cdn.x/a.js"}) {
+                           "mailto:a@b.c", "tel:+1", "sexpr://h/p", "//cdn.x/a.js", "file_name.html", "my page.html",
+                           "~user/x:y", "averyveryverylongpathsegmentname"}) {
     std::string program = std::string("(a :href \"") + good + "\" \"t\")";
     EXPECT_FALSE(IsError(Render(program))) << good;
   }

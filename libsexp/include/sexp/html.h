@@ -13,11 +13,10 @@
 // only code can call it: a raw! list arriving as data renders as an error,
 // never as markup). The full rules are in spec/rendering.md.
 //
-// Rendering streams: element forms in code write their tags straight into
-// the output as they run, components render their bodies in place, and the
-// output reaches the sink in chunks (RenderOptions::chunk_bytes). Values made
-// while rendering the last form live in a scratch arena released when the
-// render ends, so an Environment can render many pages without growing.
+// The last form is evaluated to an element tree, which is then written out;
+// the output reaches the sink in chunks (RenderOptions::chunk_bytes). Values
+// made while rendering live in a scratch arena released when the render
+// ends, so an Environment can render many pages without growing.
 //
 // Errors are EvalErrors (code `render` for the rules of this header, the
 // evaluator's codes otherwise). The sink may already hold part of the page
@@ -89,9 +88,6 @@ struct RenderOptions {
   UrlPolicy url_policy = UrlPolicy::kSafeSchemes;
   // Output is handed to the sink in chunks of about this many bytes.
   size_t chunk_bytes = size_t{16} << 10;
-  // false: evaluate the last form to data, then render the data — the
-  // reference the streaming path is tested against (slower, allocates).
-  bool streaming = true;
 };
 
 // Evaluates every top-level form of `text` in order (definitions persist, as

@@ -242,6 +242,7 @@ struct CallInline final : Code {
       m.Step();
       Value out;
       if (RunInlineOp<OP>(argv, kArity, &out)) return out;
+      return m.ApplyPrimitive(*prim, argv, kArity, this);  // the step is charged
     }
     return Invoke(m, callee, argv, kArity, tail, this);
   }

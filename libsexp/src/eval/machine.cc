@@ -103,24 +103,23 @@ void Machine::Charge(uint64_t units) {
 }
 
 void* Machine::Allocate(size_t bytes) {
-  CheckBytes(bytes);
-  allocated_ += bytes;
+  Account(bytes);
   void* p = heap_->Allocate(bytes);
   if (p == nullptr) FailLimit("memory-limit", "out of memory");
   return p;
 }
 
-void Machine::CheckBytes(size_t bytes) {
+void Machine::Account(size_t bytes) {
   if (bytes > limits_.max_bytes || allocated_ > limits_.max_bytes - bytes) {
     FailLimit("memory-limit", absl::StrCat("the evaluation allocated more than its ",
                                            limits_.max_bytes, " bytes"));
   }
+  allocated_ += bytes;
 }
 
 Value Machine::MakeString(std::string_view s) {
   if (s.size() > UINT32_MAX) FailLimit("memory-limit", "string longer than 4 GiB");
-  CheckBytes(s.size());
-  allocated_ += s.size();
+  Account(s.size());
   const char* p = env_.CopyBytes(s, heap_);
   if (p == nullptr) FailLimit("memory-limit", "out of memory");
   return Value::StringView(std::string_view(p, s.size()));
@@ -128,8 +127,7 @@ Value Machine::MakeString(std::string_view s) {
 
 Value Machine::MakeList(absl::Span<const Value> items) {
   if (items.size() > UINT32_MAX) FailLimit("memory-limit", "list longer than 2^32 elements");
-  CheckBytes(items.size() * sizeof(Value));
-  allocated_ += items.size() * sizeof(Value);
+  Account(items.size() * sizeof(Value));
   const Value* p = env_.CopyValues(items, heap_);
   if (p == nullptr && !items.empty()) FailLimit("memory-limit", "out of memory");
   return Value::ListView(absl::MakeConstSpan(p, items.size()));
@@ -339,12 +337,8 @@ Value Machine::Apply(const Value& fn_in, const Value* args, size_t n, const Code
   for (;;) {
     Step();
     switch (fn.type()) {
-      case ValueType::kPrimitive: {
-        const auto& p = *static_cast<const Primitive*>(fn.object());
-        Value out;
-        if (RunInline(p.op, args, n, &out)) return out;
-        return ApplyPrimitive(p, args, n, site);
-      }
+      case ValueType::kPrimitive:
+        return RunPrimitive(*static_cast<const Primitive*>(fn.object()), args, n, site);
       case ValueType::kFunction:
       case ValueType::kComponent: {
         const Function& f = *static_cast<const Function*>(fn.object());
@@ -651,9 +645,6 @@ EvalResult RunText(Environment& env, std::string_view text, std::string_view fil
       bool is_last = i + 1 == roots.size();
       last = is_last && last_form != nullptr ? last_form->Run(m, code, frame)
                                              : code->Eval(m, frame);
-    }
-    if (roots.empty() && last_form != nullptr) {
-      last = last_form->Run(m, nullptr, nullptr);
     }
     return last;
   } catch (const Fault& f) {

@@ -172,15 +172,22 @@ class Machine {
 
   // Calls a callable with evaluated arguments (not in tail position).
   Value Apply(const Value& fn, const Value* args, size_t n, const Code* site);
-  // Calls a primitive: one step, the inline case when it has one, else its
-  // function. The same as Apply on a primitive, without the call-depth work
-  // (a primitive that calls back into sx goes through Apply).
+  // Calls a primitive: one step, then RunPrimitive. The same as Apply on a
+  // primitive, without the call-depth work (a primitive that calls back into
+  // sx goes through Apply).
   Value CallPrimitive(const Primitive& p, const Value* args, size_t n, const Code* site) {
     Step();
+    return RunPrimitive(p, args, n, site);
+  }
+  // The inline case when the primitive has one and the arguments fit it,
+  // else the primitive's function (ApplyPrimitive). No step charged.
+  Value RunPrimitive(const Primitive& p, const Value* args, size_t n, const Code* site) {
     Value out;
     if (RunInline(p.op, args, n, &out)) return out;
     return ApplyPrimitive(p, args, n, site);
   }
+  // The primitive's function: arity check, errors pointing at `site`.
+  Value ApplyPrimitive(const Primitive& p, const Value* args, size_t n, const Code* site);
 
   // A tail call: records the callee and arguments and returns the marker that
   // Apply's loop recognises.
@@ -198,7 +205,8 @@ class Machine {
 
   // Allocation counted against max_bytes.
   void* Allocate(size_t bytes);
-  void CheckBytes(size_t more);  // fails with memory-limit past max_bytes
+  // Counts `bytes` about to be allocated; fails with memory-limit past max_bytes.
+  void Account(size_t bytes);
   Value MakeString(std::string_view s);
   Value MakeList(absl::Span<const Value> items);
   Value MakeDict(absl::Span<const Value> flat);
@@ -247,7 +255,6 @@ class Machine {
     return frame;
   }
   Frame* PushFrameSlow(const Function& fn, const Value* args, size_t n, const Code* site);
-  Value ApplyPrimitive(const Primitive& p, const Value* args, size_t n, const Code* site);
   void BindArgs(const Function& fn, Frame* frame, const Value* args, size_t n, const Code* site);
 
   Environment::State& env_;

@@ -149,6 +149,26 @@ Value Chain(CallContext& c, Args a, std::string_view prim, bool (*ok)(int)) {
   return Value::Bool(true);
 }
 
+// The least (sign -1) or greatest (sign 1) argument, by Compare.
+Value Extreme(CallContext& c, Args a, std::string_view prim, int sign) {
+  Value best = a[0];
+  for (const Value& v : a) {
+    if (Compare(c, prim, v, best) == sign) best = v;
+  }
+  return best;
+}
+
+// An int as it is; a float through `fn` (floor, round) into int64.
+Value ToInt(CallContext& c, std::string_view prim, const Value& v, double (*fn)(double)) {
+  if (v.is_int()) return v;
+  if (!v.is_float()) TypeError(c, prim, "a number", v);
+  double f = fn(v.as_float());
+  if (!(f >= -9.2e18 && f <= 9.2e18)) {
+    c.Fail("overflow", absl::StrCat("'", AV(prim), "' result outside int64"));
+  }
+  return Value::Int(static_cast<int64_t>(f));
+}
+
 // --- strings ----------------------------------------------------------------
 
 void AppendDisplay(std::string* out, const Value& v) {
@@ -231,30 +251,12 @@ void DefineAll(Environment& env) {
     if (!a[0].is_float()) TypeError(c, "abs", "a number", a[0]);
     return Value::Float(std::fabs(a[0].as_float()));
   });
-  def("min", 1, -1, kGroupCore, [](CallContext& c, Args a) {
-    Value best = a[0];
-    for (const Value& v : a) if (Compare(c, "min", v, best) < 0) best = v;
-    return best;
-  });
-  def("max", 1, -1, kGroupCore, [](CallContext& c, Args a) {
-    Value best = a[0];
-    for (const Value& v : a) if (Compare(c, "max", v, best) > 0) best = v;
-    return best;
-  });
-  def("floor", 1, 1, kGroupCore, [](CallContext& c, Args a) {
-    if (a[0].is_int()) return a[0];
-    if (!a[0].is_float()) TypeError(c, "floor", "a number", a[0]);
-    double f = std::floor(a[0].as_float());
-    if (!(f >= -9.2e18 && f <= 9.2e18)) c.Fail("overflow", "'floor' result outside int64");
-    return Value::Int(static_cast<int64_t>(f));
-  });
-  def("round", 1, 1, kGroupCore, [](CallContext& c, Args a) {
-    if (a[0].is_int()) return a[0];
-    if (!a[0].is_float()) TypeError(c, "round", "a number", a[0]);
-    double f = std::round(a[0].as_float());
-    if (!(f >= -9.2e18 && f <= 9.2e18)) c.Fail("overflow", "'round' result outside int64");
-    return Value::Int(static_cast<int64_t>(f));
-  });
+  def("min", 1, -1, kGroupCore, [](CallContext& c, Args a) { return Extreme(c, a, "min", -1); });
+  def("max", 1, -1, kGroupCore, [](CallContext& c, Args a) { return Extreme(c, a, "max", 1); });
+  def("floor", 1, 1, kGroupCore,
+      [](CallContext& c, Args a) { return ToInt(c, "floor", a[0], [](double x) { return std::floor(x); }); });
+  def("round", 1, 1, kGroupCore,
+      [](CallContext& c, Args a) { return ToInt(c, "round", a[0], [](double x) { return std::round(x); }); });
   // Trusted markup: the renderer writes it unescaped. Only code can make
   // one; the same list arriving as data is a render error.
   def("raw!", 1, 1, kGroupString, [](CallContext& c, Args a) {

@@ -1,7 +1,6 @@
 #include "html/elements.h"
 
 #include <algorithm>
-#include <string>
 
 #include "absl/strings/ascii.h"
 
@@ -90,26 +89,29 @@ bool IsValidCssProperty(std::string_view name) {
 
 bool IsSafeUrl(std::string_view url) {
   // Browsers drop leading C0 controls and spaces and every tab/CR/LF inside a
-  // URL before looking for the scheme ("java\tscript:" is javascript:).
-  std::string cleaned;
+  // URL before looking for the scheme ("java\tscript:" is javascript:). The
+  // scheme is collected lowercased as those rules read it, without copying
+  // the URL (this runs for every href on the render path).
+  char scheme[16];
+  size_t len = 0;
+  bool started = false;
+  bool allowed = true;  // what is before the ':' so far could be an allowed scheme
   for (char c : url) {
     auto u = static_cast<unsigned char>(c);
     if (u == '\t' || u == '\n' || u == '\r') continue;
-    if (cleaned.empty() && u <= 0x20) continue;
-    cleaned.push_back(c);
+    if (!started && u <= 0x20) continue;
+    started = true;
+    // ":foo" is not a relative URL a browser resolves sanely.
+    if (c == ':') return allowed && len > 0 && In(kSafeSchemes, std::string_view(scheme, len));
+    // A '/', '?' or '#' before any ':' makes the URL relative.
+    if (c == '/' || c == '?' || c == '#') return true;
+    if (len == sizeof(scheme) || !(absl::ascii_isalnum(u) || c == '+' || c == '-' || c == '.')) {
+      allowed = false;  // not an allowed scheme — unsafe only if a ':' follows
+    } else {
+      scheme[len++] = static_cast<char>(absl::ascii_tolower(u));
+    }
   }
-  size_t colon = cleaned.find(':');
-  if (colon == std::string::npos) return true;
-  // A ':' after '/', '?' or '#' is inside a relative URL's path or query.
-  size_t delim = cleaned.find_first_of("/?#");
-  if (delim != std::string::npos && delim < colon) return true;
-  std::string scheme = absl::AsciiStrToLower(cleaned.substr(0, colon));
-  if (scheme.empty()) return false;  // ":foo" is not a relative URL a browser resolves sanely
-  for (char c : scheme) {
-    auto u = static_cast<unsigned char>(c);
-    if (!(absl::ascii_isalnum(u) || c == '+' || c == '-' || c == '.')) return false;
-  }
-  return In(kSafeSchemes, scheme);
+  return true;  // no ':' at all: relative
 }
 
 }  // namespace sexp::html_internal

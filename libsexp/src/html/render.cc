@@ -5,12 +5,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -62,11 +62,12 @@ struct EscapeTable {
 constexpr EscapeTable kEscape;
 
 bool ContainsNoCase(std::string_view haystack, std::string_view needle) {
-  if (needle.size() > haystack.size()) return false;
-  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
-    if (absl::EqualsIgnoreCase(AV(haystack.substr(i, needle.size())), AV(needle))) return true;
-  }
-  return false;
+  auto same = [](char a, char b) {
+    return absl::ascii_tolower(static_cast<unsigned char>(a)) ==
+           absl::ascii_tolower(static_cast<unsigned char>(b));
+  };
+  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(), same) !=
+         haystack.end();
 }
 
 }  // namespace
@@ -163,6 +164,35 @@ void Renderer::ClassValue(const Value& v, bool* first, int depth) {
   }
 }
 
+void Renderer::StyleValue(const Value& dict) {
+  bool first = true;
+  for (size_t i = 0; i + 1 < dict.size(); i += 2) {
+    const Value& val = dict[i + 1];
+    if (!val.truthy()) continue;
+    std::string_view prop = dict[i].is_keyword() ? dict[i].name() : dict[i].str();
+    if (!IsValidCssProperty(prop)) {
+      Fail(absl::StrCat("invalid CSS property '", AV(prop), "' in :style"));
+    }
+    if (!first) out_.Append(';');
+    first = false;
+    out_.Append(prop);
+    out_.Append(':');
+    if (val.is_number()) {
+      AppendNumber(val);
+      continue;
+    }
+    if (!val.is_string() && !val.is_keyword()) {
+      Fail(absl::StrCat(":style values are strings or numbers, got ",
+                        AV(ValueTypeName(val.type()))));
+    }
+    std::string_view text = val.is_string() ? val.str() : val.name();
+    if (text.find_first_of(";{}") != std::string_view::npos) {
+      Fail(absl::StrCat(":style value for ", AV(prop), " contains ; { or }"));
+    }
+    out_.AppendEscaped(text);
+  }
+}
+
 void Renderer::Attribute(std::string_view tag, std::string_view name, const Value& v) {
   if (!IsValidAttributeName(name)) {
     Fail(absl::StrCat("invalid attribute name :", AV(name), " on <", AV(tag),
@@ -229,29 +259,7 @@ void Renderer::Attribute(std::string_view tag, std::string_view name, const Valu
       }
       if (name == "style" && v.is_dict()) {
         open();
-        bool first = true;
-        for (size_t i = 0; i + 1 < v.size(); i += 2) {
-          const Value& val = v[i + 1];
-          if (!val.truthy()) continue;
-          std::string_view prop = v[i].is_keyword() ? v[i].name() : v[i].str();
-          if (!IsValidCssProperty(prop)) Fail(absl::StrCat("invalid CSS property '", AV(prop), "' in :style"));
-          std::string text = val.is_string() ? std::string(val.str())
-                             : val.is_keyword() ? std::string(val.name())
-                             : val.is_number() ? ToText(val)
-                                               : "";
-          if (!val.is_string() && !val.is_keyword() && !val.is_number()) {
-            Fail(absl::StrCat(":style values are strings or numbers, got ",
-                              AV(ValueTypeName(val.type()))));
-          }
-          if (text.find_first_of(";{}") != std::string::npos) {
-            Fail(absl::StrCat(":style value for ", AV(prop), " contains ; { or }"));
-          }
-          if (!first) out_.Append(';');
-          first = false;
-          out_.Append(prop);
-          out_.Append(':');
-          out_.AppendEscaped(text);
-        }
+        StyleValue(v);
         out_.Append('"');
         return;
       }
@@ -302,6 +310,12 @@ void Renderer::VoidChild(std::string_view tag, const Value& v) {
   Fail(absl::StrCat("<", AV(tag), "> is a void element and cannot have children"));
 }
 
+void Renderer::CloseTag(std::string_view tag) {
+  out_.Append("</");
+  out_.Append(tag);
+  out_.Append('>');
+}
+
 void Renderer::OpenTag(const Value& el, std::string_view tag) {
   if (tag == "html") out_.Append("<!DOCTYPE html>");
   out_.Append('<');
@@ -350,26 +364,22 @@ void Renderer::Render(const Value& root) {
                             "with a '-'), and nothing by that name is defined"));
         }
         OpenTag(v, tag);
-        if (IsVoidElement(tag) || IsRawTextElement(tag)) {
-          for (size_t i = 1; i < v.size(); ++i) {
-            if (v[i].is_keyword()) {
-              ++i;
-              continue;
-            }
-            if (IsVoidElement(tag)) {
-              VoidChild(tag, v[i]);
-            } else {
-              RawTextChild(tag, v[i]);
-            }
-          }
-          if (IsRawTextElement(tag)) {
-            out_.Append("</");
-            out_.Append(tag);
-            out_.Append('>');
-          }
+        bool is_void = IsVoidElement(tag);
+        if (!is_void && !IsRawTextElement(tag)) {
+          stack.push_back({&v, 1, tag, true});
           return;
         }
-        stack.push_back({&v, 1, tag, true});
+        // Children checked (void) or written as raw text (script, style) here.
+        for (size_t i = 1; i < v.size(); ++i) {
+          if (v[i].is_keyword()) {
+            ++i;  // an attribute pair, written by OpenTag
+          } else if (is_void) {
+            VoidChild(tag, v[i]);
+          } else {
+            RawTextChild(tag, v[i]);
+          }
+        }
+        if (!is_void) CloseTag(tag);
         return;
       }
       case ValueType::kKeyword:
@@ -386,11 +396,7 @@ void Renderer::Render(const Value& root) {
     size_t top = stack.size() - 1;
     const Value& list = *stack[top].list;
     if (stack[top].next >= list.size()) {
-      if (!stack[top].tag.empty()) {
-        out_.Append("</");
-        out_.Append(stack[top].tag);
-        out_.Append('>');
-      }
+      if (!stack[top].tag.empty()) CloseTag(stack[top].tag);
       stack.pop_back();
       CheckSink();
       continue;
@@ -451,7 +457,6 @@ class RenderLast final : public eval_internal::LastForm {
   RenderLast(html_internal::HtmlOut& out, const RenderOptions& options)
       : out_(out), options_(options) {}
   Value Run(Machine& m, const Code* code, Frame* frame) const override {
-    if (code == nullptr) return Value();
     ScratchScope scratch(m);
     html_internal::Renderer r(out_, options_, &m);
     Value tree = code->Eval(m, frame);

@@ -71,8 +71,11 @@ class Renderer {
 
  private:
   // Writes `<tag attrs>` for the element list `el` (attributes anywhere in
-  // it); false for a void element (no children, no end tag).
+  // it), and `</tag>`.
   void OpenTag(const Value& el, std::string_view tag);
+  void CloseTag(std::string_view tag);
+  // `k:v;k:v` of a :style dict, checked.
+  void StyleValue(const Value& dict);
   // nil/booleans (nothing), numbers, raw! markup: written the same in every
   // context; false for anything else.
   bool Scalar(const Value& v);
