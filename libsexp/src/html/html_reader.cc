@@ -267,7 +267,8 @@ class Converter {
     } else {
       Open(root);
     }
-    while (!frames_.empty() && error_.ok()) {
+    // A refused allocation in the Builder ends the walk (Finish reports it).
+    while (!frames_.empty() && error_.ok() && b_.error().ok()) {
       Frame& top = frames_.back();
       const GumboVector& children = top.node->v.element.children;
       if (top.next == children.length) {
@@ -480,7 +481,7 @@ class Converter {
     }
     // gumbo drops repeated names; this only guards the canonical form
     // (a keyword may appear once among a list's pairs).
-    for (;;) {
+    while (b_.error().ok()) {
       size_t pairs = (items_.size() - first) / 2;
       size_t k = internal::FirstRepeatedKey(items_.data() + first, pairs,
                                             [](size_t j) { return 2 * j; });
