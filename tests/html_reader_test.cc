@@ -289,6 +289,21 @@ TEST(HtmlReader, DepthLimit) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kDepthLimit);
   EXPECT_EQ(r.error().column, 4u);  // the <b>
+  // When the wrapper is known only at the end, the error still names the
+  // first element too deep.
+  r = HtmlToSx("<p><b><i>x</i></b></p>tail", o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().column, 4u);  // the <b>, level 3 inside (<> ...)
+  r = HtmlToSx("<p><b><i>x</i></b></p>", o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().column, 7u);  // the <i>, level 3 as the one root
+  // max_depth 0: only a string root fits.
+  o.max_depth = 0;
+  EXPECT_TRUE(HtmlToSx("text", o).ok());
+  r = HtmlToSx("", o);  // (<>) is level 1 and has no source position
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().line, 0u);
+  EXPECT_EQ(HtmlToSx("<p>", o).error().column, 1u);
   // A document counts html and body: <p> is level 3.
   o.mode = Mode::kDocument;
   o.max_depth = 2;

@@ -262,6 +262,7 @@ class Converter {
   // fragment, the children of `root`, as one node or wrapped in (<> ...).
   Result<Document> Run(const GumboNode* root, bool fragment) {
     stats_.document = !fragment;
+    fragment_ = fragment;
     if (fragment) {
       frames_.push_back({root, 0, 0, Frame::kFragment, false});
     } else {
@@ -287,15 +288,16 @@ class Converter {
     }
     if (!error_.ok()) return error_;
     if (!b_.error().ok()) return b_.error();
-    Node root_node;
-    if (fragment && items_.size() != 1) {
-      if (deepest_ + 1 > options_.max_depth) return DepthError(deepest_node_);
+    // A fragment of one node is that node; of several, (<> ...) adds a level.
+    bool wrapped = fragment && items_.size() != 1;
+    stats_.depth = deepest_ + (wrapped ? 1 : 0);
+    if (stats_.depth > options_.max_depth) {
+      return DepthError(wrapped ? at_limit_ : past_limit_);
+    }
+    Node root_node = wrapped ? Node() : items_[0];
+    if (wrapped) {
       items_.insert(items_.begin(), b_.Symbol("<>"));
       root_node = b_.List(items_);
-      stats_.depth = deepest_ + 1;
-    } else {
-      root_node = items_[0];
-      stats_.depth = deepest_;
     }
     return b_.Finish({root_node});
   }
@@ -327,13 +329,23 @@ class Converter {
     }
     Flush();
     ++depth_;
-    if (depth_ > options_.max_depth) {
-      error_ = DepthError(node);
-      return;
-    }
     if (depth_ > deepest_) {
       deepest_ = depth_;
-      if (depth_ == options_.max_depth) deepest_node_ = node;
+      if (depth_ == options_.max_depth) at_limit_ = node;
+      if (depth_ == options_.max_depth + 1) past_limit_ = node;
+    }
+    if (depth_ > options_.max_depth) {
+      // In a document this element is the first one too deep. In a fragment
+      // it is too, unless (<> ...) wraps the roots; that is certain once
+      // an earlier root exists, else known only at the end (Run).
+      if (!fragment_) {
+        error_ = DepthError(node);
+        return;
+      }
+      if (TopLevelItems() > 0) {
+        error_ = DepthError(at_limit_);
+        return;
+      }
     }
     frames_.push_back({node, 0, items_.size(), Frame::kElement,
                        inherited || KeepsWhitespace(e)});
@@ -493,14 +505,24 @@ class Converter {
     }
   }
 
+  // Roots of a fragment completed so far.
+  size_t TopLevelItems() const {
+    for (const Frame& f : frames_) {
+      if (f.kind == Frame::kElement) return f.items_begin;
+    }
+    return items_.size();
+  }
+
+  // The error for `node`, the first element too deep (with its start tag's
+  // line and column when it has one); nullptr when the (<> ...) of a
+  // fragment is itself too deep (max_depth 0).
   Error DepthError(const GumboNode* node) const {
     Error e;
     e.code = ErrorCode::kDepthLimit;
-    const GumboElement& el = node->v.element;
     e.message = "HTML nested deeper than max_depth (" +
                 std::to_string(options_.max_depth) + ")";
-    if (el.original_tag.length > 0) {
-      e.offset = base_ + el.start_pos.offset;
+    if (node != nullptr && node->v.element.original_tag.length > 0) {
+      e.offset = base_ + node->v.element.start_pos.offset;
       e.line = 1;
       e.column = 1;
       for (size_t i = 0; i < e.offset && i < input_.size(); ++i) {
@@ -521,6 +543,7 @@ class Converter {
   Builder& b_;
   GumboMemory* memory_;     // for RecoverFormText's parses
   HtmlReadStats stats_;
+  bool fragment_ = false;
   Error error_;
   std::vector<Frame> frames_;
   std::vector<Node> items_;
@@ -529,7 +552,8 @@ class Converter {
   std::string value_;
   size_t depth_ = 0;
   size_t deepest_ = 0;
-  const GumboNode* deepest_node_ = nullptr;  // first element at max_depth
+  const GumboNode* at_limit_ = nullptr;    // first element at max_depth
+  const GumboNode* past_limit_ = nullptr;  // first element at max_depth + 1
   const GumboNode* moved_node_ = nullptr;    // text whose first moved_bytes_
   size_t moved_bytes_ = 0;                   // went back into its form
   Node tag_symbols_[GUMBO_TAG_LAST];
