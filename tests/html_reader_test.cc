@@ -171,6 +171,9 @@ TEST(HtmlReader, MisnestedMarkupIsRepairedAsHtml5Does) {
             R"((<> (a :href "1" "x") (a :href "2" "y")))");
   EXPECT_EQ(Fragment("<ul><li>a<li>b</ul>"), R"((ul (li "a") (li "b")))");
   EXPECT_EQ(Fragment("</p>"), "(p)");
+  // <rb> and <rtc> end an open <rb> (the current standard).
+  EXPECT_EQ(Fragment("<ruby>a<rb>b<rb>c<rtc><rt>d</ruby>"),
+            R"((ruby "a" (rb "b") (rb "c") (rtc (rt "d"))))");
   EXPECT_EQ(Fragment("</span>x"), R"("x")");
 }
 
