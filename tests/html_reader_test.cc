@@ -250,6 +250,27 @@ TEST(HtmlReader, Gumbo0101ReplacesRawControlCharacters) {
   EXPECT_EQ(Fragment("a\r\nb\rc"), R"("a\nb\nc")");
 }
 
+TEST(HtmlReader, FragmentsLeaveForeignContentAsTheStandardSays) {
+  // gumbo's own fragment mode would nest the <p> in the <svg>.
+  EXPECT_EQ(Fragment("<svg><p>x"), R"((<> (svg) (p "x")))");
+  EXPECT_EQ(Fragment("<div><math><mi>a</mi><b>b</b>"), R"((div (math (mi "a")) (b "b")))");
+  EXPECT_EQ(Fragment("<svg><foreignObject><p>x</p></foreignObject><g/></svg>"),
+            R"((svg (foreignObject (p "x")) (g)))");
+  // Fragments are in no-quirks mode: <table> closes an open <p>.
+  EXPECT_EQ(Fragment("<p>a<table></table>"), R"((<> (p "a") (table)))");
+  // <frameset> in a fragment is ignored.
+  EXPECT_EQ(Fragment("<frameset><frame>x"), R"("x")");
+}
+
+TEST(HtmlReader, Gumbo0101EndTagsOfUnknownElements) {
+  // A deviation of gumbo 0.10.1, pinned here: the end tag of an unknown
+  // element closes the innermost open unknown element, whatever its name
+  // (HTML5: (foo "ab")). Correct nesting is unaffected.
+  EXPECT_EQ(Fragment("<foo>a</bar>b"), R"((<> (foo "a") "b"))");
+  EXPECT_EQ(Fragment("<my-card><x-icon></x-icon></my-card>after"),
+            R"((<> (my-card (x-icon)) "after"))");
+}
+
 TEST(HtmlReader, TemplateContentsAreChildren) {
   EXPECT_EQ(Fragment("<template id=t><p>x</p></template>"), R"((template :id "t" (p "x")))");
   EXPECT_EQ(Document_("<head><template><tr><td>c</td></tr></template></head>"),

@@ -18,6 +18,10 @@
 //  - Tag names: gumbo gives the lowercase name of the tags it knows and
 //    the source text of the others; SVG tag names need its case table, and
 //    foreign attributes carry a namespace instead of their prefix.
+//  - Two places where it departs from the HTML standard are worked around
+//    (spec/html-reader.md §9): fragments are parsed as the body of a
+//    document (its fragment mode is an older algorithm), and text that
+//    gumbo leaves after a <form> at </form> is moved back into it.
 //
 // The walk keeps one value stack (`items_`): an element's head symbol and
 // attributes are pushed when it opens, its children as they complete, and
@@ -203,18 +207,49 @@ GumboOutput* ParseGuarded(const GumboOptions* options, std::string_view html,
   return gumbo_parse_with_options(options, html.data(), html.size());
 }
 
-// Parses `html` as a document, or as the content of a <body>.
-GumboOutput* Parse(std::string_view html, bool fragment, GumboMemory* memory) {
+// gumbo 0.10.1 implements an older fragment parsing algorithm, in which an
+// HTML start tag inside <svg> or <math> does not leave the foreign element
+// in a fragment (<svg><p>x gives (svg (p "x")), where the standard now says
+// (svg) (p "x")). A fragment in a <body> context is parsed as the content of
+// a document's <body> is, so fragments are parsed that way: this prefix and
+// the text as a document (no-quirks, as a fragment is), the body's children
+// being the fragment's nodes. (After an explicit <body>, a <frameset> is
+// ignored, as in a fragment; <html> and <body> tags only add attributes to
+// elements that are not written.)
+constexpr std::string_view kFragmentPrefix = "<!DOCTYPE html><body>";
+
+// Parses `html` as a document and returns its html element, or as a
+// fragment and returns the element whose children are its nodes. nullptr
+// when the allocator left by longjmp (memory->failure says why). Source
+// offsets in the tree are those of `html`, plus kFragmentPrefix.size() for
+// a fragment.
+const GumboNode* Parse(std::string_view html, bool fragment, GumboMemory* memory) {
+  std::string_view text = html;
+  if (fragment) {
+    auto* buffer = static_cast<char*>(memory->arena.Allocate(kFragmentPrefix.size() + html.size()));
+    if (buffer == nullptr) {
+      memory->failure = ErrorCode::kOutOfMemory;
+      return nullptr;
+    }
+    std::copy(kFragmentPrefix.begin(), kFragmentPrefix.end(), buffer);
+    std::copy(html.begin(), html.end(), buffer + kFragmentPrefix.size());
+    text = std::string_view(buffer, kFragmentPrefix.size() + html.size());
+  }
   GumboOptions go = kGumboDefaultOptions;
   go.allocator = &GumboAllocate;
   go.deallocator = &GumboDeallocate;
   go.userdata = memory;
   go.max_errors = 0;  // gumbo's error list is not used
-  if (fragment) {
-    go.fragment_context = GUMBO_TAG_BODY;
-    go.fragment_namespace = GUMBO_NAMESPACE_HTML;
+  GumboOutput* out = ParseGuarded(&go, text, memory);
+  if (out == nullptr || !fragment) return out == nullptr ? nullptr : out->root;
+  const GumboVector& children = out->root->v.element.children;
+  for (unsigned i = 0; i < children.length; ++i) {
+    const auto* child = static_cast<const GumboNode*>(children.data[i]);
+    if (child->type == GUMBO_NODE_ELEMENT && child->v.element.tag == GUMBO_TAG_BODY) {
+      return child;
+    }
   }
-  return ParseGuarded(&go, html, memory);
+  return out->root;  // not reached: the prefix makes a body
 }
 
 Error ParseFailure(const GumboMemory& memory, const HtmlReadOptions& options) {
@@ -252,8 +287,8 @@ size_t FindFormEndTag(std::string_view source) {
 class Converter {
  public:
   Converter(const HtmlReadOptions& options, std::string_view input,
-            size_t base_offset, Builder* builder, GumboMemory* memory)
-      : options_(options), input_(input), base_(base_offset), b_(*builder),
+            int64_t shift, Builder* builder, GumboMemory* memory)
+      : options_(options), input_(input), shift_(shift), b_(*builder),
         memory_(memory) {
     std::fill(std::begin(tag_symbols_), std::end(tag_symbols_), Node());
   }
@@ -390,7 +425,7 @@ class Converter {
                             next->v.text.original_text.length);
     size_t end_tag = FindFormEndTag(source);
     if (end_tag == 0 || end_tag == std::string_view::npos) return;
-    GumboOutput* decoded = Parse(source.substr(0, end_tag), true, memory_);
+    const GumboNode* decoded = Parse(source.substr(0, end_tag), true, memory_);
     if (decoded == nullptr) {
       error_ = ParseFailure(*memory_, options_);
       return;
@@ -398,7 +433,7 @@ class Converter {
     // Start tags gumbo ignored there (a nested <form>, <html>, <body>) do
     // make elements in a fragment of their own: only their text counts.
     std::string before;
-    std::vector<const GumboNode*> todo = {decoded->root};
+    std::vector<const GumboNode*> todo = {decoded};
     while (!todo.empty()) {
       const GumboNode* n = todo.back();
       todo.pop_back();
@@ -522,7 +557,7 @@ class Converter {
     e.message = "HTML nested deeper than max_depth (" +
                 std::to_string(options_.max_depth) + ")";
     if (node != nullptr && node->v.element.original_tag.length > 0) {
-      e.offset = base_ + node->v.element.start_pos.offset;
+      e.offset = static_cast<uint64_t>(shift_ + node->v.element.start_pos.offset);
       e.line = 1;
       e.column = 1;
       for (size_t i = 0; i < e.offset && i < input_.size(); ++i) {
@@ -539,7 +574,7 @@ class Converter {
 
   const HtmlReadOptions& options_;
   std::string_view input_;  // the whole input, byte order mark included
-  size_t base_;             // offset of gumbo's buffer in input_
+  int64_t shift_;           // gumbo's offsets + shift_ = offsets in input_
   Builder& b_;
   GumboMemory* memory_;     // for RecoverFormText's parses
   HtmlReadStats stats_;
@@ -586,11 +621,14 @@ Result<Document> HtmlToSx(std::string_view html, const HtmlReadOptions& options,
     memory.has_deadline = true;
     memory.deadline = Clock::now() + options.timeout;
   }
-  GumboOutput* out = Parse(body, fragment, &memory);
-  if (out == nullptr) return ParseFailure(memory, options);
+  const GumboNode* root = Parse(body, fragment, &memory);
+  if (root == nullptr) return ParseFailure(memory, options);
   Builder builder(upstream);
-  Converter converter(options, html, base, &builder, &memory);
-  Result<Document> doc = converter.Run(out->root, fragment);
+  // Offsets in gumbo's tree to offsets in `html`.
+  int64_t shift = static_cast<int64_t>(base) -
+                  static_cast<int64_t>(fragment ? kFragmentPrefix.size() : 0);
+  Converter converter(options, html, shift, &builder, &memory);
+  Result<Document> doc = converter.Run(root, fragment);
   if (doc.ok() && stats != nullptr) *stats = converter.stats();
   return doc;
 }
