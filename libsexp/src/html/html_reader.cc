@@ -2,7 +2,7 @@
 //
 // gumbo does the HTML5 part: tokenizing, entity decoding, the tree
 // construction rules (implied elements, foster parenting, the adoption
-// agency), foreign content. This file turns gumbo's tree into sx. Three
+// agency), foreign content. This file turns gumbo's tree into sx. Four
 // things about gumbo 0.10.1 shape it:
 //
 //  - Its tree is unbounded in depth (100000 nested <span> give a tree
