@@ -1,6 +1,6 @@
-// Replays the fuzz seed corpus (tests/fuzz/corpus) as an ordinary test, so
-// every input a fuzzer ever needed to keep is checked in every build, with or
-// without clang and sanitizers.
+// Replays the fuzz seed corpora (tests/fuzz/corpus, tests/fuzz/html_corpus)
+// as ordinary tests, so every input a fuzzer ever needed to keep is checked
+// in every build, with or without clang and sanitizers.
 #include <filesystem>
 #include <string>
 
@@ -35,6 +35,43 @@ TEST(CorpusReplay, EveryInputReadsOrFailsCleanlyAndRoundTrips) {
     }
   }
   EXPECT_GE(files, 10) << "the seed corpus should not be empty";
+}
+
+// The HTML reader's seeds, decoded as fuzz_html_reader decodes them (a first
+// byte >= 0x80 holds the options).
+TEST(CorpusReplay, HtmlSeedsConvertAndReadBack) {
+  std::filesystem::path dir =
+      std::filesystem::path(SEXP_SOURCE_DIR) / "tests/fuzz/html_corpus";
+  ASSERT_TRUE(std::filesystem::is_directory(dir)) << dir;
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    std::string data = testing::ReadFileOrDie(entry.path().string());
+    SCOPED_TRACE(entry.path().filename().string());
+    HtmlReadOptions o;
+    std::string_view html = data;
+    if (!data.empty() && static_cast<unsigned char>(data[0]) >= 0x80) {
+      auto flags = static_cast<unsigned char>(data[0]);
+      html.remove_prefix(1);
+      if ((flags & 3) != 3) o.mode = static_cast<HtmlReadOptions::Mode>(flags & 3);
+      o.keep_whitespace = (flags & 4) == 0;
+      if (flags & 8) o.max_depth = 1 + ((flags >> 4) & 7);
+    }
+    Result<Document> doc = HtmlToSx(html, o);
+    if (!doc.ok()) {
+      EXPECT_EQ(doc.error().code, ErrorCode::kDepthLimit) << doc.error().ToString();
+      continue;
+    }
+    Result<std::string> c = Canonical(doc->roots()[0]);
+    ASSERT_TRUE(c.ok());
+    ReadOptions ro;
+    ro.max_depth = o.max_depth;
+    Result<Document> back = ReadOne(*c, ro);
+    ASSERT_TRUE(back.ok()) << back.error().ToString();
+    EXPECT_EQ(*Canonical(back->roots()[0]), *c);
+  }
+  EXPECT_GE(files, 10);
 }
 
 }  // namespace

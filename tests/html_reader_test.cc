@@ -1,6 +1,9 @@
 // HtmlToSx: the mapping of spec/html-reader.md, case by case.
+#include <atomic>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "sexp/sexp.h"
@@ -409,6 +412,24 @@ TEST(HtmlReader, OutputReadsBackAndOwnsItsText) {
   ASSERT_TRUE(back.ok());
   EXPECT_TRUE(Equal(back->roots()[0], doc->roots()[0]));
   EXPECT_EQ(testing::CheckRoundTrip(*doc), "");
+}
+
+TEST(HtmlReader, ConcurrentCallsAgree) {
+  std::string page = testing::ReadFileOrDie(std::string(SEXP_SOURCE_DIR) +
+                                            "/tests/oracles/html/blog-post.html");
+  std::string expected = *Canonical(HtmlToSx(page)->roots()[0]);
+  std::vector<std::thread> threads;
+  std::atomic<int> agree{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        Result<Document> doc = HtmlToSx(page);
+        if (doc.ok() && *Canonical(doc->roots()[0]) == expected) ++agree;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(agree.load(), 200);
 }
 
 TEST(HtmlReader, TimeoutErrorCodeName) {
