@@ -30,18 +30,17 @@ std::string Sx(std::string_view html, const HtmlReadOptions& o = {},
   return line;
 }
 
-std::string Fragment(std::string_view html, bool keep_whitespace = true) {
+std::string InMode(Mode mode, std::string_view html, bool keep_whitespace) {
   HtmlReadOptions o;
-  o.mode = Mode::kFragment;
+  o.mode = mode;
   o.keep_whitespace = keep_whitespace;
   return Sx(html, o);
 }
-
+std::string Fragment(std::string_view html, bool keep_whitespace = true) {
+  return InMode(Mode::kFragment, html, keep_whitespace);
+}
 std::string Document_(std::string_view html, bool keep_whitespace = true) {
-  HtmlReadOptions o;
-  o.mode = Mode::kDocument;
-  o.keep_whitespace = keep_whitespace;
-  return Sx(html, o);
+  return InMode(Mode::kDocument, html, keep_whitespace);
 }
 
 TEST(HtmlReader, ElementsAttributesAndText) {

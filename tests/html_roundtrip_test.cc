@@ -9,7 +9,6 @@
 // tags, raw-text elements unescaped, a newline doubled after <pre>, foreign
 // (SVG, MathML) content tracked so that <style> or <script> inside <svg> is
 // escaped.
-#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -146,17 +145,13 @@ std::string CheckStable(std::string_view html, bool keep_whitespace) {
 }
 
 TEST(HtmlRoundTrip, OracleCorpusIsStable) {
-  std::filesystem::path dir = std::filesystem::path(SEXP_SOURCE_DIR) / "tests/oracles/html";
-  int files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() != ".html") continue;
-    ++files;
-    std::string html = testing::ReadFileOrDie(entry.path().string());
-    SCOPED_TRACE(entry.path().filename().string());
+  auto files = testing::SourceFiles("tests/oracles/html", ".html");
+  EXPECT_GE(files.size(), 25u);
+  for (const auto& [name, html] : files) {
+    SCOPED_TRACE(name);
     EXPECT_EQ(CheckStable(html, true), "");
     EXPECT_EQ(CheckStable(html, false), "");
   }
-  EXPECT_GE(files, 25);
 }
 
 TEST(HtmlRoundTrip, ParserRepairsAreStable) {

@@ -20,6 +20,7 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include "CLI/CLI.hpp"
 #include "sexp/eval.h"
@@ -72,6 +73,13 @@ void Report(const std::string& file, const sexp::Error& e) {
   }
 }
 
+// Writes the whole output at once (it was built first, so bad input never
+// leaves a partial one); exit status for the write.
+int Emit(std::string_view out) {
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return std::fflush(stdout) == 0 ? kExitOk : kExitBadInput;
+}
+
 enum class Command { kCanon, kFmt, kHash, kCheck, kEval, kFromHtml };
 
 struct EvalOptions {
@@ -95,9 +103,7 @@ int RunEval(const InputOptions& in, const EvalOptions& eo) {
     std::fprintf(stderr, "%s\n", r.error().ToString().c_str());
     return kExitBadInput;
   }
-  std::string out = sexp::ToText(r.value()) + "\n";
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  return std::fflush(stdout) == 0 ? kExitOk : kExitBadInput;
+  return Emit(sexp::ToText(r.value()) + "\n");
 }
 
 struct HtmlOptions {
@@ -137,8 +143,7 @@ int RunFromHtml(const InputOptions& in, const HtmlOptions& ho) {
                  DisplayName(in.file).c_str(), stats.dropped_attributes,
                  stats.unwrapped_elements);
   }
-  std::fwrite(out->data(), 1, out->size(), stdout);
-  return std::fflush(stdout) == 0 ? kExitOk : kExitBadInput;
+  return Emit(*out);
 }
 
 int Run(Command cmd, const InputOptions& in, bool cid) {
@@ -185,8 +190,7 @@ int Run(Command cmd, const InputOptions& in, bool cid) {
     }
     if (cmd == Command::kCheck) return kExitOk;
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  return std::fflush(stdout) == 0 ? kExitOk : kExitBadInput;
+  return Emit(out);
 }
 
 }  // namespace
