@@ -51,8 +51,8 @@ struct HtmlReadOptions {
     kFragment,  // always a fragment, parsed as the content of a <body>
   };
   Mode mode = Mode::kAuto;
-  // Largest input in bytes (the hard ceiling is 4 GiB - 1: gumbo's offsets
-  // are 32-bit). Past it: size-limit, offset = max_size.
+  // Largest input in bytes (the hard ceiling is just under 4 GiB: gumbo's
+  // offsets are 32-bit). Past it: size-limit, offset = max_size.
   size_t max_size = size_t{64} << 20;
   // Deepest list nesting of the output, counted as sexp::ReadOptions counts
   // it (the root list is depth 1), so output within the limit reads back

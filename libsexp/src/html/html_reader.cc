@@ -598,7 +598,8 @@ class Converter {
 
 Result<Document> HtmlToSx(std::string_view html, const HtmlReadOptions& options,
                           HtmlReadStats* stats) {
-  constexpr size_t kGumboMaxSize = 0xFFFFFFFFu - 1;  // offsets are unsigned int
+  // gumbo's offsets are unsigned int; a fragment also has the prefix.
+  constexpr size_t kGumboMaxSize = 0xFFFFFFFFu - 1 - kFragmentPrefix.size();
   size_t limit = std::min(options.max_size, kGumboMaxSize);
   if (html.size() > limit) {
     Error e;
