@@ -9,11 +9,13 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config git
   libabsl-dev libmimalloc-dev libssl-dev libcli11-dev libsimdjson-dev
+  libgumbo-dev                        # HTML5 parser behind HtmlToSx (pkg-config gumbo)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev            # libFuzzer, ASan, UBSan
   python3 python3-pytest              # CLI tests, hashlib oracle, gen_feed.py
+  python3-html5lib                    # independent HTML5 parser: the HTML oracles
   lua5.4                              # peer of the evaluator benchmark
-  python3-jinja2 python3-html5lib     # renderer: peer page and DOM oracle
+  python3-jinja2                      # renderer: peer page of the render benchmark
 )
 # Node and npm for the JavaScript oracles; any node >= 18 on PATH will do.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

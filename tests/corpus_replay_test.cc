@@ -1,7 +1,6 @@
-// Replays the fuzz seed corpus (tests/fuzz/corpus) as an ordinary test, so
-// every input a fuzzer ever needed to keep is checked in every build, with or
-// without clang and sanitizers.
-#include <filesystem>
+// Replays the fuzz seed corpora (tests/fuzz/corpus, tests/fuzz/html_corpus)
+// as ordinary tests, so every input a fuzzer ever needed to keep is checked
+// in every build, with or without clang and sanitizers.
 #include <string>
 
 #include "gtest/gtest.h"
@@ -12,14 +11,10 @@ namespace sexp {
 namespace {
 
 TEST(CorpusReplay, EveryInputReadsOrFailsCleanlyAndRoundTrips) {
-  std::filesystem::path dir = std::filesystem::path(SEXP_SOURCE_DIR) / "tests/fuzz/corpus";
-  ASSERT_TRUE(std::filesystem::is_directory(dir)) << dir;
-  int files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    ++files;
-    std::string text = testing::ReadFileOrDie(entry.path().string());
-    SCOPED_TRACE(entry.path().filename().string());
+  auto files = testing::SourceFiles("tests/fuzz/corpus");
+  EXPECT_GE(files.size(), 10u) << "the seed corpus should not be empty";
+  for (const auto& [name, text] : files) {
+    SCOPED_TRACE(name);
     for (bool copy : {true, false}) {
       ReadOptions o;
       o.copy_source = copy;
@@ -34,7 +29,37 @@ TEST(CorpusReplay, EveryInputReadsOrFailsCleanlyAndRoundTrips) {
       EXPECT_EQ(testing::CheckRoundTrip(*doc), "");
     }
   }
-  EXPECT_GE(files, 10) << "the seed corpus should not be empty";
+}
+
+// The HTML reader's seeds, decoded as fuzz_html_reader decodes them (a first
+// byte >= 0x80 holds the options).
+TEST(CorpusReplay, HtmlSeedsConvertAndReadBack) {
+  auto files = testing::SourceFiles("tests/fuzz/html_corpus");
+  EXPECT_GE(files.size(), 10u);
+  for (const auto& [name, data] : files) {
+    SCOPED_TRACE(name);
+    HtmlReadOptions o;
+    std::string_view html = data;
+    if (!data.empty() && static_cast<unsigned char>(data[0]) >= 0x80) {
+      auto flags = static_cast<unsigned char>(data[0]);
+      html.remove_prefix(1);
+      if ((flags & 3) != 3) o.mode = static_cast<HtmlReadOptions::Mode>(flags & 3);
+      o.keep_whitespace = (flags & 4) == 0;
+      if (flags & 8) o.max_depth = 1 + ((flags >> 4) & 7);
+    }
+    Result<Document> doc = HtmlToSx(html, o);
+    if (!doc.ok()) {
+      EXPECT_EQ(doc.error().code, ErrorCode::kDepthLimit) << doc.error().ToString();
+      continue;
+    }
+    Result<std::string> c = Canonical(doc->roots()[0]);
+    ASSERT_TRUE(c.ok());
+    ReadOptions ro;
+    ro.max_depth = o.max_depth;
+    Result<Document> back = ReadOne(*c, ro);
+    ASSERT_TRUE(back.ok()) << back.error().ToString();
+    EXPECT_EQ(*Canonical(back->roots()[0]), *c);
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // allocation (and all after it) until the operation succeeds. Each failed
 // attempt must return kOutOfMemory (never crash, never another error) and
 // give every byte back to the allocator.
+#include <cstdio>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -83,6 +84,36 @@ TEST(Fault, BuilderReportsOutOfMemory) {
       EXPECT_EQ(doc.error().code, ErrorCode::kOutOfMemory);
     }
     ASSERT_EQ(counting.outstanding_bytes(), 0) << n;
+  }
+}
+
+// HtmlToSx: each failure is a clean out-of-memory, whether
+// gumbo or the Builder was refused, and every byte is given back.
+TEST(Fault, HtmlToSxEveryAllocationFailureIsACleanError) {
+  std::string page = testing::ReadFileOrDie(std::string(SEXP_SOURCE_DIR) +
+                                            "/tests/oracles/html/wiki-article.html");
+  page += "<form>text moved back into the form</form>";  // its second parse too
+  std::string expected = *Canonical(HtmlToSx(page)->roots()[0]);
+  for (long n = 1;; ++n) {
+    testing::CountingAllocator counting;
+    counting.FailFrom(n);
+    HtmlReadOptions o;
+    o.allocator = &counting.hook();
+    {
+      Result<Document> doc = HtmlToSx(page, o);
+      if (doc.ok()) {
+        EXPECT_LT(counting.calls(), n);
+        EXPECT_EQ(*Canonical(doc->roots()[0]), expected);
+        // gumbo's arena slabs, the document's arena and atom table.
+        EXPECT_GE(n, 6) << "fewer allocation sites than expected";
+        std::printf("HtmlToSx: %ld upstream allocations, each refused in turn\n", n - 1);
+        break;
+      }
+      ASSERT_EQ(doc.error().code, ErrorCode::kOutOfMemory) << "N=" << n;
+      ASSERT_EQ(doc.error().message.empty(), false);
+    }
+    ASSERT_EQ(counting.outstanding_bytes(), 0) << "leak after failing allocation " << n;
+    ASSERT_LT(n, 100000) << "never succeeded";
   }
 }
 

@@ -2,11 +2,15 @@
 #ifndef SEXP_TESTS_TEST_UTIL_H_
 #define SEXP_TESTS_TEST_UTIL_H_
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "sexp/sexp.h"
 
@@ -128,6 +132,25 @@ inline std::string ReadFileOrDie(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Name and contents of each regular file in SEXP_SOURCE_DIR/`subdir` whose
+// name ends in `suffix` ("" for all), sorted by name.
+inline std::vector<std::pair<std::string, std::string>> SourceFiles(
+    const std::string& subdir, const std::string& suffix = "") {
+  std::vector<std::pair<std::string, std::string>> files;
+  std::filesystem::path dir = std::filesystem::path(SEXP_SOURCE_DIR) / subdir;
+  if (!std::filesystem::is_directory(dir)) return files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file() || name.size() < suffix.size() ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      continue;
+    }
+    files.emplace_back(name, ReadFileOrDie(entry.path().string()));
+  }
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 }  // namespace sexp::testing

@@ -9,6 +9,8 @@
 //                          canonical text of the last value
 //   sexp render FILE       evaluate the definitions, render the last form as
 //                          HTML (--allow-any-url turns the URL policy off)
+//   sexp from-html FILE    read HTML (a document or a fragment) and print it
+//                          as sx, pretty-printed
 //
 // FILE may be '-' for standard input. Exit codes: 0 success, 1 bad input,
 // 2 usage error. Output is built whole before anything is written, so bad
@@ -20,10 +22,12 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include "CLI/CLI.hpp"
 #include "sexp/eval.h"
 #include "sexp/html.h"
+#include "sexp/html_reader.h"
 #include "sexp/sexp.h"
 
 namespace {
@@ -72,7 +76,14 @@ void Report(const std::string& file, const sexp::Error& e) {
   }
 }
 
-enum class Command { kCanon, kFmt, kHash, kCheck, kEval, kRender };
+// Writes the whole output at once (it was built first, so bad input never
+// leaves a partial one); exit status for the write.
+int Emit(std::string_view out) {
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return std::fflush(stdout) == 0 ? kExitOk : kExitBadInput;
+}
+
+enum class Command { kCanon, kFmt, kHash, kCheck, kEval, kRender, kFromHtml };
 
 struct EvalOptions {
   uint64_t max_steps = sexp::EvalLimits{}.max_steps;
@@ -107,9 +118,47 @@ int RunEval(const InputOptions& in, const EvalOptions& eo, bool render) {
     return kExitBadInput;
   }
   if (!render) out = sexp::ToText(r.value());
-  out += "\n";
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  return std::fflush(stdout) == 0 ? kExitOk : kExitBadInput;
+  return Emit(out + "\n");
+}
+
+struct HtmlOptions {
+  bool document = false;
+  bool fragment = false;
+  bool no_whitespace = false;
+  int64_t timeout_ms = 0;
+};
+
+// from-html: the pretty-printed sx of the HTML. What the mapping had to
+// leave out (names that are not sx symbols or keywords) is noted on stderr.
+int RunFromHtml(const InputOptions& in, const HtmlOptions& ho) {
+  std::string text;
+  if (!Slurp(in.file, &text)) return kExitBadInput;
+  sexp::HtmlReadOptions o;
+  if (ho.document) o.mode = sexp::HtmlReadOptions::Mode::kDocument;
+  if (ho.fragment) o.mode = sexp::HtmlReadOptions::Mode::kFragment;
+  o.keep_whitespace = !ho.no_whitespace;
+  o.max_depth = in.max_depth;
+  o.max_size = in.max_size;
+  o.timeout = std::chrono::milliseconds(ho.timeout_ms);
+  sexp::HtmlReadStats stats;
+  sexp::Result<sexp::Document> doc = sexp::HtmlToSx(text, o, &stats);
+  if (!doc.ok()) {
+    Report(in.file, doc.error());
+    return kExitBadInput;
+  }
+  sexp::Result<std::string> out = sexp::Format(*doc);
+  if (!out.ok()) {
+    Report(in.file, out.error());
+    return kExitBadInput;
+  }
+  if (stats.dropped_attributes > 0 || stats.unwrapped_elements > 0) {
+    std::fprintf(stderr,
+                 "%s: note: dropped %zu attribute(s) and unwrapped %zu element(s) "
+                 "whose names are not sx keywords/symbols\n",
+                 DisplayName(in.file).c_str(), stats.dropped_attributes,
+                 stats.unwrapped_elements);
+  }
+  return Emit(*out);
 }
 
 int Run(Command cmd, const InputOptions& in, bool cid) {
@@ -156,8 +205,7 @@ int Run(Command cmd, const InputOptions& in, bool cid) {
     }
     if (cmd == Command::kCheck) return kExitOk;
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  return std::fflush(stdout) == 0 ? kExitOk : kExitBadInput;
+  return Emit(out);
 }
 
 }  // namespace
@@ -208,6 +256,19 @@ int main(int argc, char** argv) {
       ->add_flag("--allow-any-url", eo.allow_any_url,
                  "do not reject javascript: and other unsafe URL schemes");
 
+  HtmlOptions ho;
+  CLI::App* fh = add("from-html",
+                     "read HTML (a whole document or a fragment) and print it as sx",
+                     Command::kFromHtml);
+  CLI::Option* doc_flag =
+      fh->add_flag("--document", ho.document, "always parse a whole document");
+  fh->add_flag("--fragment", ho.fragment, "always parse a fragment (in a <body>)")
+      ->excludes(doc_flag);
+  fh->add_flag("--no-whitespace", ho.no_whitespace,
+               "drop whitespace-only text outside pre, textarea, script, style...");
+  fh->add_option("--timeout-ms", ho.timeout_ms, "wall-time limit for parsing (0: none)")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -223,5 +284,6 @@ int main(int argc, char** argv) {
   if (cmd == Command::kEval || cmd == Command::kRender) {
     return RunEval(in, eo, cmd == Command::kRender);
   }
+  if (cmd == Command::kFromHtml) return RunFromHtml(in, ho);
   return Run(cmd, in, cid);
 }

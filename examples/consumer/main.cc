@@ -1,13 +1,16 @@
 // sx_canon — prints the canonical form and content address of each sx
-// expression in a file (or stdin).
+// expression in a file (or stdin); with --html, of the sx of an HTML text.
 //
 //   $ echo '(Create :id 1 :actor a (Note))' | sx_canon
 //   (Create :actor a :id 1 (Note))
 //     bafkrmi...
+//   $ echo -n '<p>hello</p>' | sx_canon --html
+//   (p "hello")
+//     bafkrmidwcvtmu5jpuqc2yesf263ca6achethqsbam5w7cuqdbucahqxde4
 //
 // On bad input it prints "LINE:COL: error-name: message" to stderr and exits 1.
-// Only libsexp's public API is used: read with sexp::Read, write with
-// sexp::Canonical, hash with sexp::Sha3_256.
+// Only libsexp's public API is used: read with sexp::Read (or
+// sexp::HtmlToSx), write with sexp::Canonical, hash with sexp::Sha3_256.
 
 #include <cstdio>
 #include <fstream>
@@ -18,8 +21,13 @@
 #include "sexp/sexp.h"
 
 int main(int argc, char** argv) {
+  bool html = argc > 1 && std::string(argv[1]) == "--html";
+  if (html) {
+    --argc;
+    ++argv;
+  }
   if (argc > 2) {
-    std::fprintf(stderr, "usage: %s [FILE]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [--html] [FILE]\n", argv[0]);
     return 2;
   }
 
@@ -37,7 +45,8 @@ int main(int argc, char** argv) {
   }
 
   // Read every top-level expression. Errors carry line, column and the code.
-  sexp::Result<sexp::Document> doc = sexp::Read(text);
+  // (HTML has no syntax errors: HtmlToSx fails only on its limits.)
+  sexp::Result<sexp::Document> doc = html ? sexp::HtmlToSx(text) : sexp::Read(text);
   if (!doc.ok()) {
     std::fprintf(stderr, "%s\n", doc.error().ToString().c_str());
     return 1;

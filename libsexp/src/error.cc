@@ -28,6 +28,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kTrailingInput: return "trailing-input";
     case ErrorCode::kEmptyInput: return "empty-input";
     case ErrorCode::kUnrepresentable: return "unrepresentable";
+    case ErrorCode::kTimeout: return "timeout";
   }
   return "unknown";
 }
@@ -46,6 +47,8 @@ absl::Status Error::ToStatus() const {
     case ErrorCode::kSizeLimit:
     case ErrorCode::kOutOfMemory:
       return absl::ResourceExhaustedError(ToString());
+    case ErrorCode::kTimeout:
+      return absl::DeadlineExceededError(ToString());
     default:
       return absl::InvalidArgumentError(ToString());
   }

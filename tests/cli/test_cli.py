@@ -143,3 +143,76 @@ def test_invalid_utf8_file(sx):
 def test_empty_file_prints_nothing(sx):
     r = run("canon", sx(""))
     assert r.returncode == 0 and r.stdout == b""
+
+
+# --- sexp from-html ---------------------------------------------------------
+
+def test_from_html_document_and_fragment(sx):
+    page = sx("<!DOCTYPE html><html lang=en><title>T</title><p class=x>a &amp; b",
+              name="page.html")
+    r = run("from-html", page)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == b""
+    assert r.stdout == b'(html :lang "en" (head (title "T")) (body (p :class "x" "a & b")))\n'
+    # A fragment: one node is the root; several are wrapped in (<> ...).
+    r = run("from-html", "-", stdin=b"<p>one</p><p>two")
+    assert r.stdout == b'(<> (p "one") (p "two"))\n'
+    r = run("from-html", "-", stdin=b"<input disabled>")
+    assert r.stdout == b"(input :disabled true)\n"
+
+
+def test_from_html_mode_flags(sx):
+    path = sx("<!DOCTYPE html><p>x", name="d.html")
+    assert run("from-html", "--fragment", path).stdout == b'(p "x")\n'
+    frag = sx("<p>x", name="f.html")
+    assert run("from-html", "--document", frag).stdout == b'(html (head) (body (p "x")))\n'
+    r = run("from-html", "--fragment", "--document", frag)
+    assert r.returncode == 2
+
+
+def test_from_html_whitespace(sx):
+    path = sx("<ul>\n  <li>a</li>\n</ul>\n<pre> </pre>", name="w.html")
+    assert run("from-html", path).stdout == b'(<> (ul "\\n  " (li "a") "\\n") "\\n" (pre " "))\n'
+    assert run("from-html", "--no-whitespace", path).stdout == b'(<> (ul (li "a")) (pre " "))\n'
+
+
+def test_from_html_output_is_pretty_and_reads_back(sx):
+    rows = "".join("<tr><td class=cell>%d<td>item number %d" % (i, i) for i in range(20))
+    path = sx("<table>" + rows + "</table>", name="t.html")
+    r = run("from-html", path)
+    assert r.returncode == 0
+    assert b"\n  " in r.stdout  # wrapped like sexp fmt
+    assert all(len(line) <= 100 for line in r.stdout.decode().splitlines())
+    assert run("fmt", "-", stdin=r.stdout).stdout == r.stdout
+    assert run("canon", "-", stdin=r.stdout).returncode == 0
+
+
+def test_from_html_notes_dropped_names(sx):
+    r = run("from-html", "-", stdin=b'<p a(b=1 ok=2><x;y>t</x;y></p>')
+    assert r.returncode == 0
+    assert r.stdout == b'(p :ok "2" "t")\n'
+    assert r.stderr.decode() == ("<stdin>: note: dropped 1 attribute(s) and unwrapped 1 "
+                                 "element(s) whose names are not sx keywords/symbols\n")
+
+
+def test_from_html_errors_exit_1_without_output(sx):
+    deep = sx("\n" + "<span>" * 50, name="deep.html")
+    r = run("from-html", "--max-depth", "10", deep)
+    assert r.returncode == 1
+    assert r.stdout == b""
+    # Two roots ("\n" and the outer span), so (<> ...) is level 1 and the
+    # 10th <span> level 11.
+    assert r.stderr.decode().startswith(deep + ":2:55: depth-limit: ")
+    r = run("from-html", "--max-size", "4", sx("<p>hello", name="big.html"))
+    assert r.returncode == 1
+    assert b"size-limit" in r.stderr
+    r = run("from-html", "/nonexistent/x.html")
+    assert r.returncode == 1
+    assert b"cannot open" in r.stderr
+
+
+def test_from_html_invalid_utf8_and_empty(sx):
+    r = run("from-html", "-", stdin=b"caf\xe9")
+    assert r.returncode == 0
+    assert r.stdout == '"caf\ufffd"\n'.encode()
+    assert run("from-html", "-", stdin=b"").stdout == b"(<>)\n"

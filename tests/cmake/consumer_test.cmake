@@ -113,6 +113,18 @@ if(NOT rc EQUAL 0 OR at EQUAL -1)
                       "${cid} (exit ${rc})\n--- stdout\n${out}\n--- stderr\n${err}")
 endif()
 
+# The HTML reader links through the package too (gumbo via pkg-config): the
+# fragment <p>hello</p> is (p "hello"), with the same CID.
+file(WRITE ${WORK_DIR}/hello.html "<p>hello</p>")
+execute_process(COMMAND ${exe} --html ${WORK_DIR}/hello.html
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+string(FIND "${out}" "(p \"hello\")\n  ${cid}" at)
+if(NOT rc EQUAL 0 OR at EQUAL -1)
+  message(FATAL_ERROR "consumer_test: sx_canon --html on '<p>hello</p>' should print "
+                      "(p \"hello\") and ${cid} (exit ${rc})\n--- stdout\n${out}\n"
+                      "--- stderr\n${err}")
+endif()
+
 # 6. Bad input: exit 1 and the error's position. No trailing newline, so the
 # end of input (where the error is) is line 1, column 3.
 file(WRITE ${WORK_DIR}/bad.sx "(a")

@@ -56,6 +56,7 @@ enum class ErrorCode : uint8_t {
   kEmptyInput,          // ReadOne: no expression at all
   kUnrepresentable,     // writer: NaN/infinity, or a name that cannot be read
                         // back (builder-made nodes only)
+  kTimeout,             // HtmlToSx: parsing took longer than the timeout
 };
 
 // Stable kebab-case name, e.g. "unexpected-eof".

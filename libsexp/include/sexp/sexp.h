@@ -2,7 +2,8 @@
 //
 // libsexp reads s-expressions ("sx") into an arena AST, writes them in
 // canonical form v1 and a readable layout, and names them by content
-// (SHA3-256, CIDv1). See spec/ for the grammar and the canonical form.
+// (SHA3-256, CIDv1), and reads HTML into sx (HtmlToSx). See spec/ for the
+// grammar, the canonical form and the HTML mapping.
 //
 //   #include "sexp/sexp.h"
 //
@@ -21,6 +22,7 @@
 #include "sexp/error.h"
 #include "sexp/eval.h"
 #include "sexp/html.h"
+#include "sexp/html_reader.h"
 #include "sexp/reader.h"
 #include "sexp/version.h"
 #include "sexp/writer.h"
