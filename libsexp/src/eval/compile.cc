@@ -25,291 +25,12 @@
 #include "absl/strings/str_cat.h"
 #include "html/elements.h"
 #include "machine.h"
+#include "nodes.h"
 #include "strutil.h"
 
 namespace sexp::eval_internal {
-namespace {
 
 using internal::AV;
-
-// ---------------------------------------------------------------------------
-// Code nodes
-
-struct Const final : Code {
-  Value v;
-  explicit Const(Value value) : v(value) {}
-  Value Eval(Machine&, Frame*) const override { return v; }
-};
-
-struct Local0 final : Code {
-  uint32_t index;
-  explicit Local0(uint32_t i) : index(i) {}
-  Value Eval(Machine&, Frame* f) const override { return f->slots[index]; }
-};
-
-struct LocalN final : Code {
-  uint32_t depth, index;
-  LocalN(uint32_t d, uint32_t i) : depth(d), index(i) {}
-  Value Eval(Machine&, Frame* f) const override {
-    for (uint32_t d = depth; d > 0; --d) f = f->parent;
-    return f->slots[index];
-  }
-};
-
-[[noreturn]] void FailUnbound(Machine& m, const Global* cell, const Code* at) {
-  m.Fail("unbound",
-         absl::StrCat("'", AV(cell->name->name()),
-                      "' is not defined (and is not a registered primitive)"),
-         at);
-}
-
-struct GlobalRef final : Code {
-  Global* cell;
-  explicit GlobalRef(Global* g) : cell(g) {}
-  Value Eval(Machine& m, Frame*) const override {
-    if (!cell->bound) FailUnbound(m, cell, this);
-    return cell->value;
-  }
-};
-
-struct SetLocal final : Code {
-  uint32_t depth, index;
-  const Code* value;
-  SetLocal(uint32_t d, uint32_t i, const Code* v) : depth(d), index(i), value(v) {}
-  Value Eval(Machine& m, Frame* f) const override {
-    Value v = value->Eval(m, f);
-    for (uint32_t d = depth; d > 0; --d) f = f->parent;
-    f->slots[index] = v;
-    return Value();
-  }
-};
-
-struct SetGlobal final : Code {
-  Global* cell;
-  const Code* value;
-  bool define;  // define binds; set! requires a binding
-  SetGlobal(Global* g, const Code* v, bool d) : cell(g), value(v), define(d) {}
-  Value Eval(Machine& m, Frame* f) const override {
-    if (m.in_scratch()) {
-      m.Fail("render", absl::StrCat("a render cannot define or set! the global '",
-                                    AV(cell->name->name()), "' (nothing made while rendering "
-                                    "outlives the render)"), this);
-    }
-    if (!define && !cell->bound) {
-      m.Fail("unbound", absl::StrCat("set! of '", AV(cell->name->name()), "', which is not defined"),
-             this);
-    }
-    Value v = value->Eval(m, f);
-    cell->value = v;
-    cell->bound = true;
-    return define ? Value::Symbol(cell->name) : Value();
-  }
-};
-
-struct If final : Code {
-  const Code *test, *then, *otherwise;
-  If(const Code* c, const Code* t, const Code* e) : test(c), then(t), otherwise(e) {}
-  Value Eval(Machine& m, Frame* f) const override {
-    return test->Eval(m, f).truthy() ? then->Eval(m, f) : otherwise->Eval(m, f);
-  }
-};
-
-struct Seq final : Code {
-  std::vector<const Code*> body;  // non-empty
-  Value Eval(Machine& m, Frame* f) const override {
-    size_t last = body.size() - 1;
-    for (size_t i = 0; i < last; ++i) body[i]->Eval(m, f);
-    return body[last]->Eval(m, f);
-  }
-};
-
-struct AndOr final : Code {
-  std::vector<const Code*> parts;  // non-empty
-  bool is_and;
-  Value Eval(Machine& m, Frame* f) const override {
-    size_t last = parts.size() - 1;
-    for (size_t i = 0; i < last; ++i) {
-      Value v = parts[i]->Eval(m, f);
-      if (v.truthy() != is_and) return v;
-    }
-    return parts[last]->Eval(m, f);
-  }
-};
-
-struct Cond final : Code {
-  std::vector<std::pair<const Code*, const Code*>> clauses;  // test nullptr = :else
-  Value Eval(Machine& m, Frame* f) const override {
-    for (const auto& [test, body] : clauses) {
-      if (test == nullptr || test->Eval(m, f).truthy()) return body->Eval(m, f);
-    }
-    return Value();
-  }
-};
-
-struct Case final : Code {
-  const Code* key;
-  std::vector<std::pair<Value, const Code*>> clauses;
-  const Code* otherwise = nullptr;
-  Value Eval(Machine& m, Frame* f) const override {
-    Value k = key->Eval(m, f);
-    for (const auto& [datum, body] : clauses) {
-      if (ValuesEqual(k, datum)) return body->Eval(m, f);
-    }
-    return otherwise ? otherwise->Eval(m, f) : Value();
-  }
-};
-
-struct MakeClosure final : Code {
-  const Lambda* lambda;
-  ValueType type;  // kFunction, kComponent or kMacro
-  MakeClosure(const Lambda* l, ValueType t) : lambda(l), type(t) {}
-  Value Eval(Machine& m, Frame* f) const override {
-    auto* fn = static_cast<Function*>(m.Allocate(sizeof(Function)));
-    fn->lambda = lambda;
-    fn->env = f;
-    return Value::Callable(type, fn);
-  }
-};
-
-// Evaluated arguments of calls with many; fixed-arity calls use an array.
-using ArgValues = absl::InlinedVector<Value, 8>;
-
-// Calls `callee` with `args`: as a tail call (the caller's Apply loop runs
-// it) when in tail position and the callee is sx code, else directly.
-Value Invoke(Machine& m, const Value& callee, const Value* args, size_t n, bool tail,
-             const Code* site) {
-  if (tail && (callee.type() == ValueType::kFunction || callee.type() == ValueType::kComponent)) {
-    return m.TailCall(callee, args, n);
-  }
-  if (callee.type() == ValueType::kPrimitive) {
-    return m.CallPrimitive(*static_cast<const Primitive*>(callee.object()), args, n, site);
-  }
-  return m.Apply(callee, args, n, site);
-}
-
-// A call with any number of arguments.
-struct Call final : Code {
-  const Code* fn;
-  std::vector<const Code*> args;
-  bool tail;
-  Value Eval(Machine& m, Frame* f) const override {
-    Value callee = fn->Eval(m, f);
-    ArgValues argv(args.size());
-    for (size_t i = 0; i < args.size(); ++i) argv[i] = args[i]->Eval(m, f);
-    return Invoke(m, callee, argv.data(), argv.size(), tail, this);
-  }
-};
-
-// A call with N (0-3) arguments: the most common shape, evaluated into an
-// array on the C++ stack.
-template <size_t N>
-struct CallFixed final : Code {
-  const Code* fn;
-  const Code* args[N == 0 ? 1 : N];
-  bool tail;
-  Value Eval(Machine& m, Frame* f) const override {
-    Value callee = fn->Eval(m, f);
-    Value argv[N == 0 ? 1 : N];
-    for (size_t i = 0; i < N; ++i) argv[i] = args[i]->Eval(m, f);
-    return Invoke(m, callee, argv, N, tail, this);
-  }
-};
-
-// (op a b) / (op a) where `op` is a global that held a built-in primitive
-// with an inline case (InlineOp) when the form was compiled. While the cell
-// still holds that primitive, the common case runs here with no call at all;
-// otherwise this is an ordinary call of whatever the cell holds now. With
-// kConstLast the last argument is a constant (as in (- n 1)), held here;
-// with kLocalFirst the first is a slot of the current frame (the `n`).
-template <InlineOp OP, bool kConstLast, bool kLocalFirst>
-struct CallInline final : Code {
-  static constexpr uint32_t kArity = OP == InlineOp::kNot ? 1 : 2;
-  Global* cell;
-  const Primitive* prim;
-  const Code* args[kArity];
-  Value last;             // kConstLast: the last argument
-  uint32_t first_slot;    // kLocalFirst: the first argument's slot
-  bool tail;
-  Value Eval(Machine& m, Frame* f) const override {
-    if (!cell->bound) FailUnbound(m, cell, this);
-    Value callee = cell->value;
-    Value argv[kArity];
-    uint32_t i = 0;
-    if constexpr (kLocalFirst) argv[i++] = f->slots[first_slot];
-    for (; i < (kConstLast ? kArity - 1 : kArity); ++i) argv[i] = args[i]->Eval(m, f);
-    if constexpr (kConstLast) argv[kArity - 1] = last;
-    if (callee.type() == ValueType::kPrimitive && callee.object() == prim) {
-      m.Step();
-      Value out;
-      if (RunInlineOp<OP>(argv, kArity, &out)) return out;
-      return m.ApplyPrimitive(*prim, argv, kArity, this);  // the step is charged
-    }
-    return Invoke(m, callee, argv, kArity, tail, this);
-  }
-};
-
-// (tag …) where `tag` names an HTML element (or contains '-') and was not
-// bound to something callable when compiled: the head-position rule of
-// spec/rendering.md. When it runs, a callable value of the name (a global
-// defined since, or a local such as a component parameter) is called;
-// anything else — unbound, or data such as a parameter named `title` —
-// makes the element as data: the head symbol followed by the evaluated
-// arguments.
-struct Element final : Code {
-  Global* cell = nullptr;        // the name is a global …
-  const Code* local = nullptr;   // … or a local (reads its value)
-  const Atom* name;
-  std::vector<const Code*> args;
-  bool tail = false;
-  Value Eval(Machine& m, Frame* f) const override {
-    ArgValues items(args.size() + 1);  // the head, then the arguments
-    for (size_t i = 0; i < args.size(); ++i) items[i + 1] = args[i]->Eval(m, f);
-    Value head = local != nullptr ? local->Eval(m, f) : cell->bound ? cell->value : Value();
-    if (head.is_callable()) {
-      return Invoke(m, head, items.data() + 1, args.size(), tail, this);
-    }
-    items[0] = Value::Symbol(name);
-    m.Charge(args.size());
-    return m.MakeList(items);
-  }
-};
-
-// Quasiquote template: a list whose parts are constants, unquoted
-// expressions, or spliced expressions.
-struct Quasi final : Code {
-  struct Part {
-    const Code* code;
-    bool splice;
-  };
-  std::vector<Part> parts;
-  bool dict = false;
-  Value Eval(Machine& m, Frame* f) const override {
-    std::vector<Value> out;
-    out.reserve(parts.size());
-    for (const Part& p : parts) {
-      Value v = p.code->Eval(m, f);
-      if (!p.splice) {
-        out.push_back(v);
-      } else if (v.is_list()) {
-        out.insert(out.end(), v.items().begin(), v.items().end());
-      } else if (!v.is_nil()) {
-        m.Fail("type", absl::StrCat("unquote-splicing needs a list, got ", AV(ValueTypeName(v.type()))),
-               p.code);
-      }
-    }
-    m.Charge(out.size());
-    return dict ? m.MakeDict(out) : m.MakeList(out);
-  }
-};
-
-struct Try final : Code {
-  const Code* body;
-  uint32_t error_slot;  // in the current frame
-  const Code* handler;  // nullptr: (try body) returns nil on error
-  Value Eval(Machine& m, Frame* f) const override;
-};
-
-}  // namespace
 
 // ---------------------------------------------------------------------------
 // Compiler
@@ -569,6 +290,26 @@ const Code* Compiler::CompileElement(const Value& x, Pos pos, Scope* scope, bool
   for (size_t i = 1; i < x.size(); ++i) {
     e->args.push_back(Compile(x[i], ElementPos(x, i, pos), scope, false));
   }
+  auto is_keyword_call = [&](const Value& form) {
+    if (!form.is_list() || form.size() != 2 || !form[0].is_symbol() ||
+        IsShadowed(form[0].atom(), scope)) {
+      return false;
+    }
+    const Global* g = env_.GlobalCell(form[0].atom());
+    return g->bound && g->value.type() == ValueType::kPrimitive &&
+           static_cast<const Primitive*>(g->value.object())->stream == StreamOp::kKeyword;
+  };
+  for (size_t i = 0; i < e->args.size(); ++i) {
+    if (x[i + 1].is_keyword()) {
+      ++i;  // an attribute name and its value
+    } else if (i + 1 < e->args.size() && is_keyword_call(x[i + 1])) {
+      e->computed_names.push_back(static_cast<uint32_t>(i));
+      ++i;
+    } else if (dynamic_cast<const Const*>(e->args[i]) == nullptr) {
+      e->computed_children.push_back(static_cast<uint32_t>(i));
+    }
+  }
+  PlanElement(*e);
   return e;
 }
 
@@ -620,18 +361,41 @@ const Code* Compiler::CompileCall(const Value& x, Pos pos, Scope* scope, bool ta
       }
     }
   }
-  const Code* fn = Compile(head, ElementPos(x, 0, pos), scope, false);
-  switch (args.size()) {
-    case 0: return FillFixed(At(env_.NewCode<CallFixed<0>>(), pos), fn, args, tail);
-    case 1: return FillFixed(At(env_.NewCode<CallFixed<1>>(), pos), fn, args, tail);
-    case 2: return FillFixed(At(env_.NewCode<CallFixed<2>>(), pos), fn, args, tail);
-    case 3: return FillFixed(At(env_.NewCode<CallFixed<3>>(), pos), fn, args, tail);
-    default: break;
+  if (head.is_keyword() && (args.size() == 1 || args.size() == 2)) {
+    auto* get = At(env_.NewCode<KeyGet>(), pos);
+    get->key = head;
+    get->map = args[0];
+    if (args.size() == 2) get->fallback = args[1];
+    return get;
   }
-  auto* call = At(env_.NewCode<Call>(), pos);
-  call->fn = fn;
-  call->tail = tail;
-  call->args = std::move(args);
+  const Code* fn = Compile(head, ElementPos(x, 0, pos), scope, false);
+  const Code* call;
+  switch (args.size()) {
+    case 0: call = FillFixed(At(env_.NewCode<CallFixed<0>>(), pos), fn, args, tail); break;
+    case 1: call = FillFixed(At(env_.NewCode<CallFixed<1>>(), pos), fn, args, tail); break;
+    case 2: call = FillFixed(At(env_.NewCode<CallFixed<2>>(), pos), fn, args, tail); break;
+    case 3: call = FillFixed(At(env_.NewCode<CallFixed<3>>(), pos), fn, args, tail); break;
+    default: {
+      auto* many = At(env_.NewCode<Call>(), pos);
+      many->fn = fn;
+      many->tail = tail;
+      many->args = args;
+      call = many;
+    }
+  }
+  // (str …) of the built-in: the same call, plus a way to render in place.
+  if (head.is_symbol() && !IsShadowed(head.atom(), scope)) {
+    Global* cell = env_.GlobalCell(head.atom());
+    if (cell->bound && cell->value.type() == ValueType::kPrimitive &&
+        static_cast<const Primitive*>(cell->value.object())->stream == StreamOp::kStr) {
+      auto* s = At(env_.NewCode<CallStr>(), pos);
+      s->cell = cell;
+      s->prim = static_cast<const Primitive*>(cell->value.object());
+      s->call = call;
+      s->args = std::move(args);
+      return s;
+    }
+  }
   return call;
 }
 

@@ -312,7 +312,8 @@ Value Machine::ApplyPrimitive(const Primitive& p, const Value* args, size_t n, c
   }
 }
 
-Value Machine::Apply(const Value& fn_in, const Value* args, size_t n, const Code* site) {
+Value Machine::Apply(const Value& fn_in, const Value* args, size_t n, const Code* site,
+                     html_internal::Renderer* render) {
   char probe;
   if (++depth_ > limits_.max_depth ||
       static_cast<size_t>(stack_base_ - &probe) > stack_budget_) {
@@ -337,8 +338,14 @@ Value Machine::Apply(const Value& fn_in, const Value* args, size_t n, const Code
   for (;;) {
     Step();
     switch (fn.type()) {
-      case ValueType::kPrimitive:
-        return RunPrimitive(*static_cast<const Primitive*>(fn.object()), args, n, site);
+      case ValueType::kPrimitive: {
+        const auto& p = *static_cast<const Primitive*>(fn.object());
+        if (render != nullptr) {
+          RenderPrimitive(*this, p, args, n, site, *render);
+          return Value();
+        }
+        return RunPrimitive(p, args, n, site);
+      }
       case ValueType::kFunction:
       case ValueType::kComponent: {
         const Function& f = *static_cast<const Function*>(fn.object());
@@ -347,7 +354,7 @@ Value Machine::Apply(const Value& fn_in, const Value* args, size_t n, const Code
         Value r;
         try {
           Frame* frame = PushFrame(f, args, n, site);
-          r = l.body->Eval(*this, frame);
+          r = render != nullptr ? l.body->Render(*this, frame, *render) : l.body->Eval(*this, frame);
         } catch (Fault& fault) {
           PopStack(mark);
           if (fault.trace.size() < 64) {
@@ -371,8 +378,12 @@ Value Machine::Apply(const Value& fn_in, const Value* args, size_t n, const Code
         // among the keyword pairs of a list such as (Note :id 1).
         if (n < 1 || n > 2) Fail("arity", absl::StrCat("(:", AV(fn.name()), " m [default]) takes 1 or 2 arguments, got ", n), site);
         Value found;
-        if (LookupKey(args[0], fn, &found)) return found;
-        return n == 2 ? args[1] : Value();
+        if (!LookupKey(args[0], fn, &found) && n == 2) found = args[1];
+        if (render != nullptr) {
+          RenderValue(*render, found);
+          return Value();
+        }
+        return found;
       }
       default:
         Fail("not-callable",

@@ -13,6 +13,10 @@
 #include "sexp/eval.h"
 #include "strutil.h"
 
+namespace sexp::html_internal {
+class Renderer;
+}
+
 namespace sexp::eval_internal {
 
 using ::sexp::internal::AV;
@@ -51,6 +55,11 @@ struct Code {
   uint32_t offset = Node::kNoPos32;
   virtual ~Code() = default;
   virtual Value Eval(Machine& m, Frame* f) const = 0;
+  // Writes the HTML of the value to `r` (sexp/html.h). Returns nil, or the
+  // tail-call marker when the value is a pending tail call (the caller's
+  // Apply loop renders it). The default evaluates and renders the value;
+  // elements, calls and control forms stream (libsexp/src/html/stream.cc).
+  virtual Value Render(Machine& m, Frame* f, html_internal::Renderer& r) const;
 };
 
 // A lambda's frame: parameters and let-bound locals, then a link to the frame
@@ -96,6 +105,12 @@ struct Function {
 // primitives carry one; a host primitive of the same name does not.
 enum class InlineOp : uint8_t { kNone, kAdd, kSub, kMul, kMod, kLt, kGt, kLe, kGe, kEq, kNot };
 
+// Built-in primitives the HTML renderer streams (libsexp/src/html/stream.cc)
+// when rendering their value: `str` writes its pieces, `map` renders each
+// call in place; a `keyword` call in an element form names an attribute.
+// Like InlineOp, only the library's own primitives have one.
+enum class StreamOp : uint8_t { kNone, kStr, kMap, kKeyword };
+
 struct Primitive {
   std::string name;
   int min_args;
@@ -103,6 +118,7 @@ struct Primitive {
   uint32_t group;
   PrimitiveFn fn;
   InlineOp op = InlineOp::kNone;
+  StreamOp stream = StreamOp::kNone;
 };
 
 // The result of OP on `args` when they are the common case; false when the
@@ -170,8 +186,11 @@ class Machine {
 
   Environment::State& env() { return env_; }
 
-  // Calls a callable with evaluated arguments (not in tail position).
-  Value Apply(const Value& fn, const Value* args, size_t n, const Code* site);
+  // Calls a callable with evaluated arguments (not in tail position). With
+  // `render`, the value is written to it as HTML instead of returned (sx
+  // code renders its body in place) and the result is nil.
+  Value Apply(const Value& fn, const Value* args, size_t n, const Code* site,
+              html_internal::Renderer* render = nullptr);
   // Calls a primitive: one step, then RunPrimitive. The same as Apply on a
   // primitive, without the call-depth work (a primitive that calls back into
   // sx goes through Apply).
@@ -293,6 +312,12 @@ class Machine {
 // (:key m): the value of `key` in dict m, or after `key` among the keyword
 // pairs of list m. False when absent.
 bool LookupKey(const Value& m, const Value& key, Value* out);
+
+// The HTML of a value, and of a primitive's call (streamed for the StreamOp
+// ones): libsexp/src/html/stream.cc, for Apply's render mode.
+void RenderValue(html_internal::Renderer& r, const Value& v);
+void RenderPrimitive(Machine& m, const Primitive& p, const Value* args, size_t n,
+                     const Code* site, html_internal::Renderer& r);
 
 // Dict keys are equal when kind and text are ("a" and :a differ).
 inline bool SameKey(const Value& a, const Value& b) {

@@ -171,13 +171,6 @@ Value ToInt(CallContext& c, std::string_view prim, const Value& v, double (*fn)(
 
 // --- strings ----------------------------------------------------------------
 
-void AppendDisplay(std::string* out, const Value& v) {
-  if (v.is_string()) {
-    out->append(v.str());
-  } else if (!v.is_nil()) {
-    out->append(ToText(v));
-  }
-}
 
 // Byte offset of code point `index` in s (clamped to the end).
 size_t CodePointOffset(std::string_view s, int64_t index) {
@@ -622,11 +615,19 @@ void DefineAll(Environment& env) {
 
 }  // namespace
 
+void AppendDisplay(std::string* out, const Value& v) {
+  if (v.is_string()) {
+    out->append(v.str());
+  } else if (!v.is_nil()) {
+    out->append(ToText(v));
+  }
+}
+
 void InstallPrimitives(Environment& env, Environment::State& state, uint32_t groups) {
   DefineAll(env);
   // Only now, while every registered primitive is the library's own, are the
-  // inline cases attached (by name); a host that registers "+" later gets a
-  // new Primitive without one.
+  // inline cases and stream ops attached (by name); a host that registers "+"
+  // later gets a new Primitive without one.
   static constexpr std::pair<std::string_view, InlineOp> kInline[] = {
       {"+", InlineOp::kAdd}, {"-", InlineOp::kSub}, {"*", InlineOp::kMul},
       {"mod", InlineOp::kMod}, {"<", InlineOp::kLt}, {">", InlineOp::kGt},
@@ -637,6 +638,9 @@ void InstallPrimitives(Environment& env, Environment::State& state, uint32_t gro
     for (const auto& [name, op] : kInline) {
       if (p->name == name) p->op = op;
     }
+    if (p->name == "str") p->stream = StreamOp::kStr;
+    if (p->name == "map") p->stream = StreamOp::kMap;
+    if (p->name == "keyword") p->stream = StreamOp::kKeyword;
   }
   if ((groups & kGroupPure) == kGroupPure) {
     EvalResult r = env.Eval(kPrelude, "<prelude>");

@@ -1,9 +1,12 @@
 // The HTML renderer: output buffer, data renderer, and the public API of
-// sexp/html.h. The streaming path (element forms writing their tags as they
-// run) is in libsexp/src/eval/compile.cc and uses the Renderer's pieces.
+// sexp/html.h. The streaming path (compiled code writing its HTML as it
+// runs) is in stream.cc and uses the Renderer's pieces.
 #include "html/render.h"
 
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -51,12 +54,17 @@ namespace {
 // The entity for each byte that needs one, else nullptr.
 struct EscapeTable {
   const char* entity[256] = {};
+  uint8_t size[256] = {};
+  constexpr void Set(char c, const char* e, uint8_t n) {
+    entity[static_cast<unsigned char>(c)] = e;
+    size[static_cast<unsigned char>(c)] = n;
+  }
   constexpr EscapeTable() {
-    entity[static_cast<unsigned char>('&')] = "&amp;";
-    entity[static_cast<unsigned char>('<')] = "&lt;";
-    entity[static_cast<unsigned char>('>')] = "&gt;";
-    entity[static_cast<unsigned char>('"')] = "&quot;";
-    entity[static_cast<unsigned char>('\'')] = "&#39;";
+    Set('&', "&amp;", 5);
+    Set('<', "&lt;", 4);
+    Set('>', "&gt;", 4);
+    Set('"', "&quot;", 6);
+    Set('\'', "&#39;", 5);
   }
 };
 constexpr EscapeTable kEscape;
@@ -73,32 +81,101 @@ bool ContainsNoCase(std::string_view haystack, std::string_view needle) {
 }  // namespace
 
 HtmlOut::HtmlOut(HtmlSink& sink, size_t chunk_bytes)
-    : sink_(sink), chunk_(chunk_bytes == 0 ? 1 : chunk_bytes) {
-  buf_.reserve(chunk_ < (size_t{1} << 20) ? chunk_ + 256 : 4096);
+    : sink_(sink), chunk_(std::clamp<size_t>(chunk_bytes, 1, size_t{1} << 30)) {
+  // Room for a chunk plus the piece that passes it, up to 64 KiB to start.
+  size_t cap = std::min<size_t>(chunk_, size_t{64} << 10) + 4096;
+  buf_.reset(new char[cap]);
+  cur_ = buf_.get();
+  end_ = cur_ + cap;
+  flush_at_ = buf_.get() + std::min(chunk_, cap);
 }
 
-void HtmlOut::AppendEscaped(std::string_view s) {
-  size_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char* e = kEscape.entity[static_cast<unsigned char>(s[i])];
-    if (e == nullptr) continue;
-    buf_.append(s.data() + start, i - start);
-    buf_.append(e);
-    start = i + 1;
+void HtmlOut::Reserve(size_t n) {
+  if (static_cast<size_t>(end_ - cur_) >= n) return;
+  if (cur_ != buf_.get()) Flush();
+  if (static_cast<size_t>(end_ - cur_) >= n) return;
+  // One piece bigger than the buffer: grow to fit.
+  size_t used = static_cast<size_t>(cur_ - buf_.get());
+  size_t cap = std::max(2 * static_cast<size_t>(end_ - buf_.get()), used + n);
+  std::unique_ptr<char[]> bigger(new char[cap]);
+  std::memcpy(bigger.get(), buf_.get(), used);
+  buf_ = std::move(bigger);
+  cur_ = buf_.get() + used;
+  end_ = buf_.get() + cap;
+  flush_at_ = buf_.get() + std::min(chunk_, cap);
+}
+
+namespace {
+
+// Writes `s` escaped at `out` (room for 6 bytes per input byte plus 16);
+// returns the new end. Runs of bytes that need no entity are found 16 at a
+// time where SSE2 is there (all x86-64).
+char* EscapeInto(char* out, const char* s, size_t n) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'),
+                quot = _mm_set1_epi8('"'), apos = _mm_set1_epi8('\'');
+  while (i + 16 <= n) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    __m128i hit = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)),
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, gt), _mm_cmpeq_epi8(v, quot)),
+                     _mm_cmpeq_epi8(v, apos)));
+    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), v);  // the clean prefix is kept
+    if (mask == 0) {
+      out += 16;
+      i += 16;
+      continue;
+    }
+    unsigned k = static_cast<unsigned>(__builtin_ctz(mask));
+    out += k;
+    i += k;
+    auto c = static_cast<unsigned char>(s[i]);
+    std::memcpy(out, kEscape.entity[c], kEscape.size[c]);
+    out += kEscape.size[c];
+    ++i;
   }
-  buf_.append(s.data() + start, s.size() - start);
-  if (buf_.size() >= chunk_) Flush();
+#endif
+  for (; i < n; ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (kEscape.size[c] == 0) {
+      *out++ = s[i];
+    } else {
+      std::memcpy(out, kEscape.entity[c], kEscape.size[c]);
+      out += kEscape.size[c];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void HtmlOut::AppendEscaped(std::string_view s) {
+  // In pieces, so the room asked for stays bounded however long the text.
+  constexpr size_t kPiece = 4096;
+  while (!s.empty()) {
+    size_t n = std::min(s.size(), kPiece);
+    Reserve(6 * n + 16);
+    cur_ = EscapeInto(cur_, s.data(), n);
+    s.remove_prefix(n);
+    if (cur_ >= flush_at_) Flush();
+  }
 }
 
 bool HtmlOut::Flush() {
-  if (failed_) return false;
-  if (!buf_.empty()) {
-    if (!sink_.Write(buf_)) {
+  if (failed_) {
+    cur_ = buf_.get();  // the render is failing: what comes now is dropped
+    return false;
+  }
+  size_t used = static_cast<size_t>(cur_ - buf_.get());
+  if (used > 0) {
+    if (!sink_.Write(std::string_view(buf_.get(), used))) {
       failed_ = true;
       return false;
     }
-    written_ += buf_.size();
-    buf_.clear();
+    written_ += used;
+    cur_ = buf_.get();
   }
   return true;
 }
@@ -459,9 +536,8 @@ class RenderLast final : public eval_internal::LastForm {
   Value Run(Machine& m, const Code* code, Frame* frame) const override {
     ScratchScope scratch(m);
     html_internal::Renderer r(out_, options_, &m);
-    Value tree = code->Eval(m, frame);
-    m.set_site(code);  // render errors point at the form that made the tree
-    r.Render(tree);
+    code->Render(m, frame, r);  // a top-level form is never a tail call
+    r.CheckSink();
     return Value();
   }
 
@@ -489,7 +565,8 @@ EvalResult RenderCall(Environment& env, const Value& fn, absl::Span<const Value>
   try {
     ScratchScope scratch(m);
     html_internal::Renderer r(out, options, &m);
-    r.Render(m.Apply(fn, args.data(), args.size(), nullptr));
+    m.Apply(fn, args.data(), args.size(), nullptr, &r);
+    r.CheckSink();
   } catch (const Fault& f) {
     return FromFault(f);
   }

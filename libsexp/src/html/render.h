@@ -1,9 +1,11 @@
 // Internal: the HTML renderer's output buffer and its data renderer, shared
 // by the public API (render.cc) and the streaming Render methods of compiled
-// code (libsexp/src/eval/compile.cc). Rules: spec/rendering.md.
+// code (stream.cc). Rules: spec/rendering.md.
 #ifndef SEXP_SRC_HTML_RENDER_H_
 #define SEXP_SRC_HTML_RENDER_H_
 
+#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,30 +19,40 @@ class Machine;
 
 namespace sexp::html_internal {
 
-// Bytes on their way to the sink: appended to one buffer that is handed over
-// whenever it passes the chunk size, so rendering allocates nothing per node.
+// Bytes on their way to the sink: written into one buffer that is handed
+// over whenever it passes the chunk size, so rendering allocates nothing per
+// node (the buffer grows only for a single piece bigger than a chunk).
 class HtmlOut {
  public:
   HtmlOut(HtmlSink& sink, size_t chunk_bytes);
   void Append(std::string_view s) {
-    buf_.append(s.data(), s.size());
-    if (buf_.size() >= chunk_) Flush();
+    if (s.size() > static_cast<size_t>(end_ - cur_)) Reserve(s.size());
+    std::memcpy(cur_, s.data(), s.size());
+    cur_ += s.size();
+    if (cur_ >= flush_at_) Flush();
   }
   void Append(char c) {
-    buf_.push_back(c);
-    if (buf_.size() >= chunk_) Flush();
+    if (cur_ == end_) Reserve(1);
+    *cur_++ = c;
+    if (cur_ >= flush_at_) Flush();
   }
   // Text with & < > " ' as entities.
   void AppendEscaped(std::string_view s);
   // Hands what is buffered to the sink; false once the sink refused.
   bool Flush();
   bool failed() const { return failed_; }
-  size_t written() const { return written_ + buf_.size(); }
+  size_t written() const { return written_ + static_cast<size_t>(cur_ - buf_.get()); }
 
  private:
+  // Makes room for `n` more bytes: flushes, and grows if that is not enough.
+  void Reserve(size_t n);
+
   HtmlSink& sink_;
   size_t chunk_;
-  std::string buf_;
+  std::unique_ptr<char[]> buf_;
+  char* cur_;
+  char* end_;
+  char* flush_at_;  // buf_ + chunk_ (or end_)
   size_t written_ = 0;
   bool failed_ = false;
 };
@@ -57,6 +69,26 @@ class Renderer {
   // nested arbitrarily deep renders without deepening the C++ stack.
   void Render(const Value& v);
 
+  // One node: text and numbers directly, anything else through Render.
+  void Node(const Value& v) {
+    if (v.is_string()) {
+      out_.AppendEscaped(v.str());
+    } else if (!Scalar(v)) {
+      Render(v);
+    }
+  }
+  // The display text of a value (as `str` joins it), escaped: the pieces of
+  // a (str …) written in place.
+  void Display(const Value& v) {
+    if (v.is_string()) {
+      out_.AppendEscaped(v.str());
+    } else if (v.is_int()) {
+      AppendNumber(v);
+    } else if (!v.is_nil()) {
+      out_.AppendEscaped(ToText(v));
+    }
+  }
+
   // The pieces the streaming path uses with tags it knows at compile time.
   // ` name="value"` (or ` name`, or nothing for nil/false) — `name` valid.
   void Attribute(std::string_view tag, std::string_view name, const Value& v);
@@ -68,6 +100,9 @@ class Renderer {
 
   [[noreturn]] void Fail(std::string message);
   HtmlOut& out() { return out_; }
+  const RenderOptions& options() const { return options_; }
+  // A buffer for a value assembled before it is checked (a URL).
+  std::string& text_buffer() { return text_; }
 
  private:
   // Writes `<tag attrs>` for the element list `el` (attributes anywhere in
@@ -85,6 +120,7 @@ class Renderer {
   HtmlOut& out_;
   const RenderOptions& options_;
   eval_internal::Machine* m_;
+  std::string text_;
 };
 
 }  // namespace sexp::html_internal

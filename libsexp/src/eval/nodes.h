@@ -1,0 +1,399 @@
+// Internal: the nodes of compiled code, built by compile.cc. Each evaluates
+// (Eval, defined here); the ones that matter for HTML also render in place
+// (Render, defined in libsexp/src/html/stream.cc), which is what makes a
+// page stream out without its tree being built first.
+#ifndef SEXP_SRC_EVAL_NODES_H_
+#define SEXP_SRC_EVAL_NODES_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/str_cat.h"
+#include "machine.h"
+#include "strutil.h"
+
+namespace sexp::eval_internal {
+
+using html_internal::Renderer;
+
+struct Const final : Code {
+  Value v;
+  explicit Const(Value value) : v(value) {}
+  Value Eval(Machine&, Frame*) const override { return v; }
+};
+
+struct Local0 final : Code {
+  uint32_t index;
+  explicit Local0(uint32_t i) : index(i) {}
+  Value Eval(Machine&, Frame* f) const override { return f->slots[index]; }
+};
+
+struct LocalN final : Code {
+  uint32_t depth, index;
+  LocalN(uint32_t d, uint32_t i) : depth(d), index(i) {}
+  Value Eval(Machine&, Frame* f) const override {
+    for (uint32_t d = depth; d > 0; --d) f = f->parent;
+    return f->slots[index];
+  }
+};
+
+[[noreturn]] inline void FailUnbound(Machine& m, const Global* cell, const Code* at) {
+  m.Fail("unbound",
+         absl::StrCat("'", AV(cell->name->name()),
+                      "' is not defined (and is not a registered primitive)"),
+         at);
+}
+
+struct GlobalRef final : Code {
+  Global* cell;
+  explicit GlobalRef(Global* g) : cell(g) {}
+  Value Eval(Machine& m, Frame*) const override {
+    if (!cell->bound) FailUnbound(m, cell, this);
+    return cell->value;
+  }
+};
+
+struct SetLocal final : Code {
+  uint32_t depth, index;
+  const Code* value;
+  SetLocal(uint32_t d, uint32_t i, const Code* v) : depth(d), index(i), value(v) {}
+  Value Eval(Machine& m, Frame* f) const override {
+    Value v = value->Eval(m, f);
+    for (uint32_t d = depth; d > 0; --d) f = f->parent;
+    f->slots[index] = v;
+    return Value();
+  }
+};
+
+struct SetGlobal final : Code {
+  Global* cell;
+  const Code* value;
+  bool define;  // define binds; set! requires a binding
+  SetGlobal(Global* g, const Code* v, bool d) : cell(g), value(v), define(d) {}
+  Value Eval(Machine& m, Frame* f) const override {
+    if (m.in_scratch()) {
+      m.Fail("render", absl::StrCat("a render cannot define or set! the global '",
+                                    AV(cell->name->name()), "' (nothing made while rendering "
+                                    "outlives the render)"), this);
+    }
+    if (!define && !cell->bound) {
+      m.Fail("unbound", absl::StrCat("set! of '", AV(cell->name->name()), "', which is not defined"),
+             this);
+    }
+    Value v = value->Eval(m, f);
+    cell->value = v;
+    cell->bound = true;
+    return define ? Value::Symbol(cell->name) : Value();
+  }
+};
+
+struct If final : Code {
+  const Code *test, *then, *otherwise;
+  If(const Code* c, const Code* t, const Code* e) : test(c), then(t), otherwise(e) {}
+  Value Eval(Machine& m, Frame* f) const override {
+    return test->Eval(m, f).truthy() ? then->Eval(m, f) : otherwise->Eval(m, f);
+  }
+  Value Render(Machine& m, Frame* f, Renderer& r) const override;
+};
+
+struct Seq final : Code {
+  std::vector<const Code*> body;  // non-empty
+  Value Eval(Machine& m, Frame* f) const override {
+    size_t last = body.size() - 1;
+    for (size_t i = 0; i < last; ++i) body[i]->Eval(m, f);
+    return body[last]->Eval(m, f);
+  }
+  Value Render(Machine& m, Frame* f, Renderer& r) const override;
+};
+
+struct AndOr final : Code {
+  std::vector<const Code*> parts;  // non-empty
+  bool is_and;
+  Value Eval(Machine& m, Frame* f) const override {
+    size_t last = parts.size() - 1;
+    for (size_t i = 0; i < last; ++i) {
+      Value v = parts[i]->Eval(m, f);
+      if (v.truthy() != is_and) return v;
+    }
+    return parts[last]->Eval(m, f);
+  }
+};
+
+struct Cond final : Code {
+  std::vector<std::pair<const Code*, const Code*>> clauses;  // test nullptr = :else
+  Value Eval(Machine& m, Frame* f) const override {
+    for (const auto& [test, body] : clauses) {
+      if (test == nullptr || test->Eval(m, f).truthy()) return body->Eval(m, f);
+    }
+    return Value();
+  }
+  Value Render(Machine& m, Frame* f, Renderer& r) const override;
+};
+
+struct Case final : Code {
+  const Code* key;
+  std::vector<std::pair<Value, const Code*>> clauses;
+  const Code* otherwise = nullptr;
+  Value Eval(Machine& m, Frame* f) const override {
+    Value k = key->Eval(m, f);
+    for (const auto& [datum, body] : clauses) {
+      if (ValuesEqual(k, datum)) return body->Eval(m, f);
+    }
+    return otherwise ? otherwise->Eval(m, f) : Value();
+  }
+  Value Render(Machine& m, Frame* f, Renderer& r) const override;
+};
+
+struct MakeClosure final : Code {
+  const Lambda* lambda;
+  ValueType type;  // kFunction, kComponent or kMacro
+  MakeClosure(const Lambda* l, ValueType t) : lambda(l), type(t) {}
+  Value Eval(Machine& m, Frame* f) const override {
+    auto* fn = static_cast<Function*>(m.Allocate(sizeof(Function)));
+    fn->lambda = lambda;
+    fn->env = f;
+    return Value::Callable(type, fn);
+  }
+};
+
+// Evaluated arguments of calls with many; fixed-arity calls use an array.
+using ArgValues = absl::InlinedVector<Value, 8>;
+
+// Calls `callee` with `args`: as a tail call (the caller's Apply loop runs
+// it) when in tail position and the callee is sx code, else directly.
+inline Value Invoke(Machine& m, const Value& callee, const Value* args, size_t n, bool tail,
+             const Code* site) {
+  if (tail && (callee.type() == ValueType::kFunction || callee.type() == ValueType::kComponent)) {
+    return m.TailCall(callee, args, n);
+  }
+  if (callee.type() == ValueType::kPrimitive) {
+    return m.CallPrimitive(*static_cast<const Primitive*>(callee.object()), args, n, site);
+  }
+  return m.Apply(callee, args, n, site);
+}
+
+// Invoke for a call whose value is to be rendered: sx code renders its body
+// in place (a tail call is left to the caller's Apply loop, as in Invoke);
+// anything else renders what it returns.
+inline Value RenderInvoke(Machine& m, const Value& callee, const Value* args, size_t n,
+                          bool tail, const Code* site, Renderer& r) {
+  if (tail && (callee.type() == ValueType::kFunction || callee.type() == ValueType::kComponent)) {
+    return m.TailCall(callee, args, n);
+  }
+  m.Apply(callee, args, n, site, &r);
+  return Value();
+}
+
+// A call with any number of arguments.
+struct Call final : Code {
+  const Code* fn;
+  std::vector<const Code*> args;
+  bool tail;
+  Value Eval(Machine& m, Frame* f) const override {
+    Value callee = fn->Eval(m, f);
+    ArgValues argv(args.size());
+    for (size_t i = 0; i < args.size(); ++i) argv[i] = args[i]->Eval(m, f);
+    return Invoke(m, callee, argv.data(), argv.size(), tail, this);
+  }
+  Value Render(Machine& m, Frame* f, Renderer& r) const override {
+    Value callee = fn->Eval(m, f);
+    ArgValues argv(args.size());
+    for (size_t i = 0; i < args.size(); ++i) argv[i] = args[i]->Eval(m, f);
+    return RenderInvoke(m, callee, argv.data(), argv.size(), tail, this, r);
+  }
+};
+
+// A call with N (0-3) arguments: the most common shape, evaluated into an
+// array on the C++ stack.
+template <size_t N>
+struct CallFixed final : Code {
+  const Code* fn;
+  const Code* args[N == 0 ? 1 : N];
+  bool tail;
+  Value Eval(Machine& m, Frame* f) const override {
+    Value callee = fn->Eval(m, f);
+    Value argv[N == 0 ? 1 : N];
+    for (size_t i = 0; i < N; ++i) argv[i] = args[i]->Eval(m, f);
+    return Invoke(m, callee, argv, N, tail, this);
+  }
+  Value Render(Machine& m, Frame* f, Renderer& r) const override {
+    Value callee = fn->Eval(m, f);
+    Value argv[N == 0 ? 1 : N];
+    for (size_t i = 0; i < N; ++i) argv[i] = args[i]->Eval(m, f);
+    return RenderInvoke(m, callee, argv, N, tail, this, r);
+  }
+};
+
+// (op a b) / (op a) where `op` is a global that held a built-in primitive
+// with an inline case (InlineOp) when the form was compiled. While the cell
+// still holds that primitive, the common case runs here with no call at all;
+// otherwise this is an ordinary call of whatever the cell holds now. With
+// kConstLast the last argument is a constant (as in (- n 1)), held here;
+// with kLocalFirst the first is a slot of the current frame (the `n`).
+template <InlineOp OP, bool kConstLast, bool kLocalFirst>
+struct CallInline final : Code {
+  static constexpr uint32_t kArity = OP == InlineOp::kNot ? 1 : 2;
+  Global* cell;
+  const Primitive* prim;
+  const Code* args[kArity];
+  Value last;             // kConstLast: the last argument
+  uint32_t first_slot;    // kLocalFirst: the first argument's slot
+  bool tail;
+  Value Eval(Machine& m, Frame* f) const override {
+    if (!cell->bound) FailUnbound(m, cell, this);
+    Value callee = cell->value;
+    Value argv[kArity];
+    uint32_t i = 0;
+    if constexpr (kLocalFirst) argv[i++] = f->slots[first_slot];
+    for (; i < (kConstLast ? kArity - 1 : kArity); ++i) argv[i] = args[i]->Eval(m, f);
+    if constexpr (kConstLast) argv[kArity - 1] = last;
+    if (callee.type() == ValueType::kPrimitive && callee.object() == prim) {
+      m.Step();
+      Value out;
+      if (RunInlineOp<OP>(argv, kArity, &out)) return out;
+      return m.ApplyPrimitive(*prim, argv, kArity, this);  // the step is charged
+    }
+    return Invoke(m, callee, argv, kArity, tail, this);
+  }
+};
+
+// (tag …) where `tag` names an HTML element (or contains '-') and was not
+// bound to something callable when compiled: the head-position rule of
+// spec/rendering.md. When it runs, a callable value of the name (a global
+// defined since, or a local such as a component parameter) is called;
+// anything else — unbound, or data such as a parameter named `title` —
+// makes the element: as data (the head symbol followed by the evaluated
+// arguments) when evaluated, straight to the output when rendered.
+//
+// Attribute names are the keyword literals of the form and its `(keyword …)`
+// calls (names computed at run time); any other expression in a child
+// position that gives a keyword is an error (when rendering, the start tag is
+// written by the time a child runs).
+struct Element final : Code {
+  Global* cell = nullptr;        // the name is a global …
+  const Code* local = nullptr;   // … or a local (reads its value)
+  const Atom* name;
+  std::vector<const Code*> args;
+  bool tail = false;
+  // Arguments that are (keyword …) attribute names.
+  std::vector<uint32_t> computed_names;
+  // Arguments in child positions that are not literals (checked for keywords).
+  std::vector<uint32_t> computed_children;
+
+  // The streaming plan, made by PlanElement (libsexp/src/html/stream.cc):
+  // what is known at compile time (tags, literal attributes and text, already
+  // escaped) as runs of `bytes`, between the parts that run.
+  struct Part {
+    enum Kind : uint8_t {
+      kBytes,      // bytes[offset, offset+size)
+      kAttr,       // attribute named bytes[offset, offset+size) = code's value
+      kAttrStr,    // the same, code is a CallStr: its pieces written in place
+      kChild,      // code's value (rendered in place)
+      kVoidChild,  // code's value must render as nothing
+      kRawChild,   // code's value is the text of a script/style element
+    } kind;
+    uint32_t offset, size;
+    const Code* code;
+    const Code* name = nullptr;  // kAttr: a (keyword …) naming it, else the bytes do
+  };
+  std::string bytes;
+  std::vector<Part> parts;
+  bool streamable = false;  // false: rendered as data (the error cases)
+
+  Value Eval(Machine& m, Frame* f) const override {
+    ArgValues items(args.size() + 1);  // the head, then the arguments
+    for (size_t i = 0; i < args.size(); ++i) items[i + 1] = args[i]->Eval(m, f);
+    Value head = local != nullptr ? local->Eval(m, f) : cell->bound ? cell->value : Value();
+    if (head.is_callable()) {
+      return Invoke(m, head, items.data() + 1, args.size(), tail, this);
+    }
+    for (uint32_t i : computed_children) {
+      if (items[i + 1].is_keyword()) FailMisplaced(m, items[i + 1], args[i]);
+    }
+    for (uint32_t i : computed_names) {
+      if (!items[i + 1].is_keyword()) FailMisplaced(m, items[i + 1], args[i]);
+    }
+    items[0] = Value::Symbol(name);
+    m.Charge(args.size());
+    return m.MakeList(items);
+  }
+  Value Render(Machine& m, Frame* f, Renderer& r) const override;
+  // A child expression gave a keyword, or a (keyword …) name did not.
+  [[noreturn]] void FailMisplaced(Machine& m, const Value& v, const Code* at) const;
+};
+
+// Fills the streaming plan of an element whose `args` are compiled.
+void PlanElement(Element& e);
+
+// (:key m) and (:key m default) with the keyword written in the form: the
+// lookup without a call (Apply's keyword case, which other callers keep).
+struct KeyGet final : Code {
+  Value key;
+  const Code* map;
+  const Code* fallback = nullptr;  // the default, or nullptr
+  Value Eval(Machine& m, Frame* f) const override {
+    m.Step();
+    Value in = map->Eval(m, f);
+    Value otherwise = fallback != nullptr ? fallback->Eval(m, f) : Value();
+    Value out;
+    return LookupKey(in, key, &out) ? out : otherwise;
+  }
+};
+
+// (str a b …) where `str` held the built-in when compiled. Evaluated, it is
+// the ordinary call; rendered while the global still holds the built-in, the
+// display text of each argument is escaped straight into the output (the same
+// bytes as escaping the joined string), with no string made.
+struct CallStr final : Code {
+  Global* cell;
+  const Primitive* prim;
+  const Code* call;  // the ordinary call of the same form
+  std::vector<const Code*> args;
+  bool Holds() const {
+    return cell->bound && cell->value.type() == ValueType::kPrimitive &&
+           cell->value.object() == prim;
+  }
+  Value Eval(Machine& m, Frame* f) const override { return call->Eval(m, f); }
+  Value Render(Machine& m, Frame* f, Renderer& r) const override;
+};
+
+// Quasiquote template: a list whose parts are constants, unquoted
+// expressions, or spliced expressions.
+struct Quasi final : Code {
+  struct Part {
+    const Code* code;
+    bool splice;
+  };
+  std::vector<Part> parts;
+  bool dict = false;
+  Value Eval(Machine& m, Frame* f) const override {
+    std::vector<Value> out;
+    out.reserve(parts.size());
+    for (const Part& p : parts) {
+      Value v = p.code->Eval(m, f);
+      if (!p.splice) {
+        out.push_back(v);
+      } else if (v.is_list()) {
+        out.insert(out.end(), v.items().begin(), v.items().end());
+      } else if (!v.is_nil()) {
+        m.Fail("type", absl::StrCat("unquote-splicing needs a list, got ", AV(ValueTypeName(v.type()))),
+               p.code);
+      }
+    }
+    m.Charge(out.size());
+    return dict ? m.MakeDict(out) : m.MakeList(out);
+  }
+};
+
+struct Try final : Code {
+  const Code* body;
+  uint32_t error_slot;  // in the current frame
+  const Code* handler;  // nullptr: (try body) returns nil on error
+  Value Eval(Machine& m, Frame* f) const override;
+};
+
+}  // namespace sexp::eval_internal
+
+#endif  // SEXP_SRC_EVAL_NODES_H_
