@@ -294,12 +294,23 @@ struct Element final : Code {
       kVoidChild,  // code's value must render as nothing
       kRawChild,   // code's value is the text of a script/style element
     } kind;
+    // Attributes: facts about the name known when planned.
+    bool valid_name = false;     // IsValidAttributeName
+    bool url = false;            // IsUrlAttribute: the URL policy applies
+    bool safe_prefix = false;    // kAttrStr: its first piece makes the URL safe
     uint32_t offset, size;
-    const Code* code;
+    const Code* code = nullptr;
     const Code* name = nullptr;  // kAttr: a (keyword …) naming it, else the bytes do
+    const Element* owner = nullptr;  // whose part (its tag; errors point at it)
   };
   std::string bytes;
+  // Child elements whose heads are globals are inlined into `parts` (their
+  // bytes merged with the parent's); should one of those globals become
+  // callable, `own_parts` runs instead, where each child runs its own.
   std::vector<Part> parts;
+  std::vector<Part> own_parts;
+  std::vector<const Global*> guards;  // the heads of the inlined elements
+  uint32_t inlined = 0;               // how many (charged as steps)
   bool streamable = false;  // false: rendered as data (the error cases)
 
   Value Eval(Machine& m, Frame* f) const override {

@@ -87,7 +87,7 @@ bool IsValidCssProperty(std::string_view name) {
   return true;
 }
 
-bool IsSafeUrl(std::string_view url) {
+UrlVerdict UrlPrefixVerdict(std::string_view url) {
   // Browsers drop leading C0 controls and spaces and every tab/CR/LF inside a
   // URL before looking for the scheme ("java\tscript:" is javascript:). The
   // scheme is collected lowercased as those rules read it, without copying
@@ -102,16 +102,22 @@ bool IsSafeUrl(std::string_view url) {
     if (!started && u <= 0x20) continue;
     started = true;
     // ":foo" is not a relative URL a browser resolves sanely.
-    if (c == ':') return allowed && len > 0 && In(kSafeSchemes, std::string_view(scheme, len));
+    if (c == ':') {
+      return allowed && len > 0 && In(kSafeSchemes, std::string_view(scheme, len))
+                 ? UrlVerdict::kSafe
+                 : UrlVerdict::kUnsafe;
+    }
     // A '/', '?' or '#' before any ':' makes the URL relative.
-    if (c == '/' || c == '?' || c == '#') return true;
+    if (c == '/' || c == '?' || c == '#') return UrlVerdict::kSafe;
     if (len == sizeof(scheme) || !(absl::ascii_isalnum(u) || c == '+' || c == '-' || c == '.')) {
       allowed = false;  // not an allowed scheme — unsafe only if a ':' follows
     } else {
       scheme[len++] = static_cast<char>(absl::ascii_tolower(u));
     }
   }
-  return true;  // no ':' at all: relative
+  return UrlVerdict::kUndecided;  // no ':' yet (at the end: relative)
 }
+
+bool IsSafeUrl(std::string_view url) { return UrlPrefixVerdict(url) != UrlVerdict::kUnsafe; }
 
 }  // namespace sexp::html_internal

@@ -27,6 +27,11 @@ bool IsValidCssProperty(std::string_view name);
 // True when `url` is relative or uses an allowed scheme (http https mailto
 // tel sexpr), after the whitespace and control characters browsers ignore.
 bool IsSafeUrl(std::string_view url);
+// What the start of a URL already decides: kSafe or kUnsafe whatever
+// follows it (a '/', '?', '#' or a scheme's ':' is in it), else kUndecided.
+// IsSafeUrl(url) is UrlPrefixVerdict(url) != kUnsafe.
+enum class UrlVerdict { kSafe, kUnsafe, kUndecided };
+UrlVerdict UrlPrefixVerdict(std::string_view prefix);
 
 }  // namespace sexp::html_internal
 

@@ -275,8 +275,13 @@ void Renderer::Attribute(std::string_view tag, std::string_view name, const Valu
     Fail(absl::StrCat("invalid attribute name :", AV(name), " on <", AV(tag),
                       "> (letters, digits and - _ : . @ only)"));
   }
+  ValidAttribute(tag, name, v, IsUrlAttribute(name));
+}
+
+void Renderer::ValidAttribute(std::string_view tag, std::string_view name, const Value& v,
+                              bool url_attribute) {
   auto check_url = [&](std::string_view url) {
-    if (options_.url_policy != UrlPolicy::kSafeSchemes || !IsUrlAttribute(name)) return;
+    if (options_.url_policy != UrlPolicy::kSafeSchemes || !url_attribute) return;
     if (name == "srcset") {
       // Candidates are "url [descriptor]" separated by commas.
       for (absl::string_view candidate : absl::StrSplit(AV(url), ',')) {

@@ -92,6 +92,9 @@ class Renderer {
   // The pieces the streaming path uses with tags it knows at compile time.
   // ` name="value"` (or ` name`, or nothing for nil/false) — `name` valid.
   void Attribute(std::string_view tag, std::string_view name, const Value& v);
+  // The same for a name known to be valid; `url_attribute`: IsUrlAttribute(name).
+  void ValidAttribute(std::string_view tag, std::string_view name, const Value& v,
+                      bool url_attribute);
   // A child of a script/style element: text that cannot close it.
   void RawTextChild(std::string_view tag, const Value& v);
   // Checks a void element's child (only nothing-rendering values allowed).

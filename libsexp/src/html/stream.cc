@@ -30,6 +30,8 @@ using html_internal::IsRawTextElement;
 using html_internal::IsUrlAttribute;
 using html_internal::IsValidAttributeName;
 using html_internal::IsVoidElement;
+using html_internal::UrlPrefixVerdict;
+using html_internal::UrlVerdict;
 using internal::AV;
 
 Value Code::Render(Machine& m, Frame* f, Renderer& r) const {
@@ -107,21 +109,23 @@ namespace {
 // Writes ` name="…"` for an attribute whose value is a (str …) of the
 // built-in: the pieces escaped in place, or assembled first when the value
 // is a URL the policy must see whole.
-void StrAttribute(Machine& m, Frame* f, Renderer& r, const Code* site, std::string_view tag,
-                  std::string_view name, const CallStr& s) {
+void StrAttribute(Machine& m, Frame* f, Renderer& r, const Element::Part& p,
+                  std::string_view name) {
+  const auto& s = *static_cast<const CallStr*>(p.code);
+  std::string_view tag = p.owner->name->name();
   if (!s.Holds()) {
     Value v = s.Eval(m, f);
-    m.set_site(site);
-    r.Attribute(tag, name, v);
+    m.set_site(p.owner);
+    r.ValidAttribute(tag, name, v, p.url);
     return;
   }
   m.Step();
-  if (r.options().url_policy == UrlPolicy::kSafeSchemes && IsUrlAttribute(name)) {
+  if (p.url && !p.safe_prefix && r.options().url_policy == UrlPolicy::kSafeSchemes) {
     std::string& text = r.text_buffer();
     text.clear();
     for (const Code* a : s.args) AppendDisplay(&text, a->Eval(m, f));
-    m.set_site(site);
-    r.Attribute(tag, name, Value::StringView(text));
+    m.set_site(p.owner);
+    r.ValidAttribute(tag, name, Value::StringView(text), p.url);
     return;
   }
   HtmlOut& out = r.out();
@@ -149,6 +153,54 @@ bool Precompute(F&& write, std::string* bytes) {
   return out.Flush();
 }
 
+// Appends parts to a plan, merging adjacent byte runs.
+class PlanBuilder {
+ public:
+  using Part = Element::Part;
+  PlanBuilder(std::string* bytes, std::vector<Part>* parts) : bytes_(*bytes), parts_(*parts) {}
+
+  void Bytes(std::string_view b) {
+    if (b.empty()) return;
+    if (!parts_.empty() && parts_.back().kind == Part::kBytes &&
+        parts_.back().offset + parts_.back().size == bytes_.size()) {
+      parts_.back().size += static_cast<uint32_t>(b.size());
+    } else {
+      Part p;
+      p.kind = Part::kBytes;
+      p.offset = static_cast<uint32_t>(bytes_.size());
+      p.size = static_cast<uint32_t>(b.size());
+      parts_.push_back(p);
+    }
+    bytes_.append(b);
+  }
+  // A part that runs; `text` (an attribute's name) is kept in the bytes.
+  void Add(Part p, std::string_view text) {
+    p.offset = static_cast<uint32_t>(bytes_.size());
+    p.size = static_cast<uint32_t>(text.size());
+    bytes_.append(text);
+    parts_.push_back(p);
+  }
+  // The flat plan of a child element, in place.
+  void Inline(const Element& child) {
+    for (const Part& p : child.parts) {
+      std::string_view text(child.bytes.data() + p.offset, p.size);
+      if (p.kind == Part::kBytes) {
+        Bytes(text);
+      } else {
+        Add(p, text);
+      }
+    }
+  }
+
+ private:
+  std::string& bytes_;
+  std::vector<Part>& parts_;
+};
+
+// Inlining stops at children this big, so plans stay linear in the source.
+constexpr size_t kMaxInlineParts = 64;
+constexpr size_t kMaxInlineBytes = 16 << 10;
+
 }  // namespace
 
 void PlanElement(Element& e) {
@@ -171,70 +223,146 @@ void PlanElement(Element& e) {
     ++i;
   }
   using Part = Element::Part;
-  auto add_bytes = [&](std::string_view b) {
-    if (b.empty()) return;
-    if (!e.parts.empty() && e.parts.back().kind == Part::kBytes &&
-        e.parts.back().offset + e.parts.back().size == e.bytes.size()) {
-      e.parts.back().size += static_cast<uint32_t>(b.size());
-    } else {
-      e.parts.push_back({Part::kBytes, static_cast<uint32_t>(e.bytes.size()),
-                         static_cast<uint32_t>(b.size()), nullptr});
-    }
-    e.bytes.append(b);
+  auto part = [&](Part::Kind kind, const Code* code) {
+    Part p;
+    p.kind = kind;
+    p.code = code;
+    p.owner = &e;
+    return p;
   };
-  auto add_part = [&](Part::Kind kind, std::string_view name, const Code* code) {
-    e.parts.push_back({kind, static_cast<uint32_t>(e.bytes.size()),
-                       static_cast<uint32_t>(name.size()), code});
-    e.bytes.append(name);
-  };
-  std::string b;
-  if (tag == "html") add_bytes("<!DOCTYPE html>");
-  if (!fragment) add_bytes(absl::StrCat("<", AV(tag)));
-  for (size_t i = 0; i < e.args.size(); ++i) {
-    if (!is_attribute_name(i)) continue;
-    if (is_computed_name(i)) {
-      e.parts.push_back({Part::kAttr, 0, 0, e.args[i + 1], e.args[i]});
-      ++i;
-      continue;
-    }
-    std::string_view name = literal(i)->v.name();
-    const Code* value = e.args[++i];
-    if (const Const* c = literal(i);
-        c != nullptr && Precompute([&](Renderer& r) { r.Attribute(tag, name, c->v); }, &b)) {
-      add_bytes(b);
-    } else if (dynamic_cast<const CallStr*>(value) != nullptr && IsValidAttributeName(name)) {
-      add_part(Part::kAttrStr, name, value);
-    } else {
-      add_part(Part::kAttr, name, value);
-    }
-  }
-  if (!fragment) add_bytes(">");
   bool is_void = IsVoidElement(tag);
   bool is_raw = IsRawTextElement(tag);
-  for (size_t i = 0; i < e.args.size(); ++i) {
-    if (is_attribute_name(i)) {
-      ++i;
-      continue;
-    }
-    const Const* c = literal(i);
-    if (is_void) {
-      if (c != nullptr && (c->v.is_nil() || c->v.is_bool())) continue;
-      add_part(Part::kVoidChild, "", e.args[i]);
-    } else if (is_raw) {
-      if (c != nullptr && Precompute([&](Renderer& r) { r.RawTextChild(tag, c->v); }, &b)) {
-        add_bytes(b);
-      } else {
-        add_part(Part::kRawChild, "", e.args[i]);
+  std::string b;
+  auto build = [&](PlanBuilder& plan, bool flatten) {
+    if (tag == "html") plan.Bytes("<!DOCTYPE html>");
+    if (!fragment) plan.Bytes(absl::StrCat("<", AV(tag)));
+    for (size_t i = 0; i < e.args.size(); ++i) {
+      if (!is_attribute_name(i)) continue;
+      if (is_computed_name(i)) {
+        Part p = part(Part::kAttr, e.args[i + 1]);
+        p.name = e.args[i];
+        plan.Add(p, "");
+        ++i;
+        continue;
       }
-    } else if (c != nullptr && Precompute([&](Renderer& r) { r.Render(c->v); }, &b)) {
-      add_bytes(b);
-    } else {
-      add_part(Part::kChild, "", e.args[i]);
+      std::string_view name = literal(i)->v.name();
+      const Code* value = e.args[++i];
+      if (const Const* c = literal(i);
+          c != nullptr && Precompute([&](Renderer& r) { r.Attribute(tag, name, c->v); }, &b)) {
+        plan.Bytes(b);
+        continue;
+      }
+      const auto* str = dynamic_cast<const CallStr*>(value);
+      Part p = part(str != nullptr ? Part::kAttrStr : Part::kAttr, value);
+      p.valid_name = IsValidAttributeName(name);
+      p.url = IsUrlAttribute(name);
+      if (str != nullptr && !p.valid_name) p.kind = Part::kAttr;  // reported as Attribute does
+      if (str != nullptr && p.url && name != "srcset" && !str->args.empty()) {
+        const auto* first = dynamic_cast<const Const*>(str->args[0]);
+        p.safe_prefix = first != nullptr && first->v.is_string() &&
+                        UrlPrefixVerdict(first->v.str()) == UrlVerdict::kSafe;
+      }
+      plan.Add(p, name);
     }
+    if (!fragment) plan.Bytes(">");
+    for (size_t i = 0; i < e.args.size(); ++i) {
+      if (is_attribute_name(i)) {
+        ++i;
+        continue;
+      }
+      const Code* child = e.args[i];
+      const Const* c = literal(i);
+      const auto* el = dynamic_cast<const Element*>(child);
+      if (is_void) {
+        if (c != nullptr && (c->v.is_nil() || c->v.is_bool())) continue;
+        plan.Add(part(Part::kVoidChild, child), "");
+      } else if (is_raw) {
+        if (c != nullptr && Precompute([&](Renderer& r) { r.RawTextChild(tag, c->v); }, &b)) {
+          plan.Bytes(b);
+        } else {
+          plan.Add(part(Part::kRawChild, child), "");
+        }
+      } else if (c != nullptr && Precompute([&](Renderer& r) { r.Render(c->v); }, &b)) {
+        plan.Bytes(b);
+      } else if (flatten && el != nullptr && el->streamable && el->local == nullptr &&
+                 el->parts.size() <= kMaxInlineParts && el->bytes.size() <= kMaxInlineBytes) {
+        plan.Inline(*el);
+        e.guards.push_back(el->cell);
+        e.guards.insert(e.guards.end(), el->guards.begin(), el->guards.end());
+        e.inlined += 1 + el->inlined;
+      } else {
+        plan.Add(part(Part::kChild, child), "");
+      }
+    }
+    if (!fragment && !is_void) plan.Bytes(absl::StrCat("</", AV(tag), ">"));
+  };
+  PlanBuilder own(&e.bytes, &e.own_parts);
+  build(own, false);
+  size_t own_bytes = e.bytes.size();
+  PlanBuilder flat(&e.bytes, &e.parts);
+  build(flat, true);
+  if (e.guards.empty()) {  // nothing inlined: one plan
+    e.bytes.resize(own_bytes);
+    e.parts = std::move(e.own_parts);
+    e.own_parts.clear();
   }
-  if (!fragment && !is_void) add_bytes(absl::StrCat("</", AV(tag), ">"));
   e.streamable = true;
 }
+
+namespace {
+
+void RunParts(const std::vector<Element::Part>& parts, const std::string& bytes, Machine& m,
+              Frame* f, Renderer& r) {
+  using Part = Element::Part;
+  HtmlOut& out = r.out();
+  for (const Part& p : parts) {
+    std::string_view text(bytes.data() + p.offset, p.size);
+    switch (p.kind) {
+      case Part::kBytes:
+        out.Append(text);
+        break;
+      case Part::kAttr: {
+        std::string_view tag = p.owner->name->name();
+        if (p.name != nullptr) {  // (keyword …) then the value
+          Value n = p.name->Eval(m, f);
+          Value v = p.code->Eval(m, f);
+          if (!n.is_keyword()) p.owner->FailMisplaced(m, n, p.name);
+          m.set_site(p.owner);
+          r.Attribute(tag, n.name(), v);
+          break;
+        }
+        Value v = p.code->Eval(m, f);
+        m.set_site(p.owner);
+        if (p.valid_name) {
+          r.ValidAttribute(tag, text, v, p.url);
+        } else {
+          r.Attribute(tag, text, v);
+        }
+        break;
+      }
+      case Part::kAttrStr:
+        StrAttribute(m, f, r, p, text);
+        break;
+      case Part::kChild:
+        p.code->Render(m, f, r);  // children are not in tail position
+        break;
+      case Part::kVoidChild: {
+        Value v = p.code->Eval(m, f);
+        m.set_site(p.owner);
+        r.VoidChild(p.owner->name->name(), v);
+        break;
+      }
+      case Part::kRawChild: {
+        Value v = p.code->Eval(m, f);
+        m.set_site(p.owner);
+        r.RawTextChild(p.owner->name->name(), v);
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
 
 Value Element::Render(Machine& m, Frame* f, Renderer& r) const {
   Value head = local != nullptr ? local->Eval(m, f) : cell->bound ? cell->value : Value();
@@ -244,50 +372,18 @@ Value Element::Render(Machine& m, Frame* f, Renderer& r) const {
     return RenderInvoke(m, head, argv.data(), argv.size(), tail, this, r);
   }
   if (!streamable) return Code::Render(m, f, r);
-  m.Step();
-  HtmlOut& out = r.out();
-  std::string_view tag = name->name();
-  for (const Part& p : parts) {
-    std::string_view text(bytes.data() + p.offset, p.size);
-    switch (p.kind) {
-      case Part::kBytes:
-        out.Append(text);
-        break;
-      case Part::kAttr: {
-        if (p.name != nullptr) {  // (keyword …) then the value
-          Value n = p.name->Eval(m, f);
-          Value v = p.code->Eval(m, f);
-          if (!n.is_keyword()) FailMisplaced(m, n, p.name);
-          m.set_site(this);
-          r.Attribute(tag, n.name(), v);
-          break;
-        }
-        Value v = p.code->Eval(m, f);
-        m.set_site(this);
-        r.Attribute(tag, text, v);
-        break;
-      }
-      case Part::kAttrStr:
-        StrAttribute(m, f, r, this, tag, text, *static_cast<const CallStr*>(p.code));
-        break;
-      case Part::kChild:
-        p.code->Render(m, f, r);  // children are not in tail position
-        break;
-      case Part::kVoidChild: {
-        Value v = p.code->Eval(m, f);
-        m.set_site(this);
-        r.VoidChild(tag, v);
-        break;
-      }
-      case Part::kRawChild: {
-        Value v = p.code->Eval(m, f);
-        m.set_site(this);
-        r.RawTextChild(tag, v);
-        break;
-      }
-    }
+  bool flat = true;
+  for (const Global* g : guards) {
+    if (g->bound && g->value.is_callable()) flat = false;
   }
-  if (out.failed()) {
+  if (flat) {
+    m.Charge(1 + inlined);  // a step per element, as when each runs its own
+    RunParts(parts, bytes, m, f, r);
+  } else {
+    m.Step();
+    RunParts(own_parts, bytes, m, f, r);
+  }
+  if (r.out().failed()) {
     m.set_site(this);
     r.CheckSink();
   }
