@@ -365,6 +365,7 @@ const Code* Compiler::CompileCall(const Value& x, Pos pos, Scope* scope, bool ta
     auto* get = At(env_.NewCode<KeyGet>(), pos);
     get->key = head;
     get->map = args[0];
+    if (const auto* slot = dynamic_cast<const Local0*>(args[0])) get->map_slot = slot->index;
     if (args.size() == 2) get->fallback = args[1];
     return get;
   }

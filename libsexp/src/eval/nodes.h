@@ -286,19 +286,22 @@ struct Element final : Code {
   // what is known at compile time (tags, literal attributes and text, already
   // escaped) as runs of `bytes`, between the parts that run.
   struct Part {
+    // Each part first writes its prefix, bytes[pre_offset, +pre_size), then:
     enum Kind : uint8_t {
-      kBytes,      // bytes[offset, offset+size)
-      kAttr,       // attribute named bytes[offset, offset+size) = code's value
-      kAttrStr,    // the same, code is a CallStr: its pieces written in place
-      kChild,      // code's value (rendered in place)
-      kVoidChild,  // code's value must render as nothing
-      kRawChild,   // code's value is the text of a script/style element
+      kBytes,       // nothing more (the bytes after the last part that runs)
+      kAttr,        // attribute named bytes[offset, offset+size) = code's value
+      kAttrStr,     // the same, code is a CallStr: its pieces written in place
+      kChild,       // code renders in place
+      kChildValue,  // code's value (a lookup or a variable: nothing to stream)
+      kVoidChild,   // code's value must render as nothing
+      kRawChild,    // code's value is the text of a script/style element
     } kind;
     // Attributes: facts about the name known when planned.
     bool valid_name = false;     // IsValidAttributeName
     bool url = false;            // IsUrlAttribute: the URL policy applies
     bool safe_prefix = false;    // kAttrStr: its first piece makes the URL safe
-    uint32_t offset, size;
+    uint32_t pre_offset = 0, pre_size = 0;
+    uint32_t offset = 0, size = 0;
     const Code* code = nullptr;
     const Code* name = nullptr;  // kAttr: a (keyword …) naming it, else the bytes do
     const Element* owner = nullptr;  // whose part (its tag; errors point at it)
@@ -343,11 +346,18 @@ void PlanElement(Element& e);
 struct KeyGet final : Code {
   Value key;
   const Code* map;
+  int64_t map_slot = -1;           // map is this slot of the current frame
   const Code* fallback = nullptr;  // the default, or nullptr
   Value Eval(Machine& m, Frame* f) const override {
     m.Step();
-    Value in = map->Eval(m, f);
+    Value in = map_slot >= 0 ? f->slots[map_slot] : map->Eval(m, f);
     Value otherwise = fallback != nullptr ? fallback->Eval(m, f) : Value();
+    if (in.is_dict()) {  // LookupKey's dict case, for a keyword
+      for (size_t i = 0; i + 1 < in.size(); i += 2) {
+        if (in[i].type() == ValueType::kKeyword && in[i].atom() == key.atom()) return in[i + 1];
+      }
+      return otherwise;
+    }
     Value out;
     return LookupKey(in, key, &out) ? out : otherwise;
   }

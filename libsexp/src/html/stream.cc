@@ -153,49 +153,51 @@ bool Precompute(F&& write, std::string* bytes) {
   return out.Flush();
 }
 
-// Appends parts to a plan, merging adjacent byte runs.
+// Appends parts to a plan: static bytes gather into one run that becomes
+// the prefix of the next part that runs (or of a final kBytes part).
 class PlanBuilder {
  public:
   using Part = Element::Part;
-  PlanBuilder(std::string* bytes, std::vector<Part>* parts) : bytes_(*bytes), parts_(*parts) {}
+  PlanBuilder(std::string* bytes, std::vector<Part>* parts)
+      : bytes_(*bytes), parts_(*parts), run_(bytes_.size()) {}
 
-  void Bytes(std::string_view b) {
-    if (b.empty()) return;
-    if (!parts_.empty() && parts_.back().kind == Part::kBytes &&
-        parts_.back().offset + parts_.back().size == bytes_.size()) {
-      parts_.back().size += static_cast<uint32_t>(b.size());
-    } else {
-      Part p;
-      p.kind = Part::kBytes;
-      p.offset = static_cast<uint32_t>(bytes_.size());
-      p.size = static_cast<uint32_t>(b.size());
-      parts_.push_back(p);
-    }
-    bytes_.append(b);
-  }
+  void Bytes(std::string_view b) { bytes_.append(b); }
   // A part that runs; `text` (an attribute's name) is kept in the bytes.
   void Add(Part p, std::string_view text) {
+    p.pre_offset = static_cast<uint32_t>(run_);
+    p.pre_size = static_cast<uint32_t>(bytes_.size() - run_);
     p.offset = static_cast<uint32_t>(bytes_.size());
     p.size = static_cast<uint32_t>(text.size());
     bytes_.append(text);
+    run_ = bytes_.size();
     parts_.push_back(p);
   }
   // The flat plan of a child element, in place.
   void Inline(const Element& child) {
     for (const Part& p : child.parts) {
-      std::string_view text(child.bytes.data() + p.offset, p.size);
-      if (p.kind == Part::kBytes) {
-        Bytes(text);
-      } else {
-        Add(p, text);
-      }
+      Bytes(std::string_view(child.bytes.data() + p.pre_offset, p.pre_size));
+      if (p.kind != Part::kBytes) Add(p, std::string_view(child.bytes.data() + p.offset, p.size));
     }
+  }
+  // Ends the plan with the bytes after the last part that runs.
+  void Finish() {
+    Part end;
+    end.kind = Part::kBytes;
+    if (bytes_.size() > run_ || parts_.empty()) Add(end, "");
   }
 
  private:
   std::string& bytes_;
   std::vector<Part>& parts_;
+  size_t run_;  // where the pending run of static bytes starts
 };
+
+// Children whose value has nothing to stream (a lookup, a variable): their
+// value is written without a Render call.
+bool IsValueOnly(const Code* c) {
+  return dynamic_cast<const KeyGet*>(c) != nullptr || dynamic_cast<const Local0*>(c) != nullptr ||
+         dynamic_cast<const LocalN*>(c) != nullptr || dynamic_cast<const GlobalRef*>(c) != nullptr;
+}
 
 // Inlining stops at children this big, so plans stay linear in the source.
 constexpr size_t kMaxInlineParts = 64;
@@ -291,10 +293,11 @@ void PlanElement(Element& e) {
         e.guards.insert(e.guards.end(), el->guards.begin(), el->guards.end());
         e.inlined += 1 + el->inlined;
       } else {
-        plan.Add(part(Part::kChild, child), "");
+        plan.Add(part(IsValueOnly(child) ? Part::kChildValue : Part::kChild, child), "");
       }
     }
     if (!fragment && !is_void) plan.Bytes(absl::StrCat("</", AV(tag), ">"));
+    plan.Finish();
   };
   PlanBuilder own(&e.bytes, &e.own_parts);
   build(own, false);
@@ -316,10 +319,10 @@ void RunParts(const std::vector<Element::Part>& parts, const std::string& bytes,
   using Part = Element::Part;
   HtmlOut& out = r.out();
   for (const Part& p : parts) {
+    out.Append(std::string_view(bytes.data() + p.pre_offset, p.pre_size));
     std::string_view text(bytes.data() + p.offset, p.size);
     switch (p.kind) {
       case Part::kBytes:
-        out.Append(text);
         break;
       case Part::kAttr: {
         std::string_view tag = p.owner->name->name();
@@ -346,6 +349,16 @@ void RunParts(const std::vector<Element::Part>& parts, const std::string& bytes,
       case Part::kChild:
         p.code->Render(m, f, r);  // children are not in tail position
         break;
+      case Part::kChildValue: {
+        Value v = p.code->Eval(m, f);
+        if (v.is_string()) {
+          out.AppendEscaped(v.str());
+        } else {
+          m.set_site(p.code);
+          r.Node(v);
+        }
+        break;
+      }
       case Part::kVoidChild: {
         Value v = p.code->Eval(m, f);
         m.set_site(p.owner);
