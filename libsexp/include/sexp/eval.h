@@ -91,6 +91,8 @@ class Value {
   static Value Symbol(const Atom* a) { return AtomValue(ValueType::kSymbol, a); }
   static Value Keyword(const Atom* a) { return AtomValue(ValueType::kKeyword, a); }
   static Value ListView(absl::Span<const Value> items) { return Seq(ValueType::kList, items); }
+  // key, value, key, value…: keys are keywords or strings, each once (as in
+  // every dict the reader and the evaluator make; lookups rely on it).
   static Value DictView(absl::Span<const Value> items) { return Seq(ValueType::kDict, items); }
   static Value Callable(ValueType type, const void* object) {
     Value v(type, 0, 0);

@@ -348,13 +348,24 @@ struct KeyGet final : Code {
   const Code* map;
   int64_t map_slot = -1;           // map is this slot of the current frame
   const Code* fallback = nullptr;  // the default, or nullptr
+  // Where the key was found last time: dicts a site sees tend to share a
+  // layout (records of one kind), so the first probe usually hits. Dict keys
+  // are unique, so a hit anywhere is the answer.
+  mutable uint32_t hint = 0;
   Value Eval(Machine& m, Frame* f) const override {
     m.Step();
     Value in = map_slot >= 0 ? f->slots[map_slot] : map->Eval(m, f);
     Value otherwise = fallback != nullptr ? fallback->Eval(m, f) : Value();
     if (in.is_dict()) {  // LookupKey's dict case, for a keyword
+      const Atom* a = key.atom();
+      if (hint + 1 < in.size() && in[hint].type() == ValueType::kKeyword && in[hint].atom() == a) {
+        return in[hint + 1];
+      }
       for (size_t i = 0; i + 1 < in.size(); i += 2) {
-        if (in[i].type() == ValueType::kKeyword && in[i].atom() == key.atom()) return in[i + 1];
+        if (in[i].type() == ValueType::kKeyword && in[i].atom() == a) {
+          hint = static_cast<uint32_t>(i);
+          return in[i + 1];
+        }
       }
       return otherwise;
     }

@@ -36,6 +36,19 @@ class HtmlOut {
     *cur_++ = c;
     if (cur_ >= flush_at_) Flush();
   }
+  // Append for bytes followed by at least kPad more readable bytes (a
+  // plan's static bytes): short runs are copied as two 16-byte moves.
+  static constexpr size_t kPad = 32;
+  void AppendPadded(std::string_view s) {
+    if (s.size() <= kPad && s.size() <= static_cast<size_t>(end_ - cur_)) {
+      std::memcpy(cur_, s.data(), 16);  // the buffer has kPad bytes past end_
+      std::memcpy(cur_ + 16, s.data() + 16, 16);
+      cur_ += s.size();
+      if (cur_ >= flush_at_) Flush();
+      return;
+    }
+    Append(s);
+  }
   // Text with & < > " ' as entities.
   void AppendEscaped(std::string_view s);
   // Hands what is buffered to the sink; false once the sink refused.

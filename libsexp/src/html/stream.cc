@@ -309,6 +309,7 @@ void PlanElement(Element& e) {
     e.parts = std::move(e.own_parts);
     e.own_parts.clear();
   }
+  e.bytes.append(HtmlOut::kPad, '\0');  // for AppendPadded
   e.streamable = true;
 }
 
@@ -319,7 +320,7 @@ void RunParts(const std::vector<Element::Part>& parts, const std::string& bytes,
   using Part = Element::Part;
   HtmlOut& out = r.out();
   for (const Part& p : parts) {
-    out.Append(std::string_view(bytes.data() + p.pre_offset, p.pre_size));
+    out.AppendPadded(std::string_view(bytes.data() + p.pre_offset, p.pre_size));
     std::string_view text(bytes.data() + p.offset, p.size);
     switch (p.kind) {
       case Part::kBytes:
