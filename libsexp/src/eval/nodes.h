@@ -290,7 +290,8 @@ struct Element final : Code {
     enum Kind : uint8_t {
       kBytes,       // nothing more (the bytes after the last part that runs)
       kAttr,        // attribute named bytes[offset, offset+size) = code's value
-      kAttrStr,     // the same, code is a CallStr: its pieces written in place
+      kAttrStr,     // the same, code is a CallStr: see below
+      kDisplay,     // code's display text, escaped: a piece of a (str …)
       kChild,       // code renders in place
       kChildValue,  // code's value (a lookup or a variable: nothing to stream)
       kVoidChild,   // code's value must render as nothing
@@ -300,6 +301,11 @@ struct Element final : Code {
     bool valid_name = false;     // IsValidAttributeName
     bool url = false;            // IsUrlAttribute: the URL policy applies
     bool safe_prefix = false;    // kAttrStr: its first piece makes the URL safe
+    bool cut = false;            // kBytes: ends a kAttrStr's pieces (kept when inlined)
+    // kAttrStr: while `str` is the built-in (and the URL policy need not see
+    // the value whole), the next `skip` parts write ` name="`, its pieces
+    // and `"`; otherwise the attribute is written here and they are skipped.
+    uint32_t skip = 0;
     uint32_t pre_offset = 0, pre_size = 0;
     uint32_t offset = 0, size = 0;
     const Code* code = nullptr;

@@ -106,34 +106,24 @@ void Element::FailMisplaced(Machine& m, const Value& v, const Code* at) const {
 
 namespace {
 
-// Writes ` name="…"` for an attribute whose value is a (str …) of the
-// built-in: the pieces escaped in place, or assembled first when the value
-// is a URL the policy must see whole.
-void StrAttribute(Machine& m, Frame* f, Renderer& r, const Element::Part& p,
-                  std::string_view name) {
+// A (str …) attribute whose pieces cannot be streamed (kAttrStr): `str`
+// was rebound, or the URL policy must see the whole value (assembled in the
+// renderer's buffer then, so nothing is allocated).
+void StrAttributeWhole(Machine& m, Frame* f, Renderer& r, const Element::Part& p,
+                       std::string_view name) {
   const auto& s = *static_cast<const CallStr*>(p.code);
-  std::string_view tag = p.owner->name->name();
-  if (!s.Holds()) {
-    Value v = s.Eval(m, f);
-    m.set_site(p.owner);
-    r.ValidAttribute(tag, name, v, p.url);
-    return;
-  }
-  m.Step();
-  if (p.url && !p.safe_prefix && r.options().url_policy == UrlPolicy::kSafeSchemes) {
+  Value v;
+  if (s.Holds()) {
+    m.Step();
     std::string& text = r.text_buffer();
     text.clear();
     for (const Code* a : s.args) AppendDisplay(&text, a->Eval(m, f));
-    m.set_site(p.owner);
-    r.ValidAttribute(tag, name, Value::StringView(text), p.url);
-    return;
+    v = Value::StringView(text);
+  } else {
+    v = s.Eval(m, f);
   }
-  HtmlOut& out = r.out();
-  out.Append(' ');
-  out.Append(name);
-  out.Append("=\"");
-  for (const Code* a : s.args) r.Display(a->Eval(m, f));
-  out.Append('"');
+  m.set_site(p.owner);
+  r.ValidAttribute(p.owner->name->name(), name, v, p.url);
 }
 
 // Runs `write` against a renderer with no machine (so a rule it breaks
@@ -172,11 +162,22 @@ class PlanBuilder {
     run_ = bytes_.size();
     parts_.push_back(p);
   }
+  // Ends the pending run with a part of its own (a kAttrStr's last).
+  void Cut() {
+    Part p;
+    p.kind = Part::kBytes;
+    p.cut = true;
+    Add(p, "");
+  }
+  size_t size() const { return parts_.size(); }
+  Part& operator[](size_t i) { return parts_[i]; }
   // The flat plan of a child element, in place.
   void Inline(const Element& child) {
     for (const Part& p : child.parts) {
       Bytes(std::string_view(child.bytes.data() + p.pre_offset, p.pre_size));
-      if (p.kind != Part::kBytes) Add(p, std::string_view(child.bytes.data() + p.offset, p.size));
+      if (p.kind != Part::kBytes || p.cut) {
+        Add(p, std::string_view(child.bytes.data() + p.offset, p.size));
+      }
     }
   }
   // Ends the plan with the bytes after the last part that runs.
@@ -265,6 +266,21 @@ void PlanElement(Element& e) {
                         UrlPrefixVerdict(first->v.str()) == UrlVerdict::kSafe;
       }
       plan.Add(p, name);
+      if (p.kind != Part::kAttrStr) continue;
+      // Its pieces, constants escaped now.
+      size_t guard = plan.size() - 1;
+      plan.Bytes(absl::StrCat(" ", AV(name), "=\""));
+      for (const Code* a : str->args) {
+        if (const auto* piece = dynamic_cast<const Const*>(a)) {
+          Precompute([&](Renderer& r) { r.Display(piece->v); }, &b);
+          plan.Bytes(b);
+        } else {
+          plan.Add(part(Part::kDisplay, a), "");
+        }
+      }
+      plan.Bytes("\"");
+      plan.Cut();
+      plan[guard].skip = static_cast<uint32_t>(plan.size() - 1 - guard);
     }
     if (!fragment) plan.Bytes(">");
     for (size_t i = 0; i < e.args.size(); ++i) {
@@ -319,7 +335,8 @@ void RunParts(const std::vector<Element::Part>& parts, const std::string& bytes,
               Frame* f, Renderer& r) {
   using Part = Element::Part;
   HtmlOut& out = r.out();
-  for (const Part& p : parts) {
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const Part& p = parts[i];
     out.AppendPadded(std::string_view(bytes.data() + p.pre_offset, p.pre_size));
     std::string_view text(bytes.data() + p.offset, p.size);
     switch (p.kind) {
@@ -345,7 +362,16 @@ void RunParts(const std::vector<Element::Part>& parts, const std::string& bytes,
         break;
       }
       case Part::kAttrStr:
-        StrAttribute(m, f, r, p, text);
+        if (static_cast<const CallStr*>(p.code)->Holds() &&
+            !(p.url && !p.safe_prefix && r.options().url_policy == UrlPolicy::kSafeSchemes)) {
+          m.Step();  // as the call of `str`; its pieces follow
+        } else {
+          StrAttributeWhole(m, f, r, p, text);
+          i += p.skip;
+        }
+        break;
+      case Part::kDisplay:
+        r.Display(p.code->Eval(m, f));
         break;
       case Part::kChild:
         p.code->Render(m, f, r);  // children are not in tail position
