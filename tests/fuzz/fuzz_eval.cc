@@ -37,7 +37,7 @@ bool KnownCode(std::string_view code) {
   for (std::string_view c :
        {"syntax", "unbound", "not-callable", "arity", "type", "unknown-key", "overflow",
         "division-by-zero", "index", "user", "read", "step-limit", "depth-limit",
-        "memory-limit", "timeout", "interrupted", "host"}) {
+        "memory-limit", "timeout", "interrupted", "host", "render"}) {
     if (code == c) return true;
   }
   return false;
