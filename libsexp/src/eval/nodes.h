@@ -301,11 +301,13 @@ struct Element final : Code {
     bool valid_name = false;     // IsValidAttributeName
     bool url = false;            // IsUrlAttribute: the URL policy applies
     bool safe_prefix = false;    // kAttrStr: its first piece makes the URL safe
-    bool cut = false;            // kBytes: ends a kAttrStr's pieces (kept when inlined)
+    bool key_get = false;        // kChildValue/kDisplay: code is a KeyGet (called directly)
     // kAttrStr: while `str` is the built-in (and the URL policy need not see
-    // the value whole), the next `skip` parts write ` name="`, its pieces
-    // and `"`; otherwise the attribute is written here and they are skipped.
-    uint32_t skip = 0;
+    // the value whole), the parts after it write ` name="`, its pieces and
+    // `"`; otherwise the attribute is written here, the next `skip` parts
+    // are skipped and the first `trim` bytes of the prefix after them (the
+    // rest of the attribute) too.
+    uint32_t skip = 0, trim = 0;
     uint32_t pre_offset = 0, pre_size = 0;
     uint32_t offset = 0, size = 0;
     const Code* code = nullptr;

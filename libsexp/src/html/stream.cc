@@ -162,22 +162,14 @@ class PlanBuilder {
     run_ = bytes_.size();
     parts_.push_back(p);
   }
-  // Ends the pending run with a part of its own (a kAttrStr's last).
-  void Cut() {
-    Part p;
-    p.kind = Part::kBytes;
-    p.cut = true;
-    Add(p, "");
-  }
   size_t size() const { return parts_.size(); }
+  size_t pending() const { return bytes_.size() - run_; }  // bytes not yet in a prefix
   Part& operator[](size_t i) { return parts_[i]; }
   // The flat plan of a child element, in place.
   void Inline(const Element& child) {
     for (const Part& p : child.parts) {
       Bytes(std::string_view(child.bytes.data() + p.pre_offset, p.pre_size));
-      if (p.kind != Part::kBytes || p.cut) {
-        Add(p, std::string_view(child.bytes.data() + p.offset, p.size));
-      }
+      if (p.kind != Part::kBytes) Add(p, std::string_view(child.bytes.data() + p.offset, p.size));
     }
   }
   // Ends the plan with the bytes after the last part that runs.
@@ -275,12 +267,14 @@ void PlanElement(Element& e) {
           Precompute([&](Renderer& r) { r.Display(piece->v); }, &b);
           plan.Bytes(b);
         } else {
-          plan.Add(part(Part::kDisplay, a), "");
+          Part shown = part(Part::kDisplay, a);
+          shown.key_get = dynamic_cast<const KeyGet*>(a) != nullptr;
+          plan.Add(shown, "");
         }
       }
       plan.Bytes("\"");
-      plan.Cut();
       plan[guard].skip = static_cast<uint32_t>(plan.size() - 1 - guard);
+      plan[guard].trim = static_cast<uint32_t>(plan.pending());
     }
     if (!fragment) plan.Bytes(">");
     for (size_t i = 0; i < e.args.size(); ++i) {
@@ -309,7 +303,9 @@ void PlanElement(Element& e) {
         e.guards.insert(e.guards.end(), el->guards.begin(), el->guards.end());
         e.inlined += 1 + el->inlined;
       } else {
-        plan.Add(part(IsValueOnly(child) ? Part::kChildValue : Part::kChild, child), "");
+        Part p = part(IsValueOnly(child) ? Part::kChildValue : Part::kChild, child);
+        p.key_get = dynamic_cast<const KeyGet*>(child) != nullptr;
+        plan.Add(p, "");
       }
     }
     if (!fragment && !is_void) plan.Bytes(absl::StrCat("</", AV(tag), ">"));
@@ -335,9 +331,16 @@ void RunParts(const std::vector<Element::Part>& parts, const std::string& bytes,
               Frame* f, Renderer& r) {
   using Part = Element::Part;
   HtmlOut& out = r.out();
+  // A lookup's value, without the virtual call (KeyGet is final).
+  auto value = [&](const Part& p) {
+    return p.key_get ? static_cast<const KeyGet*>(p.code)->KeyGet::Eval(m, f)
+                     : p.code->Eval(m, f);
+  };
+  uint32_t trim = 0;  // of the next prefix: the rest of an attribute written whole
   for (size_t i = 0; i < parts.size(); ++i) {
     const Part& p = parts[i];
-    out.AppendPadded(std::string_view(bytes.data() + p.pre_offset, p.pre_size));
+    out.AppendPadded(std::string_view(bytes.data() + p.pre_offset + trim, p.pre_size - trim));
+    trim = 0;
     std::string_view text(bytes.data() + p.offset, p.size);
     switch (p.kind) {
       case Part::kBytes:
@@ -368,16 +371,17 @@ void RunParts(const std::vector<Element::Part>& parts, const std::string& bytes,
         } else {
           StrAttributeWhole(m, f, r, p, text);
           i += p.skip;
+          trim = p.trim;
         }
         break;
       case Part::kDisplay:
-        r.Display(p.code->Eval(m, f));
+        r.Display(value(p));
         break;
       case Part::kChild:
         p.code->Render(m, f, r);  // children are not in tail position
         break;
       case Part::kChildValue: {
-        Value v = p.code->Eval(m, f);
+        Value v = value(p);
         if (v.is_string()) {
           out.AppendEscaped(v.str());
         } else {
