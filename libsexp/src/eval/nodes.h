@@ -360,6 +360,19 @@ struct KeyGet final : Code {
   // layout (records of one kind), so the first probe usually hits. Dict keys
   // are unique, so a hit anywhere is the answer.
   mutable uint32_t hint = 0;
+  // The common case inline (a local dict holding the key where the hint
+  // says), the rest out of line.
+  Value Get(Machine& m, Frame* f) const {
+    if (map_slot >= 0 && fallback == nullptr) {
+      const Value& in = f->slots[map_slot];
+      if (in.is_dict() && hint + 1 < in.size() && in[hint].type() == ValueType::kKeyword &&
+          in[hint].atom() == key.atom()) {
+        m.Step();
+        return in[hint + 1];
+      }
+    }
+    return Eval(m, f);
+  }
   Value Eval(Machine& m, Frame* f) const override {
     m.Step();
     Value in = map_slot >= 0 ? f->slots[map_slot] : map->Eval(m, f);

@@ -333,8 +333,7 @@ void RunParts(const std::vector<Element::Part>& parts, const std::string& bytes,
   HtmlOut& out = r.out();
   // A lookup's value, without the virtual call (KeyGet is final).
   auto value = [&](const Part& p) {
-    return p.key_get ? static_cast<const KeyGet*>(p.code)->KeyGet::Eval(m, f)
-                     : p.code->Eval(m, f);
+    return p.key_get ? static_cast<const KeyGet*>(p.code)->Get(m, f) : p.code->Eval(m, f);
   };
   uint32_t trim = 0;  // of the next prefix: the rest of an attribute written whole
   for (size_t i = 0; i < parts.size(); ++i) {
