@@ -357,11 +357,7 @@ Value Machine::Apply(const Value& fn_in, const Value* args, size_t n, const Code
           r = render != nullptr ? l.body->Render(*this, frame, *render) : l.body->Eval(*this, frame);
         } catch (Fault& fault) {
           PopStack(mark);
-          if (fault.trace.size() < 64) {
-            std::string where = site ? Where(site->file, site->offset) : "";
-            fault.trace.push_back(l.name.empty() ? absl::StrCat("fn (", where, ")")
-                                                 : absl::StrCat(l.name, " (", where, ")"));
-          }
+          AddTrace(fault, l, site);
           throw;
         }
         PopStack(mark);
@@ -392,6 +388,45 @@ Value Machine::Apply(const Value& fn_in, const Value* args, size_t n, const Code
                               ? absl::StrCat(" (", fn.is_symbol() ? AV(fn.name()) : AV(fn.str()), ")")
                               : ""),
              site);
+    }
+  }
+}
+
+void Machine::AddTrace(Fault& fault, const Lambda& l, const Code* site) const {
+  if (fault.trace.size() >= 64) return;
+  std::string where = site ? Where(site->file, site->offset) : "";
+  fault.trace.push_back(l.name.empty() ? absl::StrCat("fn (", where, ")")
+                                       : absl::StrCat(l.name, " (", where, ")"));
+}
+
+void Machine::RenderEach(const Value& fn, absl::Span<const Value> items, const Code* site,
+                         html_internal::Renderer& render) {
+  const auto* f = fn.type() == ValueType::kFunction ? static_cast<const Function*>(fn.object())
+                                                     : nullptr;
+  if (f == nullptr || !f->lambda->simple || f->lambda->required != 1) {
+    for (const Value& x : items) Apply(fn, &x, 1, site, &render);
+    return;
+  }
+  // Apply's function case for each item, without re-checking the depth (the
+  // calls follow one another, none inside another).
+  const Lambda& l = *f->lambda;
+  if (site != nullptr) site_ = site;
+  for (const Value& x : items) {
+    Step();
+    StackMark mark{stack_segment_, stack_top_};
+    Value r;
+    try {
+      r = l.body->Render(*this, PushFrame(*f, &x, 1, site), render);
+    } catch (Fault& fault) {
+      PopStack(mark);
+      AddTrace(fault, l, site);
+      throw;
+    }
+    PopStack(mark);
+    if (IsTailMarker(r)) {
+      std::vector<Value> args = tail_args_;
+      Value callee = tail_fn_;
+      Apply(callee, args.data(), args.size(), site, &render);
     }
   }
 }

@@ -208,6 +208,11 @@ class Machine {
   // The primitive's function: arity check, errors pointing at `site`.
   Value ApplyPrimitive(const Primitive& p, const Value* args, size_t n, const Code* site);
 
+  // Renders (fn x) for each of `items`, as Apply with `render` would one by
+  // one (map's streamed case).
+  void RenderEach(const Value& fn, absl::Span<const Value> items, const Code* site,
+                  html_internal::Renderer& render);
+
   // A tail call: records the callee and arguments and returns the marker that
   // Apply's loop recognises.
   Value TailCall(const Value& fn, const Value* args, size_t n);
@@ -274,6 +279,8 @@ class Machine {
     return frame;
   }
   Frame* PushFrameSlow(const Function& fn, const Value* args, size_t n, const Code* site);
+  // Adds "name (where it was called)" to a fault passing out of a call.
+  void AddTrace(Fault& fault, const Lambda& l, const Code* site) const;
   void BindArgs(const Function& fn, Frame* frame, const Value* args, size_t n, const Code* site);
 
   Environment::State& env_;

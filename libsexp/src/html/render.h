@@ -101,11 +101,15 @@ inline char* EscapeInto(char* out, const char* s, size_t n) {
 class HtmlOut {
  public:
   HtmlOut(HtmlSink& sink, size_t chunk_bytes);
+  // (Each writer works on a local copy of cur_: stores through a char* may
+  // alias the member, which would be reloaded after every one.)
   void Append(std::string_view s) {
     if (s.size() > static_cast<size_t>(end_ - cur_)) Reserve(s.size());
-    std::memcpy(cur_, s.data(), s.size());
-    cur_ += s.size();
-    if (cur_ >= flush_at_) Flush();
+    char* at = cur_;
+    std::memcpy(at, s.data(), s.size());
+    at += s.size();
+    cur_ = at;
+    if (at >= flush_at_) Flush();
   }
   void Append(char c) {
     if (cur_ == end_) Reserve(1);
@@ -116,20 +120,24 @@ class HtmlOut {
   // plan's static bytes): short runs are copied as two 16-byte moves.
   static constexpr size_t kPad = 32;
   void AppendPadded(std::string_view s) {
-    if (s.size() <= kPad && s.size() <= static_cast<size_t>(end_ - cur_)) {
-      std::memcpy(cur_, s.data(), 16);  // the buffer has kPad bytes past end_
-      std::memcpy(cur_ + 16, s.data() + 16, 16);
-      cur_ += s.size();
-      if (cur_ >= flush_at_) Flush();
+    char* at = cur_;
+    if (s.size() <= kPad && s.size() <= static_cast<size_t>(end_ - at)) {
+      std::memcpy(at, s.data(), 16);  // the buffer has kPad bytes past end_
+      std::memcpy(at + 16, s.data() + 16, 16);
+      at += s.size();
+      cur_ = at;
+      if (at >= flush_at_) Flush();
       return;
     }
     Append(s);
   }
   // Text with & < > " ' as entities.
   void AppendEscaped(std::string_view s) {
-    if (s.size() <= kEscapePiece && static_cast<size_t>(end_ - cur_) >= 6 * s.size() + 16) {
-      cur_ = EscapeInto(cur_, s.data(), s.size());
-      if (cur_ >= flush_at_) Flush();
+    char* at = cur_;
+    if (s.size() <= kEscapePiece && static_cast<size_t>(end_ - at) >= 6 * s.size() + 16) {
+      at = EscapeInto(at, s.data(), s.size());
+      cur_ = at;
+      if (at >= flush_at_) Flush();
       return;
     }
     AppendEscapedLong(s);
