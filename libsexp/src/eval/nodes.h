@@ -301,7 +301,10 @@ struct Element final : Code {
     bool valid_name = false;     // IsValidAttributeName
     bool url = false;            // IsUrlAttribute: the URL policy applies
     bool safe_prefix = false;    // kAttrStr: its first piece makes the URL safe
-    bool key_get = false;        // kChildValue/kDisplay: code is a KeyGet (called directly)
+    // kChildValue/kDisplay: how the value is read — code->Eval, or without a
+    // virtual call: a KeyGet's Get, or slot `slot` of the current frame.
+    enum Source : uint8_t { kEval, kKeyGet, kSlot } source = kEval;
+    uint32_t slot = 0;
     // kAttrStr: while `str` is the built-in (and the URL policy need not see
     // the value whole), the parts after it write ` name="`, its pieces and
     // `"`; otherwise the attribute is written here, the next `skip` parts

@@ -125,9 +125,7 @@ void Renderer::CheckSink() {
 
 void Renderer::AppendNumber(const Value& v) {
   if (v.is_int()) {
-    char buf[24];
-    char* end = absl::numbers_internal::FastIntToBuffer(v.as_int(), buf);
-    out_.Append(std::string_view(buf, static_cast<size_t>(end - buf)));
+    out_.AppendInt(v.as_int());
   } else {
     out_.Append(ToText(v));  // the canonical (ECMAScript) float form
   }

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "sexp/eval.h"
 #include "sexp/html.h"
 
@@ -130,6 +131,13 @@ class HtmlOut {
       return;
     }
     Append(s);
+  }
+  // Decimal digits (straight into the buffer).
+  void AppendInt(int64_t i) {
+    if (end_ - cur_ < 24) Reserve(24);
+    char* at = absl::numbers_internal::FastIntToBuffer(i, cur_);
+    cur_ = at;
+    if (at >= flush_at_) Flush();
   }
   // Text with & < > " ' as entities.
   void AppendEscaped(std::string_view s) {

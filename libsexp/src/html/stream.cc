@@ -196,6 +196,17 @@ bool IsValueOnly(const Code* c) {
 constexpr size_t kMaxInlineParts = 64;
 constexpr size_t kMaxInlineBytes = 16 << 10;
 
+// How a part's value is best read (Part::source).
+Element::Part WithSource(Element::Part p) {
+  if (dynamic_cast<const KeyGet*>(p.code) != nullptr) {
+    p.source = Element::Part::kKeyGet;
+  } else if (const auto* local = dynamic_cast<const Local0*>(p.code)) {
+    p.source = Element::Part::kSlot;
+    p.slot = local->index;
+  }
+  return p;
+}
+
 }  // namespace
 
 void PlanElement(Element& e) {
@@ -267,9 +278,7 @@ void PlanElement(Element& e) {
           Precompute([&](Renderer& r) { r.Display(piece->v); }, &b);
           plan.Bytes(b);
         } else {
-          Part shown = part(Part::kDisplay, a);
-          shown.key_get = dynamic_cast<const KeyGet*>(a) != nullptr;
-          plan.Add(shown, "");
+          plan.Add(WithSource(part(Part::kDisplay, a)), "");
         }
       }
       plan.Bytes("\"");
@@ -303,9 +312,7 @@ void PlanElement(Element& e) {
         e.guards.insert(e.guards.end(), el->guards.begin(), el->guards.end());
         e.inlined += 1 + el->inlined;
       } else {
-        Part p = part(IsValueOnly(child) ? Part::kChildValue : Part::kChild, child);
-        p.key_get = dynamic_cast<const KeyGet*>(child) != nullptr;
-        plan.Add(p, "");
+        plan.Add(WithSource(part(IsValueOnly(child) ? Part::kChildValue : Part::kChild, child)), "");
       }
     }
     if (!fragment && !is_void) plan.Bytes(absl::StrCat("</", AV(tag), ">"));
@@ -333,7 +340,11 @@ void RunParts(const std::vector<Element::Part>& parts, const std::string& bytes,
   HtmlOut& out = r.out();
   // A lookup's value, without the virtual call (KeyGet is final).
   auto value = [&](const Part& p) {
-    return p.key_get ? static_cast<const KeyGet*>(p.code)->Get(m, f) : p.code->Eval(m, f);
+    switch (p.source) {
+      case Part::kKeyGet: return static_cast<const KeyGet*>(p.code)->Get(m, f);
+      case Part::kSlot: return f->slots[p.slot];
+      default: return p.code->Eval(m, f);
+    }
   };
   uint32_t trim = 0;  // of the next prefix: the rest of an attribute written whole
   for (size_t i = 0; i < parts.size(); ++i) {
