@@ -399,38 +399,6 @@ void Machine::AddTrace(Fault& fault, const Lambda& l, const Code* site) const {
                                        : absl::StrCat(l.name, " (", where, ")"));
 }
 
-void Machine::RenderEach(const Value& fn, absl::Span<const Value> items, const Code* site,
-                         html_internal::Renderer& render) {
-  const auto* f = fn.type() == ValueType::kFunction ? static_cast<const Function*>(fn.object())
-                                                     : nullptr;
-  if (f == nullptr || !f->lambda->simple || f->lambda->required != 1) {
-    for (const Value& x : items) Apply(fn, &x, 1, site, &render);
-    return;
-  }
-  // Apply's function case for each item, without re-checking the depth (the
-  // calls follow one another, none inside another).
-  const Lambda& l = *f->lambda;
-  if (site != nullptr) site_ = site;
-  for (const Value& x : items) {
-    Step();
-    StackMark mark{stack_segment_, stack_top_};
-    Value r;
-    try {
-      r = l.body->Render(*this, PushFrame(*f, &x, 1, site), render);
-    } catch (Fault& fault) {
-      PopStack(mark);
-      AddTrace(fault, l, site);
-      throw;
-    }
-    PopStack(mark);
-    if (IsTailMarker(r)) {
-      std::vector<Value> args = tail_args_;
-      Value callee = tail_fn_;
-      Apply(callee, args.data(), args.size(), site, &render);
-    }
-  }
-}
-
 bool LookupKey(const Value& m, const Value& key, Value* out) {
   if (m.is_dict()) {
     for (size_t i = 0; i + 1 < m.size(); i += 2) {

@@ -208,11 +208,6 @@ class Machine {
   // The primitive's function: arity check, errors pointing at `site`.
   Value ApplyPrimitive(const Primitive& p, const Value* args, size_t n, const Code* site);
 
-  // Renders (fn x) for each of `items`, as Apply with `render` would one by
-  // one (map's streamed case).
-  void RenderEach(const Value& fn, absl::Span<const Value> items, const Code* site,
-                  html_internal::Renderer& render);
-
   // A tail call: records the callee and arguments and returns the marker that
   // Apply's loop recognises.
   Value TailCall(const Value& fn, const Value* args, size_t n);

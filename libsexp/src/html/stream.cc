@@ -51,7 +51,7 @@ void RenderPrimitive(Machine& m, const Primitive& p, const Value* args, size_t n
     // rendered where it is made instead of collected.
     Value fn = args[0];
     Value xs = args[1];
-    m.RenderEach(fn, xs.items(), site, r);
+    for (const Value& x : xs.items()) m.Apply(fn, &x, 1, site, &r);
     return;
   }
   Value v = m.RunPrimitive(p, args, n, site);
