@@ -291,13 +291,9 @@ const Code* Compiler::CompileElement(const Value& x, Pos pos, Scope* scope, bool
     e->args.push_back(Compile(x[i], ElementPos(x, i, pos), scope, false));
   }
   auto is_keyword_call = [&](const Value& form) {
-    if (!form.is_list() || form.size() != 2 || !form[0].is_symbol() ||
-        IsShadowed(form[0].atom(), scope)) {
-      return false;
-    }
-    const Global* g = env_.GlobalCell(form[0].atom());
-    return g->bound && g->value.type() == ValueType::kPrimitive &&
-           static_cast<const Primitive*>(g->value.object())->stream == StreamOp::kKeyword;
+    if (!form.is_list() || form.size() != 2) return false;
+    const Primitive* p = PrimitiveAt(form[0], scope, nullptr);
+    return p != nullptr && p->stream == StreamOp::kKeyword;
   };
   for (size_t i = 0; i < e->args.size(); ++i) {
     if (x[i + 1].is_keyword()) {
@@ -328,38 +324,34 @@ const Code* Compiler::CompileCall(const Value& x, Pos pos, Scope* scope, bool ta
   for (size_t i = 1; i < x.size(); ++i) {
     args.push_back(Compile(x[i], ElementPos(x, i, pos), scope, false));
   }
+  Global* cell = nullptr;
+  const Primitive* prim = PrimitiveAt(head, scope, &cell);
   // A global holding a built-in with an inline case, called with the arity
   // that case handles.
-  if (head.is_symbol() && !IsShadowed(head.atom(), scope)) {
-    Global* cell = env_.GlobalCell(head.atom());
-    if (cell->bound && cell->value.type() == ValueType::kPrimitive) {
-      const auto* prim = static_cast<const Primitive*>(cell->value.object());
-      size_t arity = prim->op == InlineOp::kNot ? 1 : 2;
-      if (prim->op != InlineOp::kNone && args.size() == arity) {
-        const auto* last = dynamic_cast<const Const*>(args.back());
-        const auto* first = dynamic_cast<const Local0*>(args.front());
-        if (arity == 1 && last != nullptr) first = nullptr;  // one argument: one of the two
-        auto make = [&]<InlineOp OP>() -> const Code* {
-          auto fill = [&](auto* c) -> const Code* {
-            At(c, pos);
-            c->cell = cell;
-            c->prim = prim;
-            c->tail = tail;
-            for (size_t i = 0; i < arity; ++i) c->args[i] = args[i];
-            if (last != nullptr) c->last = last->v;
-            if (first != nullptr) c->first_slot = first->index;
-            return c;
-          };
-          if (last != nullptr) {
-            if (first != nullptr) return fill(env_.NewCode<CallInline<OP, true, true>>());
-            return fill(env_.NewCode<CallInline<OP, true, false>>());
-          }
-          if (first != nullptr) return fill(env_.NewCode<CallInline<OP, false, true>>());
-          return fill(env_.NewCode<CallInline<OP, false, false>>());
-        };
-        return DispatchInline(prim->op, make);
+  size_t arity = prim != nullptr && prim->op == InlineOp::kNot ? 1 : 2;
+  if (prim != nullptr && prim->op != InlineOp::kNone && args.size() == arity) {
+    const auto* last = dynamic_cast<const Const*>(args.back());
+    const auto* first = dynamic_cast<const Local0*>(args.front());
+    if (arity == 1 && last != nullptr) first = nullptr;  // one argument: one of the two
+    auto make = [&]<InlineOp OP>() -> const Code* {
+      auto fill = [&](auto* c) -> const Code* {
+        At(c, pos);
+        c->cell = cell;
+        c->prim = prim;
+        c->tail = tail;
+        for (size_t i = 0; i < arity; ++i) c->args[i] = args[i];
+        if (last != nullptr) c->last = last->v;
+        if (first != nullptr) c->first_slot = first->index;
+        return c;
+      };
+      if (last != nullptr) {
+        if (first != nullptr) return fill(env_.NewCode<CallInline<OP, true, true>>());
+        return fill(env_.NewCode<CallInline<OP, true, false>>());
       }
-    }
+      if (first != nullptr) return fill(env_.NewCode<CallInline<OP, false, true>>());
+      return fill(env_.NewCode<CallInline<OP, false, false>>());
+    };
+    return DispatchInline(prim->op, make);
   }
   if (head.is_keyword() && (args.size() == 1 || args.size() == 2)) {
     auto* get = At(env_.NewCode<KeyGet>(), pos);
@@ -385,19 +377,23 @@ const Code* Compiler::CompileCall(const Value& x, Pos pos, Scope* scope, bool ta
     }
   }
   // (str …) of the built-in: the same call, plus a way to render in place.
-  if (head.is_symbol() && !IsShadowed(head.atom(), scope)) {
-    Global* cell = env_.GlobalCell(head.atom());
-    if (cell->bound && cell->value.type() == ValueType::kPrimitive &&
-        static_cast<const Primitive*>(cell->value.object())->stream == StreamOp::kStr) {
-      auto* s = At(env_.NewCode<CallStr>(), pos);
-      s->cell = cell;
-      s->prim = static_cast<const Primitive*>(cell->value.object());
-      s->call = call;
-      s->args = std::move(args);
-      return s;
-    }
+  if (prim != nullptr && prim->stream == StreamOp::kStr) {
+    auto* s = At(env_.NewCode<CallStr>(), pos);
+    s->cell = cell;
+    s->prim = prim;
+    s->call = call;
+    s->args = std::move(args);
+    return s;
   }
   return call;
+}
+
+const Primitive* Compiler::PrimitiveAt(const Value& head, Scope* scope, Global** cell_out) {
+  if (!head.is_symbol() || IsShadowed(head.atom(), scope)) return nullptr;
+  Global* cell = env_.GlobalCell(head.atom());
+  if (!cell->bound || cell->value.type() != ValueType::kPrimitive) return nullptr;
+  if (cell_out != nullptr) *cell_out = cell;
+  return static_cast<const Primitive*>(cell->value.object());
 }
 
 const Code* Compiler::CompileCond(const Value& x, Pos pos, Scope* scope, bool tail) {

@@ -69,6 +69,9 @@ class Compiler {
                               bool component);
 
   bool Resolve(const Atom* name, Scope* scope, uint32_t* depth, uint32_t* index) const;
+  // The primitive a global `head` (a symbol no local shadows) holds now, and
+  // its cell; nullptr when it holds something else.
+  const Primitive* PrimitiveAt(const Value& head, Scope* scope, Global** cell);
   bool IsShadowed(const Atom* name, Scope* scope) const;
   uint32_t AddLocal(Scope* scope, const Atom* name);
   void PopLocals(Scope* scope, size_t names_before);

