@@ -134,6 +134,28 @@ TEST(HtmlStream, HandWrittenCasesAgree) {
       R"sx((div (+ 1 2) (str "a" 1) (apply str (list "x" "<")) (upper "x<")))sx",
       R"sx((div ((fn () (p "immediate")))))sx",
       R"sx((div (map (fn (p) (~card :title (:t d) p)) (list "a" "b"))))sx",
+      // (map (fn (x) …) xs) rendered in place, its body's element plan run
+      // inline for each item.
+      R"sx((ul (map (fn (x) (li (a :href (str "/t/" x "/") "#" x))) (:l d))))sx",
+      R"sx((ul (map (fn (x) (li x)) nil) (map (fn (x) (li x)) (:e d))))sx",
+      R"sx((table (map (fn (row) (tr (map (fn (c) (td c)) row))) (list (list 1 "<") (list) (list 3)))))sx",
+      R"sx((let [p "P"] (ul (map (fn (x) (li :title p p x)) (:l d)))))sx",
+      R"sx((~card :title "t" (ul (map (fn (x) (li title x)) (:l d)))))sx",
+      R"sx((ul (map (fn (x) (li x)) (:s d))))sx",
+      R"sx((ul (map (fn (x) (li x)) (:on d))))sx",
+      R"sx((ul (map (fn (x) (li x)) (:n d))))sx",
+      R"sx((ul (map (fn (x) (li (+ x 1))) (list 1 "a"))))sx",
+      R"sx((ul (map (fn (x) (li (:k d))) (list 1))))sx",
+      R"sx((ul (map (fn (x) (li :href x "l")) (list "/ok" "javascript:x"))))sx",
+      R"sx((ul (map (fn (x) (~card :title x)) (list "a" "b"))))sx",
+      R"sx((ul (map (fn (x) (item x)) (:l d))))sx",
+      R"sx((ul (map (fn (x) (when x (li x))) (list 1 false 2))))sx",
+      R"sx((ul (map (fn (x) (li ((fn () x)))) (list 1 2))))sx",
+      R"sx((ul (map (fn () (li "x")) (list 1))))sx",
+      R"sx((ul (map (fn (x) (li x)) (list 1) (list 2))))sx",
+      R"sx((div :title (map (fn (x) x) (list "a")) "t"))sx",
+      R"sx((br (map (fn (x) (li x)) (:e d))))sx",
+      R"sx((script (map (fn (x) x) (list "a</script>" "b"))))sx",
       R"sx((div (:missing d "default") (:missing d)))sx",
       R"sx((div (try (p (error "boom")) (catch e (:message e)))))sx",
       R"sx((div (error "thrown")))sx",
@@ -168,6 +190,12 @@ TEST(HtmlStream, RebindingWhatTheStreamRelidOn) {
       R"sx((defcomp ~page () (p (keyword "data-a") "1" "t"))
            (define (keyword s) "not a keyword")
            (~page))sx",
+      R"sx((defcomp ~page () (ul (map (fn (x) (li (b x))) (list 1 2))))
+           (defcomp li (&rest children) (em "li was rebound"))
+           (~page))sx",
+      R"sx((defcomp ~page () (ul (map (fn (x) (li (b x))) (list 1 2))))
+           (define (b x) (strong "b was rebound"))
+           (~page))sx",
       R"sx((defcomp ~page (&key title) (div (title "x") (p title)))
            (~page :title (fn (x) (h1 "title is a function: " x))))sx",
       R"sx((defcomp ~page (&key title) (div (title "x") (p title)))
@@ -179,6 +207,72 @@ TEST(HtmlStream, RebindingWhatTheStreamRelidOn) {
   EXPECT_EQ(o.text, "<div><em>span was rebound</em><p><b>x</b>y</p></div>");
   o = Streamed(cases[2], {});
   EXPECT_EQ(o.text, R"(<div id="str was rebound"><p>x</p></div>)");
+}
+
+// The smallest limit under which `program` runs, by bisection, or 0 if it
+// fails for another reason at every limit up to `most`.
+template <class Run>
+uint64_t SmallestLimit(uint64_t most, Run&& run) {
+  if (!run(most)) return 0;
+  uint64_t lo = 1, hi = most;
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    if (run(mid)) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  return lo;
+}
+
+TEST(HtmlStream, ShortcutsChargeTheStepsAndDepthOfTheCalls) {
+  // Streaming skips calls, closures and lists (inlined elements, map's
+  // calls, str's pieces) but counts the call depth of evaluating the page
+  // and never more steps: a page that evaluates within its limits renders
+  // within them, and recursion is stopped at the same depth.
+  const char* cases[] = {
+      R"sx((ul (map (fn (x) (li (a :href (str "/t/" x) x))) (:l d))))sx",
+      R"sx((table (map (fn (r) (tr (map (fn (c) (td c)) r))) (list (list 1 2) (list 3)))))sx",
+      R"sx((div (map (fn (p) (~card :title p (p p))) (list "a" "b" "c"))))sx",
+      R"sx((div (section (p (b "x") (i (:s d))) (count-down 4 (list)))))sx",
+      R"sx((ul (map item (:l d)) (map (fn (x) (when x (li x))) (list 1 false 2))))sx",
+  };
+  for (const char* c : cases) {
+    std::string program = absl::StrCat(kPrelude, c);
+    auto streamed = [&](EvalLimits limits) {
+      Environment env;
+      std::string html;
+      HtmlStringSink sink(&html);
+      return RenderHtml(env, program, sink, "t.sx", {}, limits).ok();
+    };
+    auto evaluated = [&](EvalLimits limits) {
+      Environment env;
+      return env.Eval(program, "t.sx", limits).ok();
+    };
+    auto with_steps = [](auto run) {
+      return [run](uint64_t n) {
+        EvalLimits limits;
+        limits.max_steps = n;
+        return run(limits);
+      };
+    };
+    auto with_depth = [](auto run) {
+      return [run](uint64_t n) {
+        EvalLimits limits;
+        limits.max_depth = static_cast<uint32_t>(n);
+        return run(limits);
+      };
+    };
+    uint64_t steps = SmallestLimit(1'000'000, with_steps(evaluated));
+    ASSERT_GT(steps, 0u) << c;
+    uint64_t streamed_steps = SmallestLimit(1'000'000, with_steps(streamed));
+    EXPECT_GT(streamed_steps, 0u) << c;
+    EXPECT_LE(streamed_steps, steps) << c;
+    uint64_t depth = SmallestLimit(2000, with_depth(evaluated));
+    ASSERT_GT(depth, 0u) << c;
+    EXPECT_EQ(SmallestLimit(2000, with_depth(streamed)), depth) << c;
+  }
 }
 
 TEST(HtmlStream, ErrorsPointAtTheFormThatBrokeTheRule) {
@@ -213,8 +307,10 @@ class TemplateGen {
         return absl::StrCat("(if ", Test(), " ", Node(depth - 1), " ", Node(depth - 1), ")");
       case 10: return absl::StrCat("(let [v ", Node(depth - 1), "] (div v ", Node(depth - 1), "))");
       case 11:
-        return absl::StrCat("(map (fn (x) ", Pick({"(li x)", "(span :title x x)", "x"}), ") ",
-                            Pick({"(:l d)", "(:e d)", "(list 1 2 3)"}), ")");
+        return absl::StrCat("(map (fn (x) ",
+                            Pick({"(li x)", "(span :title x x)", "x", "(li (a :href (str \"/\" x) x))",
+                                  "(p (map (fn (y) (b x y)) (list x 2)))", "(when x (i x))"}),
+                            ") ", Pick({"(:l d)", "(:e d)", "(list 1 2 3)", "nil"}), ")");
       default:
         return absl::StrCat("(~card :title ", Node(0), " ", Node(depth - 1), ")");
     }

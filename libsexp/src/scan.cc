@@ -57,9 +57,55 @@ __attribute__((target("avx2"))) const char* FindStringSpecialAvx2(const char* p,
 }
 #endif
 
-const ScanKernel kScalar{"scalar", &FindStringSpecialScalar};
+char* EscapeHtmlBaseline(char* out, const char* s, size_t n) {
+  return EscapeHtmlInline(out, s, n);
+}
+
 #ifdef SEXP_HAVE_X86
-const ScanKernel kAvx2{"avx2", &FindStringSpecialAvx2};
+// Classifies 32 bytes with one lookup: the five bytes to escape have the
+// distinct low nibbles 2, 6, 7, C and E, so a byte needs escaping exactly
+// when it equals the table entry its low nibble selects. Bytes with the high
+// bit set look up 0 (vpshufb's rule), never equal to themselves; unused
+// entries hold 0x80, which no byte below 0x80 equals. Reads past the end
+// stay within the page, as in EscapeHtmlInline.
+__attribute__((target("avx2"), no_sanitize("address"))) char* EscapeHtmlAvx2(char* out,
+                                                                             const char* s,
+                                                                             size_t n) {
+  constexpr char kNo = static_cast<char>(0x80);
+  const __m256i table = _mm256_setr_epi8(
+      kNo, kNo, '"', kNo, kNo, kNo, '&', '\'', kNo, kNo, kNo, kNo, '<', kNo, '>', kNo,
+      kNo, kNo, '"', kNo, kNo, kNo, '&', '\'', kNo, kNo, kNo, kNo, '<', kNo, '>', kNo);
+  constexpr uintptr_t kPage = 4096;
+  size_t i = 0;
+  while (i < n) {
+    size_t left = n - i;
+    if (left < 32 && (reinterpret_cast<uintptr_t>(s + i) & (kPage - 1)) > kPage - 32) break;
+    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i));
+    uint32_t mask = static_cast<uint32_t>(
+        _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(table, v), v)));
+    if (left < 32) mask &= (1u << left) - 1;
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), v);
+    if (mask == 0) {
+      size_t step = left < 32 ? left : 32;
+      out += step;
+      i += step;
+      continue;
+    }
+    unsigned k = static_cast<unsigned>(__builtin_ctz(mask));
+    out += k;
+    i += k;
+    auto c = static_cast<unsigned char>(s[i]);
+    std::memcpy(out, kHtmlEscape.entity[c], kHtmlEscape.size[c]);
+    out += kHtmlEscape.size[c];
+    ++i;
+  }
+  return EscapeHtmlInline(out, s + i, n - i);
+}
+#endif
+
+const ScanKernel kScalar{"scalar", &FindStringSpecialScalar, &EscapeHtmlBaseline};
+#ifdef SEXP_HAVE_X86
+const ScanKernel kAvx2{"avx2", &FindStringSpecialAvx2, &EscapeHtmlAvx2};
 #endif
 
 const ScanKernel* BestKernel() {
@@ -69,24 +115,30 @@ const ScanKernel* BestKernel() {
   return &kScalar;
 }
 
-const ScanKernel* g_active = BestKernel();
-
 }  // namespace
 
-const ScanKernel& ActiveScanKernel() { return *g_active; }
+namespace detail {
+// Constant-initialised, so never null even during static initialisation;
+// the dynamic initialiser below then picks the best kernel.
+const ScanKernel* active_scan_kernel = &kScalar;
+}  // namespace detail
+
+namespace {
+const bool g_kernel_chosen = (detail::active_scan_kernel = BestKernel(), true);
+}  // namespace
 
 bool ForceScanKernel(std::string_view name) {
   if (name == "auto") {
-    g_active = BestKernel();
+    detail::active_scan_kernel = BestKernel();
     return true;
   }
   if (name == "scalar") {
-    g_active = &kScalar;
+    detail::active_scan_kernel = &kScalar;
     return true;
   }
 #ifdef SEXP_HAVE_X86
   if (name == "avx2" && __builtin_cpu_supports("avx2")) {
-    g_active = &kAvx2;
+    detail::active_scan_kernel = &kAvx2;
     return true;
   }
 #endif

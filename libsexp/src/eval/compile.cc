@@ -376,6 +376,21 @@ const Code* Compiler::CompileCall(const Value& x, Pos pos, Scope* scope, bool ta
       call = many;
     }
   }
+  // (map (fn (x) …) xs) of the built-in: the same call, plus a way to
+  // render each item's body in place.
+  if (prim != nullptr && prim->stream == StreamOp::kMap && args.size() == 2) {
+    const auto* lambda = dynamic_cast<const MakeClosure*>(args[0]);
+    if (lambda != nullptr && lambda->type == ValueType::kFunction && lambda->lambda->simple &&
+        lambda->lambda->required == 1 && !lambda->lambda->heap_frame) {
+      auto* m = At(env_.NewCode<CallMap>(), pos);
+      m->cell = cell;
+      m->prim = prim;
+      m->call = call;
+      m->fn = lambda;
+      m->items = args[1];
+      return m;
+    }
+  }
   // (str …) of the built-in: the same call, plus a way to render in place.
   if (prim != nullptr && prim->stream == StreamOp::kStr) {
     auto* s = At(env_.NewCode<CallStr>(), pos);

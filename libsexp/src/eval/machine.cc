@@ -65,8 +65,9 @@ size_t StackBudget(char* here) {
 Machine::Machine(Environment::State& env, std::atomic<bool>& interrupt, const EvalLimits& limits)
     : env_(env), interrupt_(interrupt), limits_(limits) {
   home_ = heap_ = &env_.arena;
-  steps_left_ = static_cast<int64_t>(std::min<uint64_t>(limits.max_steps, INT64_MAX));
-  tick_ = kTimeCheckEvery;
+  int64_t steps = static_cast<int64_t>(std::min<uint64_t>(limits.max_steps, INT64_MAX / 2));
+  countdown_ = std::min<int64_t>(steps, kTimeCheckEvery);
+  banked_steps_ = steps - countdown_;
   if (limits.timeout.count() > 0) {
     has_deadline_ = true;
     deadline_ = std::chrono::steady_clock::now() + limits.timeout;
@@ -78,28 +79,25 @@ Machine::Machine(Environment::State& env, std::atomic<bool>& interrupt, const Ev
 }
 
 void Machine::Slow() {
-  if (steps_left_ <= 0) {
+  int64_t left = banked_steps_ + countdown_;  // of max_steps
+  if (left <= 0) {
     FailLimit("step-limit", absl::StrCat("the evaluation used its ", limits_.max_steps,
                                          " steps (a loop that does not end?)"));
   }
-  if (tick_ == 0) {
-    tick_ = kTimeCheckEvery;
-    if (interrupt_.load(std::memory_order_relaxed)) {
-      FailLimit("interrupted", "the evaluation was interrupted by the host");
-    }
-    if (has_deadline_ && std::chrono::steady_clock::now() >= deadline_) {
-      FailLimit("timeout", absl::StrCat("the evaluation ran longer than ",
-                                        limits_.timeout.count(), " ms"));
-    }
+  if (interrupt_.load(std::memory_order_relaxed)) {
+    FailLimit("interrupted", "the evaluation was interrupted by the host");
   }
+  if (has_deadline_ && std::chrono::steady_clock::now() >= deadline_) {
+    FailLimit("timeout", absl::StrCat("the evaluation ran longer than ",
+                                      limits_.timeout.count(), " ms"));
+  }
+  countdown_ = std::min<int64_t>(left, kTimeCheckEvery);
+  banked_steps_ = left - countdown_;
 }
 
 void Machine::Charge(uint64_t units) {
-  if (units == 0) return;
-  int64_t u = static_cast<int64_t>(std::min<uint64_t>(units, INT64_MAX / 2));
-  steps_left_ -= u;
-  tick_ = units >= tick_ ? 0 : tick_ - static_cast<uint32_t>(units);
-  if (steps_left_ <= 0 || tick_ == 0) Slow();
+  countdown_ -= static_cast<int64_t>(std::min<uint64_t>(units, INT64_MAX / 4));
+  if (countdown_ <= 0) Slow();
 }
 
 void* Machine::Allocate(size_t bytes) {
@@ -312,28 +310,28 @@ Value Machine::ApplyPrimitive(const Primitive& p, const Value* args, size_t n, c
   }
 }
 
+void Machine::FailDepth(const Code* site) {
+  --depth_;  // CallDepth's destructor will not run
+  Fault fault;
+  fault.code = "depth-limit";
+  fault.message = absl::StrCat("calls nested deeper than the limit of ", limits_.max_depth,
+                               " (unbounded recursion?)");
+  fault.limit = true;
+  if (site != nullptr) {
+    fault.file = site->file;
+    fault.offset = site->offset;
+  }
+  throw fault;
+}
+
 Value Machine::Apply(const Value& fn_in, const Value* args, size_t n, const Code* site,
                      html_internal::Renderer* render) {
-  char probe;
-  if (++depth_ > limits_.max_depth ||
-      static_cast<size_t>(stack_base_ - &probe) > stack_budget_) {
-    --depth_;
-    Fault fault;
-    fault.code = "depth-limit";
-    fault.message = absl::StrCat("calls nested deeper than the limit of ", limits_.max_depth,
-                                 " (unbounded recursion?)");
-    fault.limit = true;
-    if (site != nullptr) {
-      fault.file = site->file;
-      fault.offset = site->offset;
-    }
-    throw fault;
-  }
-  struct DepthGuard {
-    uint32_t& depth;
-    ~DepthGuard() { --depth; }
-  } guard{depth_};
-  if (site != nullptr) site_ = site;  // where limit errors point
+  CallDepth depth(*this, site);
+  return CallLoop(fn_in, args, n, site, render);
+}
+
+Value Machine::CallLoop(const Value& fn_in, const Value* args, size_t n, const Code* site,
+                        html_internal::Renderer* render) {
   Value fn = fn_in;
   for (;;) {
     Step();

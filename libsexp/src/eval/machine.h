@@ -191,6 +191,32 @@ class Machine {
   // code renders its body in place) and the result is nil.
   Value Apply(const Value& fn, const Value* args, size_t n, const Code* site,
               html_internal::Renderer* render = nullptr);
+  // Renders (map fn items) as its calls would, where fn is the
+  // one-parameter lambda `l` closed over `env`: the depth, steps, frames and
+  // error traces of Apply of `map` and of fn on each item, without a closure
+  // or the calls. `body(frame)` renders the lambda's body in `frame` and
+  // returns what Code::Render does (a pending tail call runs here).
+  template <class Body>
+  void ForEachCall(const Lambda& l, Frame* env, absl::Span<const Value> items, const Code* site,
+                   html_internal::Renderer& render, Body&& body) {
+    Step();  // the call of map (a primitive: no call depth)
+    const Function fn{&l, env};
+    for (const Value& x : items) {
+      CallDepth call(*this, site);
+      Step();
+      StackMark mark{stack_segment_, stack_top_};
+      Value v;
+      try {
+        v = body(PushFrame(fn, &x, 1, site));
+      } catch (Fault& fault) {
+        PopStack(mark);
+        AddTrace(fault, l, site);
+        throw;
+      }
+      PopStack(mark);
+      if (IsTailMarker(v)) CallLoop(tail_fn_, tail_args_.data(), tail_args_.size(), site, &render);
+    }
+  }
   // Calls a primitive: one step, then RunPrimitive. The same as Apply on a
   // primitive, without the call-depth work (a primitive that calls back into
   // sx goes through Apply).
@@ -218,7 +244,7 @@ class Machine {
   // One unit of work; checks the step budget, and every 1024 steps the
   // deadline and the interrupt flag.
   void Step() {
-    if (--steps_left_ <= 0 || --tick_ == 0) Slow();
+    if (--countdown_ <= 0) Slow();
   }
   void Charge(uint64_t units);
 
@@ -257,6 +283,27 @@ class Machine {
     return f;
   }
   Frame* NewStackFrameSlow(size_t need, Frame* parent);
+  // One call deeper for its lifetime (Apply's depth and C++ stack check);
+  // errors raised past the limit point at `site`.
+  struct CallDepth {
+    Machine& m;
+    CallDepth(Machine& machine, const Code* site) : m(machine) {
+      char probe;
+      // (The first frames may sit above where the machine was made.)
+      ptrdiff_t stack_used = m.stack_base_ - &probe;
+      if (++m.depth_ > m.limits_.max_depth ||
+          (stack_used > 0 && static_cast<size_t>(stack_used) > m.stack_budget_)) {
+        m.FailDepth(site);
+      }
+      if (site != nullptr) m.site_ = site;
+    }
+    ~CallDepth() { --m.depth_; }
+  };
+  [[noreturn]] void FailDepth(const Code* site);
+  // Apply without the depth accounting: runs the call and the tail calls it
+  // leads to.
+  Value CallLoop(const Value& fn, const Value* args, size_t n, const Code* site,
+                 html_internal::Renderer* render);
   struct StackMark {
     size_t segment, top;
   };
@@ -281,8 +328,11 @@ class Machine {
   Environment::State& env_;
   std::atomic<bool>& interrupt_;
   EvalLimits limits_;
-  int64_t steps_left_;   // of max_steps
-  uint32_t tick_;        // steps until the next deadline/interrupt check
+  // The step budget as one counter, so a step is one decrement: steps until
+  // the next check (Slow: the budget, the deadline, the interrupt flag),
+  // at most kTimeCheckEvery; the rest of max_steps is banked.
+  int64_t countdown_;
+  int64_t banked_steps_;
   uint32_t depth_ = 0;
   size_t allocated_ = 0;  // by this evaluation, against max_bytes
   Arena* home_;           // the environment's arena

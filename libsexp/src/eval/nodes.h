@@ -182,6 +182,11 @@ inline Value RenderInvoke(Machine& m, const Value& callee, const Value* args, si
   if (tail && (callee.type() == ValueType::kFunction || callee.type() == ValueType::kComponent)) {
     return m.TailCall(callee, args, n);
   }
+  if (callee.type() == ValueType::kPrimitive) {  // as Invoke: a step, no call depth
+    m.Step();
+    RenderPrimitive(m, *static_cast<const Primitive*>(callee.object()), args, n, site, r);
+    return Value();
+  }
   m.Apply(callee, args, n, site, &r);
   return Value();
 }
@@ -296,6 +301,9 @@ struct Element final : Code {
       kChildValue,  // code's value (a lookup or a variable: nothing to stream)
       kVoidChild,   // code's value must render as nothing
       kRawChild,    // code's value is the text of a script/style element
+      kEach,        // code is a CallMap: the next `skip` parts are its
+                    // lambda's body, run for each item (`slot`: the steps
+                    // each item's elements are charged)
     } kind;
     // Attributes: facts about the name known when planned.
     bool valid_name = false;     // IsValidAttributeName
@@ -410,6 +418,28 @@ struct CallStr final : Code {
   }
   Value Eval(Machine& m, Frame* f) const override { return call->Eval(m, f); }
   Value Render(Machine& m, Frame* f, Renderer& r) const override;
+};
+
+// (map (fn (x) body) xs) where `map` held the built-in when compiled and
+// its function is a one-parameter lambda written in place. Evaluated, it is
+// the ordinary call. Rendered while the global still holds the built-in and
+// xs is a list (or nil), each item's body renders in place as map's calls
+// would (Machine::ForEachCall), with no closure made; element plans go
+// further and run the body's element plan inline (Part::kEach).
+struct CallMap final : Code {
+  Global* cell;
+  const Primitive* prim;
+  const Code* call;         // the ordinary call of the same form
+  const MakeClosure* fn;    // its lambda: one parameter, a stack frame
+  const Code* items;
+  bool Holds() const {
+    return cell->bound && cell->value.type() == ValueType::kPrimitive &&
+           cell->value.object() == prim;
+  }
+  Value Eval(Machine& m, Frame* f) const override { return call->Eval(m, f); }
+  Value Render(Machine& m, Frame* f, Renderer& r) const override;
+  // The call as `map` makes it, with `xs` already evaluated (not a list).
+  void RenderCall(Machine& m, Frame* f, Renderer& r, const Value& xs) const;
 };
 
 // Quasiquote template: a list whose parts are constants, unquoted

@@ -14,10 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "sexp/eval.h"
 #include "sexp/html.h"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "scan.h"
 
 namespace sexp::eval_internal {
 class Machine;
@@ -25,75 +22,12 @@ class Machine;
 
 namespace sexp::html_internal {
 
-// The entity for each byte that needs one (size 0: none).
-struct EscapeTable {
-  const char* entity[256] = {};
-  uint8_t size[256] = {};
-  constexpr void Set(char c, const char* e, uint8_t n) {
-    entity[static_cast<unsigned char>(c)] = e;
-    size[static_cast<unsigned char>(c)] = n;
-  }
-  constexpr EscapeTable() {
-    Set('&', "&amp;", 5);
-    Set('<', "&lt;", 4);
-    Set('>', "&gt;", 4);
-    Set('"', "&quot;", 6);
-    Set('\'', "&#39;", 5);
-  }
-};
-inline constexpr EscapeTable kEscape;
-
-// Writes `s` escaped at `out` (room for 6 bytes per input byte plus 16);
-// returns the new end. Where SSE2 is there (all x86-64), 16 bytes are
-// looked at a time: each block is stored whole and the output advanced past
-// the clean prefix. A block may read past the end of `s` (never past its
-// page, so it cannot fault; what is read there is masked off) — hence no
-// AddressSanitizer instrumentation here.
-#if defined(__SSE2__)
-__attribute__((no_sanitize("address")))
-#endif
+// Writes `s` escaped at `out` (room for 6 bytes per input byte plus 32);
+// returns the new end. Texts of 32 bytes and more go to the run-time chosen
+// kernel (AVX2 where the CPU has it), shorter ones are done inline.
 inline char* EscapeInto(char* out, const char* s, size_t n) {
-  size_t i = 0;
-#if defined(__SSE2__)
-  const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'),
-                quot = _mm_set1_epi8('"'), apos = _mm_set1_epi8('\'');
-  constexpr uintptr_t kPage = 4096;
-  while (i < n) {
-    size_t left = n - i;
-    if (left < 16 && (reinterpret_cast<uintptr_t>(s + i) & (kPage - 1)) > kPage - 16) break;
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
-    __m128i hit = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)),
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, gt), _mm_cmpeq_epi8(v, quot)),
-                     _mm_cmpeq_epi8(v, apos)));
-    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
-    if (left < 16) mask &= (1u << left) - 1;
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), v);
-    if (mask == 0) {
-      size_t step = left < 16 ? left : 16;
-      out += step;
-      i += step;
-      continue;
-    }
-    unsigned k = static_cast<unsigned>(__builtin_ctz(mask));
-    out += k;
-    i += k;
-    auto c = static_cast<unsigned char>(s[i]);
-    std::memcpy(out, kEscape.entity[c], kEscape.size[c]);
-    out += kEscape.size[c];
-    ++i;
-  }
-#endif
-  for (; i < n; ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (kEscape.size[c] == 0) {
-      *out++ = s[i];
-    } else {
-      std::memcpy(out, kEscape.entity[c], kEscape.size[c]);
-      out += kEscape.size[c];
-    }
-  }
-  return out;
+  if (n >= 32) return internal::ActiveScanKernel().escape_html(out, s, n);
+  return internal::EscapeHtmlInline(out, s, n);
 }
 
 // Bytes on their way to the sink: written into one buffer that is handed

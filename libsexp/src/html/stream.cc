@@ -91,6 +91,24 @@ Value CallStr::Render(Machine& m, Frame* f, Renderer& r) const {
   return Value();
 }
 
+void CallMap::RenderCall(Machine& m, Frame* f, Renderer& r, const Value& xs) const {
+  Value argv[2] = {fn->Eval(m, f), xs};
+  RenderInvoke(m, cell->value, argv, 2, false, this, r);
+}
+
+Value CallMap::Render(Machine& m, Frame* f, Renderer& r) const {
+  if (!Holds()) return call->Render(m, f, r);
+  Value xs = items->Eval(m, f);  // (the closure is made first there, but has no effects)
+  if (!xs.is_list() && !xs.is_nil()) {
+    RenderCall(m, f, r, xs);
+    return Value();
+  }
+  const Lambda& l = *fn->lambda;
+  m.ForEachCall(l, f, xs.items(), this, r,
+                [&](Frame* frame) { return l.body->Render(m, frame, r); });
+  return Value();
+}
+
 void Element::FailMisplaced(Machine& m, const Value& v, const Code* at) const {
   if (v.is_keyword()) {
     m.Fail("render",
@@ -165,21 +183,33 @@ class PlanBuilder {
   size_t size() const { return parts_.size(); }
   size_t pending() const { return bytes_.size() - run_; }  // bytes not yet in a prefix
   Part& operator[](size_t i) { return parts_[i]; }
-  // The flat plan of a child element, in place.
+  // The flat plan of a child element, in place. Its final kBytes part
+  // merges into what follows; others (the ends of loop bodies) stay, as the
+  // loops count them.
   void Inline(const Element& child) {
     for (const Part& p : child.parts) {
       Bytes(std::string_view(child.bytes.data() + p.pre_offset, p.pre_size));
-      if (p.kind != Part::kBytes) Add(p, std::string_view(child.bytes.data() + p.offset, p.size));
+      if (p.kind != Part::kBytes || &p != &child.parts.back()) {
+        Add(p, std::string_view(child.bytes.data() + p.offset, p.size));
+      }
     }
+  }
+  // Ends a run of parts (a loop's body) with the bytes still pending.
+  void Seal() {
+    if (pending() > 0) AddBytes();
   }
   // Ends the plan with the bytes after the last part that runs.
   void Finish() {
-    Part end;
-    end.kind = Part::kBytes;
-    if (bytes_.size() > run_ || parts_.empty()) Add(end, "");
+    if (pending() > 0 || parts_.empty()) AddBytes();
   }
 
  private:
+  void AddBytes() {
+    Part end;
+    end.kind = Part::kBytes;
+    Add(end, "");
+  }
+
   std::string& bytes_;
   std::vector<Part>& parts_;
   size_t run_;  // where the pending run of static bytes starts
@@ -239,6 +269,17 @@ void PlanElement(Element& e) {
   bool is_void = IsVoidElement(tag);
   bool is_raw = IsRawTextElement(tag);
   std::string b;
+  // A child element whose plan can be merged into this one, and the guard
+  // that keeps it valid (its head and those of the elements inlined in it
+  // stay non-callable).
+  auto inlinable = [](const Element* el) {
+    return el != nullptr && el->streamable && el->local == nullptr &&
+           el->parts.size() <= kMaxInlineParts && el->bytes.size() <= kMaxInlineBytes;
+  };
+  auto guard_by = [&](const Element& el) {
+    e.guards.push_back(el.cell);
+    e.guards.insert(e.guards.end(), el.guards.begin(), el.guards.end());
+  };
   auto build = [&](PlanBuilder& plan, bool flatten) {
     if (tag == "html") plan.Bytes("<!DOCTYPE html>");
     if (!fragment) plan.Bytes(absl::StrCat("<", AV(tag)));
@@ -305,12 +346,23 @@ void PlanElement(Element& e) {
         }
       } else if (c != nullptr && Precompute([&](Renderer& r) { r.Render(c->v); }, &b)) {
         plan.Bytes(b);
-      } else if (flatten && el != nullptr && el->streamable && el->local == nullptr &&
-                 el->parts.size() <= kMaxInlineParts && el->bytes.size() <= kMaxInlineBytes) {
+      } else if (flatten && inlinable(el)) {
         plan.Inline(*el);
-        e.guards.push_back(el->cell);
-        e.guards.insert(e.guards.end(), el->guards.begin(), el->guards.end());
+        guard_by(*el);
         e.inlined += 1 + el->inlined;
+      } else if (const auto* each = dynamic_cast<const CallMap*>(child);
+                 flatten && each != nullptr &&
+                 inlinable(dynamic_cast<const Element*>(each->fn->lambda->body))) {
+        // The loop's body: the lambda's element, inlined after the part.
+        const auto& body = *static_cast<const Element*>(each->fn->lambda->body);
+        Part p = part(Part::kEach, child);
+        p.slot = 1 + body.inlined;
+        plan.Add(p, "");
+        size_t at = plan.size() - 1;
+        plan.Inline(body);
+        plan.Seal();
+        plan[at].skip = static_cast<uint32_t>(plan.size() - 1 - at);
+        guard_by(body);
       } else {
         plan.Add(WithSource(part(Part::kChild, child)), "");
       }
@@ -334,8 +386,9 @@ void PlanElement(Element& e) {
 
 namespace {
 
-void RunParts(const std::vector<Element::Part>& parts, const std::string& bytes, Machine& m,
-              Frame* f, Renderer& r) {
+// Runs parts[begin, end) of a plan.
+void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
+              const std::string& bytes, Machine& m, Frame* f, Renderer& r) {
   using Part = Element::Part;
   HtmlOut& out = r.out();
   // A lookup's value, without the virtual call (KeyGet is final).
@@ -347,7 +400,7 @@ void RunParts(const std::vector<Element::Part>& parts, const std::string& bytes,
     }
   };
   uint32_t trim = 0;  // of the next prefix: the rest of an attribute written whole
-  for (size_t i = 0; i < parts.size(); ++i) {
+  for (size_t i = begin; i < end; ++i) {
     const Part& p = parts[i];
     out.AppendPadded(std::string_view(bytes.data() + p.pre_offset + trim, p.pre_size - trim));
     trim = 0;
@@ -412,6 +465,26 @@ void RunParts(const std::vector<Element::Part>& parts, const std::string& bytes,
         r.RawTextChild(p.owner->name->name(), v);
         break;
       }
+      case Part::kEach: {
+        const auto& each = *static_cast<const CallMap*>(p.code);
+        size_t body = i + 1;
+        i += p.skip;
+        if (!each.Holds()) {
+          each.Render(m, f, r);  // the ordinary call
+          break;
+        }
+        Value xs = each.items->Eval(m, f);
+        if (!xs.is_list() && !xs.is_nil()) {
+          each.RenderCall(m, f, r, xs);
+          break;
+        }
+        m.ForEachCall(*each.fn->lambda, f, xs.items(), &each, r, [&](Frame* frame) {
+          m.Charge(p.slot);  // the body's elements, as when each runs its own
+          RunParts(parts, body, body + p.skip, bytes, m, frame, r);
+          return Value();
+        });
+        break;
+      }
     }
   }
 }
@@ -432,10 +505,10 @@ Value Element::Render(Machine& m, Frame* f, Renderer& r) const {
   }
   if (flat) {
     m.Charge(1 + inlined);  // a step per element, as when each runs its own
-    RunParts(parts, bytes, m, f, r);
+    RunParts(parts, 0, parts.size(), bytes, m, f, r);
   } else {
     m.Step();
-    RunParts(own_parts, bytes, m, f, r);
+    RunParts(own_parts, 0, own_parts.size(), bytes, m, f, r);
   }
   if (r.out().failed()) {
     m.set_site(this);
