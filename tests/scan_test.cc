@@ -1,8 +1,11 @@
-// The reader's scanning kernels (libsexp/src/scan.h): each kernel on its own
+// The scanning kernels (libsexp/src/scan.h): each kernel on its own
 // against a byte-at-a-time reference, then the whole reader under each
 // kernel with strings that straddle SIMD blocks and escapes, quotes and
 // control bytes at every offset of a block.
 #include "scan.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <string>
@@ -147,6 +150,64 @@ TEST_P(ScanKernelTest, WriterEscapesEveryByteAtEveryBlockOffset) {
       }
     }
   }
+}
+
+std::string ReferenceEscapeHtml(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+TEST_P(ScanKernelTest, EscapeHtmlMatchesReference) {
+  auto escape = internal::ActiveScanKernel().escape_html;
+  // Each byte to escape, and bytes that share its low nibble or differ only
+  // in the high bit (the AVX2 table's edge cases), at every offset of texts
+  // up to 100 bytes, over a filler of every other byte value.
+  const char specials[] = {'&', '<', '>', '"', '\'', '\x06', '\x16', '\x36', '\x2c',
+                           '\xa6', '\xbc', '\x80', '\0',   '\x02', '\x3e' - 0x10};
+  for (char special : specials) {
+    for (size_t len = 0; len <= 100; ++len) {
+      for (size_t at = 0; at <= len; ++at) {
+        std::string text(len, 'a');
+        for (size_t i = 0; i < len; i += 3) text[i] = static_cast<char>(0x20 + (i * 7) % 0xdf);
+        if (at < len) text[at] = special;
+        std::string out(6 * len + 32, '\0');
+        char* end = escape(out.data(), text.data(), text.size());
+        ASSERT_EQ(std::string(out.data(), end), ReferenceEscapeHtml(text))
+            << "len " << len << " at " << at;
+      }
+    }
+  }
+}
+
+TEST_P(ScanKernelTest, EscapeHtmlNeverReadsAcrossThePageAfterTheText) {
+  // Texts ending at every distance before an inaccessible page: the SIMD
+  // loads stay within the text's own page (no fault), and the bytes past
+  // the end are ignored.
+  const long page = sysconf(_SC_PAGESIZE);
+  char* map = static_cast<char*>(
+      mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(map, MAP_FAILED);
+  ASSERT_EQ(mprotect(map + page, page, PROT_NONE), 0);
+  auto escape = internal::ActiveScanKernel().escape_html;
+  for (size_t len = 0; len <= 80; ++len) {
+    char* text = map + page - len;
+    for (size_t i = 0; i < len; ++i) text[i] = "a<b&c\"d'e>"[i % 10];
+    std::string out(6 * len + 32, '\0');
+    char* end = escape(out.data(), text, len);
+    ASSERT_EQ(std::string(out.data(), end), ReferenceEscapeHtml(std::string_view(text, len)))
+        << len;
+  }
+  munmap(map, 2 * page);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, ScanKernelTest, ::testing::ValuesIn(Kernels()),
