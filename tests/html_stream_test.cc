@@ -156,6 +156,19 @@ TEST(HtmlStream, HandWrittenCasesAgree) {
       R"sx((div :title (map (fn (x) x) (list "a")) "t"))sx",
       R"sx((br (map (fn (x) (li x)) (:e d))))sx",
       R"sx((script (map (fn (x) x) (list "a</script>" "b"))))sx",
+      // Branches and loops ending a child element that is inlined into its
+      // parent (the parts after them must line up).
+      R"sx((div (<> (map (fn (x) (li x)) (:l d))) "after"))sx",
+      R"sx((div (<> (when (:b d) (b "y"))) "after" (<> (if (:no d) "a" (i "b"))) "end"))sx",
+      R"sx((ul (<> (map (fn (x) (when x (li x))) (list 1 false 2))) (li "end")))sx",
+      R"sx((div (span (if (:b d) (b (:s d)) (:n d))) (span (if (:no d) (b "x") (i (:t d)))) "z"))sx",
+      R"sx((div (when (:b d) (p "one") (p "two")) (unless (:b d) (p "three")) "z"))sx",
+      // Element names that are also locals, inlined behind a check of the
+      // local where the element runs.
+      R"sx((let [p "data"] (div (p :class "c" (b p)) "after")))sx",
+      R"sx((let [p (fn (&rest xs) (i "called"))] (div (p :class "c" (b "x")) "after")))sx",
+      R"sx((let [p "data"] (div (do (set! p (fn (&rest xs) (i "set"))) "") (p "x") "after")))sx",
+      R"sx((div (map (fn (p) (p :title p (when p (b p)))) (list "a" nil))))sx",
       R"sx((div (:missing d "default") (:missing d)))sx",
       R"sx((div (try (p (error "boom")) (catch e (:message e)))))sx",
       R"sx((div (error "thrown")))sx",

@@ -217,6 +217,11 @@ class Machine {
       if (IsTailMarker(v)) CallLoop(tail_fn_, tail_args_.data(), tail_args_.size(), site, &render);
     }
   }
+  // Runs the tail call a Render in tail position left pending (as Apply's
+  // loop would, in the call now running).
+  void RunTailCall(const Code* site, html_internal::Renderer& render) {
+    CallLoop(tail_fn_, tail_args_.data(), tail_args_.size(), site, &render);
+  }
   // Calls a primitive: one step, then RunPrimitive. The same as Apply on a
   // primitive, without the call-depth work (a primitive that calls back into
   // sx goes through Apply).

@@ -302,14 +302,20 @@ struct Element final : Code {
       kVoidChild,   // code's value must render as nothing
       kRawChild,    // code's value is the text of a script/style element
       kEach,        // code is a CallMap: the next `skip` parts are its
-                    // lambda's body, run for each item (`slot`: the steps
-                    // each item's elements are charged)
+                    // lambda's body, run for each item (charged `steps`)
+      kIf,          // code is an If's test: true, the then branch follows
+                    // (charged `steps`); false, `skip` parts are skipped to
+                    // the else branch (charged `alt_steps`)
+      kJump,        // the end of a then branch: skips `skip` parts (the else)
+      kLocalHead,   // code is the local an element is named by; when it
+                    // holds something callable, `name` (the Element) runs
+                    // instead of the `skip` parts after (charged `steps`)
     } kind;
     // Attributes: facts about the name known when planned.
     bool valid_name = false;     // IsValidAttributeName
     bool url = false;            // IsUrlAttribute: the URL policy applies
     bool safe_prefix = false;    // kAttrStr: its first piece makes the URL safe
-    // kChildValue/kDisplay: how the value is read — code->Eval, or without a
+    // kAttr/kChildValue/kDisplay: how the value is read — code->Eval, or without a
     // virtual call: a KeyGet's Get, or slot `slot` of the current frame.
     enum Source : uint8_t { kEval, kKeyGet, kSlot } source = kEval;
     uint32_t slot = 0;
@@ -319,10 +325,12 @@ struct Element final : Code {
     // are skipped and the first `trim` bytes of the prefix after them (the
     // rest of the attribute) too.
     uint32_t skip = 0, trim = 0;
+    uint32_t steps = 0, alt_steps = 0;  // kEach, kIf
     uint32_t pre_offset = 0, pre_size = 0;
     uint32_t offset = 0, size = 0;
     const Code* code = nullptr;
-    const Code* name = nullptr;  // kAttr: a (keyword …) naming it, else the bytes do
+    const Code* name = nullptr;  // kAttr: a (keyword …) naming it, else the bytes do;
+                                 // kLocalHead: the element
     const Element* owner = nullptr;  // whose part (its tag; errors point at it)
   };
   std::string bytes;

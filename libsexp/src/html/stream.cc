@@ -13,6 +13,7 @@
 // The bytes are those of evaluating to data and rendering that
 // (tests/html_stream_test.cc holds the two paths to it).
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -179,6 +180,7 @@ class PlanBuilder {
     bytes_.append(text);
     run_ = bytes_.size();
     parts_.push_back(p);
+    sealed_ = false;
   }
   size_t size() const { return parts_.size(); }
   size_t pending() const { return bytes_.size() - run_; }  // bytes not yet in a prefix
@@ -194,13 +196,17 @@ class PlanBuilder {
       }
     }
   }
-  // Ends a run of parts (a loop's body) with the bytes still pending.
+  // Ends a run of parts (a loop's body, a branch) with the bytes still
+  // pending.
   void Seal() {
     if (pending() > 0) AddBytes();
+    sealed_ = true;
   }
-  // Ends the plan with the bytes after the last part that runs.
+  // Ends the plan with the bytes after the last part that runs: always a
+  // kBytes part of its own, which Inline drops (a run that was just sealed
+  // keeps its end).
   void Finish() {
-    if (pending() > 0 || parts_.empty()) AddBytes();
+    if (pending() > 0 || parts_.empty() || sealed_) AddBytes();
   }
 
  private:
@@ -213,6 +219,7 @@ class PlanBuilder {
   std::string& bytes_;
   std::vector<Part>& parts_;
   size_t run_;  // where the pending run of static bytes starts
+  bool sealed_ = false;  // the last part ends a sealed run
 };
 
 // Inlining stops at children this big, so plans stay linear in the source.
@@ -272,13 +279,76 @@ void PlanElement(Element& e) {
   // A child element whose plan can be merged into this one, and the guard
   // that keeps it valid (its head and those of the elements inlined in it
   // stay non-callable).
-  auto inlinable = [](const Element* el) {
-    return el != nullptr && el->streamable && el->local == nullptr &&
-           el->parts.size() <= kMaxInlineParts && el->bytes.size() <= kMaxInlineBytes;
+  auto fits = [](const Element* el) {
+    return el->streamable && el->parts.size() <= kMaxInlineParts &&
+           el->bytes.size() <= kMaxInlineBytes;
+  };
+  auto inlinable = [&](const Element* el) {
+    return el != nullptr && el->local == nullptr && fits(el);
   };
   auto guard_by = [&](const Element& el) {
-    e.guards.push_back(el.cell);
+    if (el.cell != nullptr) e.guards.push_back(el.cell);
     e.guards.insert(e.guards.end(), el.guards.begin(), el.guards.end());
+  };
+  // Plans a node that renders as a child: constants as bytes, elements
+  // inlined (when flattening), if/when and (map (fn …) …) as parts whose
+  // branches and loop bodies are planned the same way, anything else as a
+  // part that renders it. Returns the steps the elements it inlined are
+  // charged where it runs (as when each runs its own).
+  std::function<uint32_t(PlanBuilder&, const Code*, bool)> plan_child =
+      [&](PlanBuilder& plan, const Code* child, bool flatten) -> uint32_t {
+    if (const auto* c = dynamic_cast<const Const*>(child);
+        c != nullptr && Precompute([&](Renderer& r) { r.Render(c->v); }, &b)) {
+      plan.Bytes(b);
+      return 0;
+    }
+    if (const auto* el = dynamic_cast<const Element*>(child); flatten && inlinable(el)) {
+      plan.Inline(*el);
+      guard_by(*el);
+      return 1 + el->inlined;
+    }
+    if (const auto* el = dynamic_cast<const Element*>(child);
+        flatten && el != nullptr && el->local != nullptr && fits(el)) {
+      // A name that is also a local (a parameter called `p`): checked where
+      // it runs. [kLocalHead: skip = n] [the element: n parts, sealed]
+      Part head = WithSource(part(Part::kLocalHead, el->local));
+      head.name = el;
+      head.steps = 1 + el->inlined;
+      plan.Add(head, "");
+      size_t at = plan.size() - 1;
+      plan.Inline(*el);
+      plan.Seal();
+      plan[at].skip = static_cast<uint32_t>(plan.size() - 1 - at);
+      guard_by(*el);
+      return 0;
+    }
+    if (const auto* each = dynamic_cast<const CallMap*>(child)) {
+      // [kEach: skip = n] [the lambda's body: n parts, the last sealed]
+      plan.Add(part(Part::kEach, child), "");
+      size_t at = plan.size() - 1;
+      uint32_t steps = plan_child(plan, each->fn->lambda->body, flatten);
+      plan.Seal();
+      plan[at].skip = static_cast<uint32_t>(plan.size() - 1 - at);
+      plan[at].steps = steps;
+      return 0;
+    }
+    if (const auto* branch = dynamic_cast<const If*>(child)) {
+      // [kIf: skip = n] [then: n - 1 parts] [kJump: skip = m] [else: m parts]
+      plan.Add(WithSource(part(Part::kIf, branch->test)), "");
+      size_t at = plan.size() - 1;
+      uint32_t then_steps = plan_child(plan, branch->then, flatten);
+      plan.Add(part(Part::kJump, nullptr), "");
+      size_t jump = plan.size() - 1;
+      uint32_t else_steps = plan_child(plan, branch->otherwise, flatten);
+      plan.Seal();
+      plan[at].skip = static_cast<uint32_t>(jump - at);
+      plan[at].steps = then_steps;
+      plan[at].alt_steps = else_steps;
+      plan[jump].skip = static_cast<uint32_t>(plan.size() - 1 - jump);
+      return 0;
+    }
+    plan.Add(WithSource(part(Part::kChild, child)), "");
+    return 0;
   };
   auto build = [&](PlanBuilder& plan, bool flatten) {
     if (tag == "html") plan.Bytes("<!DOCTYPE html>");
@@ -300,7 +370,7 @@ void PlanElement(Element& e) {
         continue;
       }
       const auto* str = dynamic_cast<const CallStr*>(value);
-      Part p = part(str != nullptr ? Part::kAttrStr : Part::kAttr, value);
+      Part p = WithSource(part(str != nullptr ? Part::kAttrStr : Part::kAttr, value));
       p.valid_name = IsValidAttributeName(name);
       p.url = IsUrlAttribute(name);
       if (str != nullptr && !p.valid_name) p.kind = Part::kAttr;  // reported as Attribute does
@@ -334,7 +404,6 @@ void PlanElement(Element& e) {
       }
       const Code* child = e.args[i];
       const Const* c = literal(i);
-      const auto* el = dynamic_cast<const Element*>(child);
       if (is_void) {
         if (c != nullptr && (c->v.is_nil() || c->v.is_bool())) continue;
         plan.Add(part(Part::kVoidChild, child), "");
@@ -344,27 +413,8 @@ void PlanElement(Element& e) {
         } else {
           plan.Add(part(Part::kRawChild, child), "");
         }
-      } else if (c != nullptr && Precompute([&](Renderer& r) { r.Render(c->v); }, &b)) {
-        plan.Bytes(b);
-      } else if (flatten && inlinable(el)) {
-        plan.Inline(*el);
-        guard_by(*el);
-        e.inlined += 1 + el->inlined;
-      } else if (const auto* each = dynamic_cast<const CallMap*>(child);
-                 flatten && each != nullptr &&
-                 inlinable(dynamic_cast<const Element*>(each->fn->lambda->body))) {
-        // The loop's body: the lambda's element, inlined after the part.
-        const auto& body = *static_cast<const Element*>(each->fn->lambda->body);
-        Part p = part(Part::kEach, child);
-        p.slot = 1 + body.inlined;
-        plan.Add(p, "");
-        size_t at = plan.size() - 1;
-        plan.Inline(body);
-        plan.Seal();
-        plan[at].skip = static_cast<uint32_t>(plan.size() - 1 - at);
-        guard_by(body);
       } else {
-        plan.Add(WithSource(part(Part::kChild, child)), "");
+        e.inlined += plan_child(plan, child, flatten);
       }
     }
     if (!fragment && !is_void) plan.Bytes(absl::StrCat("</", AV(tag), ">"));
@@ -418,7 +468,7 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
           r.Attribute(tag, n.name(), v);
           break;
         }
-        Value v = p.code->Eval(m, f);
+        Value v = value(p);
         m.set_site(p.owner);
         if (p.valid_name) {
           r.ValidAttribute(tag, text, v, p.url);
@@ -441,7 +491,27 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
         r.Display(value(p));
         break;
       case Part::kChild:
-        p.code->Render(m, f, r);  // children are not in tail position
+        // Only a lambda's body (a loop's) can be a tail call: run it here.
+        if (Machine::IsTailMarker(p.code->Render(m, f, r))) m.RunTailCall(p.code, r);
+        break;
+      case Part::kIf:
+        if (value(p).truthy()) {
+          m.Charge(p.steps);
+        } else {
+          m.Charge(p.alt_steps);
+          i += p.skip;  // past the then branch and its jump
+        }
+        break;
+      case Part::kJump:
+        i += p.skip;
+        break;
+      case Part::kLocalHead:
+        if (value(p).is_callable()) {
+          p.name->Render(m, f, r);  // the element's own Render makes the call
+          i += p.skip;
+        } else {
+          m.Charge(p.steps);
+        }
         break;
       case Part::kChildValue: {
         Value v = value(p);
@@ -479,7 +549,7 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
           break;
         }
         m.ForEachCall(*each.fn->lambda, f, xs.items(), &each, r, [&](Frame* frame) {
-          m.Charge(p.slot);  // the body's elements, as when each runs its own
+          m.Charge(p.steps);  // the body's elements, as when each runs its own
           RunParts(parts, body, body + p.skip, bytes, m, frame, r);
           return Value();
         });
