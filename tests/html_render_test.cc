@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "sexp/sexp.h"
 
@@ -32,6 +33,25 @@ TEST(HtmlRender, ElementsAttributesAndText) {
   EXPECT_EQ(Render(R"sx((ul (map (fn (x) (li x)) (list 1 2 3))))sx"),
             "<ul><li>1</li><li>2</li><li>3</li></ul>");
   EXPECT_EQ(Render(R"sx((my-widget :data-x 1 "t"))sx"), R"sx(<my-widget data-x="1">t</my-widget>)sx");
+}
+
+TEST(HtmlRender, IntegersAtEveryDigitCountAndSign) {
+  // Text, attribute values and (str …) pieces, which format integers in
+  // place, against absl's formatting.
+  std::vector<int64_t> values = {INT64_MIN, INT64_MIN + 1, INT64_MAX, -1, 0};
+  for (int64_t p = 1; p <= 1000000; p *= 10) {
+    for (int64_t v : {p - 1, p, p + 1, 2 * p - 1}) {
+      values.push_back(v);
+      values.push_back(-v);
+    }
+  }
+  for (int64_t v : values) {
+    std::string n = absl::StrCat(v);
+    std::string form = absl::StrCat("(define n ", v == INT64_MIN ? "(- -9223372036854775807 1)" : n,
+                                    ")\n(p :title n :id (str \"i\" n) n (str n \"/\"))");
+    EXPECT_EQ(Render(form), absl::StrCat("<p title=\"", n, "\" id=\"i", n, "\">", n, n, "/</p>"))
+        << v;
+  }
 }
 
 TEST(HtmlRender, EscapesTextAndAttributes) {

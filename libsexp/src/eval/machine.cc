@@ -95,11 +95,6 @@ void Machine::Slow() {
   banked_steps_ = left - countdown_;
 }
 
-void Machine::Charge(uint64_t units) {
-  countdown_ -= static_cast<int64_t>(std::min<uint64_t>(units, INT64_MAX / 4));
-  if (countdown_ <= 0) Slow();
-}
-
 void* Machine::Allocate(size_t bytes) {
   Account(bytes);
   void* p = heap_->Allocate(bytes);

@@ -251,7 +251,10 @@ class Machine {
   void Step() {
     if (--countdown_ <= 0) Slow();
   }
-  void Charge(uint64_t units);
+  void Charge(uint64_t units) {
+    countdown_ -= static_cast<int64_t>(units < kMaxCharge ? units : kMaxCharge);
+    if (countdown_ <= 0) Slow();
+  }
 
   // Allocation counted against max_bytes.
   void* Allocate(size_t bytes);
@@ -276,6 +279,7 @@ class Machine {
 
  private:
   static const int kTailMarker;
+  static constexpr uint64_t kMaxCharge = uint64_t{1} << 61;  // keeps countdown_ from wrapping
   void Slow();
   std::string Where(const SourceFile* file, uint32_t offset) const;
   // Frames on the machine's stack: `need` Values (the parent link, then the

@@ -30,6 +30,30 @@ inline char* EscapeInto(char* out, const char* s, size_t n) {
   return internal::EscapeHtmlInline(out, s, n);
 }
 
+// Writes u (below 10000) in decimal at `at`; returns the new end.
+inline char* WriteBelow10000(char* at, uint32_t u) {
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  if (u < 10) {
+    *at = static_cast<char>('0' + u);
+    return at + 1;
+  }
+  if (u < 100) {
+    std::memcpy(at, kPairs + 2 * u, 2);
+    return at + 2;
+  }
+  if (u < 1000) {
+    *at = static_cast<char>('0' + u / 100);
+    std::memcpy(at + 1, kPairs + 2 * (u % 100), 2);
+    return at + 3;
+  }
+  std::memcpy(at, kPairs + 2 * (u / 100), 2);
+  std::memcpy(at + 2, kPairs + 2 * (u % 100), 2);
+  return at + 4;
+}
+
 // Bytes on their way to the sink: written into one buffer that is handed
 // over whenever it passes the chunk size, so rendering allocates nothing per
 // node (the buffer grows only for a single piece bigger than a chunk).
@@ -66,10 +90,21 @@ class HtmlOut {
     }
     Append(s);
   }
-  // Decimal digits (straight into the buffer).
+  // Decimal digits (straight into the buffer): below 10000 (ids, counts)
+  // from a table of digit pairs, the rest through absl.
   void AppendInt(int64_t i) {
     if (end_ - cur_ < 24) Reserve(24);
-    char* at = absl::numbers_internal::FastIntToBuffer(i, cur_);
+    char* at = cur_;
+    uint64_t u = static_cast<uint64_t>(i);
+    if (i < 0) {
+      *at++ = '-';
+      u = 0 - u;
+    }
+    if (u < 10000) {
+      at = WriteBelow10000(at, static_cast<uint32_t>(u));
+    } else {
+      at = absl::numbers_internal::FastIntToBuffer(u, at);
+    }
     cur_ = at;
     if (at >= flush_at_) Flush();
   }
@@ -132,7 +167,7 @@ class Renderer {
     if (v.is_string()) {
       out_.AppendEscaped(v.str());
     } else if (v.is_int()) {
-      AppendNumber(v);
+      out_.AppendInt(v.as_int());
     } else if (!v.is_nil()) {
       out_.AppendEscaped(ToText(v));
     }
