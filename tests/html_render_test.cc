@@ -214,6 +214,38 @@ TEST(HtmlRender, ChunkedSinksAndRefusal) {
   EXPECT_EQ(r.error().code, "render");
 }
 
+TEST(HtmlRender, StringSinkAppendsOnlyWhatASuccessfulRenderWrote) {
+  // The renderer writes into the string itself: what was there stays, the
+  // page is appended, and a failed render leaves the string as it was.
+  Environment env;
+  const char* page = "(ul (map (fn (i) (li :class \"c\" \"item <\" i)) (range 20000)))";
+  std::string chunked;
+  HtmlCallbackSink callback([&](std::string_view c) {
+    chunked.append(c);
+    return true;
+  });
+  ASSERT_TRUE(RenderHtml(env, page, callback).ok());
+  ASSERT_GT(chunked.size(), size_t{500000});  // many growth steps of the string
+  for (std::string before : {std::string(), std::string("kept:"), std::string(70000, 'k')}) {
+    std::string html = before;
+    HtmlStringSink sink(&html);
+    EvalResult r = RenderHtml(env, page, sink);
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_EQ(r.value().as_int(), static_cast<int64_t>(chunked.size()));
+    EXPECT_EQ(html, before + chunked);
+    for (const char* failing : {"(ul (map (fn (i) (li (if (= i 15000) (br \"x\") i))) (range 20000)))",
+                                "(div (p \"partial\") (error \"thrown\"))",
+                                "(div :href (str \"javascript:\" 1))"}) {
+      std::string again = before;
+      HtmlStringSink failing_sink(&again);
+      ASSERT_FALSE(RenderHtml(env, failing, failing_sink).ok()) << failing;
+      EXPECT_EQ(again, before) << failing;
+      EXPECT_FALSE(RenderCall(env, Value(), {}, failing_sink).ok());  // nil is not callable
+      EXPECT_EQ(again, before);
+    }
+  }
+}
+
 TEST(HtmlRender, RenderCallAndRenderData) {
   Environment env;
   ASSERT_TRUE(env.Eval("(defcomp ~hi (&key name) (p \"hi \" name))").ok());

@@ -19,8 +19,9 @@
 // ends, so an Environment can render many pages without growing.
 //
 // Errors are EvalErrors (code `render` for the rules of this header, the
-// evaluator's codes otherwise). The sink may already hold part of the page
-// when a render fails: buffer (HtmlStringSink) when that matters.
+// evaluator's codes otherwise). A chunked sink (file descriptor, callback)
+// may already hold part of the page when a render fails; an HtmlStringSink
+// never does.
 #ifndef SEXP_HTML_H_
 #define SEXP_HTML_H_
 
@@ -44,6 +45,8 @@ class HtmlSink {
 };
 
 // Appends to a string the caller owns (and must keep alive while rendering).
+// The renderer writes into the string directly (no chunks, no copy); when a
+// render fails, the string is left as it was before it.
 class HtmlStringSink final : public HtmlSink {
  public:
   explicit HtmlStringSink(std::string* out) : out_(out) {}
@@ -51,6 +54,7 @@ class HtmlStringSink final : public HtmlSink {
     out_->append(chunk);
     return true;
   }
+  std::string* target() const { return out_; }
 
  private:
   std::string* out_;

@@ -40,7 +40,7 @@ std::string EscapeHtml(std::string_view text) {
   HtmlStringSink sink(&out);
   html_internal::HtmlOut o(sink, 4096);
   o.AppendEscaped(text);
-  o.Flush();
+  o.Finish();
   return out;
 }
 
@@ -61,16 +61,44 @@ bool ContainsNoCase(std::string_view haystack, std::string_view needle) {
 
 HtmlOut::HtmlOut(HtmlSink& sink, size_t chunk_bytes)
     : sink_(sink), chunk_(std::clamp<size_t>(chunk_bytes, 1, size_t{1} << 30)) {
+  if (auto* strings = dynamic_cast<HtmlStringSink*>(&sink)) {
+    string_ = strings->target();
+    string_base_ = string_->size();
+    start_ = cur_ = end_ = flush_at_ = nullptr;
+    GrowString(size_t{16} << 10);
+    return;
+  }
   // Room for a chunk plus the piece that passes it, up to 64 KiB to start.
   size_t cap = std::min<size_t>(chunk_, size_t{64} << 10) + 4096;
   buf_.reset(new char[cap + kPad]);
-  cur_ = buf_.get();
+  start_ = cur_ = buf_.get();
   end_ = cur_ + cap;
   flush_at_ = buf_.get() + std::min(chunk_, cap);
 }
 
+HtmlOut::~HtmlOut() {
+  if (string_ != nullptr && !finished_) string_->resize(string_base_);
+}
+
+void HtmlOut::GrowString(size_t n) {
+  // The string's size covers what is written, the room ahead and kPad; its
+  // bytes past the cursor are scratch until Finish cuts them off.
+  size_t used = cur_ == nullptr ? string_base_ : static_cast<size_t>(cur_ - string_->data());
+  size_t size = std::max({used + n + kPad, 2 * string_->size(), string_->capacity()});
+  string_->resize(size);
+  char* data = string_->data();
+  start_ = data + string_base_;
+  cur_ = data + used;
+  end_ = data + size - kPad;
+  flush_at_ = end_;  // nothing to hand over: Flush is a no-op
+}
+
 void HtmlOut::Reserve(size_t n) {
   if (static_cast<size_t>(end_ - cur_) >= n) return;
+  if (string_ != nullptr) {
+    GrowString(n);
+    return;
+  }
   if (cur_ != buf_.get()) Flush();
   if (static_cast<size_t>(end_ - cur_) >= n) return;
   // One piece bigger than the buffer: grow to fit.
@@ -79,6 +107,7 @@ void HtmlOut::Reserve(size_t n) {
   std::unique_ptr<char[]> bigger(new char[cap + kPad]);
   std::memcpy(bigger.get(), buf_.get(), used);
   buf_ = std::move(bigger);
+  start_ = buf_.get();
   cur_ = buf_.get() + used;
   end_ = buf_.get() + cap;
   flush_at_ = buf_.get() + std::min(chunk_, cap);
@@ -94,7 +123,15 @@ void HtmlOut::AppendEscapedLong(std::string_view s) {
   }
 }
 
+bool HtmlOut::Finish() {
+  if (string_ == nullptr) return Flush();
+  string_->resize(static_cast<size_t>(cur_ - string_->data()));
+  finished_ = true;
+  return true;
+}
+
 bool HtmlOut::Flush() {
+  if (string_ != nullptr) return true;  // written in place
   if (failed_) {
     cur_ = buf_.get();  // the render is failing: what comes now is dropped
     return false;
@@ -453,7 +490,7 @@ class ScratchScope {
 };
 
 EvalResult Finish(html_internal::HtmlOut& out) {
-  if (!out.Flush()) {
+  if (!out.Finish()) {
     EvalError e;
     e.code = "render";
     e.message = "the sink refused the output";

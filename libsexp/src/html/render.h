@@ -56,10 +56,16 @@ inline char* WriteBelow10000(char* at, uint32_t u) {
 
 // Bytes on their way to the sink: written into one buffer that is handed
 // over whenever it passes the chunk size, so rendering allocates nothing per
-// node (the buffer grows only for a single piece bigger than a chunk).
+// node (the buffer grows only for a single piece bigger than a chunk). For an
+// HtmlStringSink the buffer is the sink's string itself, grown in steps and
+// cut to size by Finish — or back to what it held, if Finish is never called
+// (the render failed).
 class HtmlOut {
  public:
   HtmlOut(HtmlSink& sink, size_t chunk_bytes);
+  ~HtmlOut();
+  HtmlOut(const HtmlOut&) = delete;
+  HtmlOut& operator=(const HtmlOut&) = delete;
   // (Each writer works on a local copy of cur_: stores through a char* may
   // alias the member, which would be reloaded after every one.)
   void Append(std::string_view s) {
@@ -121,8 +127,11 @@ class HtmlOut {
   }
   // Hands what is buffered to the sink; false once the sink refused.
   bool Flush();
+  // The render succeeded: hands over the rest (a string sink keeps what was
+  // written); false if the sink refused.
+  bool Finish();
   bool failed() const { return failed_; }
-  size_t written() const { return written_ + static_cast<size_t>(cur_ - buf_.get()); }
+  size_t written() const { return written_ + static_cast<size_t>(cur_ - start_); }
 
  private:
   // Makes room for `n` more bytes: flushes, and grows if that is not enough.
@@ -131,12 +140,19 @@ class HtmlOut {
   static constexpr size_t kEscapePiece = 4096;
   void AppendEscapedLong(std::string_view s);
 
+  // A string sink: room for `n` more bytes in the string.
+  void GrowString(size_t n);
+
   HtmlSink& sink_;
   size_t chunk_;
   std::unique_ptr<char[]> buf_;
+  std::string* string_ = nullptr;  // a string sink's string, written directly
+  size_t string_base_ = 0;         // its size before the render
+  bool finished_ = false;
+  char* start_;     // where the unflushed bytes start
   char* cur_;
-  char* end_;
-  char* flush_at_;  // buf_ + chunk_ (or end_)
+  char* end_;       // kPad writable bytes follow
+  char* flush_at_;  // start_ + chunk_ (or end_)
   size_t written_ = 0;
   bool failed_ = false;
 };

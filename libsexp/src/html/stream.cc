@@ -159,7 +159,7 @@ bool Precompute(F&& write, std::string* bytes) {
   } catch (const Fault&) {
     return false;
   }
-  return out.Flush();
+  return out.Finish();
 }
 
 // Appends parts to a plan: static bytes gather into one run that becomes
