@@ -91,7 +91,7 @@ enum class UrlPolicy {
 struct RenderOptions {
   UrlPolicy url_policy = UrlPolicy::kSafeSchemes;
   // Output is handed to the sink in chunks of about this many bytes.
-  size_t chunk_bytes = size_t{4} << 10;
+  size_t chunk_bytes = size_t{16} << 10;
 };
 
 // Evaluates every top-level form of `text` in order (definitions persist, as
