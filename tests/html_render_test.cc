@@ -129,9 +129,25 @@ TEST(HtmlRender, UrlPolicy) {
   }
   EXPECT_TRUE(IsError(Render(R"sx((img :srcset "/a.png 1x, javascript:x 2x"))sx")));
   EXPECT_TRUE(IsError(Render(R"sx((form :action "javascript:x"))sx")));
+  // Attribute names in any case (HTML lowercases them).
+  EXPECT_TRUE(IsError(Render(R"sx((a :HREF "javascript:x" "t"))sx")));
+  EXPECT_TRUE(IsError(Render(R"sx((a (keyword "Href") "javascript:x" "t"))sx")));
+  EXPECT_TRUE(IsError(Render(R"sx((img :SrcSet "/a.png 1x, javascript:x 2x"))sx")));
+  EXPECT_TRUE(IsError(Render(R"sx((a :HREF (str "java" "script:x") "t"))sx")));
+  // srcdoc is a document of its own; a meta refresh carries a URL.
+  EXPECT_TRUE(IsError(Render(R"sx((iframe :srcdoc "<p>hi</p>"))sx")));
+  EXPECT_EQ(Render(R"sx((iframe :srcdoc nil))sx"), "<iframe></iframe>");
+  for (const char* bad : {"0; url=javascript:alert(1)", "0;URL = 'javascript:x'",
+                          "1, url='data:text/html,x'", "0; url=/ok; url=javascript:x"}) {
+    std::string program = std::string("(meta :http-equiv \"refresh\" :content \"") + bad + "\")";
+    EXPECT_TRUE(IsError(Render(program))) << bad;
+  }
+  EXPECT_FALSE(IsError(Render(R"sx((meta :http-equiv "refresh" :content "5; url=/next"))sx")));
+  EXPECT_FALSE(IsError(Render(R"sx((meta :name "description" :content "see url: x"))sx")));
   RenderOptions any;
   any.url_policy = UrlPolicy::kAllowAll;
   EXPECT_EQ(Render(R"sx((a :href "javascript:x" "t"))sx", any), R"sx(<a href="javascript:x">t</a>)sx");
+  EXPECT_EQ(Render(R"sx((iframe :srcdoc "<p>"))sx", any), R"sx(<iframe srcdoc="&lt;p&gt;"></iframe>)sx");
 }
 
 TEST(HtmlRender, ScriptAndStyleTextCannotCloseTheirElement) {
@@ -142,6 +158,47 @@ TEST(HtmlRender, ScriptAndStyleTextCannotCloseTheirElement) {
   EXPECT_TRUE(IsError(Render(R"sx((style "</style><script>"))sx")));
   EXPECT_TRUE(IsError(Render(R"sx((script "<!-- <script>"))sx")));
   EXPECT_TRUE(IsError(Render(R"sx((script (b "x")))sx")));
+  // The check sees the text the parser will: children joined, whichever
+  // children spell the end tag or the comment opener.
+  EXPECT_TRUE(IsError(Render(R"sx((script "<" "/script><img src=x onerror=alert(1)>"))sx")));
+  EXPECT_TRUE(IsError(Render(R"sx((define lt "<") (style "a" lt "/STYLE>"))sx")));
+  EXPECT_TRUE(IsError(Render(R"sx((script "<!" "-- x"))sx")));
+  EXPECT_TRUE(IsError(Render(R"sx((script "<" (raw! "/script>")))sx")));
+  EXPECT_EQ(Render(R"sx((script "a <" "/b" 1 nil "c"))sx"), "<script>a </b1c</script>");
+}
+
+TEST(HtmlRender, ForeignContentEscapesScriptAndStyle) {
+  // In SVG and MathML, <script> and <style> are ordinary elements whose text
+  // the parser reads as markup: escaped like any text.
+  EXPECT_EQ(Render(R"sx((svg (style "<img src=x onerror=alert(1)>")))sx"),
+            "<svg><style>&lt;img src=x onerror=alert(1)&gt;</style></svg>");
+  EXPECT_EQ(Render(R"sx((svg (g (script "a < b && </script>"))))sx"),
+            "<svg><g><script>a &lt; b &amp;&amp; &lt;/script&gt;</script></g></svg>");
+  EXPECT_EQ(Render(R"sx((math (style "<b>")))sx"), "<math><style>&lt;b&gt;</style></math>");
+  // Where they hand back to HTML (HTML and MathML text integration points),
+  // raw text again, and after the foreign element ends.
+  EXPECT_EQ(Render(R"sx((svg (foreignObject (style "a > b"))))sx"),
+            "<svg><foreignObject><style>a > b</style></foreignObject></svg>");
+  EXPECT_EQ(Render(R"sx((math (mi (style "a > b"))))sx"),
+            "<math><mi><style>a > b</style></mi></math>");
+  EXPECT_EQ(Render(R"sx((div (svg (g)) (style "a > b")))sx"),
+            "<div><svg><g></g></svg><style>a > b</style></div>");
+  EXPECT_TRUE(IsError(Render(R"sx((svg (foreignObject (script "</script>"))))sx")));
+  // A component knows its context only when it runs.
+  EXPECT_EQ(Render(R"sx((defcomp ~css (&key t) (style t))
+                         (div (~css :t "a > b") (svg (~css :t "a > b"))))sx"),
+            "<div><style>a > b</style><svg><style>a &gt; b</style></svg></div>");
+  // A failure inside svg caught by try leaves the context as it was.
+  EXPECT_EQ(Render(R"sx((div (try (svg (error "x")) (catch e "c")) (style "a > b")))sx"),
+            "<div>c<style>a > b</style></div>");
+  // As data (a tree read from HTML) the same.
+  Environment env;
+  std::string html;
+  HtmlStringSink sink(&html);
+  EvalResult tree = env.Eval(R"sx('(div (svg (style "<i>")) (style "a > b")))sx");
+  ASSERT_TRUE(tree.ok());
+  ASSERT_TRUE(RenderData(tree.value(), sink).ok());
+  EXPECT_EQ(html, "<div><svg><style>&lt;i&gt;</style></svg><style>a > b</style></div>");
 }
 
 TEST(HtmlRender, HeadPositionRule) {

@@ -300,7 +300,6 @@ struct Element final : Code {
       kChild,       // code renders in place
       kChildValue,  // code's value (a lookup or a variable: nothing to stream)
       kVoidChild,   // code's value must render as nothing
-      kRawChild,    // code's value is the text of a script/style element
       kEach,        // code is a CallMap: the next `skip` parts are its
                     // lambda's body, run for each item (charged `steps`)
       kIf,          // code is an If's test: true, the then branch follows
@@ -341,6 +340,7 @@ struct Element final : Code {
   std::vector<Part> own_parts;
   std::vector<const Global*> guards;  // the heads of the inlined elements
   uint32_t inlined = 0;               // how many (charged as steps)
+  bool changes_context = false;       // svg, math…: sets the Renderer's context
   bool streamable = false;  // false: rendered as data (the error cases)
 
   Value Eval(Machine& m, Frame* f) const override {

@@ -64,7 +64,47 @@ bool IsVoidElement(std::string_view name) { return In(kVoid, name); }
 
 bool IsRawTextElement(std::string_view name) { return name == "script" || name == "style"; }
 
-bool IsUrlAttribute(std::string_view name) { return In(kUrlAttributes, name); }
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return absl::ascii_tolower(static_cast<unsigned char>(x)) ==
+                  absl::ascii_tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool IsUrlAttribute(std::string_view tag, std::string_view name) {
+  if (EqualsNoCase(name, "srcdoc")) return true;
+  if (tag == "meta" && EqualsNoCase(name, "content")) return true;
+  return std::any_of(std::begin(kUrlAttributes), std::end(kUrlAttributes),
+                     [&](std::string_view a) { return EqualsNoCase(a, name); });
+}
+
+Context ChildContext(Context c, std::string_view tag) {
+  switch (c) {
+    case Context::kHtml:
+    case Context::kMathText:
+      if (c == Context::kMathText && (tag == "mglyph" || tag == "malignmark")) {
+        return Context::kMath;
+      }
+      if (tag == "svg") return Context::kSvg;
+      if (tag == "math") return Context::kMath;
+      return Context::kHtml;
+    case Context::kSvg:  // HTML integration points
+      return tag == "foreignObject" || tag == "desc" || tag == "title" ? Context::kHtml
+                                                                       : Context::kSvg;
+    case Context::kMath:
+      return tag == "mi" || tag == "mo" || tag == "mn" || tag == "ms" || tag == "mtext"
+                 ? Context::kMathText
+                 : Context::kMath;
+  }
+  return c;
+}
+
+bool ChangesContext(std::string_view tag) {
+  constexpr std::string_view kTags[] = {"svg", "math", "foreignObject", "desc", "title", "mi",
+                                        "mo", "mn", "ms", "mtext", "mglyph", "malignmark"};
+  return In(kTags, tag);
+}
 
 bool IsValidAttributeName(std::string_view name) {
   if (name.empty()) return false;

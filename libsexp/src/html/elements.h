@@ -4,6 +4,7 @@
 #ifndef SEXP_SRC_HTML_ELEMENTS_H_
 #define SEXP_SRC_HTML_ELEMENTS_H_
 
+#include <cstdint>
 #include <string_view>
 
 namespace sexp::html_internal {
@@ -13,10 +14,32 @@ namespace sexp::html_internal {
 bool IsElementName(std::string_view name);
 // area base br col embed hr img input link meta source track wbr.
 bool IsVoidElement(std::string_view name);
-// script and style: their text is written unescaped and must not close them.
+// script and style: in HTML their text is written unescaped and must not
+// close them (in SVG and MathML they are ordinary elements: see Context).
 bool IsRawTextElement(std::string_view name);
-// Attributes whose values are URLs (the URL policy applies).
-bool IsUrlAttribute(std::string_view name);
+// ASCII case-insensitive equality (attribute names).
+bool EqualsNoCase(std::string_view a, std::string_view b);
+// Attributes of `tag` whose values the URL policy checks: URLs (href, src,
+// srcset…), `srcdoc` (a whole document: refused under the policy) and the
+// `content` of <meta> (a refresh's url=…). ASCII case is ignored, as HTML
+// ignores it.
+bool IsUrlAttribute(std::string_view tag, std::string_view name);
+
+// How an element's children are parsed, which decides how script and style
+// are written (spec/rendering.md, "Foreign content"): as HTML; inside SVG or
+// MathML, where <script> and <style> are ordinary elements whose text is
+// parsed as markup (so it is escaped); or inside a MathML text integration
+// point (mi mo mn ms mtext), where child elements are HTML again. Where the
+// HTML parser would leave foreign content early (a <div> inside <svg>), the
+// renderer stays in it: escaping text that would have been raw is safe, the
+// reverse is not.
+enum class Context : uint8_t { kHtml, kSvg, kMath, kMathText };
+// The context of the children of `tag` opened in `c`.
+Context ChildContext(Context c, std::string_view tag);
+// Tags for which ChildContext can differ from its input.
+bool ChangesContext(std::string_view tag);
+// script/style text is raw in `c` (else escaped like any text).
+inline bool RawTextContext(Context c) { return c == Context::kHtml || c == Context::kMathText; }
 // A name the renderer will write as an attribute: ASCII letters, digits and
 // - _ : . @, starting with a letter, '_', ':' or '@'. Nothing that could end
 // the attribute or the tag.

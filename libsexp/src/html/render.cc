@@ -241,14 +241,35 @@ void Renderer::Attribute(std::string_view tag, std::string_view name, const Valu
     Fail(absl::StrCat("invalid attribute name :", AV(name), " on <", AV(tag),
                       "> (letters, digits and - _ : . @ only)"));
   }
-  ValidAttribute(tag, name, v, IsUrlAttribute(name));
+  ValidAttribute(tag, name, v, IsUrlAttribute(tag, name));
 }
 
 void Renderer::ValidAttribute(std::string_view tag, std::string_view name, const Value& v,
                               bool url_attribute) {
+  bool checked = options_.url_policy == UrlPolicy::kSafeSchemes && url_attribute;
+  if (checked && v.truthy() && EqualsNoCase(name, "srcdoc")) {
+    Fail(absl::StrCat(":srcdoc of <", AV(tag), "> is a whole HTML document, which the safe URL "
+                      "policy does not allow"));
+  }
   auto check_url = [&](std::string_view url) {
-    if (options_.url_policy != UrlPolicy::kSafeSchemes || !url_attribute) return;
-    if (name == "srcset") {
+    if (!checked) return;
+    if (tag == "meta" && EqualsNoCase(name, "content")) {
+      // A refresh: "5; url=…" (any case, spaces around '=', the URL maybe quoted).
+      absl::string_view rest = AV(url);
+      for (size_t at = 0; (at = absl::AsciiStrToLower(rest).find("url", at)) != rest.npos; ++at) {
+        absl::string_view after = absl::StripLeadingAsciiWhitespace(rest.substr(at + 3));
+        if (after.empty() || after[0] != '=') continue;
+        after = absl::StripLeadingAsciiWhitespace(after.substr(1));
+        if (!after.empty() && (after[0] == '\'' || after[0] == '"')) {
+          after = after.substr(1, after.find(after[0], 1) - 1);
+        }
+        if (!IsSafeUrl(std::string_view(after.data(), after.size()))) {
+          Fail(absl::StrCat("unsafe URL in the :content of <meta> (a refresh)"));
+        }
+      }
+      return;
+    }
+    if (EqualsNoCase(name, "srcset")) {
       // Candidates are "url [descriptor]" separated by commas.
       for (absl::string_view candidate : absl::StrSplit(AV(url), ',')) {
         absl::string_view u = absl::StripLeadingAsciiWhitespace(candidate);
@@ -335,22 +356,39 @@ bool Renderer::Scalar(const Value& v) {
   }
 }
 
-void Renderer::RawTextChild(std::string_view tag, const Value& v) {
-  if (Scalar(v)) return;
-  switch (v.type()) {
-    case ValueType::kString: {
-      std::string_view s = v.str();
-      if (ContainsNoCase(s, absl::StrCat("</", AV(tag))) || s.find("<!--") != std::string_view::npos) {
-        Fail(absl::StrCat("text inside <", AV(tag), "> contains \"</", AV(tag),
-                          "\" or \"<!--\", which would end or confuse the element"));
-      }
-      out_.Append(s);
-      return;
+void Renderer::RawText(std::string_view tag, const Value& el) {
+  // Joined first: the check must see what the parser will, whatever the
+  // children that spell it (("<" "/script>") as much as "</script>").
+  std::string& text = text_;
+  text.clear();
+  for (size_t i = 1; i < el.size(); ++i) {
+    const Value& v = el[i];
+    if (v.is_keyword()) {
+      ++i;  // an attribute pair, written by OpenTag
+      continue;
     }
-    default:
-      Fail(absl::StrCat("<", AV(tag), "> can contain only text, got a ",
-                        AV(ValueTypeName(v.type()))));
+    switch (v.type()) {
+      case ValueType::kNil:
+      case ValueType::kBool:
+        break;
+      case ValueType::kInt:
+      case ValueType::kFloat:
+        absl::StrAppend(&text, ToText(v));
+        break;
+      case ValueType::kString:
+      case ValueType::kHtml:
+        absl::StrAppend(&text, AV(v.str()));
+        break;
+      default:
+        Fail(absl::StrCat("<", AV(tag), "> can contain only text, got a ",
+                          AV(ValueTypeName(v.type()))));
+    }
   }
+  if (ContainsNoCase(text, absl::StrCat("</", AV(tag))) || text.find("<!--") != std::string::npos) {
+    Fail(absl::StrCat("text inside <", AV(tag), "> contains \"</", AV(tag),
+                      "\" or \"<!--\", which would end or confuse the element"));
+  }
+  out_.Append(text);
 }
 
 void Renderer::VoidChild(std::string_view tag, const Value& v) {
@@ -385,8 +423,14 @@ void Renderer::Render(const Value& root) {
     size_t next;
     std::string_view tag;  // end tag to write; empty for fragments and splices
     bool element;          // keyword pairs are attributes (already written)
+    Context outer;         // the context to go back to after the end tag
   };
   std::vector<Open> stack;
+  struct Restore {  // should a rule fail midway (a try may catch it)
+    Context& context;
+    Context saved;
+    ~Restore() { context = saved; }
+  } restore{context_, context_};
   auto visit = [&](const Value& v) {
     if (Scalar(v)) return;
     switch (v.type()) {
@@ -396,12 +440,12 @@ void Renderer::Render(const Value& root) {
       case ValueType::kList: {
         if (v.size() == 0) return;
         if (!v[0].is_symbol()) {  // a list of nodes: each in turn
-          stack.push_back({&v, 0, {}, false});
+          stack.push_back({&v, 0, {}, false, context_});
           return;
         }
         std::string_view tag = v[0].name();
         if (tag == "<>") {
-          stack.push_back({&v, 1, {}, true});
+          stack.push_back({&v, 1, {}, true, context_});
           return;
         }
         if (tag == "raw!") {
@@ -413,21 +457,25 @@ void Renderer::Render(const Value& root) {
         }
         OpenTag(v, tag);
         bool is_void = IsVoidElement(tag);
-        if (!is_void && !IsRawTextElement(tag)) {
-          stack.push_back({&v, 1, tag, true});
+        bool is_raw = IsRawTextElement(tag);
+        if (is_raw || ChangesContext(tag)) context_sensitive_ = true;
+        if (is_raw && RawTextContext(context_)) {
+          RawText(tag, v);
+          CloseTag(tag);
           return;
         }
-        // Children checked (void) or written as raw text (script, style) here.
+        if (!is_void) {  // (script and style in SVG/MathML too: their text is escaped)
+          stack.push_back({&v, 1, tag, true, context_});
+          context_ = ChildContext(context_, tag);
+          return;
+        }
         for (size_t i = 1; i < v.size(); ++i) {
           if (v[i].is_keyword()) {
             ++i;  // an attribute pair, written by OpenTag
-          } else if (is_void) {
-            VoidChild(tag, v[i]);
           } else {
-            RawTextChild(tag, v[i]);
+            VoidChild(tag, v[i]);
           }
         }
-        if (!is_void) CloseTag(tag);
         return;
       }
       case ValueType::kKeyword:
@@ -445,6 +493,7 @@ void Renderer::Render(const Value& root) {
     const Value& list = *stack[top].list;
     if (stack[top].next >= list.size()) {
       if (!stack[top].tag.empty()) CloseTag(stack[top].tag);
+      context_ = stack[top].outer;
       stack.pop_back();
       CheckSink();
       continue;

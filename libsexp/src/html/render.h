@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "sexp/eval.h"
 #include "sexp/html.h"
+#include "html/elements.h"
 #include "scan.h"
 
 namespace sexp::eval_internal {
@@ -195,14 +196,22 @@ class Renderer {
   // The same for a name known to be valid; `url_attribute`: IsUrlAttribute(name).
   void ValidAttribute(std::string_view tag, std::string_view name, const Value& v,
                       bool url_attribute);
-  // A child of a script/style element: text that cannot close it.
-  void RawTextChild(std::string_view tag, const Value& v);
+  // The children of a script/style element `el` in HTML (attribute pairs
+  // skipped): their text joined, which must not close or confuse it.
+  void RawText(std::string_view tag, const Value& el);
   // Checks a void element's child (only nothing-rendering values allowed).
   void VoidChild(std::string_view tag, const Value& v);
   void CheckSink();
 
   [[noreturn]] void Fail(std::string message);
   HtmlOut& out() { return out_; }
+  // How the children now being written are parsed (elements.h).
+  Context context() const { return context_; }
+  void set_context(Context c) { context_ = c; }
+  // Whether anything written so far depends on the context (a script, a
+  // style, an element that changes the context): such bytes cannot be
+  // computed ahead of time.
+  bool context_sensitive() const { return context_sensitive_; }
   const RenderOptions& options() const { return options_; }
   // A buffer for a value assembled before it is checked (a URL).
   std::string& text_buffer() { return text_; }
@@ -224,6 +233,8 @@ class Renderer {
   const RenderOptions& options_;
   eval_internal::Machine* m_;
   std::string text_;
+  Context context_ = Context::kHtml;
+  bool context_sensitive_ = false;
 };
 
 }  // namespace sexp::html_internal

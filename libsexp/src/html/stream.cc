@@ -27,6 +27,9 @@
 namespace sexp::eval_internal {
 
 using html_internal::HtmlOut;
+using html_internal::ChangesContext;
+using html_internal::ChildContext;
+using html_internal::Context;
 using html_internal::IsRawTextElement;
 using html_internal::IsUrlAttribute;
 using html_internal::IsValidAttributeName;
@@ -159,7 +162,7 @@ bool Precompute(F&& write, std::string* bytes) {
   } catch (const Fault&) {
     return false;
   }
-  return out.Finish();
+  return !r.context_sensitive() && out.Finish();
 }
 
 // Appends parts to a plan: static bytes gather into one run that becomes
@@ -258,8 +261,10 @@ void PlanElement(Element& e) {
     const Const* c = literal(i);
     return (c != nullptr && c->v.is_keyword()) || is_computed_name(i);
   };
-  // A fragment with attributes, or a name without a value: left to the data
-  // renderer, which reports them.
+  // script and style (raw text in HTML, escaped in SVG and MathML: known
+  // only where they run) are rendered as data; so are a fragment with
+  // attributes and a name without a value, which the data renderer reports.
+  if (IsRawTextElement(tag)) return;
   for (size_t i = 0; i < e.args.size(); ++i) {
     if (!is_attribute_name(i)) continue;
     if (fragment || i + 1 == e.args.size()) return;
@@ -274,13 +279,13 @@ void PlanElement(Element& e) {
     return p;
   };
   bool is_void = IsVoidElement(tag);
-  bool is_raw = IsRawTextElement(tag);
+  e.changes_context = ChangesContext(tag);
   std::string b;
   // A child element whose plan can be merged into this one, and the guard
   // that keeps it valid (its head and those of the elements inlined in it
   // stay non-callable).
   auto fits = [](const Element* el) {
-    return el->streamable && el->parts.size() <= kMaxInlineParts &&
+    return el->streamable && !el->changes_context && el->parts.size() <= kMaxInlineParts &&
            el->bytes.size() <= kMaxInlineBytes;
   };
   auto inlinable = [&](const Element* el) {
@@ -372,9 +377,10 @@ void PlanElement(Element& e) {
       const auto* str = dynamic_cast<const CallStr*>(value);
       Part p = WithSource(part(str != nullptr ? Part::kAttrStr : Part::kAttr, value));
       p.valid_name = IsValidAttributeName(name);
-      p.url = IsUrlAttribute(name);
+      p.url = IsUrlAttribute(tag, name);
       if (str != nullptr && !p.valid_name) p.kind = Part::kAttr;  // reported as Attribute does
-      if (str != nullptr && p.url && name != "srcset" && !str->args.empty()) {
+      if (str != nullptr && p.url && IsUrlAttribute("", name) &&
+          !html_internal::EqualsNoCase(name, "srcset") && !str->args.empty()) {  // a plain URL
         const auto* first = dynamic_cast<const Const*>(str->args[0]);
         p.safe_prefix = first != nullptr && first->v.is_string() &&
                         UrlPrefixVerdict(first->v.str()) == UrlVerdict::kSafe;
@@ -407,12 +413,6 @@ void PlanElement(Element& e) {
       if (is_void) {
         if (c != nullptr && (c->v.is_nil() || c->v.is_bool())) continue;
         plan.Add(part(Part::kVoidChild, child), "");
-      } else if (is_raw) {
-        if (c != nullptr && Precompute([&](Renderer& r) { r.RawTextChild(tag, c->v); }, &b)) {
-          plan.Bytes(b);
-        } else {
-          plan.Add(part(Part::kRawChild, child), "");
-        }
       } else {
         e.inlined += plan_child(plan, child, flatten);
       }
@@ -529,12 +529,6 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
         r.VoidChild(p.owner->name->name(), v);
         break;
       }
-      case Part::kRawChild: {
-        Value v = p.code->Eval(m, f);
-        m.set_site(p.owner);
-        r.RawTextChild(p.owner->name->name(), v);
-        break;
-      }
       case Part::kEach: {
         const auto& each = *static_cast<const CallMap*>(p.code);
         size_t body = i + 1;
@@ -573,6 +567,12 @@ Value Element::Render(Machine& m, Frame* f, Renderer& r) const {
   for (const Global* g : guards) {
     if (g->bound && g->value.is_callable()) flat = false;
   }
+  struct Scope {  // svg, math…: how the children are parsed (a try may catch a failure)
+    Renderer& r;
+    Context saved;
+    ~Scope() { r.set_context(saved); }
+  } scope{r, r.context()};
+  if (changes_context) r.set_context(ChildContext(scope.saved, name->name()));
   if (flat) {
     m.Charge(1 + inlined);  // a step per element, as when each runs its own
     RunParts(parts, 0, parts.size(), bytes, m, f, r);
