@@ -598,6 +598,7 @@ void Environment::DefinePrimitive(std::string_view name, int min_args, int max_a
     eval_internal::Global* g = state_->GlobalCell(state_->Intern(name));
     g->value = Value::Callable(ValueType::kPrimitive, p.get());
     g->bound = true;
+    ++state_->global_version;
   }
   state_->primitives.push_back(std::move(p));
 }
@@ -606,6 +607,7 @@ void Environment::DefineValue(std::string_view name, const Value& value) {
   eval_internal::Global* g = state_->GlobalCell(state_->Intern(name));
   g->value = value;
   g->bound = true;
+  ++state_->global_version;
 }
 
 const Value* Environment::Lookup(std::string_view name) const {

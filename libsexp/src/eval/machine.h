@@ -427,6 +427,9 @@ struct Environment::State {
   Interner interner;
   uint32_t groups = 0;
   absl::flat_hash_map<const Atom*, std::unique_ptr<eval_internal::Global>> globals;
+  // Bumped whenever a global is bound or set, so what was checked about
+  // globals (an element plan's guards) stays checked until one changes.
+  uint64_t global_version = 1;
   std::vector<std::unique_ptr<eval_internal::Primitive>> primitives;
   std::vector<std::unique_ptr<eval_internal::Code>> code;
   std::vector<std::unique_ptr<eval_internal::Lambda>> lambdas;

@@ -85,6 +85,7 @@ struct SetGlobal final : Code {
     Value v = value->Eval(m, f);
     cell->value = v;
     cell->bound = true;
+    ++m.env().global_version;
     return define ? Value::Symbol(cell->name) : Value();
   }
 };
@@ -339,6 +340,7 @@ struct Element final : Code {
   std::vector<Part> parts;
   std::vector<Part> own_parts;
   std::vector<const Global*> guards;  // the heads of the inlined elements
+  mutable uint64_t guards_checked = 0;  // the global_version they last held at
   uint32_t inlined = 0;               // how many (charged as steps)
   bool changes_context = false;       // svg, math…: sets the Renderer's context
   bool streamable = false;  // false: rendered as data (the error cases)

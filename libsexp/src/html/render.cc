@@ -65,7 +65,7 @@ HtmlOut::HtmlOut(HtmlSink& sink, size_t chunk_bytes)
     string_ = strings->target();
     string_base_ = string_->size();
     start_ = cur_ = end_ = flush_at_ = nullptr;
-    GrowString(size_t{16} << 10);
+    GrowString(kStringStep);
     return;
   }
   // Room for a chunk plus the piece that passes it, up to 64 KiB to start.
@@ -83,9 +83,12 @@ HtmlOut::~HtmlOut() {
 void HtmlOut::GrowString(size_t n) {
   // The string's size covers what is written, the room ahead and kPad; its
   // bytes past the cursor are scratch until Finish cuts them off.
+  // Grown a few KiB at a time: resize zero-fills what it adds, and filling
+  // just ahead of the cursor keeps those lines in cache for the writes that
+  // follow (std::string grows its capacity geometrically underneath).
   size_t used = cur_ == nullptr ? string_base_ : static_cast<size_t>(cur_ - string_->data());
-  size_t size = std::max({used + n + kPad, 2 * string_->size(), string_->capacity()});
-  string_->resize(size);
+  string_->resize(used + std::max<size_t>(n, kStringStep) + kPad);
+  size_t size = string_->size();
   char* data = string_->data();
   start_ = data + string_base_;
   cur_ = data + used;

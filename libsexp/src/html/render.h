@@ -82,50 +82,59 @@ class HtmlOut {
     *cur_++ = c;
     if (cur_ >= flush_at_) Flush();
   }
-  // Append for bytes followed by at least kPad more readable bytes (a
-  // plan's static bytes): short runs are copied as two 16-byte moves.
-  static constexpr size_t kPad = 32;
-  void AppendPadded(std::string_view s) {
-    char* at = cur_;
-    if (s.size() <= kPad && s.size() <= static_cast<size_t>(end_ - at)) {
-      std::memcpy(at, s.data(), 16);  // the buffer has kPad bytes past end_
-      std::memcpy(at + 16, s.data() + 16, 16);
-      at += s.size();
-      cur_ = at;
-      if (at >= flush_at_) Flush();
-      return;
-    }
-    Append(s);
+  // A writer that keeps the cursor in a register (the plan loop: a cursor
+  // stored and reloaded through memory around every write is a chain of
+  // store-to-load forwarding) takes it with cursor(), writes through the
+  // *At functions, which return the new cursor, and hands it back with
+  // set_cursor before anything else writes. The *At functions flush or grow
+  // only when the room runs out, so chunks may pass chunk_bytes by up to
+  // the buffer's slack.
+  char* cursor() const { return cur_; }
+  void set_cursor(char* at) {
+    cur_ = at;
+    if (at >= flush_at_) Flush();
   }
-  // Decimal digits (straight into the buffer): below 10000 (ids, counts)
-  // from a table of digit pairs, the rest through absl.
-  void AppendInt(int64_t i) {
-    if (end_ - cur_ < 24) Reserve(24);
-    char* at = cur_;
+  // Bytes followed by at least kPad more readable bytes (a plan's static
+  // bytes): short runs are copied as two 16-byte moves.
+  static constexpr size_t kPad = 32;
+  char* PaddedAt(char* at, const char* s, size_t n) {
+    if (n <= kPad && n <= static_cast<size_t>(end_ - at)) {
+      std::memcpy(at, s, 16);  // the buffer has kPad bytes past end_
+      std::memcpy(at + 16, s + 16, 16);
+      return at + n;
+    }
+    set_cursor(at);
+    Append(std::string_view(s, n));
+    return cur_;
+  }
+  // Text with & < > " ' as entities.
+  char* EscapedAt(char* at, std::string_view s) {
+    if (s.size() <= kEscapePiece && static_cast<size_t>(end_ - at) >= 6 * s.size() + 16) {
+      return EscapeInto(at, s.data(), s.size());
+    }
+    set_cursor(at);
+    AppendEscapedLong(s);
+    return cur_;
+  }
+  // Decimal digits: below 10000 (ids, counts) from a table of digit pairs,
+  // the rest through absl.
+  char* IntAt(char* at, int64_t i) {
+    if (end_ - at < 24) {
+      set_cursor(at);
+      Reserve(24);
+      at = cur_;
+    }
     uint64_t u = static_cast<uint64_t>(i);
     if (i < 0) {
       *at++ = '-';
       u = 0 - u;
     }
-    if (u < 10000) {
-      at = WriteBelow10000(at, static_cast<uint32_t>(u));
-    } else {
-      at = absl::numbers_internal::FastIntToBuffer(u, at);
-    }
-    cur_ = at;
-    if (at >= flush_at_) Flush();
+    if (u < 10000) return WriteBelow10000(at, static_cast<uint32_t>(u));
+    return absl::numbers_internal::FastIntToBuffer(u, at);
   }
-  // Text with & < > " ' as entities.
-  void AppendEscaped(std::string_view s) {
-    char* at = cur_;
-    if (s.size() <= kEscapePiece && static_cast<size_t>(end_ - at) >= 6 * s.size() + 16) {
-      at = EscapeInto(at, s.data(), s.size());
-      cur_ = at;
-      if (at >= flush_at_) Flush();
-      return;
-    }
-    AppendEscapedLong(s);
-  }
+  void AppendPadded(std::string_view s) { set_cursor(PaddedAt(cur_, s.data(), s.size())); }
+  void AppendInt(int64_t i) { set_cursor(IntAt(cur_, i)); }
+  void AppendEscaped(std::string_view s) { set_cursor(EscapedAt(cur_, s)); }
   // Hands what is buffered to the sink; false once the sink refused.
   bool Flush();
   // The render succeeded: hands over the rest (a string sink keeps what was
@@ -143,6 +152,7 @@ class HtmlOut {
 
   // A string sink: room for `n` more bytes in the string.
   void GrowString(size_t n);
+  static constexpr size_t kStringStep = 4096;
 
   HtmlSink& sink_;
   size_t chunk_;

@@ -441,7 +441,8 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
               const std::string& bytes, Machine& m, Frame* f, Renderer& r) {
   using Part = Element::Part;
   HtmlOut& out = r.out();
-  // A lookup's value, without the virtual call (KeyGet is final).
+  // A lookup's value, without the virtual call (KeyGet is final). Reading
+  // values writes nothing: only rendering does.
   auto value = [&](const Part& p) {
     switch (p.source) {
       case Part::kKeyGet: return static_cast<const KeyGet*>(p.code)->Get(m, f);
@@ -449,10 +450,18 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
       default: return p.code->Eval(m, f);
     }
   };
+  // The output cursor stays in `at` (HtmlOut::cursor) across the parts;
+  // `handed` brackets whatever else writes (the renderer, other plans).
+  char* at = out.cursor();
+  auto handed = [&](auto&& write) {
+    out.set_cursor(at);
+    write();
+    at = out.cursor();
+  };
   uint32_t trim = 0;  // of the next prefix: the rest of an attribute written whole
   for (size_t i = begin; i < end; ++i) {
     const Part& p = parts[i];
-    out.AppendPadded(std::string_view(bytes.data() + p.pre_offset + trim, p.pre_size - trim));
+    at = out.PaddedAt(at, bytes.data() + p.pre_offset + trim, p.pre_size - trim);
     trim = 0;
     std::string_view text(bytes.data() + p.offset, p.size);
     switch (p.kind) {
@@ -465,15 +474,15 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
           Value v = p.code->Eval(m, f);
           if (!n.is_keyword()) p.owner->FailMisplaced(m, n, p.name);
           m.set_site(p.owner);
-          r.Attribute(tag, n.name(), v);
+          handed([&] { r.Attribute(tag, n.name(), v); });
           break;
         }
         Value v = value(p);
         m.set_site(p.owner);
         if (p.valid_name) {
-          r.ValidAttribute(tag, text, v, p.url);
+          handed([&] { r.ValidAttribute(tag, text, v, p.url); });
         } else {
-          r.Attribute(tag, text, v);
+          handed([&] { r.Attribute(tag, text, v); });
         }
         break;
       }
@@ -482,17 +491,27 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
             !(p.url && !p.safe_prefix && r.options().url_policy == UrlPolicy::kSafeSchemes)) {
           m.Step();  // as the call of `str`; its pieces follow
         } else {
-          StrAttributeWhole(m, f, r, p, text);
+          handed([&] { StrAttributeWhole(m, f, r, p, text); });
           i += p.skip;
           trim = p.trim;
         }
         break;
-      case Part::kDisplay:
-        r.Display(value(p));
+      case Part::kDisplay: {
+        Value v = value(p);
+        if (v.is_string()) {  // Display's common cases, in place
+          at = out.EscapedAt(at, v.str());
+        } else if (v.is_int()) {
+          at = out.IntAt(at, v.as_int());
+        } else {
+          handed([&] { r.Display(v); });
+        }
         break;
+      }
       case Part::kChild:
-        // Only a lambda's body (a loop's) can be a tail call: run it here.
-        if (Machine::IsTailMarker(p.code->Render(m, f, r))) m.RunTailCall(p.code, r);
+        handed([&] {
+          // Only a lambda's body (a loop's) can be a tail call: run it here.
+          if (Machine::IsTailMarker(p.code->Render(m, f, r))) m.RunTailCall(p.code, r);
+        });
         break;
       case Part::kIf:
         if (value(p).truthy()) {
@@ -507,7 +526,7 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
         break;
       case Part::kLocalHead:
         if (value(p).is_callable()) {
-          p.name->Render(m, f, r);  // the element's own Render makes the call
+          handed([&] { p.name->Render(m, f, r); });  // the element's own Render calls it
           i += p.skip;
         } else {
           m.Charge(p.steps);
@@ -515,42 +534,47 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
         break;
       case Part::kChildValue: {
         Value v = value(p);
-        if (v.is_string()) {  // Node's first case, without the call (measured: ~3%)
-          out.AppendEscaped(v.str());
-        } else {
+        if (v.is_string()) {  // Node's common cases, in place
+          at = out.EscapedAt(at, v.str());
+        } else if (v.is_int()) {
+          at = out.IntAt(at, v.as_int());
+        } else if (!v.is_nil()) {
           m.set_site(p.code);
-          r.Node(v);
+          handed([&] { r.Node(v); });
         }
         break;
       }
       case Part::kVoidChild: {
         Value v = p.code->Eval(m, f);
         m.set_site(p.owner);
-        r.VoidChild(p.owner->name->name(), v);
+        handed([&] { r.VoidChild(p.owner->name->name(), v); });
         break;
       }
       case Part::kEach: {
         const auto& each = *static_cast<const CallMap*>(p.code);
         size_t body = i + 1;
         i += p.skip;
-        if (!each.Holds()) {
-          each.Render(m, f, r);  // the ordinary call
-          break;
-        }
-        Value xs = each.items->Eval(m, f);
-        if (!xs.is_list() && !xs.is_nil()) {
-          each.RenderCall(m, f, r, xs);
-          break;
-        }
-        m.ForEachCall(*each.fn->lambda, f, xs.items(), &each, r, [&](Frame* frame) {
-          m.Charge(p.steps);  // the body's elements, as when each runs its own
-          RunParts(parts, body, body + p.skip, bytes, m, frame, r);
-          return Value();
+        handed([&] {
+          if (!each.Holds()) {
+            each.Render(m, f, r);  // the ordinary call
+            return;
+          }
+          Value xs = each.items->Eval(m, f);
+          if (!xs.is_list() && !xs.is_nil()) {
+            each.RenderCall(m, f, r, xs);
+            return;
+          }
+          m.ForEachCall(*each.fn->lambda, f, xs.items(), &each, r, [&](Frame* frame) {
+            m.Charge(p.steps);  // the body's elements, as when each runs its own
+            RunParts(parts, body, body + p.skip, bytes, m, frame, r);
+            return Value();
+          });
         });
         break;
       }
     }
   }
+  out.set_cursor(at);
 }
 
 }  // namespace
@@ -564,8 +588,12 @@ Value Element::Render(Machine& m, Frame* f, Renderer& r) const {
   }
   if (!streamable) return Code::Render(m, f, r);
   bool flat = true;
-  for (const Global* g : guards) {
-    if (g->bound && g->value.is_callable()) flat = false;
+  uint64_t version = m.env().global_version;
+  if (guards_checked != version) {  // a global changed since: check again
+    for (const Global* g : guards) {
+      if (g->bound && g->value.is_callable()) flat = false;
+    }
+    if (flat) guards_checked = version;
   }
   struct Scope {  // svg, math…: how the children are parsed (a try may catch a failure)
     Renderer& r;
