@@ -213,6 +213,12 @@ TEST(HtmlStream, RebindingWhatTheStreamRelidOn) {
       R"sx((defcomp ~page () (ul (map (fn (x) (li x)) (list 1 2))))
            (define (map f xs) (list "map was rebound"))
            (~page))sx",
+      R"sx((defcomp ~page () (ul (map (fn (x) (li :id (str "i" x) (a :href (str "/" x) x))) (list 1 2))))
+           (define (str &rest xs) "str was rebound")
+           (~page))sx",
+      R"sx((defcomp ~page () (div (p :title (str "a" 1) (b :title (str "b" 2)))))
+           (define str 5)
+           (~page))sx",
       R"sx((defcomp ~page () (p (keyword "data-a") "1" "t"))
            (define (keyword s) "not a keyword")
            (~page))sx",

@@ -277,6 +277,8 @@ struct CallInline final : Code {
 // calls (names computed at run time); any other expression in a child
 // position that gives a keyword is an error (when rendering, the start tag is
 // written by the time a child runs).
+struct CallStr;
+
 struct Element final : Code {
   Global* cell = nullptr;        // the name is a global …
   const Code* local = nullptr;   // … or a local (reads its value)
@@ -340,8 +342,9 @@ struct Element final : Code {
   std::vector<Part> parts;
   std::vector<Part> own_parts;
   std::vector<const Global*> guards;  // the heads of the inlined elements
+  std::vector<const CallStr*> str_guards;  // (str …) values merged as pieces
   mutable uint64_t guards_checked = 0;  // the global_version they last held at
-  uint32_t inlined = 0;               // how many (charged as steps)
+  uint32_t inlined = 0;  // steps for the elements and str calls merged (charged as one)
   bool changes_context = false;       // svg, math…: sets the Renderer's context
   bool streamable = false;  // false: rendered as data (the error cases)
 

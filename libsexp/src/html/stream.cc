@@ -294,6 +294,7 @@ void PlanElement(Element& e) {
   auto guard_by = [&](const Element& el) {
     if (el.cell != nullptr) e.guards.push_back(el.cell);
     e.guards.insert(e.guards.end(), el.guards.begin(), el.guards.end());
+    e.str_guards.insert(e.str_guards.end(), el.str_guards.begin(), el.str_guards.end());
   };
   // Plans a node that renders as a child: constants as bytes, elements
   // inlined (when flattening), if/when and (map (fn …) …) as parts whose
@@ -338,10 +339,18 @@ void PlanElement(Element& e) {
       return 0;
     }
     if (const auto* branch = dynamic_cast<const If*>(child)) {
-      // [kIf: skip = n] [then: n - 1 parts] [kJump: skip = m] [else: m parts]
+      // [kIf: skip = n] [then: n - 1 parts] [kJump: skip = m] [else: m parts],
+      // or with nothing to write for else (when): [kIf: skip = n] [then: n]
       plan.Add(WithSource(part(Part::kIf, branch->test)), "");
       size_t at = plan.size() - 1;
       uint32_t then_steps = plan_child(plan, branch->then, flatten);
+      if (const auto* c = dynamic_cast<const Const*>(branch->otherwise);
+          c != nullptr && Precompute([&](Renderer& r) { r.Render(c->v); }, &b) && b.empty()) {
+        plan.Seal();
+        plan[at].skip = static_cast<uint32_t>(plan.size() - 1 - at);
+        plan[at].steps = then_steps;
+        return 0;
+      }
       plan.Add(part(Part::kJump, nullptr), "");
       size_t jump = plan.size() - 1;
       uint32_t else_steps = plan_child(plan, branch->otherwise, flatten);
@@ -385,6 +394,24 @@ void PlanElement(Element& e) {
         p.safe_prefix = first != nullptr && first->v.is_string() &&
                         UrlPrefixVerdict(first->v.str()) == UrlVerdict::kSafe;
       }
+      if (p.kind == Part::kAttrStr && flatten && (!p.url || p.safe_prefix)) {
+        // Its pieces merged outright, guarded like merged elements: while
+        // `str` holds the built-in (its call's step charged with the
+        // element's), and no policy check needs the whole value.
+        e.str_guards.push_back(str);
+        e.inlined += 1;
+        plan.Bytes(absl::StrCat(" ", AV(name), "=\""));
+        for (const Code* a : str->args) {
+          if (const auto* piece = dynamic_cast<const Const*>(a)) {
+            Precompute([&](Renderer& r) { r.Display(piece->v); }, &b);
+            plan.Bytes(b);
+          } else {
+            plan.Add(WithSource(part(Part::kDisplay, a)), "");
+          }
+        }
+        plan.Bytes("\"");
+        continue;
+      }
       plan.Add(p, name);
       if (p.kind != Part::kAttrStr) continue;
       // Its pieces, constants escaped now.
@@ -425,7 +452,7 @@ void PlanElement(Element& e) {
   size_t own_bytes = e.bytes.size();
   PlanBuilder flat(&e.bytes, &e.parts);
   build(flat, true);
-  if (e.guards.empty()) {  // nothing inlined: one plan
+  if (e.guards.empty() && e.str_guards.empty()) {  // nothing merged: one plan
     e.bytes.resize(own_bytes);
     e.parts = std::move(e.own_parts);
     e.own_parts.clear();
@@ -592,6 +619,9 @@ Value Element::Render(Machine& m, Frame* f, Renderer& r) const {
   if (guards_checked != version) {  // a global changed since: check again
     for (const Global* g : guards) {
       if (g->bound && g->value.is_callable()) flat = false;
+    }
+    for (const CallStr* s : str_guards) {
+      if (!s->Holds()) flat = false;
     }
     if (flat) guards_checked = version;
   }
