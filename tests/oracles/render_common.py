@@ -11,6 +11,7 @@ local name, prefixed "svg:" or "math:" for foreign elements, attrs a dict
 children a tuple of nodes with adjacent text merged and comments dropped.
 """
 import math
+import os
 import re
 import subprocess
 from decimal import Decimal
@@ -397,3 +398,15 @@ def walk(nodes):
 def run(argv):
     r = subprocess.run(argv, capture_output=True)
     return r.returncode, r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
+
+
+def binary_from_args(args, tool, doc):
+    """The sexp binary named first in `args`, or an exit code: 2 after
+    printing `doc` when it is missing, 1 when it is not an executable."""
+    if not args or args[0].startswith("-"):
+        print(doc)
+        return None, 2
+    if not (os.path.isfile(args[0]) and os.access(args[0], os.X_OK)):
+        print("%s: no sexp binary at %s" % (tool, args[0]))
+        return None, 1
+    return args[0], 0

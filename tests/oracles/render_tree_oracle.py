@@ -45,7 +45,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from render_common import (RAWTEXT, Dict, Kw, Sym,  # noqa: E402
-                           SxSyntaxError, as_attribute, as_text, children_difference,
+                           SxSyntaxError, as_attribute, binary_from_args, as_text, children_difference,
                            first_difference, merge_text, parse_document, parse_fragment,
                            read_sx, run, sx_number_text, text_context)
 
@@ -393,13 +393,9 @@ def check_page(binary, path):
 
 def main():
     args = sys.argv[1:]
-    if not args or args[0].startswith("-"):
-        print(__doc__)
-        return 2
-    binary = args[0]
-    if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
-        print("render_tree_oracle: no sexp binary at %s" % binary)
-        return 1
+    binary, code = binary_from_args(args, "render_tree_oracle", __doc__)
+    if binary is None:
+        return code
     corpus = args[1] if len(args) > 1 and not args[1].startswith("-") \
         else os.path.join(HERE, "render")
     sys.setrecursionlimit(20000)

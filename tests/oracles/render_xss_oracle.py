@@ -57,7 +57,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from render_common import (BODY, FOREIGN, RAWTEXT, RCDATA, as_attribute, as_text,  # noqa: E402
-                           children_difference, parse_fragment, run, sx_string, walk)
+                           binary_from_args, children_difference, parse_fragment, run, sx_string, walk)
 
 # --- the rules of spec/rendering.md, written again ----------------------------
 
@@ -508,13 +508,9 @@ class Oracle:
 
 def main():
     args = sys.argv[1:]
-    if not args or args[0].startswith("-"):
-        print(__doc__)
-        return 2
-    binary = args[0]
-    if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
-        print("render_xss_oracle: no sexp binary at %s" % binary)
-        return 1
+    binary, code = binary_from_args(args, "render_xss_oracle", __doc__)
+    if binary is None:
+        return code
     vectors_path = os.path.join(HERE, "render", "xss", "vectors.json")
     if "--vectors" in args:
         vectors_path = args[args.index("--vectors") + 1]

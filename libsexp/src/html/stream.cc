@@ -364,6 +364,19 @@ void PlanElement(Element& e) {
     plan.Add(WithSource(part(Part::kChild, child)), "");
     return 0;
   };
+  // ` name="` then the pieces of a (str …) value (constants escaped now) and `"`.
+  auto str_pieces = [&](PlanBuilder& plan, std::string_view name, const CallStr& str) {
+    plan.Bytes(absl::StrCat(" ", AV(name), "=\""));
+    for (const Code* a : str.args) {
+      if (const auto* piece = dynamic_cast<const Const*>(a)) {
+        Precompute([&](Renderer& r) { r.Display(piece->v); }, &b);
+        plan.Bytes(b);
+      } else {
+        plan.Add(WithSource(part(Part::kDisplay, a)), "");
+      }
+    }
+    plan.Bytes("\"");
+  };
   auto build = [&](PlanBuilder& plan, bool flatten) {
     if (tag == "html") plan.Bytes("<!DOCTYPE html>");
     if (!fragment) plan.Bytes(absl::StrCat("<", AV(tag)));
@@ -400,32 +413,13 @@ void PlanElement(Element& e) {
         // element's), and no policy check needs the whole value.
         e.str_guards.push_back(str);
         e.inlined += 1;
-        plan.Bytes(absl::StrCat(" ", AV(name), "=\""));
-        for (const Code* a : str->args) {
-          if (const auto* piece = dynamic_cast<const Const*>(a)) {
-            Precompute([&](Renderer& r) { r.Display(piece->v); }, &b);
-            plan.Bytes(b);
-          } else {
-            plan.Add(WithSource(part(Part::kDisplay, a)), "");
-          }
-        }
-        plan.Bytes("\"");
+        str_pieces(plan, name, *str);
         continue;
       }
       plan.Add(p, name);
       if (p.kind != Part::kAttrStr) continue;
-      // Its pieces, constants escaped now.
       size_t guard = plan.size() - 1;
-      plan.Bytes(absl::StrCat(" ", AV(name), "=\""));
-      for (const Code* a : str->args) {
-        if (const auto* piece = dynamic_cast<const Const*>(a)) {
-          Precompute([&](Renderer& r) { r.Display(piece->v); }, &b);
-          plan.Bytes(b);
-        } else {
-          plan.Add(WithSource(part(Part::kDisplay, a)), "");
-        }
-      }
-      plan.Bytes("\"");
+      str_pieces(plan, name, *str);
       plan[guard].skip = static_cast<uint32_t>(plan.size() - 1 - guard);
       plan[guard].trim = static_cast<uint32_t>(plan.pending());
     }
