@@ -16,6 +16,10 @@ packages=(
   python3-html5lib                    # independent HTML5 parser: the HTML oracles
   lua5.4                              # peer of the evaluator benchmark
   python3-jinja2                      # renderer: peer page of the render benchmark
+  python3-dev pybind11-dev            # the Python module (bindings/)
+  python3-setuptools python3-pip      # pip install --no-build-isolation . (no PyPI)
+  python3-quart                       # Quart helpers and the example service
+  python3-sexpdata                    # peer of the Python parse benchmark
 )
 # Node and npm for the JavaScript oracles; any node >= 18 on PATH will do.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

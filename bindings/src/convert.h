@@ -1,0 +1,53 @@
+// Conversions between Python objects and sx values for the `sexp` module.
+//
+// sx → Python: nil None, booleans, ints, floats, strings str, bytes bytes,
+// symbols sexp.Symbol, keywords sexp.Keyword (both cached per name), lists
+// list, dicts dict, raw! markup sexp.Markup. Python → sx: the same in
+// reverse (tuples as lists); anything else is a TypeError naming the type
+// and where it was found.
+//
+// All functions here need the GIL.
+#ifndef SEXP_BINDINGS_CONVERT_H_
+#define SEXP_BINDINGS_CONVERT_H_
+
+#include <pybind11/pybind11.h>
+
+#include <string>
+#include <vector>
+
+#include "sexp/sexp.h"
+
+namespace sexp_py {
+
+namespace py = pybind11;
+
+// The Python classes the package defines (sexp/__init__.py hands them over
+// once, at import).
+struct Types {
+  py::object symbol, keyword, markup, read_error, eval_error;
+};
+Types& types();
+
+// sx data read by the reader → Python (depth is bounded by the reader's).
+py::object NodeToPy(const sexp::Node& node);
+// An evaluator value → Python. Callables become their sx text
+// ("#<function f>"), which is all a Python caller can do with them.
+py::object ValueToPy(const sexp::Value& value);
+
+// Python → a Node of `builder`'s document; throws py::type_error /
+// py::value_error (non-finite floats, ints beyond 64 bits, bad dict keys).
+sexp::Node PyToNode(sexp::Builder& builder, py::handle obj);
+
+// Python → evaluator values whose strings, lists and dicts live in `arena`
+// (a call's arguments: nothing is added to the Environment but interned
+// names). Same errors as PyToNode.
+sexp::Value PyToValue(sexp::Environment& env, sexp::Arena& arena, py::handle obj);
+
+// The ReadError for a reader error (message, line, col, offset, code).
+[[noreturn]] void ThrowReadError(const sexp::Error& error);
+// The EvalError for an evaluation error (message, code, file, line, col, trace).
+[[noreturn]] void ThrowEvalError(const sexp::EvalError& error);
+
+}  // namespace sexp_py
+
+#endif  // SEXP_BINDINGS_CONVERT_H_

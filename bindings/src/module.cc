@@ -1,0 +1,410 @@
+// The `sexp._sexp` extension: the C++ core behind the Python package `sexp`
+// (bindings/python/sexp). The package's __init__ defines the Python-level
+// types (Symbol, Keyword, Markup, ReadError, EvalError) and hands them to
+// _set_types before anything converts.
+//
+// The GIL is released around reading, writing, hashing, evaluating and
+// rendering; a primitive written in Python takes it back for its call only.
+#include <pybind11/functional.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "convert.h"
+#include "sexp/sexp.h"
+
+namespace sexp_py {
+namespace {
+
+// Text from str (UTF-8) or bytes.
+std::string TextOf(py::handle obj) {
+  if (PyUnicode_Check(obj.ptr())) {
+    Py_ssize_t size = 0;
+    const char* p = PyUnicode_AsUTF8AndSize(obj.ptr(), &size);
+    if (p == nullptr) throw py::error_already_set();
+    return std::string(p, static_cast<size_t>(size));
+  }
+  if (PyBytes_Check(obj.ptr())) return std::string(py::cast<std::string>(obj));
+  throw py::type_error("expected sx text as str or bytes");
+}
+
+sexp::Document ReadAll(const std::string& text) {
+  sexp::Result<sexp::Document> doc = [&] {
+    py::gil_scoped_release release;
+    return sexp::Read(text);
+  }();
+  if (!doc.ok()) ThrowReadError(doc.error());
+  return std::move(doc).value();
+}
+
+// The document of one value: a str is sx text (exactly one expression),
+// anything else (bytes included) Python data converted to sx.
+sexp::Document OneDocument(py::handle value_or_text) {
+  if (PyUnicode_Check(value_or_text.ptr())) {
+    std::string text = TextOf(value_or_text);
+    sexp::Result<sexp::Document> doc = [&] {
+      py::gil_scoped_release release;
+      return sexp::ReadOne(text);
+    }();
+    if (!doc.ok()) ThrowReadError(doc.error());
+    return std::move(doc).value();
+  }
+  sexp::Builder b;
+  sexp::Node root = PyToNode(b, value_or_text);
+  sexp::Result<sexp::Document> doc = b.Finish({root});
+  if (!doc.ok()) throw py::value_error(doc.error().message);
+  return std::move(doc).value();
+}
+
+std::string Canonical(py::handle v) {
+  sexp::Document doc = OneDocument(v);
+  sexp::Result<std::string> text = [&] {
+    py::gil_scoped_release release;
+    return sexp::Canonical(doc.roots()[0]);
+  }();
+  if (!text.ok()) throw py::value_error(text.error().ToString());
+  return std::move(text).value();
+}
+
+sexp::Digest Digest(py::handle v) {
+  sexp::Document doc = OneDocument(v);
+  sexp::Result<sexp::Digest> d = [&] {
+    py::gil_scoped_release release;
+    return sexp::HashNode(doc.roots()[0]);
+  }();
+  if (!d.ok()) throw py::value_error(d.error().ToString());
+  return d.value();
+}
+
+// ---------------------------------------------------------------------------
+// Document: a read document kept in C++, walked through Node views.
+
+struct DocHandle {
+  std::shared_ptr<const sexp::Document> doc;
+};
+
+// A node of a document; holds the document alive.
+struct NodeView {
+  std::shared_ptr<const sexp::Document> doc;
+  const sexp::Node* node;
+};
+
+NodeView ViewAt(const NodeView& v, Py_ssize_t i) {
+  if (!v.node->is_list() && !v.node->is_dict()) {
+    throw py::type_error("a " + std::string(sexp::KindName(v.node->kind())) + " has no items");
+  }
+  auto items = v.node->items();
+  Py_ssize_t n = static_cast<Py_ssize_t>(items.size());
+  if (i < 0) i += n;
+  if (i < 0 || i >= n) throw py::index_error("node index out of range");
+  return NodeView{v.doc, &items[static_cast<size_t>(i)]};
+}
+
+// ---------------------------------------------------------------------------
+// Env
+
+sexp::EvalLimits LimitsFrom(const py::object& limits) {
+  sexp::EvalLimits l;
+  if (limits.is_none()) return l;
+  py::dict d = limits.cast<py::dict>();
+  for (auto [k, v] : d) {
+    std::string key = py::cast<std::string>(k);
+    if (key == "max_steps") {
+      l.max_steps = py::cast<uint64_t>(v);
+    } else if (key == "max_depth") {
+      l.max_depth = py::cast<uint32_t>(v);
+    } else if (key == "max_bytes") {
+      l.max_bytes = py::cast<uint64_t>(v);
+    } else if (key == "timeout_ms") {
+      l.timeout = std::chrono::milliseconds(py::cast<int64_t>(v));
+    } else {
+      throw py::value_error("unknown limit '" + key +
+                            "' (max_steps, max_depth, max_bytes, timeout_ms)");
+    }
+  }
+  return l;
+}
+
+uint32_t GroupsFrom(const py::object& capabilities) {
+  if (capabilities.is_none()) return sexp::kGroupPure;
+  uint32_t groups = 0;
+  for (auto c : capabilities) {
+    std::string name = py::cast<std::string>(c);
+    if (name == "core") groups |= sexp::kGroupCore;
+    else if (name == "string") groups |= sexp::kGroupString;
+    else if (name == "list") groups |= sexp::kGroupList;
+    else if (name == "dict") groups |= sexp::kGroupDict;
+    else if (name == "io") groups |= sexp::kGroupIo;
+    else throw py::value_error("unknown capability '" + name + "' (core, string, list, dict, io)");
+  }
+  return groups;
+}
+
+class Env {
+ public:
+  Env(const py::object& capabilities, const py::object& limits)
+      : env_(std::make_unique<sexp::Environment>(GroupsFrom(capabilities))),
+        limits_(LimitsFrom(limits)) {}
+
+  // Registers `fn` (a Python callable) as the primitive `name`.
+  void Primitive(const std::string& name, py::function fn, int min_args, int max_args,
+                 bool io) {
+    // Kept by the Environment's primitive; released with it (under the GIL:
+    // Env is destroyed from Python).
+    auto held = std::make_shared<py::function>(std::move(fn));
+    env_->DefinePrimitive(
+        name, min_args, max_args,
+        [held, name](sexp::CallContext& ctx, absl::Span<const sexp::Value> args) -> sexp::Value {
+          py::gil_scoped_acquire gil;
+          std::string failure;
+          try {
+            py::tuple pyargs(args.size());
+            for (size_t i = 0; i < args.size(); ++i) pyargs[i] = ValueToPy(args[i]);
+            py::object result = (*held)(*pyargs);
+            return ResultValue(ctx, result);
+          } catch (py::error_already_set& e) {
+            failure = e.what();
+          } catch (const std::exception& e) {
+            failure = e.what();
+          }
+          ctx.Fail("host", "'" + name + "' raised " + failure);
+        },
+        io ? static_cast<uint32_t>(sexp::kGroupIo) : 0u);
+  }
+
+  py::object Eval(py::handle text_or_value, const std::string& file) {
+    std::string text = SourceOf(text_or_value);
+    sexp::EvalResult r = [&] {
+      py::gil_scoped_release release;
+      return env_->Eval(text, file, limits_);
+    }();
+    if (!r.ok()) ThrowEvalError(r.error());
+    return ValueToPy(r.value());
+  }
+
+  py::object Load(const std::string& path) {
+    sexp::EvalResult r = [&] {
+      py::gil_scoped_release release;
+      return env_->LoadFile(path, limits_);
+    }();
+    if (!r.ok()) ThrowEvalError(r.error());
+    return ValueToPy(r.value());
+  }
+
+  std::string RenderHtml(py::handle text_or_value, const std::string& file, bool allow_any_url) {
+    std::string text = SourceOf(text_or_value);
+    std::string html;
+    sexp::EvalResult r = [&] {
+      py::gil_scoped_release release;
+      sexp::HtmlStringSink sink(&html);
+      return sexp::RenderHtml(*env_, text, sink, file, Options(allow_any_url), limits_);
+    }();
+    if (!r.ok()) ThrowEvalError(r.error());
+    return html;
+  }
+
+  // Renders the component (or function) bound to `name` called with
+  // keyword arguments converted from Python: the data never becomes text.
+  std::string Render(const std::string& name, const py::dict& kwargs, bool allow_any_url) {
+    const sexp::Value* fn = env_->Lookup(name);
+    if (fn == nullptr) throw py::key_error("'" + name + "' is not defined");
+    sexp::Arena arena;  // the arguments: freed with this call
+    std::vector<sexp::Value> args;
+    for (auto [k, v] : kwargs) {
+      args.push_back(env_->Keyword(py::cast<std::string>(k)));
+      args.push_back(PyToValue(*env_, arena, v));
+    }
+    sexp::Value callee = *fn;
+    std::string html;
+    sexp::EvalResult r = [&] {
+      py::gil_scoped_release release;
+      sexp::HtmlStringSink sink(&html);
+      return sexp::RenderCall(*env_, callee, args, sink, Options(allow_any_url), limits_);
+    }();
+    if (!r.ok()) ThrowEvalError(r.error());
+    return html;
+  }
+
+  void Interrupt() { env_->Interrupt(); }
+  size_t BytesUsed() const { return env_->bytes_used(); }
+
+ private:
+  static sexp::RenderOptions Options(bool allow_any_url) {
+    sexp::RenderOptions o;
+    if (allow_any_url) o.url_policy = sexp::UrlPolicy::kAllowAll;
+    return o;
+  }
+  // sx text to evaluate: a str as is, Python data as its canonical text.
+  static std::string SourceOf(py::handle text_or_value) {
+    if (PyUnicode_Check(text_or_value.ptr())) {
+      return TextOf(text_or_value);
+    }
+    return Canonical(text_or_value);
+  }
+  // A Python primitive's result as a value of the running evaluation.
+  static sexp::Value ResultValue(sexp::CallContext& ctx, py::handle r);
+
+  std::unique_ptr<sexp::Environment> env_;
+  sexp::EvalLimits limits_;
+};
+
+sexp::Value Env::ResultValue(sexp::CallContext& ctx, py::handle r) {
+  PyObject* o = r.ptr();
+  if (o == Py_None) return sexp::Value();
+  if (PyBool_Check(o)) return sexp::Value::Bool(o == Py_True);
+  if (PyLong_Check(o)) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow != 0) ctx.Fail("host", "a primitive returned an int beyond 64 bits");
+    return sexp::Value::Int(v);
+  }
+  if (PyFloat_Check(o)) {
+    double d = PyFloat_AsDouble(o);
+    if (!std::isfinite(d)) ctx.Fail("host", "a primitive returned a non-finite float");
+    return sexp::Value::Float(d);
+  }
+  if (PyUnicode_Check(o) && !PyObject_IsInstance(o, types().markup.ptr())) {
+    return ctx.MakeString(py::cast<std::string>(r));
+  }
+  if (PyObject_IsInstance(o, types().symbol.ptr())) {
+    return ctx.Symbol(py::cast<std::string>(r.attr("name")));
+  }
+  if (PyObject_IsInstance(o, types().keyword.ptr())) {
+    return ctx.Keyword(py::cast<std::string>(r.attr("name")));
+  }
+  if (PyList_Check(o) || PyTuple_Check(o)) {
+    std::vector<sexp::Value> items;
+    for (auto item : py::reinterpret_borrow<py::sequence>(r)) items.push_back(ResultValue(ctx, item));
+    return ctx.MakeList(items);
+  }
+  if (PyDict_Check(o)) {
+    std::vector<sexp::Value> items;
+    for (auto [k, v] : py::reinterpret_borrow<py::dict>(r)) {
+      if (PyObject_IsInstance(k.ptr(), types().keyword.ptr())) {
+        items.push_back(ctx.Keyword(py::cast<std::string>(k.attr("name"))));
+      } else if (PyUnicode_Check(k.ptr())) {
+        items.push_back(ctx.MakeString(py::cast<std::string>(k)));
+      } else {
+        ctx.Fail("host", "a primitive returned a dict with a key that is not a Keyword or str");
+      }
+      items.push_back(ResultValue(ctx, v));
+    }
+    return ctx.MakeDict(items);
+  }
+  ctx.Fail("host", "a primitive returned a " +
+                       py::cast<std::string>(r.get_type().attr("__name__")) +
+                       ", which has no sx value");
+}
+
+}  // namespace
+}  // namespace sexp_py
+
+PYBIND11_MODULE(_sexp, m) {
+  using namespace sexp_py;
+  m.doc() = "libsexp, the C++ core of the `sexp` package";
+
+  m.def("_set_types", [](py::object symbol, py::object keyword, py::object markup,
+                         py::object read_error, py::object eval_error) {
+    types() = Types{symbol, keyword, markup, read_error, eval_error};
+  });
+
+  m.def("parse", [](py::handle text) {
+    sexp::Document doc = ReadAll(TextOf(text));
+    if (doc.roots().size() != 1) {
+      throw py::value_error("parse expects exactly one expression, got " +
+                            std::to_string(doc.roots().size()) + " (use parse_all)");
+    }
+    return NodeToPy(doc.roots()[0]);
+  });
+  m.def("parse_all", [](py::handle text) {
+    sexp::Document doc = ReadAll(TextOf(text));
+    py::list out;
+    for (const sexp::Node& n : doc.roots()) out.append(NodeToPy(n));
+    return out;
+  });
+  m.def("canonical", [](py::handle v) { return Canonical(v); });
+  m.def("fmt", [](py::handle v) {
+    sexp::Document doc = OneDocument(v);
+    sexp::Result<std::string> text = [&] {
+      py::gil_scoped_release release;
+      return sexp::Format(doc);
+    }();
+    if (!text.ok()) throw py::value_error(text.error().ToString());
+    return std::move(text).value();
+  });
+  m.def("hash", [](py::handle v) { return Digest(v).hex_address(); });
+  m.def("cid", [](py::handle v) { return Digest(v).cid(); });
+
+  py::class_<NodeView>(m, "Node", "A node of a Document (keeps the document alive).")
+      .def_property_readonly("kind",
+                             [](const NodeView& v) { return std::string(sexp::KindName(v.node->kind())); })
+      .def("__len__", [](const NodeView& v) {
+        return v.node->is_list() || v.node->is_dict() ? v.node->size() : 0;
+      })
+      .def("__getitem__", &ViewAt)
+      .def_property_readonly("name", [](const NodeView& v) -> py::object {
+        if (!v.node->is_symbol() && !v.node->is_keyword()) return py::none();
+        return py::str(std::string(v.node->name()));
+      })
+      .def_property_readonly("value", [](const NodeView& v) -> py::object {
+        if (v.node->is_list() || v.node->is_dict()) return py::none();
+        return NodeToPy(*v.node);
+      })
+      .def_property_readonly("position", [](const NodeView& v) {
+        sexp::Position p = v.doc->position(*v.node);
+        return py::make_tuple(p.line, p.column);
+      })
+      .def("to_python", [](const NodeView& v) { return NodeToPy(*v.node); })
+      .def("canonical", [](const NodeView& v) {
+        sexp::Result<std::string> text = sexp::Canonical(*v.node);
+        if (!text.ok()) throw py::value_error(text.error().ToString());
+        return std::move(text).value();
+      })
+      .def("hash", [](const NodeView& v) {
+        sexp::Result<sexp::Digest> d = sexp::HashNode(*v.node);
+        if (!d.ok()) throw py::value_error(d.error().ToString());
+        return d.value().hex_address();
+      })
+      .def("__repr__", [](const NodeView& v) {
+        return "<sexp.Node " + std::string(sexp::KindName(v.node->kind())) + ">";
+      });
+
+  py::class_<DocHandle>(m, "Document",
+                        "A read document kept in C++: walk it through Node views without "
+                        "building Python objects.")
+      .def(py::init([](py::handle text) {
+             return DocHandle{std::make_shared<const sexp::Document>(ReadAll(TextOf(text)))};
+           }),
+           py::arg("text"))
+      .def_property_readonly("roots", [](const DocHandle& d) {
+        std::vector<NodeView> out;
+        for (const sexp::Node& n : d.doc->roots()) out.push_back(NodeView{d.doc, &n});
+        return out;
+      })
+      .def("__len__", [](const DocHandle& d) { return d.doc->roots().size(); })
+      .def("__getitem__", [](const DocHandle& d, Py_ssize_t i) {
+        Py_ssize_t n = static_cast<Py_ssize_t>(d.doc->roots().size());
+        if (i < 0) i += n;
+        if (i < 0 || i >= n) throw py::index_error("root index out of range");
+        return NodeView{d.doc, &d.doc->roots()[static_cast<size_t>(i)]};
+      })
+      .def_property_readonly("arena_bytes",
+                             [](const DocHandle& d) { return d.doc->arena_stats().bytes_used; });
+
+  py::class_<Env>(m, "Env")
+      .def(py::init<py::object, py::object>(), py::arg("capabilities") = py::none(),
+           py::arg("limits") = py::none())
+      .def("_primitive", &Env::Primitive)
+      .def("eval", &Env::Eval, py::arg("text_or_value"), py::arg("file") = "")
+      .def("load", &Env::Load, py::arg("path"))
+      .def("render_html", &Env::RenderHtml, py::arg("text_or_value"), py::arg("file") = "",
+           py::arg("allow_any_url") = false)
+      .def("_render", &Env::Render)
+      .def("interrupt", &Env::Interrupt)
+      .def_property_readonly("bytes_used", &Env::BytesUsed);
+}

@@ -1,0 +1,148 @@
+"""The sexp module's data API: parse, the Python mapping, errors, canonical
+form, formatting, hashes and CIDs (byte-identical to the CLI and checked
+against hashlib), and Document views."""
+import gc
+import hashlib
+import math
+import subprocess
+
+import pytest
+
+import sexp
+from sexp import Keyword, Symbol
+
+
+def test_mapping_of_every_kind():
+    v = sexp.parse('(p :class "x" 1 -2 2.5 true false nil #b64"aGk=" [a b] {:k 1 "s" 2})')
+    assert v == [Symbol("p"), Keyword("class"), "x", 1, -2, 2.5, True, False, None, b"hi",
+                 [Symbol("a"), Symbol("b")], {Keyword("k"): 1, "s": 2}]
+    assert type(v[3]) is int and type(v[5]) is float and v[9].__class__ is bytes
+
+
+def test_symbols_and_keywords_compare_by_name_within_their_kind():
+    assert Symbol("a") == Symbol("a") and hash(Symbol("a")) == hash(Symbol("a"))
+    assert Symbol("a") != Keyword("a") and Symbol("a") != "a" and Keyword("a") != "a"
+    assert len({Symbol("a"), Keyword("a"), "a"}) == 3
+    assert repr(Symbol("~card")) == "Symbol('~card')" and repr(Keyword("id")) == "Keyword('id')"
+    assert str(Keyword("id")) == ":id" and str(Symbol("x")) == "x"
+    with pytest.raises(AttributeError):
+        Symbol("a").name = "b"
+    import pickle
+    assert pickle.loads(pickle.dumps(Keyword("k"))) == Keyword("k")
+
+
+def test_parse_all_and_parse_expect_their_counts():
+    assert sexp.parse_all("1 (a) :k") == [1, [Symbol("a")], Keyword("k")]
+    assert sexp.parse_all("") == []
+    with pytest.raises(ValueError):
+        sexp.parse("1 2")
+    assert sexp.parse(b"(a)") == [Symbol("a")]  # text as bytes (UTF-8)
+    assert sexp.canonical(b"(a)") == '#b64"KGEp"'  # elsewhere bytes are a value
+
+
+@pytest.mark.parametrize("text, line, col, code", [
+    ('(a "b', 1, 6, "unexpected-eof"),
+    ("(a\n  ))", 2, 4, None),
+    ('"\\q"', 1, 2, None),
+    ("99999999999999999999", 1, 1, None),
+    ("(" * 2000, 1, None, "depth-limit"),
+    (b"\xff", 1, 1, None),
+])
+def test_read_errors_carry_positions(text, line, col, code):
+    with pytest.raises(sexp.ReadError) as e:
+        sexp.parse(text)
+    err = e.value
+    assert isinstance(err, ValueError)
+    assert err.line == line and err.message
+    if col is not None:
+        assert err.col == col
+    if code is not None:
+        assert err.code == code
+
+
+def test_python_data_to_sx_and_back():
+    data = {Keyword("id"): 7, Keyword("tags"): ("a", "b"), "title": "<x>",
+            Keyword("score"): -0.5, Keyword("raw"): b"\x00\xff", Keyword("none"): None}
+    text = sexp.canonical(data)
+    assert sexp.parse(text) == {Keyword("id"): 7, Keyword("tags"): ["a", "b"], "title": "<x>",
+                                Keyword("score"): -0.5, Keyword("raw"): b"\x00\xff",
+                                Keyword("none"): None}
+    for bad, exc in [(object(), TypeError), ({1: 2}, TypeError), (math.inf, ValueError),
+                     (2 ** 64, ValueError), ([[[]]] * 1 + [set()], TypeError)]:
+        with pytest.raises(exc):
+            sexp.canonical(bad)
+    deep = []
+    for _ in range(2000):
+        deep = [deep]
+    with pytest.raises(ValueError):
+        sexp.canonical(deep)
+
+
+def test_text_arguments_are_sx_text():
+    assert sexp.canonical("(b :z 1 :a 2)") == "(b :a 2 :z 1)"
+    assert sexp.canonical(["(b :z 1 :a 2)"]) == '("(b :z 1 :a 2)")'
+    with pytest.raises(sexp.ReadError):
+        sexp.canonical("(unclosed")
+
+
+CASES = ['(p :class "x" "hi")', "{:b 1 :a (1 2.50 -0)}", '(Note :id 1 :body "a\\nb" :tags [x y])',
+         "#b64\"AAEC\"", "3.0", "(a (b (c (d))))"]
+
+
+@pytest.mark.parametrize("text", CASES)
+def test_canonical_fmt_hash_cid_match_the_cli(sexp_cli, text):
+    def cli(*args):
+        return subprocess.run([sexp_cli, *args, "-"], input=text.encode(), check=True,
+                              capture_output=True).stdout.decode().rstrip("\n")
+    assert sexp.canonical(text) == cli("canon")
+    assert sexp.fmt(text).rstrip("\n") == cli("fmt")
+    assert sexp.hash(text) == cli("hash")
+    assert sexp.cid(text) == cli("hash", "--cid")
+    # And against hashlib, over the canonical bytes.
+    assert sexp.hash(text) == "sha3-" + hashlib.sha3_256(sexp.canonical(text).encode()).hexdigest()
+    # Python data of the same value hashes the same.
+    assert sexp.hash(sexp.parse(text)) == sexp.hash(text)
+
+
+def test_cid_format():
+    c = sexp.cid("(a)")
+    assert c.startswith("b") and c == c.lower() and len(c) > 50
+
+
+def test_document_views_walk_without_python_objects():
+    doc = sexp.Document('(feed (item :id 1 "a") (item :id 2 "b")) (tail)')
+    assert len(doc) == 2
+    feed = doc[0]
+    assert feed.kind == "list" and len(feed) == 3 and feed[0].name == "feed"
+    item = feed[2]
+    assert [n.kind for n in (item[i] for i in range(len(item)))] == ["symbol", "keyword", "int",
+                                                                      "string"]
+    assert item[2].value == 2 and item[3].value == "b" and item[-1].value == "b"
+    assert item.position == (1, 24)
+    assert item.to_python() == [Symbol("item"), Keyword("id"), 2, "b"]
+    assert item.canonical() == '(item :id 2 "b")'
+    assert item.hash() == sexp.hash('(item :id 2 "b")')
+    with pytest.raises(IndexError):
+        feed[3]
+    with pytest.raises(TypeError):
+        item[2][0]
+    assert doc.arena_bytes > 0
+
+
+def test_a_view_keeps_its_document_alive():
+    views = [sexp.Document("(x%d (deep (er \"s%d\")))" % (i, i))[0][1][1] for i in range(200)]
+    gc.collect()
+    # The Document objects are gone; the views still read their nodes.
+    sexp.parse_all("(churn)" * 1000)
+    for i, v in enumerate(views):
+        assert v.to_python() == [Symbol("er"), "s%d" % i]
+    roots = sexp.Document("(a b)").roots
+    gc.collect()
+    assert roots[0][1].name == "b"
+
+
+def test_name_cache_does_not_confuse_kinds():
+    assert sexp.parse("(a :a)") == [Symbol("a"), Keyword("a")]
+    many = "(" + " ".join(":k%d" % i for i in range(70000)) + ")"
+    parsed = sexp.parse(many)
+    assert parsed[-1] == Keyword("k69999") and len(parsed) == 70000

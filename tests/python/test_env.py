@@ -1,0 +1,187 @@
+"""sexp.Env: evaluation, loading, rendering, Python primitives, errors with
+positions and traces, limits, and the GIL released around C++ work."""
+import threading
+import time
+
+import pytest
+
+import sexp
+from sexp import Keyword, Symbol
+
+
+def test_eval_and_definitions_persist():
+    env = sexp.Env()
+    assert env.eval("(define (sq x) (* x x)) (sq 7)") == 49
+    assert env.eval("(sq 8)") == 64
+    assert env.eval("(list 1 :k \"s\" 2.5 nil)") == [1, Keyword("k"), "s", 2.5, None]
+    assert env.eval("{:a 1}") == {Keyword("a"): 1}
+    assert env.eval([Symbol("sq"), 9]) == 81  # Python data evaluated as sx
+
+
+def test_load(tmp_path):
+    p = tmp_path / "lib.sx"
+    p.write_text("(define greeting \"hi\")\n(defcomp ~hello (&key name) (p greeting \" \" name))\n")
+    env = sexp.Env()
+    env.load(str(p))
+    assert env.render_html('(~hello :name "<Ann>")') == "<p>hi &lt;Ann&gt;</p>"
+    with pytest.raises(sexp.EvalError):
+        env.load(str(tmp_path / "missing.sx"))
+
+
+def test_eval_errors_have_positions_and_traces():
+    env = sexp.Env()
+    env.eval("(define (f x) (+ x \"a\"))\n(define (g x) (list (f x)))", "lib.sx")
+    with pytest.raises(sexp.EvalError) as e:
+        env.eval("\n  (g 1)", "page.sx")
+    err = e.value
+    assert err.code == "type" and err.file == "lib.sx" and err.line == 1 and err.col > 1
+    assert len(err.trace) >= 2 and "page.sx:2:3" in err.trace[-1]
+    with pytest.raises(sexp.EvalError) as e:
+        env.eval("(unclosed")
+    assert e.value.code == "read" and e.value.line == 1
+
+
+def test_render_html_escapes_and_applies_the_url_policy():
+    env = sexp.Env()
+    assert env.render_html('(a :href "/x" "<b>")') == '<a href="/x">&lt;b&gt;</a>'
+    with pytest.raises(sexp.EvalError) as e:
+        env.render_html('(a :href "javascript:alert(1)" "x")')
+    assert e.value.code == "render"
+    assert env.render_html('(a :href "javascript:x" "t")', allow_any_url=True) == \
+        '<a href="javascript:x">t</a>'
+
+
+def test_render_a_component_with_python_data():
+    env = sexp.Env()
+    env.eval('(defcomp ~card (&key post) (article :id (str "p-" (:id post)) (h2 (:title post))'
+             ' (ul (map (fn (t) (li t)) (:tags post)))))')
+    post = {Keyword("id"): 3, Keyword("title"): "A & B", Keyword("tags"): ("x", "<y>")}
+    html = env.render("~card", post=post)
+    assert html == '<article id="p-3"><h2>A &amp; B</h2><ul><li>x</li><li>&lt;y&gt;</li></ul></article>'
+    before = env.bytes_used
+    for _ in range(200):
+        env.render("~card", post=post)
+    assert env.bytes_used == before  # arguments do not accumulate in the environment
+    with pytest.raises(KeyError):
+        env.render("~missing")
+    with pytest.raises(TypeError):
+        env.render("~card", post={Keyword("id"): object()})
+
+
+def test_python_primitives():
+    env = sexp.Env()
+
+    @env.primitive
+    def shout(s):
+        return s.upper() + "!"
+
+    @env.primitive("add-all", min_args=1)
+    def add_all(*xs):
+        return sum(xs)
+
+    @env.primitive
+    def user_record(name):
+        return {Keyword("name"): name, Keyword("roles"): [Keyword("admin")], "n": None}
+
+    assert env.eval('(shout "hi")') == "HI!"
+    assert env.eval("(add-all 1 2 3)") == 6
+    assert env.eval('(:roles (user-record "ann"))') == [Keyword("admin")]
+    with pytest.raises(sexp.EvalError) as e:
+        env.eval("(add-all)")
+    assert e.value.code == "arity"
+
+    @env.primitive
+    def boom():
+        raise RuntimeError("no database")
+
+    with pytest.raises(sexp.EvalError) as e:
+        env.eval("(boom)")
+    assert e.value.code == "host" and "no database" in e.value.message
+
+    @env.primitive
+    def bad_result():
+        return object()
+
+    with pytest.raises(sexp.EvalError) as e:
+        env.eval("(bad-result)")
+    assert e.value.code == "host"
+
+
+def test_capabilities_bind_io_primitives_only_where_granted():
+    sandbox = sexp.Env(capabilities=["core", "string"])
+    with pytest.raises(sexp.EvalError) as e:
+        sandbox.eval("(map (fn (x) x) (list 1))")
+    assert e.value.code == "unbound"
+    full = sexp.Env(capabilities=["core", "list", "io"])
+
+    @full.primitive(io=True)
+    def read_clock():
+        return 42
+
+    assert full.eval("(read-clock)") == 42
+    none = sexp.Env()
+
+    @none.primitive(io=True)
+    def clock():
+        return 42
+
+    with pytest.raises(sexp.EvalError) as e:  # (a name with '-' would be a custom element)
+        none.eval("(clock)")
+    assert e.value.code == "unbound"
+    with pytest.raises(ValueError):
+        sexp.Env(capabilities=["network"])
+
+
+def test_limits():
+    env = sexp.Env(limits={"max_steps": 10000})
+    with pytest.raises(sexp.EvalError) as e:
+        env.eval("(define (loop n) (loop (+ n 1))) (loop 0)")
+    assert e.value.code == "step-limit"
+    env = sexp.Env(limits={"timeout_ms": 50, "max_steps": 10 ** 12})
+    t = time.monotonic()
+    with pytest.raises(sexp.EvalError) as e:
+        env.eval("(define (loop n) (loop (+ n 1))) (loop 0)")
+    assert e.value.code == "timeout" and time.monotonic() - t < 5
+    with pytest.raises(ValueError):
+        sexp.Env(limits={"max_stepz": 1})
+
+
+def test_the_gil_is_released_while_sx_runs():
+    env = sexp.Env(limits={"max_steps": 10 ** 12})
+    env.eval("(define (count n) (if (= n 0) 0 (count (- n 1))))")
+    ticks = []
+    done = threading.Event()
+
+    def python_work():
+        while not done.is_set():
+            ticks.append(1)
+            time.sleep(0.001)
+
+    t = threading.Thread(target=python_work)
+    t.start()
+    try:
+        before = len(ticks)
+        env.eval("(count 20000000)")  # about a second of C++
+        during = len(ticks) - before
+    finally:
+        done.set()
+        t.join()
+    assert during > 20  # the other thread ran while the evaluation did
+
+
+def test_python_primitive_called_from_sx_while_other_threads_run():
+    env = sexp.Env()
+    seen = []
+
+    @env.primitive
+    def note(x):
+        seen.append(threading.current_thread().name)
+        return x
+
+    threads = [threading.Thread(target=lambda: sexp.Env().eval("(+ 1 2)")) for _ in range(4)]
+    for t in threads:
+        t.start()
+    assert env.eval("(map note (range 100))") == list(range(100))
+    for t in threads:
+        t.join()
+    assert len(seen) == 100
