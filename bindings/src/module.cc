@@ -268,9 +268,12 @@ sexp::Value Env::ResultValue(sexp::CallContext& ctx, py::handle r) {
     if (!std::isfinite(d)) ctx.Fail("host", "a primitive returned a non-finite float");
     return sexp::Value::Float(d);
   }
-  if (PyUnicode_Check(o) && !PyObject_IsInstance(o, types().markup.ptr())) {
-    return ctx.MakeString(py::cast<std::string>(r));
+  // Markup: sexp.Markup, or anything with __html__ (markupsafe.Markup from
+  // Jinja) — HTML its maker vouches for, rendered unescaped.
+  if (PyObject_IsInstance(o, types().markup.ptr()) || py::hasattr(r, "__html__")) {
+    return ctx.MakeHtml(py::cast<std::string>(py::str(r.attr("__html__")())));
   }
+  if (PyUnicode_Check(o)) return ctx.MakeString(py::cast<std::string>(r));
   if (PyObject_IsInstance(o, types().symbol.ptr())) {
     return ctx.Symbol(py::cast<std::string>(r.attr("name")));
   }

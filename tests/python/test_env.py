@@ -185,3 +185,28 @@ def test_python_primitive_called_from_sx_while_other_threads_run():
     for t in threads:
         t.join()
     assert len(seen) == 100
+
+
+def test_markup_from_a_primitive_renders_unescaped_and_str_does_not():
+    env = sexp.Env()
+
+    @env.primitive
+    def trusted():
+        return sexp.Markup("<b>ok</b>")
+
+    @env.primitive
+    def untrusted():
+        return "<b>no</b>"
+
+    class Html:  # any object with __html__ (markupsafe.Markup has one)
+        def __html__(self):
+            return "<i>too</i>"
+
+    @env.primitive
+    def duck():
+        return Html()
+
+    assert env.render_html("(div (trusted) (untrusted) (duck))") == \
+        "<div><b>ok</b>&lt;b&gt;no&lt;/b&gt;<i>too</i></div>"
+    assert env.eval("(trusted)") == sexp.Markup("<b>ok</b>")
+    assert isinstance(env.eval("(trusted)"), sexp.Markup)

@@ -236,6 +236,9 @@ class CallContext {
   void Charge(uint64_t units);
   // Allocation in the environment, counted against max_bytes.
   Value MakeString(std::string_view text);
+  // Trusted markup, as (raw! s) makes: rendered unescaped. Only for HTML
+  // the host made safe itself (a template engine's output, say).
+  Value MakeHtml(std::string_view markup);
   Value MakeList(absl::Span<const Value> items);
   Value MakeDict(absl::Span<const Value> flat_pairs);
   Value Keyword(std::string_view name);

@@ -723,6 +723,10 @@ Value CallContext::MakeString(std::string_view text) {
   m_->Charge(text.size() / 64);
   return m_->MakeString(text);
 }
+Value CallContext::MakeHtml(std::string_view markup) {
+  Value s = MakeString(markup);
+  return Value::HtmlView(s.str());
+}
 Value CallContext::MakeList(absl::Span<const Value> items) { return m_->MakeList(items); }
 Value CallContext::MakeDict(absl::Span<const Value> flat) { return m_->MakeDict(flat); }
 Value CallContext::Keyword(std::string_view name) {
