@@ -9,7 +9,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
 #include <memory>
+#include <stdexcept>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -145,6 +147,26 @@ uint32_t GroupsFrom(const py::object& capabilities) {
   return groups;
 }
 
+// An Environment runs one evaluation at a time, and the GIL is released
+// while it does: a second call meanwhile (another thread, or a primitive
+// calling back into its own Env) is refused rather than racing.
+class Busy {
+ public:
+  explicit Busy(std::atomic<bool>& flag) : flag_(flag) {
+    if (flag_.exchange(true)) {
+      throw std::runtime_error(
+          "this sexp.Env is already running a call (one at a time: use an Env per thread, or "
+          "a lock; a primitive cannot call back into its own Env)");
+    }
+  }
+  ~Busy() { flag_.store(false); }
+  Busy(const Busy&) = delete;
+  Busy& operator=(const Busy&) = delete;
+
+ private:
+  std::atomic<bool>& flag_;
+};
+
 class Env {
  public:
   Env(const py::object& capabilities, const py::object& limits)
@@ -154,6 +176,7 @@ class Env {
   // Registers `fn` (a Python callable) as the primitive `name`.
   void Primitive(const std::string& name, py::function fn, int min_args, int max_args,
                  bool io) {
+    Busy busy(busy_);
     // Kept by the Environment's primitive; released with it (under the GIL:
     // Env is destroyed from Python).
     auto held = std::make_shared<py::function>(std::move(fn));
@@ -178,6 +201,7 @@ class Env {
   }
 
   py::object Eval(py::handle text_or_value, const std::string& file) {
+    Busy busy(busy_);
     std::string text = SourceOf(text_or_value);
     sexp::EvalResult r = [&] {
       py::gil_scoped_release release;
@@ -188,6 +212,7 @@ class Env {
   }
 
   py::object Load(const std::string& path) {
+    Busy busy(busy_);
     sexp::EvalResult r = [&] {
       py::gil_scoped_release release;
       return env_->LoadFile(path, limits_);
@@ -197,6 +222,7 @@ class Env {
   }
 
   std::string RenderHtml(py::handle text_or_value, const std::string& file, bool allow_any_url) {
+    Busy busy(busy_);
     std::string text = SourceOf(text_or_value);
     std::string html;
     sexp::EvalResult r = [&] {
@@ -211,6 +237,7 @@ class Env {
   // Renders the component (or function) bound to `name` called with
   // keyword arguments converted from Python: the data never becomes text.
   std::string Render(const std::string& name, const py::dict& kwargs, bool allow_any_url) {
+    Busy busy(busy_);
     const sexp::Value* fn = env_->Lookup(name);
     if (fn == nullptr) throw py::key_error("'" + name + "' is not defined");
     sexp::Arena arena;  // the arguments: freed with this call
@@ -251,6 +278,7 @@ class Env {
 
   std::unique_ptr<sexp::Environment> env_;
   sexp::EvalLimits limits_;
+  std::atomic<bool> busy_{false};
 };
 
 sexp::Value Env::ResultValue(sexp::CallContext& ctx, py::handle r) {

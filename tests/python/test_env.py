@@ -210,3 +210,50 @@ def test_markup_from_a_primitive_renders_unescaped_and_str_does_not():
         "<div><b>ok</b>&lt;b&gt;no&lt;/b&gt;<i>too</i></div>"
     assert env.eval("(trusted)") == sexp.Markup("<b>ok</b>")
     assert isinstance(env.eval("(trusted)"), sexp.Markup)
+
+
+def test_one_call_at_a_time_per_env():
+    env = sexp.Env(limits={"max_steps": 10 ** 12})
+    env.eval("(define (count n) (if (= n 0) 0 (count (- n 1))))")
+    errors = []
+
+    def second():
+        try:
+            env.eval("(+ 1 2)")
+        except RuntimeError as e:
+            errors.append(str(e))
+
+    started = threading.Event()
+
+    @env.primitive
+    def start():
+        started.set()
+        return 0
+
+    t = threading.Thread(target=lambda: env.eval("(do (start) (count 30000000))"))
+    t.start()
+    started.wait()
+    second()
+    t.join()
+    assert errors and "already running" in errors[0]
+    assert env.eval("(+ 1 2)") == 3  # free again
+
+    @env.primitive
+    def reenter():
+        return env.eval("1")
+
+    with pytest.raises(sexp.EvalError) as e:
+        env.eval("(reenter)")
+    assert e.value.code == "host" and "already running" in e.value.message
+
+
+def test_interrupt_from_another_thread():
+    env = sexp.Env(limits={"max_steps": 10 ** 12})
+    env.eval("(define (loop n) (loop (+ n 1)))")
+    timer = threading.Timer(0.1, env.interrupt)
+    timer.start()
+    with pytest.raises(sexp.EvalError) as e:
+        env.eval("(loop 0)")
+    timer.join()
+    assert e.value.code == "interrupted"
+    assert env.eval("(+ 1 1)") == 2
