@@ -29,6 +29,9 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kEmptyInput: return "empty-input";
     case ErrorCode::kUnrepresentable: return "unrepresentable";
     case ErrorCode::kTimeout: return "timeout";
+    case ErrorCode::kFrameTooLarge: return "frame-too-large";
+    case ErrorCode::kFrameTruncated: return "frame-truncated";
+    case ErrorCode::kBadVarint: return "bad-varint";
   }
   return "unknown";
 }
@@ -46,6 +49,7 @@ absl::Status Error::ToStatus() const {
     case ErrorCode::kDepthLimit:
     case ErrorCode::kSizeLimit:
     case ErrorCode::kOutOfMemory:
+    case ErrorCode::kFrameTooLarge:
       return absl::ResourceExhaustedError(ToString());
     case ErrorCode::kTimeout:
       return absl::DeadlineExceededError(ToString());

@@ -57,6 +57,9 @@ enum class ErrorCode : uint8_t {
   kUnrepresentable,     // writer: NaN/infinity, or a name that cannot be read
                         // back (builder-made nodes only)
   kTimeout,             // HtmlToSx: parsing took longer than the timeout
+  kFrameTooLarge,       // FrameDecoder: a frame over the maximum size
+  kFrameTruncated,      // FrameDecoder: the stream ended inside a frame
+  kBadVarint,           // FrameDecoder: a length not in its shortest varint form
 };
 
 // Stable kebab-case name, e.g. "unexpected-eof".

@@ -21,6 +21,7 @@
 #include "sexp/ast.h"
 #include "sexp/error.h"
 #include "sexp/eval.h"
+#include "sexp/frame.h"
 #include "sexp/html.h"
 #include "sexp/html_reader.h"
 #include "sexp/reader.h"
