@@ -303,6 +303,45 @@ TEST(HtmlRender, StringSinkAppendsOnlyWhatASuccessfulRenderWrote) {
   }
 }
 
+TEST(HtmlRender, ARenderInsideAPrimitiveOfARenderSharesItsScratch) {
+  // A host primitive that renders on the same environment while a render
+  // runs: the outer render's values (made before and after) stay valid, and
+  // no global may change meanwhile.
+  Environment env;
+  env.DefinePrimitive("inner", 1, 1, [&](CallContext& ctx, absl::Span<const Value> a) {
+    std::string html;
+    HtmlStringSink sink(&html);
+    EvalResult r = RenderHtml(env, "(<> (map (fn (k) (b k)) (list 1 2)))", sink);
+    if (!r.ok()) ctx.Fail("host", r.error().ToString());
+    return ctx.MakeHtml(html);
+  });
+  env.DefinePrimitive("define-now", 0, 0, [&](CallContext& ctx, absl::Span<const Value>) {
+    EvalResult r = env.Eval("(define late 1)");
+    if (!r.ok()) ctx.Fail("host", r.error().message);
+    return Value();
+  });
+  std::string html;
+  HtmlStringSink sink(&html);
+  // After each inner render the outer one allocates again (a fresh list of
+  // strings): were the scratch emptied by the inner render, that would reuse
+  // the memory of xs.
+  EvalResult r = RenderHtml(env, R"sx((let [xs (map (fn (i) (str "item-" i "-xxxxxxxxxxxxxxxxxxxxxx")) (list 1 2 3))]
+                                      (ul (map (fn (x) (li (inner x) (count (map (fn (k) (str "filler-" k "-" x)) (range 2000))) x))
+                                               xs))))sx",
+                            sink);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(html,
+            "<ul><li><b>1</b><b>2</b>2000item-1-xxxxxxxxxxxxxxxxxxxxxx</li>"
+            "<li><b>1</b><b>2</b>2000item-2-xxxxxxxxxxxxxxxxxxxxxx</li>"
+            "<li><b>1</b><b>2</b>2000item-3-xxxxxxxxxxxxxxxxxxxxxx</li></ul>");
+  html.clear();
+  r = RenderHtml(env, "(p (define-now))", sink);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("a render cannot define"), std::string::npos)
+      << r.error().message;
+  EXPECT_TRUE(env.Eval("(define late 2)").ok());  // outside a render: fine
+}
+
 TEST(HtmlRender, RenderCallAndRenderData) {
   Environment env;
   ASSERT_TRUE(env.Eval("(defcomp ~hi (&key name) (p \"hi \" name))").ok());

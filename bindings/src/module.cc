@@ -12,6 +12,7 @@
 #include <atomic>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -147,24 +148,32 @@ uint32_t GroupsFrom(const py::object& capabilities) {
   return groups;
 }
 
-// An Environment runs one evaluation at a time, and the GIL is released
-// while it does: a second call meanwhile (another thread, or a primitive
-// calling back into its own Env) is refused rather than racing.
+// An Environment runs one call at a time, and the GIL is released while it
+// does: a call from another thread meanwhile is refused rather than racing.
+// A primitive calling back into its own Env (the same thread, the outer call
+// waiting for it) is a nested call, which libsexp supports. The state is
+// read and changed with the GIL held.
 class Busy {
  public:
-  explicit Busy(std::atomic<bool>& flag) : flag_(flag) {
-    if (flag_.exchange(true)) {
+  struct State {
+    int depth = 0;
+    std::thread::id owner;
+  };
+  explicit Busy(State& state) : state_(state) {
+    if (state_.depth > 0 && state_.owner != std::this_thread::get_id()) {
       throw std::runtime_error(
-          "this sexp.Env is already running a call (one at a time: use an Env per thread, or "
-          "a lock; a primitive cannot call back into its own Env)");
+          "this sexp.Env is running a call on another thread (one thread at a time: use an "
+          "Env per thread, or a lock)");
     }
+    state_.owner = std::this_thread::get_id();
+    ++state_.depth;
   }
-  ~Busy() { flag_.store(false); }
+  ~Busy() { --state_.depth; }  // (destroyed with the GIL held, as made)
   Busy(const Busy&) = delete;
   Busy& operator=(const Busy&) = delete;
 
  private:
-  std::atomic<bool>& flag_;
+  State& state_;
 };
 
 class Env {
@@ -190,8 +199,9 @@ class Env {
             for (size_t i = 0; i < args.size(); ++i) pyargs[i] = ValueToPy(args[i]);
             py::object result = (*held)(*pyargs);
             return ResultValue(ctx, result);
-          } catch (py::error_already_set& e) {
-            failure = e.what();
+          } catch (py::error_already_set& e) {  // "ValueError: message", no traceback
+            failure = py::str(e.type().attr("__name__")).cast<std::string>() + ": " +
+                      py::str(e.value()).cast<std::string>();
           } catch (const std::exception& e) {
             failure = e.what();
           }
@@ -278,7 +288,7 @@ class Env {
 
   std::unique_ptr<sexp::Environment> env_;
   sexp::EvalLimits limits_;
-  std::atomic<bool> busy_{false};
+  Busy::State busy_;
 };
 
 sexp::Value Env::ResultValue(sexp::CallContext& ctx, py::handle r) {
@@ -426,6 +436,35 @@ PYBIND11_MODULE(_sexp, m) {
       })
       .def_property_readonly("arena_bytes",
                              [](const DocHandle& d) { return d.doc->arena_stats().bytes_used; });
+
+  // Wire framing (sexp/frame.h): frames of canonical sx.
+  m.def("frame", [](py::handle v) {
+    std::string wire;
+    sexp::AppendFrame(Canonical(v), &wire);
+    return py::bytes(wire);
+  });
+  py::class_<sexp::FrameDecoder>(m, "FrameDecoder",
+                                 "Splits a byte stream into frames' payloads (canonical sx text).")
+      .def(py::init([](size_t max_frame_size) {
+             sexp::FrameOptions o;
+             o.max_frame_size = max_frame_size;
+             return sexp::FrameDecoder(o);
+           }),
+           py::arg("max_frame_size") = sexp::kDefaultMaxFrameSize)
+      .def("feed", [](sexp::FrameDecoder& d, py::bytes chunk) {
+        // The frames now whole, as bytes; a broken stream raises ReadError.
+        d.Feed(std::string_view(chunk));
+        py::list out;
+        while (auto f = d.Next()) out.append(py::bytes(f->data(), f->size()));
+        if (d.failed()) ThrowReadError(d.error());
+        return out;
+      })
+      .def("finish", [](sexp::FrameDecoder& d) {
+        sexp::Error e = d.Finish();
+        if (!e.ok()) ThrowReadError(e);
+      })
+      .def_property_readonly("offset", &sexp::FrameDecoder::offset)
+      .def_property_readonly("buffered", &sexp::FrameDecoder::buffered);
 
   py::class_<Env>(m, "Env")
       .def(py::init<py::object, py::object>(), py::arg("capabilities") = py::none(),

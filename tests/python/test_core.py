@@ -146,3 +146,33 @@ def test_name_cache_does_not_confuse_kinds():
     many = "(" + " ".join(":k%d" % i for i in range(70000)) + ")"
     parsed = sexp.parse(many)
     assert parsed[-1] == Keyword("k69999") and len(parsed) == 70000
+
+
+def test_frames_round_trip_in_any_chunking():
+    msgs = ['(GET "/" :have "sha3-00")', {Keyword("x"): "y" * 200}, [1, 2.5, None]]
+    wire = b"".join(sexp.frame(m) for m in msgs)
+    assert sexp.frame('(GET "/")') == b'\x09(GET "/")'
+    for step in (1, 2, 3, 7, 64, len(wire)):
+        dec = sexp.FrameDecoder()
+        got = []
+        for i in range(0, len(wire), step):
+            got += dec.feed(wire[i:i + step])
+        dec.finish()
+        assert [sexp.parse(g.decode()) for g in got] == [sexp.parse(sexp.canonical(m))
+                                                         for m in msgs]
+        assert dec.offset == len(wire)
+
+
+def test_frame_errors():
+    dec = sexp.FrameDecoder(max_frame_size=10)
+    with pytest.raises(sexp.ReadError) as e:
+        dec.feed(sexp.frame("y" * 20))
+    assert e.value.code == "frame-too-large" and e.value.offset == 0
+    with pytest.raises(sexp.ReadError) as e:
+        sexp.FrameDecoder().feed(b"\x40\x05abcde")
+    assert e.value.code == "bad-varint"
+    dec = sexp.FrameDecoder()
+    dec.feed(sexp.frame("(a b c)")[:-2])
+    with pytest.raises(sexp.ReadError) as e:
+        dec.finish()
+    assert e.value.code == "frame-truncated"

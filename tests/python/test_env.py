@@ -235,16 +235,36 @@ def test_one_call_at_a_time_per_env():
     started.wait()
     second()
     t.join()
-    assert errors and "already running" in errors[0]
+    assert errors and "another thread" in errors[0]
     assert env.eval("(+ 1 2)") == 3  # free again
 
-    @env.primitive
-    def reenter():
-        return env.eval("1")
 
-    with pytest.raises(sexp.EvalError) as e:
-        env.eval("(reenter)")
-    assert e.value.code == "host" and "already running" in e.value.message
+def test_a_primitive_may_call_back_into_its_env():
+    env = sexp.Env()
+    env.eval('(defcomp ~inner (&key k) (span (str "inner-" k)))')
+
+    @env.primitive
+    def inner(i):  # renders on the same Env while the outer render runs
+        return sexp.Markup(env.render_html('(<> (map (fn (k) (~inner :k k)) (list 1 2)))'))
+
+    @env.primitive
+    def ask(x):
+        return env.eval([Symbol("+"), x, 1])
+
+    # The outer render's values (the long strings) survive the inner renders.
+    html = env.render_html('(let [xs (map (fn (i) (str "item-" i "-" (ask i) "-xxxxxxxxxxxxxxxxxxxxxxxx"))'
+                           ' (list 1 2 3 4 5 6))] (ul (map (fn (x) (li x (inner x))) xs)))')
+    assert html.count("<li>") == 6 and "item-6-7-xxxx" in html
+    assert html.count('<span>inner-1</span><span>inner-2</span>') == 6
+
+    @env.primitive
+    def define_now():
+        return env.eval("(define late 1)")
+
+    with pytest.raises(sexp.EvalError) as e:  # no definitions while a render runs
+        env.render_html("(p (define-now))")
+    assert "render" in e.value.message
+    assert env.eval("(define late 2) late") == 2  # outside a render they are fine
 
 
 def test_interrupt_from_another_thread():

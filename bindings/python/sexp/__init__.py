@@ -21,11 +21,12 @@ from __future__ import annotations
 import builtins
 
 from . import _sexp
-from ._sexp import Document, Node, canonical, cid, fmt, hash, parse, parse_all
+from ._sexp import (Document, FrameDecoder, Node, canonical, cid, fmt, frame, hash, parse,
+                    parse_all)
 
 __all__ = [
     "Symbol", "Keyword", "Markup", "ReadError", "EvalError", "Env", "Document", "Node",
-    "parse", "parse_all", "canonical", "fmt", "hash", "cid",
+    "parse", "parse_all", "canonical", "fmt", "hash", "cid", "frame", "FrameDecoder",
 ]
 
 

@@ -75,8 +75,11 @@ Machine::Machine(Environment::State& env, std::atomic<bool>& interrupt, const Ev
   char here;
   stack_base_ = &here;
   stack_budget_ = StackBudget(&here);
-  interrupt_.store(false, std::memory_order_relaxed);
+  // (A machine started from inside another's primitive keeps its interrupt.)
+  if (env_.active_machines++ == 0) interrupt_.store(false, std::memory_order_relaxed);
 }
+
+Machine::~Machine() { --env_.active_machines; }
 
 void Machine::Slow() {
   int64_t left = banked_steps_ + countdown_;  // of max_steps

@@ -183,6 +183,9 @@ inline bool RunInline(InlineOp op, const Value* args, size_t n, Value* out) {
 class Machine {
  public:
   Machine(Environment::State& env, std::atomic<bool>& interrupt, const EvalLimits& limits);
+  ~Machine();
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
 
   Environment::State& env() { return env_; }
 
@@ -430,6 +433,13 @@ struct Environment::State {
   // Bumped whenever a global is bound or set, so what was checked about
   // globals (an element plan's guards) stays checked until one changes.
   uint64_t global_version = 1;
+  // Machines and renders running on this environment now: more than one
+  // when a host primitive calls back in (sexp/html.h). The scratch arena is
+  // emptied when the outermost render ends, a pending Interrupt() is
+  // cleared only by the outermost machine, and no global may change while
+  // any render runs.
+  int active_machines = 0;
+  int active_renders = 0;
   std::vector<std::unique_ptr<eval_internal::Primitive>> primitives;
   std::vector<std::unique_ptr<eval_internal::Code>> code;
   std::vector<std::unique_ptr<eval_internal::Lambda>> lambdas;

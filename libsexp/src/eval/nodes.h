@@ -73,7 +73,7 @@ struct SetGlobal final : Code {
   bool define;  // define binds; set! requires a binding
   SetGlobal(Global* g, const Code* v, bool d) : cell(g), value(v), define(d) {}
   Value Eval(Machine& m, Frame* f) const override {
-    if (m.in_scratch()) {
+    if (m.in_scratch() || m.env().active_renders > 0) {
       m.Fail("render", absl::StrCat("a render cannot define or set! the global '",
                                     AV(cell->name->name()), "' (nothing made while rendering "
                                     "outlives the render)"), this);

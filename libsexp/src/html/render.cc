@@ -526,13 +526,17 @@ using eval_internal::FromFault;
 using eval_internal::Machine;
 
 // While alive, the machine's values go to the environment's scratch arena,
-// which is emptied when the render ends (however it ends).
+// which is emptied when the outermost render ends (however it ends: a
+// render started by a host primitive inside another shares the arena).
 class ScratchScope {
  public:
-  explicit ScratchScope(Machine& m) : m_(m) { m_.UseScratch(&m_.env().scratch); }
+  explicit ScratchScope(Machine& m) : m_(m) {
+    ++m_.env().active_renders;
+    m_.UseScratch(&m_.env().scratch);
+  }
   ~ScratchScope() {
     m_.UseScratch(nullptr);
-    m_.env().scratch.Reset();
+    if (--m_.env().active_renders == 0) m_.env().scratch.Reset();
   }
   ScratchScope(const ScratchScope&) = delete;
   ScratchScope& operator=(const ScratchScope&) = delete;
