@@ -1,8 +1,11 @@
 """sexp.jinja: the Jinja global sexp(...) and the sx primitive (jinja …),
 both directions, nesting, escaping and errors."""
+import asyncio
+
 import jinja2
 import markupsafe
 import pytest
+import quart
 
 import sexp
 import sexp.jinja
@@ -158,6 +161,25 @@ def test_sx_in_jinja_in_sx_is_refused_cleanly(envs):
     assert sx.render_html('(jinja "hello.html" :who "y")') == "<b>y</b>"
 
 
+def test_the_refusal_holds_across_bridges_of_one_env(envs):
+    jj, sx = envs
+    other = jinja2.Environment(loader=jinja2.DictLoader(
+        {"x.html": "{{ first('~card', title='x') }}"}), autoescape=True)
+    other.globals["first"] = jj.globals["sexp"]  # the first bridge's global
+    sexp.jinja.install(other, sx, primitive_name="jinja-2")
+    with pytest.raises(sexp.EvalError) as e:
+        sx.render_html('(div (jinja-2 "x.html"))')
+    assert "same environment" in e.value.message
+    # Another sx environment is free to render meanwhile.
+    sx2 = sexp.Env()
+    sx2.eval(COMPONENTS)
+    jj2 = jinja2.Environment(autoescape=True)
+    sexp.jinja.install(jj2, sx2)
+    other.globals["first"] = jj2.globals["sexp"]
+    assert sx.render_html('(div (jinja-2 "x.html"))') == \
+        '<div><article id="post-" title="x"><h2>x</h2></article></div>'
+
+
 # --- errors ------------------------------------------------------------------
 
 def test_missing_template_is_a_host_error(envs):
@@ -204,10 +226,45 @@ def test_unknown_component_and_sx_errors_surface_from_jinja(envs):
     assert e.value.code == "render"
 
 
+def test_async_jinja_environments():
+    sx = sexp.Env()
+    sx.eval(COMPONENTS)
+    jj = jinja2.Environment(loader=jinja2.DictLoader(TEMPLATES), autoescape=True,
+                            enable_async=True)
+    sexp.jinja.install(jj, sx)
+    # The primitive renders synchronously (an overlay), also under a running loop.
+    assert sx.render_html('(jinja "hello.html" :who "<a>")') == "<b>&lt;a&gt;</b>"
+
+    async def in_a_loop():
+        page = await jj.from_string("{{ sexp('~wrap', x=x) }}").render_async(x="<1>")
+        return page, sx.render_html('(jinja "hello.html" :who "b")')
+    assert asyncio.run(in_a_loop()) == ("<section><i>&lt;1&gt;</i></section>", "<b>b</b>")
+    jj.globals["site"] = "S"  # globals are shared with the overlay
+    jj.loader.mapping["site.html"] = "{{ site }}"
+    assert sx.render_html('(jinja "site.html")') == "S"
+
+
+def test_quart_app_jinja_env():
+    sx = sexp.Env()
+    sx.eval(COMPONENTS)
+    app = quart.Quart(__name__)
+    app.jinja_env.loader = jinja2.DictLoader(TEMPLATES)
+    sexp.jinja.install(app.jinja_env, sx)
+
+    @app.get("/")
+    async def index():
+        top = await quart.render_template_string("<p>{{ sexp('~card', title=t) }}</p>", t="<t>")
+        return top + sx.render_html('(div (jinja "hello.html" :who "<w>"))')
+
+    async def get():
+        response = await app.test_client().get("/")
+        return await response.get_data(as_text=True)
+    assert asyncio.run(get()) == ('<p><article id="post-" title="&lt;t&gt;"><h2>&lt;t&gt;</h2>'
+                                  '</article></p><div><b>&lt;w&gt;</b></div>')
+
+
 def test_install_checks_its_arguments():
     sx = sexp.Env()
-    with pytest.raises(ValueError, match="async"):
-        sexp.jinja.install(jinja2.Environment(enable_async=True, autoescape=True), sx)
     with pytest.raises(TypeError):
         sexp.jinja.install(sx, jinja2.Environment())
     jj = jinja2.Environment(autoescape=True)

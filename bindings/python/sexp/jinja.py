@@ -22,9 +22,9 @@ Jinja → sx, the global `sexp(...)` (returns `markupsafe.Markup`):
 - `sexp('(p "hi")')`: any other string is sx *text*, read and rendered by
   `Env.render_html`; Python data (a list such as `[Symbol("p"), "hi"]`) is
   rendered the same way. Never format untrusted values into this text: pass
-  them as keyword arguments instead. (Each text rendering keeps its source in
-  the environment — see Env.render_html — so per-request pages should use
-  component calls.)
+  them as keyword arguments instead. (libsexp keeps every text it evaluates
+  in the environment, which grows with each call: per-request pages should
+  use component calls.)
 
 Values handed to sx: `markupsafe.Markup` (Jinja's `|safe`, `caller()`…)
 becomes `sexp.Markup`, trusted in sx too; a Jinja `Undefined` becomes nil
@@ -47,15 +47,20 @@ Errors: any exception in the primitive (a missing template, a Jinja syntax
 or undefined error) ends the sx evaluation with `sexp.EvalError`, code
 `"host"`, its message naming the Python exception.
 
-Nesting: Jinja → sx → Jinja → … works to any depth. sx → Jinja → sx (a
-`sexp(...)` call in a template that `(jinja …)` renders) is refused with an
-error: libsexp cannot yet render in an environment that is already
-rendering (a nested render resets the outer render's scratch memory), so
-the bridge stops the call instead of corrupting the outer page.
+Nesting: Jinja → sx → Jinja works (a template's `sexp(...)` may render sx
+that calls `(jinja …)`). sx → Jinja → sx — a `sexp(...)` call in a template
+that `(jinja …)` renders — is refused (a `RuntimeError`, so the outer sx
+render ends with an EvalError "host"): libsexp cannot yet render in an
+environment that is already rendering (the inner render would reset the
+outer one's scratch memory), so the bridge stops the call instead of
+corrupting the outer page.
 
-Jinja must be synchronous: the primitive runs inside an sx render, so an
-`enable_async=True` environment (Quart's `app.jinja_env`) is refused; make a
-plain `jinja2.Environment(loader=app.jinja_env.loader, autoescape=True)`.
+Async Jinja environments (`enable_async=True`, such as Quart's
+`app.jinja_env`) work: the global is an ordinary call, and the primitive,
+which runs inside a synchronous sx render, renders through a synchronous
+overlay of the environment made at install() (same loader, globals and
+filters). Templates rendered by `(jinja …)` see their keyword variables and
+the environment's globals, not Quart's request context variables.
 """
 from __future__ import annotations
 
@@ -66,9 +71,13 @@ from typing import Any
 import jinja2
 import markupsafe
 
-from . import Env, EvalError, Keyword, Markup, Symbol
+from . import Env, Keyword, Markup
 
 __all__ = ["install", "KeywordDict"]
+
+# (jinja …) calls running on this thread, per sx environment (by id: an
+# entry is removed when its count is back to 0).
+_running = threading.local()
 
 # One `~name` token: a component to call rather than sx text to read.
 _COMPONENT = re.compile(r"~[^\s()\[\]{}\";'`,]+\Z")
@@ -128,14 +137,20 @@ class _Bridge:
     def __init__(self, jinja_env: jinja2.Environment, sx_env: Env) -> None:
         self.jinja_env = jinja_env
         self.sx_env = sx_env
-        self._local = threading.local()  # .depth: (jinja …) calls running
+        # The primitive runs inside a synchronous sx render: an async
+        # environment's templates are rendered by a synchronous overlay
+        # (shared loader, globals, filters; its own template cache).
+        self.sync_env = jinja_env.overlay(enable_async=False) if jinja_env.is_async else jinja_env
 
-    def _depth(self) -> int:
-        return getattr(self._local, "depth", 0)
+    def _running(self) -> dict:
+        counts = getattr(_running, "counts", None)
+        if counts is None:
+            counts = _running.counts = {}
+        return counts
 
     def sexp(self, source: Any, /, **kwargs: Any) -> markupsafe.Markup:
         """The Jinja global `sexp(...)`."""
-        if self._depth():
+        if self._running().get(id(self.sx_env)):
             raise RuntimeError(
                 "sexp() inside a template rendered by (jinja …): sx cannot render inside "
                 "an sx render of the same environment yet")
@@ -163,27 +178,26 @@ class _Bridge:
         if not _autoescapes(self.jinja_env, name):
             raise ValueError("template %r would render without autoescape; its output "
                              "cannot be trusted markup" % name)
-        template = self.jinja_env.get_template(name)
-        self._local.depth = self._depth() + 1
+        template = self.sync_env.get_template(name)
+        counts, key = self._running(), id(self.sx_env)
+        counts[key] = counts.get(key, 0) + 1
         try:
             return markupsafe.Markup(template.render(variables))
         finally:
-            self._local.depth -= 1
+            counts[key] -= 1
+            if not counts[key]:
+                del counts[key]
 
 
 def install(jinja_env: jinja2.Environment, sx_env: Env, *, global_name: str = "sexp",
             primitive_name: str = "jinja") -> None:
     """Adds the global `sexp(...)` to `jinja_env` and the primitive
     `(jinja "name" :k v …)` to `sx_env` (see the module docstring).
-    `jinja_env` must be synchronous; install once per pair."""
+    Install once per pair."""
     if not isinstance(jinja_env, jinja2.Environment):
         raise TypeError("install(jinja_env, sx_env): jinja_env must be a jinja2.Environment")
     if not isinstance(sx_env, Env):
         raise TypeError("install(jinja_env, sx_env): sx_env must be a sexp.Env")
-    if jinja_env.is_async:
-        raise ValueError("the Jinja environment is async (enable_async=True); the (jinja …) "
-                         "primitive renders synchronously inside sx: give install() a plain "
-                         "jinja2.Environment (the same loader will do)")
     bridge = _Bridge(jinja_env, sx_env)
     jinja_env.globals[global_name] = bridge.sexp
     sx_env.primitive(primitive_name, min_args=1)(bridge.jinja)
