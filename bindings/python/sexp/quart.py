@@ -1,0 +1,215 @@
+"""sexp.quart — one Quart handler answering browsers with HTML and sx
+clients with canonical sx, with content-addressed caching.
+
+    import sexp, sexp.quart
+    env = sexp.Env(); env.load("components.sx")
+
+    @app.get("/posts/<int:pid>")
+    async def post(pid):
+        return await sexp.quart.respond(sexp.quart.call("~post", post=db[pid]), env=env)
+
+`respond(tree)` answers the current request from one sx tree (Python data,
+or sx text as a str), by the request's `Accept` header:
+
+- **sx** when `Accept` names `application/x-sexpr` itself (not through
+  `*/*` or `application/*`) with a q-value above 0 and at least the
+  q-value that `text/html` gets (itself, `text/*` or `*/*`). The body is
+  the canonical text of `(ok :hash "sha3-…" tree)`, type
+  `application/x-sexpr` — the gateway form of the wire's `ok` response
+  (DESIGN.md "Wire"); `:hash` is `sexp.hash(tree)`.
+- **HTML** otherwise (no `Accept`, browsers, `*/*`, anything else), type
+  `text/html; charset=utf-8`: the tree rendered by `env`. A tree that is a
+  call of a `~component` whose arguments are keyword pairs with literal or
+  quoted values — what `call()` builds — is rendered with
+  `env.render(component, **data)` (data converted straight to values,
+  nothing kept in the environment); any other tree (or text) with
+  `env.render_html`, which keeps its source in the environment, so
+  per-request trees should be calls.
+
+Caching, for 2xx responses to GET and HEAD:
+
+- `Vary: Accept, Sexpr-Have` on every response.
+- `ETag`: sx `"sha3-<hex>"` — `sexp.hash(tree)` quoted; HTML
+  `"sha3-<hex>-html"`, or `"sha3-<hex>-html-<version>"` with `version=`.
+  The two representations get different strong tags (RFC 9110 §8.8.3), and
+  HTML also depends on the components: pass `version` (e.g. a hash of the
+  .sx files) so that changing them changes the HTML tags.
+- `If-None-Match` (weak comparison, `*` included) matching the tag of the
+  chosen representation → `304 Not Modified`, no body and nothing rendered.
+- `:have` (DESIGN.md's request keyword) over HTTP is the request header
+  `Sexpr-Have: sha3-<hex>` (several may be given, separated by commas or
+  spaces; the CID form and a quoted ETag are accepted too). An sx request
+  whose `Sexpr-Have` names the tree's address gets `200` with the body
+  `(not-modified :hash "sha3-…")`. HTML requests ignore it.
+- HEAD: the headers GET would get (`Content-Length` included), no body.
+
+Other methods (a POST answering with a page) get the representation, ETag
+and Vary, but no 304 or `(not-modified)`: a precondition there must be
+checked before the action, not after. Statuses: 2xx (not 204/205/206) and
+4xx/5xx; the sx head is `ok` for 2xx, `not-found` for 404, `error` for the
+rest. Rendering runs on the event loop's thread: an Env is used by one
+thread at a time.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any, Mapping
+
+import quart
+
+from . import Env, Keyword, Symbol, canonical, cid, hash, parse
+
+__all__ = ["SX_TYPE", "HAVE_HEADER", "call", "wants_sx", "etag", "respond"]
+
+SX_TYPE = "application/x-sexpr"
+HTML_TYPE = "text/html; charset=utf-8"
+HAVE_HEADER = "Sexpr-Have"
+VARY = "Accept, " + HAVE_HEADER
+
+_QVALUE = re.compile(r"(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)\Z")
+_VERSION = re.compile(r"[!#-~]+\Z")  # etagc without '"' (RFC 9110 §8.8.3)
+_SELF_EVALUATING = (str, bytes, int, float, bool, type(None), Keyword)
+
+_default = threading.local()  # .env: the Env used when respond() gets none
+
+
+def call(component: str, /, **data: Any) -> list:
+    """The sx call `(component :k 'v …)`: each keyword argument (named as
+    written) with its Python value, quoted when it is a list, tuple, dict or
+    Symbol. `respond()` renders such a tree through `env.render`."""
+    if not isinstance(component, str) or not component:
+        raise TypeError("call(component, **data): component must be a non-empty str")
+    tree: list = [Symbol(component)]
+    for k, v in data.items():
+        tree.append(Keyword(k))
+        tree.append([Symbol("quote"), v] if isinstance(v, (list, tuple, dict, Symbol)) else v)
+    return tree
+
+
+def _as_call(tree: Any) -> tuple[str, dict] | None:
+    """(component, data) when `tree` is a call respond() may render with
+    Env.render: a `~name` head, then only keyword pairs whose values are
+    literals or (quote x). None otherwise."""
+    if not isinstance(tree, (list, tuple)) or not tree or not isinstance(tree[0], Symbol) \
+            or not tree[0].name.startswith("~") or len(tree) % 2 != 1:
+        return None
+    data = {}
+    for i in range(1, len(tree), 2):
+        k, v = tree[i], tree[i + 1]
+        if not isinstance(k, Keyword) or k.name in data:
+            return None
+        if isinstance(v, (list, tuple)) and len(v) == 2 and v[0] == Symbol("quote"):
+            v = v[1]
+        elif not isinstance(v, _SELF_EVALUATING):
+            return None
+        data[k.name] = v
+    return tree[0].name, data
+
+
+def _quality(accept: str) -> tuple[float, float]:
+    """(q of application/x-sexpr named itself, q of text/html by its most
+    specific range) in an Accept header."""
+    sx, html, html_rank = 0.0, 0.0, -1
+    for item in accept.split(","):
+        fields = item.split(";")
+        media = fields[0].strip().lower()
+        q = 1.0
+        for param in fields[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                value = value.strip()
+                if not _QVALUE.match(value):
+                    media = ""  # a malformed entry counts for nothing
+                q = float(value) if media else 0.0
+        if media == SX_TYPE:
+            sx = max(sx, q)
+        rank = {"text/html": 2, "text/*": 1, "*/*": 0}.get(media, -1)
+        if rank > html_rank:
+            html, html_rank = q, rank
+        elif rank == html_rank and rank >= 0:
+            html = max(html, q)
+    return sx, html
+
+
+def wants_sx(accept: str | None) -> bool:
+    """True when an Accept header value asks for sx rather than HTML (the
+    rule in the module docstring)."""
+    if not accept:
+        return False
+    sx, html = _quality(accept)
+    return sx > 0 and sx >= html
+
+
+def etag(tree: Any, *, sx: bool, version: str | None = None) -> str:
+    """The ETag header value respond() gives `tree`'s sx (`sx=True`) or
+    HTML representation, quotes included."""
+    h = hash(tree)
+    if sx:
+        return '"%s"' % h
+    if version is None:
+        return '"%s-html"' % h
+    if not isinstance(version, str) or not _VERSION.match(version):
+        raise ValueError("version must be a non-empty str of visible ASCII without '\"'")
+    return '"%s-html-%s"' % (h, version)
+
+
+def _have(request: Any, address: str, tree: Any) -> bool:
+    tokens = [t.strip().removeprefix("W/").strip('"')
+              for t in re.split(r"[\s,]+", request.headers.get(HAVE_HEADER, ""))]
+    tokens = [t for t in tokens if t]
+    if address in tokens:
+        return True
+    return any(t.startswith("b") for t in tokens) and cid(tree) in tokens
+
+
+async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
+                  headers: Mapping[str, str] | None = None,
+                  version: str | None = None) -> quart.Response:
+    """The response to the current Quart request for `tree` (module
+    docstring): sx or HTML by Accept, ETag, Vary, 304 on If-None-Match,
+    `(not-modified)` on Sexpr-Have. `env` renders HTML (default: a plain
+    sexp.Env per thread, enough for trees of HTML elements); `headers` are
+    added to every response, 304 included; `version` goes into HTML ETags."""
+    ok = 200 <= status < 300 and status not in (204, 205, 206)
+    if not ok and not 400 <= status < 600:
+        raise ValueError("respond() answers 2xx (not 204/205/206), 4xx or 5xx, not %d" % status)
+    request = quart.request
+    sx = wants_sx(request.headers.get("Accept"))
+    if isinstance(tree, str):
+        tree = parse(tree)  # sx text: one expression, as data from here on
+    address = hash(tree)
+    tag = etag(tree, sx=sx, version=version)
+    base = {"Vary": VARY, "ETag": tag}
+    if headers:
+        for k, v in headers.items():
+            if k.lower() == "vary":
+                base["Vary"] = "%s, %s" % (VARY, v)
+            else:
+                base[k] = v
+    conditional = ok and request.method in ("GET", "HEAD")
+
+    if conditional and request.if_none_match.contains_weak(tag.strip('"')):
+        return quart.Response(b"", status=304, headers=base)
+    if sx:
+        if conditional and _have(request, address, tree):
+            body = canonical([Symbol("not-modified"), Keyword("hash"), address])
+        else:
+            head = "ok" if ok else "not-found" if status == 404 else "error"
+            body = canonical([Symbol(head), Keyword("hash"), address, tree])
+        content_type = SX_TYPE
+    else:
+        if env is None:
+            env = getattr(_default, "env", None)
+            if env is None:
+                env = _default.env = Env()
+        found = _as_call(tree)
+        body = env.render(found[0], **found[1]) if found else env.render_html(tree)
+        content_type = HTML_TYPE
+
+    data = body.encode("utf-8")
+    response = quart.Response(b"" if request.method == "HEAD" else data, status=status,
+                              headers=base, content_type=content_type)
+    if request.method == "HEAD":
+        response.headers["Content-Length"] = str(len(data))
+    return response

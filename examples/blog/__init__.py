@@ -1,0 +1,1 @@
+"""The example blog (app.py); see README.md."""
