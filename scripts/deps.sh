@@ -18,6 +18,7 @@ packages=(
   python3-jinja2                      # renderer: peer page of the render benchmark
   python3-dev pybind11-dev            # the Python module (bindings/)
   python3-setuptools python3-pip      # pip install --no-build-isolation . (no PyPI)
+  python3-venv                        # the install test installs into a venv
   python3-quart                       # Quart helpers and the example service
   python3-sexpdata                    # peer of the Python parse benchmark
 )
