@@ -21,22 +21,34 @@
 namespace sexp_py {
 namespace {
 
-// Text from str (UTF-8) or bytes.
-std::string TextOf(py::handle obj) {
+// The text of a str (its UTF-8, which CPython keeps with the str) or of
+// bytes, as a view into the object: valid while it lives (both are
+// immutable, so reading it with the GIL released is safe).
+std::string_view TextView(py::handle obj) {
   if (PyUnicode_Check(obj.ptr())) {
     Py_ssize_t size = 0;
     const char* p = PyUnicode_AsUTF8AndSize(obj.ptr(), &size);
     if (p == nullptr) throw py::error_already_set();
-    return std::string(p, static_cast<size_t>(size));
+    return {p, static_cast<size_t>(size)};
   }
-  if (PyBytes_Check(obj.ptr())) return std::string(py::cast<std::string>(obj));
+  if (PyBytes_Check(obj.ptr())) {
+    return {PyBytes_AS_STRING(obj.ptr()), static_cast<size_t>(PyBytes_GET_SIZE(obj.ptr()))};
+  }
   throw py::type_error("expected sx text as str or bytes");
 }
 
-sexp::Document ReadAll(const std::string& text) {
+std::string TextOf(py::handle obj) { return std::string(TextView(obj)); }
+
+// Reads all of `text` (str or bytes). With copy_source false the document
+// borrows the object's bytes and must not outlive it (parse: the document
+// lives for the call only).
+sexp::Document ReadAll(py::handle text, bool copy_source) {
+  std::string_view view = TextView(text);
+  sexp::ReadOptions options;
+  options.copy_source = copy_source;
   sexp::Result<sexp::Document> doc = [&] {
     py::gil_scoped_release release;
-    return sexp::Read(text);
+    return sexp::Read(view, options);
   }();
   if (!doc.ok()) ThrowReadError(doc.error());
   return std::move(doc).value();
@@ -46,7 +58,7 @@ sexp::Document ReadAll(const std::string& text) {
 // anything else (bytes included) Python data converted to sx.
 sexp::Document OneDocument(py::handle value_or_text) {
   if (PyUnicode_Check(value_or_text.ptr())) {
-    std::string text = TextOf(value_or_text);
+    std::string_view text = TextView(value_or_text);
     sexp::Result<sexp::Document> doc = [&] {
       py::gil_scoped_release release;
       return sexp::ReadOne(text);
@@ -199,12 +211,14 @@ class Env {
   std::string RenderHtml(py::handle text_or_value, const std::string& file, bool allow_any_url) {
     std::string text = SourceOf(text_or_value);
     std::string html;
+    html.reserve(last_html_size_);
     sexp::EvalResult r = [&] {
       py::gil_scoped_release release;
       sexp::HtmlStringSink sink(&html);
       return sexp::RenderHtml(*env_, text, sink, file, Options(allow_any_url), limits_);
     }();
     if (!r.ok()) ThrowEvalError(r.error());
+    last_html_size_ = html.size();
     return html;
   }
 
@@ -217,16 +231,18 @@ class Env {
     std::vector<sexp::Value> args;
     for (auto [k, v] : kwargs) {
       args.push_back(env_->Keyword(py::cast<std::string>(k)));
-      args.push_back(PyToValue(*env_, arena, v));
+      args.push_back(PyToValue(*env_, arena, v, &keywords_));
     }
     sexp::Value callee = *fn;
     std::string html;
+    html.reserve(last_html_size_);
     sexp::EvalResult r = [&] {
       py::gil_scoped_release release;
       sexp::HtmlStringSink sink(&html);
       return sexp::RenderCall(*env_, callee, args, sink, Options(allow_any_url), limits_);
     }();
     if (!r.ok()) ThrowEvalError(r.error());
+    last_html_size_ = html.size();
     return html;
   }
 
@@ -251,6 +267,10 @@ class Env {
 
   std::unique_ptr<sexp::Environment> env_;
   sexp::EvalLimits limits_;
+  KeywordCache keywords_;  // of env_, for Render's arguments
+  // Size of the last page rendered: the next one reserves it up front
+  // rather than growing its string a dozen times.
+  size_t last_html_size_ = 0;
 };
 
 sexp::Value Env::ResultValue(sexp::CallContext& ctx, py::handle r) {
@@ -317,7 +337,7 @@ PYBIND11_MODULE(_sexp, m) {
   });
 
   m.def("parse", [](py::handle text) {
-    sexp::Document doc = ReadAll(TextOf(text));
+    sexp::Document doc = ReadAll(text, /*copy_source=*/false);
     if (doc.roots().size() != 1) {
       throw py::value_error("parse expects exactly one expression, got " +
                             std::to_string(doc.roots().size()) + " (use parse_all)");
@@ -325,10 +345,8 @@ PYBIND11_MODULE(_sexp, m) {
     return NodeToPy(doc.roots()[0]);
   });
   m.def("parse_all", [](py::handle text) {
-    sexp::Document doc = ReadAll(TextOf(text));
-    py::list out;
-    for (const sexp::Node& n : doc.roots()) out.append(NodeToPy(n));
-    return out;
+    sexp::Document doc = ReadAll(text, /*copy_source=*/false);
+    return NodesToPy(doc.roots());
   });
   m.def("canonical", [](py::handle v) { return Canonical(v); });
   m.def("fmt", [](py::handle v) {
@@ -381,7 +399,8 @@ PYBIND11_MODULE(_sexp, m) {
                         "A read document kept in C++: walk it through Node views without "
                         "building Python objects.")
       .def(py::init([](py::handle text) {
-             return DocHandle{std::make_shared<const sexp::Document>(ReadAll(TextOf(text)))};
+             return DocHandle{
+                 std::make_shared<const sexp::Document>(ReadAll(text, /*copy_source=*/true))};
            }),
            py::arg("text"))
       .def_property_readonly("roots", [](const DocHandle& d) {

@@ -210,3 +210,16 @@ def test_markup_from_a_primitive_renders_unescaped_and_str_does_not():
         "<div><b>ok</b>&lt;b&gt;no&lt;/b&gt;<i>too</i></div>"
     assert env.eval("(trusted)") == sexp.Markup("<b>ok</b>")
     assert isinstance(env.eval("(trusted)"), sexp.Markup)
+
+
+def test_render_converts_many_key_names_across_calls():
+    # Render's arguments: the Env caches keywords by their name's str, up
+    # to a bound, then starts afresh; names built at run time (equal strs
+    # that are distinct objects) and more names than the bound stay right.
+    env = sexp.Env()
+    env.eval('(defcomp ~show (&key d) (p (get d :k) (map (fn (k) (str " " k)) (keys d))))')
+    for round in range(3):
+        for i in range(150):
+            name = "".join(["k", "e", "y", str(i)])
+            d = {Keyword(name): i, Keyword("k"): "v%d" % i}
+            assert env.render("~show", d=d) == "<p>v%d :%s :k</p>" % (i, name)
