@@ -204,3 +204,20 @@ def test_python_data_errors_name_where():
         __slots__ = ()
 
     assert sexp.canonical({MyKeyword("b"): (True, None, 1.5)}) == "{:b (true nil 1.5)}"
+
+
+@pytest.mark.parametrize("text", ["café naïve", "東京 мир", "🌹 rose",
+                                  "a\u00ff\u0100\uffff\U00010000"])
+def test_str_text_of_every_width_reads_as_its_utf8(text):
+    # A str is encoded to UTF-8 by the module (latin-1, 2- and 4-byte
+    # kinds), small or big (big ones with the GIL released).
+    sx = '(p "%s" :k "%s")' % (text, text)
+    want = [Symbol("p"), text, Keyword("k"), text]
+    assert sexp.parse(sx) == want == sexp.parse(sx.encode())
+    assert sexp.Document(sx)[0].to_python() == want
+    assert sexp.canonical(sx) == sexp.canonical(sx.encode().decode())
+    big = "(" + " ".join(['"%s %d"' % (text, i) for i in range(20000)]) + ")"
+    assert sexp.parse(big) == ["%s %d" % (text, i) for i in range(20000)]
+    for surrogate in ('("%s \ud800")' % text, big[:-1] + ' "\udfff")'):
+        with pytest.raises(UnicodeEncodeError):  # a lone surrogate has no UTF-8
+            sexp.parse(surrogate)
