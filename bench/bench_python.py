@@ -16,8 +16,9 @@ each one's own input. sexpdata.loads (pure Python) is timed on the first
 SEXPDATA_ACTIVITIES activities only (default 4000, about 2.7 MB), with
 sexp.parse timed on the same slice: that ratio is of per-MB rates. A timed run
 is the call plus the young-generation collection it leaves behind
-(gc.collect(0)), so garbage-collector work a parser defers is counted. Before
-timing, the sx result is checked against the JSON twin (same activities).
+(gc.collect(0)), so garbage-collector work a parser defers is counted; each
+is run once untimed first. Before timing, the sx result is checked against
+the JSON twin (same activities).
 
 Render: the feed page of JINJA_PAGE_PY (50 cards) from the same Python data:
 Jinja2 renders the module's template from data(50); sexp renders ~feed-page
@@ -62,14 +63,16 @@ def fail(message):
 
 
 def timed_parse(make_input, parse, repeats):
-    """Median seconds of parse(input) + gc.collect(0), input made untimed."""
+    """Median seconds of parse(input) + gc.collect(0), input made untimed,
+    after one untimed run."""
     times = []
-    for _ in range(repeats):
+    for run in range(repeats + 1):
         data = make_input()
         start = time.perf_counter()
         result = parse(data)
         gc.collect(0)
-        times.append(time.perf_counter() - start)
+        if run:
+            times.append(time.perf_counter() - start)
         del result, data
     return statistics.median(times)
 
