@@ -2,12 +2,13 @@
 # Runs the benchmark harness on the full feed (40000 activities, ~27 MB of sx
 # and its JSON twin) and on two further shapes (a component-heavy page and a
 # numeric table, ~16 MB each, bench/gen_shapes.py), and prints medians of 5
-# repetitions, with the ratios to the named peers measured in the same run.
+# repetitions, with the ratios to the named peers measured in the same run;
+# then the evaluator, the renderer and the Python module (bench/*.py).
 #   scripts/bench.sh [N_ACTIVITIES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-bash scripts/build.sh --target bench_reader sexp_cli
+bash scripts/build.sh --target bench_reader bench_render sexp_cli sexp_python
 n=${1:-40000}
 data=build/bench-data
 mkdir -p "$data"
@@ -49,3 +50,8 @@ echo
 # The renderer against Jinja2 on the feed page.
 echo
 /usr/bin/python3 bench/bench_render.py build/bench/bench_render ../shared/bench/jinja_page.py 5
+
+# The Python module: parse against json.loads and sexpdata, env.render
+# against Jinja2 (same feed, same page).
+echo
+PYTHONPATH=build/python /usr/bin/python3 bench/bench_python.py "$feed" ../shared/bench/jinja_page.py 5

@@ -1,8 +1,13 @@
 #include "convert.h"
 
+#include <structmember.h>
+
+#include <array>
 #include <cmath>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 
@@ -42,105 +47,244 @@ py::object Str(std::string_view s) {
   return py::reinterpret_steal<py::object>(o);
 }
 
-std::string Where(const std::string& path) { return path.empty() ? "the value" : path; }
+// Python → sx (PyToNode, PyToValue) is on the render hot path: env.render
+// converts its keyword arguments on every call, a thousand values for the
+// feed page of bench/bench_python.py. So the walk tests exact types first,
+// converts the commonest leaves without a recursive call, writes a list's or
+// dict's items in place (straight into the arena for values), reads a
+// Symbol's or Keyword's name from its slot, looks keywords up by the str of
+// their name (KeywordCache), and builds the text of a value's path (for
+// error messages) only when there is an error.
 
-[[noreturn]] void TypeError(py::handle obj, const std::string& path) {
+// Where a value sits in the data, innermost step first; nullptr is the
+// value itself.
+struct Path {
+  const Path* up;
+  Py_ssize_t index;  // element of a list or tuple, when key is nullptr
+  PyObject* key;     // key of a dict (Keyword or str), or nullptr
+};
+
+std::string NameOf(py::handle obj);
+
+std::string PathText(const Path* p) {
+  if (p == nullptr) return "";
+  std::string text = PathText(p->up);
+  if (p->key == nullptr) return text + "[" + std::to_string(p->index) + "]";
+  if (PyUnicode_Check(p->key)) {
+    Py_ssize_t size = 0;
+    const char* chars = PyUnicode_AsUTF8AndSize(p->key, &size);
+    if (chars == nullptr) {
+      PyErr_Clear();
+      return text + "[\"?\"]";
+    }
+    return text + "[\"" + std::string(chars, static_cast<size_t>(size)) + "\"]";
+  }
+  return text + "[:" + NameOf(p->key) + "]";
+}
+
+std::string Where(const Path* path) { return path == nullptr ? "the value" : PathText(path); }
+
+[[noreturn]] void TypeError(py::handle obj, const Path* path) {
   throw py::type_error("cannot convert a " + std::string(py::str(obj.get_type().attr("__name__"))) +
                        " to sx (" + Where(path) + "); sx has None, bool, int, float, str, "
                        "bytes, sexp.Symbol, sexp.Keyword, list, tuple and dict");
 }
 
-int64_t Int64(py::handle obj, const std::string& path) {
+int64_t Int64(PyObject* obj, const Path* path) {
   int overflow = 0;
-  long long v = PyLong_AsLongLongAndOverflow(obj.ptr(), &overflow);
+  long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
   if (overflow != 0) throw py::value_error("an int beyond 64 bits in " + Where(path));
   if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
   return v;
 }
 
-double Finite(py::handle obj, const std::string& path) {
-  double d = PyFloat_AsDouble(obj.ptr());
+double Finite(PyObject* obj, const Path* path) {
+  double d = PyFloat_AsDouble(obj);
   if (!std::isfinite(d)) throw py::value_error("a non-finite float in " + Where(path));
   return d;
 }
 
-std::string_view Utf8(py::handle obj) {
+std::string_view Utf8(PyObject* obj) {
+  if (PyUnicode_IS_COMPACT_ASCII(obj)) {  // ASCII is its own UTF-8
+    return {static_cast<const char*>(PyUnicode_DATA(obj)),
+            static_cast<size_t>(PyUnicode_GET_LENGTH(obj))};
+  }
   Py_ssize_t size = 0;
-  const char* p = PyUnicode_AsUTF8AndSize(obj.ptr(), &size);
+  const char* p = PyUnicode_AsUTF8AndSize(obj, &size);
   if (p == nullptr) throw py::error_already_set();
   return {p, static_cast<size_t>(size)};
 }
 
-std::string_view Bytes(py::handle obj) {
-  if (PyByteArray_Check(obj.ptr())) {
-    return {PyByteArray_AsString(obj.ptr()), static_cast<size_t>(PyByteArray_Size(obj.ptr()))};
+std::string_view Bytes(PyObject* obj) {
+  if (PyByteArray_Check(obj)) {
+    return {PyByteArray_AsString(obj), static_cast<size_t>(PyByteArray_Size(obj))};
   }
   char* p = nullptr;
   Py_ssize_t size = 0;
-  if (PyBytes_AsStringAndSize(obj.ptr(), &p, &size) != 0) throw py::error_already_set();
+  if (PyBytes_AsStringAndSize(obj, &p, &size) != 0) throw py::error_already_set();
   return {p, static_cast<size_t>(size)};
 }
 
-bool Is(py::handle obj, const py::object& cls) {
-  return PyObject_IsInstance(obj.ptr(), cls.ptr()) == 1;
+// An instance of `cls` or a subclass (by type, as C code checks types).
+bool Is(PyObject* obj, const py::object& cls) {
+  return PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(cls.ptr()));
 }
 
-std::string NameOf(py::handle obj) { return py::cast<std::string>(obj.attr("name")); }
+// Where instances of exactly `cls` (Symbol, Keyword) keep their `name`: the
+// offset of _Name's __slots__ entry, read once from its member descriptor
+// (what `obj.name` would read through); 0 when `name` is not such a slot
+// (then the attribute is looked up).
+Py_ssize_t NameSlot(PyObject* cls) {
+  static PyObject* cached_cls[2] = {nullptr, nullptr};
+  static Py_ssize_t cached_offset[2] = {0, 0};
+  for (int i = 0; i < 2; ++i) {
+    if (cached_cls[i] == cls) return cached_offset[i];
+  }
+  Py_ssize_t offset = 0;
+  PyObject* descr = PyObject_GetAttrString(cls, "name");
+  if (descr == nullptr) {
+    PyErr_Clear();
+  } else {
+    if (Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
+      const PyMemberDef* m = reinterpret_cast<PyMemberDescrObject*>(descr)->d_member;
+      if (m->type == T_OBJECT_EX && m->offset > 0) offset = m->offset;
+    }
+    Py_DECREF(descr);
+  }
+  // The classes live as long as the module (types() holds them).
+  static int next = 0;
+  cached_cls[next] = cls;
+  cached_offset[next] = offset;
+  next ^= 1;
+  return offset;
+}
+
+// The `name` of a Symbol or Keyword: a str, held by the returned object.
+py::object NameAttr(PyObject* obj) {
+  PyObject* cls = reinterpret_cast<PyObject*>(Py_TYPE(obj));
+  if (cls == types().keyword.ptr() || cls == types().symbol.ptr()) {
+    if (Py_ssize_t offset = NameSlot(cls)) {
+      PyObject* name = *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(obj) + offset);
+      if (name != nullptr && PyUnicode_Check(name)) return py::reinterpret_borrow<py::object>(name);
+    }
+  }
+  static PyObject* attr = PyUnicode_InternFromString("name");  // never freed
+  PyObject* name = PyObject_GetAttr(obj, attr);
+  if (name == nullptr) throw py::error_already_set();
+  py::object out = py::reinterpret_steal<py::object>(name);
+  if (!PyUnicode_Check(name)) throw py::type_error("a Symbol or Keyword whose name is not a str");
+  return out;
+}
+
+std::string NameOf(py::handle obj) { return std::string(Utf8(NameAttr(obj.ptr()).ptr())); }
+
+// The commonest items of a list or dict — exact str and int, bool, None,
+// exact float — converted into `out` without a call of Convert; false for
+// anything else. Runs no Python code.
+template <class Make, class Out>
+inline bool Leaf(Make& make, PyObject* o, const Path* path, Out& out) {
+  PyTypeObject* type = Py_TYPE(o);
+  if (type == &PyUnicode_Type) {
+    out = make.String(Utf8(o));
+  } else if (type == &PyLong_Type) {
+    out = make.Int(Int64(o, path));
+  } else if (o == Py_True || o == Py_False) {
+    out = make.Bool(o == Py_True);
+  } else if (o == Py_None) {
+    out = make.Nil();
+  } else if (type == &PyFloat_Type) {
+    out = make.Float(Finite(o, path));
+  } else {
+    return false;
+  }
+  return true;
+}
 
 // The shared walk of PyToNode and PyToValue: `make` supplies the leaves and
-// containers of the target representation.
+// containers of the target representation; make.Slots(n) is where a list's
+// or dict's n items are written before make.List / make.Dict.
 template <class Make>
-auto Convert(Make& make, py::handle obj, const std::string& path, int depth)
-    -> decltype(make.Nil()) {
+auto Convert(Make& make, PyObject* o, const Path* path, int depth) -> decltype(make.Nil()) {
   if (depth > kMaxDepth) throw py::value_error("data nested deeper than 1024 in " + Where(path));
-  PyObject* o = obj.ptr();
+  PyTypeObject* type = Py_TYPE(o);
+  // Exact types first (what data is made of), then subclasses in the order
+  // bool before int, Markup before str.
+  if (type == &PyUnicode_Type) return make.String(Utf8(o));
+  if (reinterpret_cast<PyObject*>(type) == types().keyword.ptr()) {
+    py::object name = NameAttr(o);
+    return make.Keyword(name.ptr(), Utf8(name.ptr()));
+  }
+  if (type == &PyLong_Type) return make.Int(Int64(o, path));
   if (o == Py_None) return make.Nil();
   if (PyBool_Check(o)) return make.Bool(o == Py_True);
-  if (PyLong_Check(o)) return make.Int(Int64(obj, path));
-  if (PyFloat_Check(o)) return make.Float(Finite(obj, path));
+  if (PyLong_Check(o)) return make.Int(Int64(o, path));
+  if (PyFloat_Check(o)) return make.Float(Finite(o, path));
   if (PyUnicode_Check(o)) {
-    if (Is(obj, types().markup)) return make.Markup(Utf8(obj), path);
-    return make.String(Utf8(obj));
+    if (Is(o, types().markup)) return make.Markup(Utf8(o), path);
+    return make.String(Utf8(o));
   }
-  if (PyBytes_Check(o) || PyByteArray_Check(o)) return make.Bytes(Bytes(obj));
-  if (Is(obj, types().symbol)) return make.Symbol(NameOf(obj));
-  if (Is(obj, types().keyword)) return make.Keyword(NameOf(obj));
+  if (PyBytes_Check(o) || PyByteArray_Check(o)) return make.Bytes(Bytes(o));
   if (PyList_Check(o) || PyTuple_Check(o)) {
-    py::sequence seq = py::reinterpret_borrow<py::sequence>(obj);
-    size_t n = static_cast<size_t>(py::len(seq));
-    std::vector<decltype(make.Nil())> items;
-    items.reserve(n);
-    for (size_t i = 0; i < n; ++i) {
-      items.push_back(Convert(make, seq[i], path + "[" + std::to_string(i) + "]", depth + 1));
+    const bool list = PyList_Check(o);
+    const Py_ssize_t n = list ? PyList_GET_SIZE(o) : PyTuple_GET_SIZE(o);
+    auto slots = make.Slots(static_cast<size_t>(n));
+    for (Py_ssize_t i = 0; i < n; ++i) {
+      // A list can only change here through Python code run by a subclass
+      // of Symbol or Keyword; then it is an error, not a crash.
+      if (list && i >= PyList_GET_SIZE(o)) {
+        throw py::value_error("a list changed size while converted");
+      }
+      PyObject* item = list ? PyList_GET_ITEM(o, i) : PyTuple_GET_ITEM(o, i);
+      Path here{path, i, nullptr};
+      if (depth < kMaxDepth && Leaf(make, item, &here, slots[i])) continue;
+      py::object hold = py::reinterpret_borrow<py::object>(item);
+      slots[i] = Convert(make, item, &here, depth + 1);
     }
-    return make.List(items);
+    return make.List(slots, static_cast<size_t>(n));
   }
   if (PyDict_Check(o)) {
-    std::vector<decltype(make.Nil())> items;
-    items.reserve(2 * static_cast<size_t>(PyDict_Size(o)));
+    const size_t n = 2 * static_cast<size_t>(PyDict_GET_SIZE(o));
+    auto slots = make.Slots(n);
+    size_t filled = 0;
     PyObject* key = nullptr;
     PyObject* value = nullptr;
     Py_ssize_t pos = 0;
     while (PyDict_Next(o, &pos, &key, &value)) {
-      py::handle k(key);
-      std::string here;
-      if (Is(k, types().keyword)) {
-        std::string name = NameOf(k);
-        here = path + "[:" + name + "]";
-        items.push_back(make.Keyword(name));
-      } else if (PyUnicode_Check(key) && !Is(k, types().markup)) {
-        here = path + "[\"" + std::string(Utf8(k)) + "\"]";
-        items.push_back(make.String(Utf8(k)));
+      if (filled == n) throw py::value_error("a dict changed size while converted");
+      // Held: a Symbol or Keyword subclass could run Python code that
+      // changes the dict.
+      py::object k = py::reinterpret_borrow<py::object>(key);
+      py::object v = py::reinterpret_borrow<py::object>(value);
+      if (Is(key, types().keyword)) {
+        py::object name = NameAttr(key);
+        slots[filled++] = make.Keyword(name.ptr(), Utf8(name.ptr()));
+      } else if (PyUnicode_Check(key) && !Is(key, types().markup)) {
+        slots[filled++] = make.String(Utf8(key));
       } else {
         throw py::type_error("dict keys are sexp.Keyword or str, got a " +
                              std::string(py::str(k.get_type().attr("__name__"))) + " in " +
                              Where(path));
       }
-      items.push_back(Convert(make, py::handle(value), here, depth + 1));
+      Path here{path, -1, key};
+      if (depth == kMaxDepth || !Leaf(make, value, &here, slots[filled])) {
+        slots[filled] = Convert(make, value, &here, depth + 1);
+      }
+      ++filled;
     }
-    return make.Dict(items, path);
+    if (filled != n) throw py::value_error("a dict changed size while converted");
+    return make.Dict(slots, n, path);
   }
-  TypeError(obj, path);
+  // (No class is both a container and a Symbol or Keyword: their layouts
+  // conflict, so testing containers first changes nothing.)
+  if (Is(o, types().symbol)) {
+    py::object name = NameAttr(o);
+    return make.Symbol(Utf8(name.ptr()));
+  }
+  if (Is(o, types().keyword)) {
+    py::object name = NameAttr(o);
+    return make.Keyword(name.ptr(), Utf8(name.ptr()));
+  }
+  TypeError(py::handle(o), path);
 }
 
 struct NodeMaker {
@@ -150,15 +294,16 @@ struct NodeMaker {
   sexp::Node Int(int64_t v) { return b.Int(v); }
   sexp::Node Float(double v) { return b.Float(v); }
   sexp::Node String(std::string_view s) { return b.String(s); }
-  sexp::Node Markup(std::string_view, const std::string& path) {
+  sexp::Node Markup(std::string_view, const Path* path) {
     throw py::type_error("sexp.Markup is for rendering; it has no sx data form (" + Where(path) +
                          ")");
   }
   sexp::Node Bytes(std::string_view s) { return b.Bytes(s); }
-  sexp::Node Symbol(const std::string& name) { return b.Symbol(name); }
-  sexp::Node Keyword(const std::string& name) { return b.Keyword(name); }
-  sexp::Node List(const std::vector<sexp::Node>& items) { return b.List(items); }
-  sexp::Node Dict(const std::vector<sexp::Node>& items, const std::string&) {
+  sexp::Node Symbol(std::string_view name) { return b.Symbol(name); }
+  sexp::Node Keyword(PyObject*, std::string_view name) { return b.Keyword(name); }
+  std::vector<sexp::Node> Slots(size_t n) { return std::vector<sexp::Node>(n); }
+  sexp::Node List(const std::vector<sexp::Node>& items, size_t) { return b.List(items); }
+  sexp::Node Dict(const std::vector<sexp::Node>& items, size_t, const Path*) {
     return b.Dict(items);
   }
 };
@@ -166,37 +311,153 @@ struct NodeMaker {
 struct ValueMaker {
   sexp::Environment& env;
   sexp::Arena& arena;
+  KeywordCache* keywords;  // or nullptr
+
   std::string_view Copy(std::string_view s) {
     auto* p = static_cast<char*>(arena.Allocate(s.size() == 0 ? 1 : s.size()));
     if (p == nullptr) throw std::bad_alloc();
     std::memcpy(p, s.data(), s.size());
     return {p, s.size()};
   }
-  absl::Span<const sexp::Value> Copy(const std::vector<sexp::Value>& items) {
-    auto* p = static_cast<sexp::Value*>(arena.Allocate(sizeof(sexp::Value) * (items.size() + 1)));
-    if (p == nullptr) throw std::bad_alloc();
-    for (size_t i = 0; i < items.size(); ++i) p[i] = items[i];
-    return {p, items.size()};
-  }
   sexp::Value Nil() { return sexp::Value(); }
   sexp::Value Bool(bool v) { return sexp::Value::Bool(v); }
   sexp::Value Int(int64_t v) { return sexp::Value::Int(v); }
   sexp::Value Float(double v) { return sexp::Value::Float(v); }
   sexp::Value String(std::string_view s) { return sexp::Value::StringView(Copy(s)); }
-  sexp::Value Markup(std::string_view s, const std::string&) {
-    return sexp::Value::HtmlView(Copy(s));
-  }
+  sexp::Value Markup(std::string_view s, const Path*) { return sexp::Value::HtmlView(Copy(s)); }
   sexp::Value Bytes(std::string_view s) { return sexp::Value::BytesView(Copy(s)); }
-  sexp::Value Symbol(const std::string& name) { return env.Symbol(name); }
-  sexp::Value Keyword(const std::string& name) { return env.Keyword(name); }
-  sexp::Value List(const std::vector<sexp::Value>& items) {
-    return sexp::Value::ListView(Copy(items));
+  sexp::Value Symbol(std::string_view name) { return env.Symbol(name); }
+  sexp::Value Keyword(PyObject* name_object, std::string_view name) {
+    return keywords ? keywords->Get(env, name_object, name) : env.Keyword(name);
   }
-  sexp::Value Dict(const std::vector<sexp::Value>& items, const std::string&) {
+  // The items of a list or dict, written in place in the arena.
+  sexp::Value* Slots(size_t n) {
+    auto* p = static_cast<sexp::Value*>(arena.Allocate(sizeof(sexp::Value) * (n == 0 ? 1 : n)));
+    if (p == nullptr) throw std::bad_alloc();
+    std::uninitialized_default_construct_n(p, n);
+    return p;
+  }
+  sexp::Value List(const sexp::Value* items, size_t n) {
+    return sexp::Value::ListView({items, n});
+  }
+  sexp::Value Dict(const sexp::Value* items, size_t n, const Path*) {
     // Python dict keys are unique, and a Keyword and a str of one name are
     // different keys in sx too.
-    return sexp::Value::DictView(Copy(items));
+    return sexp::Value::DictView({items, n});
   }
+};
+
+// sx → Python, for one call (a parse, a Node's to_python).
+//
+// This is the parse hot path (bench/bench_python.py against json.loads), so
+// it works with the C API and counts on two things:
+//
+// Names. The reader interns names, so within a document equal names share
+// one Atom. Each (Atom, kind) is looked up here by pointer, once per call,
+// and only its first occurrence goes to the process-wide cache by name.
+//
+// The garbage collector. CPython starts a young collection every 700
+// container allocations and a full one whenever the containers that
+// survived grow by a quarter, so building a tree of a million lists
+// traverses the lists built so far again and again (json.loads pays this
+// too). The lists made here are untracked at birth and tracked together
+// when the whole result is built: collections meanwhile (set off by our
+// allocations, or another thread's while a Symbol's __init__ or a
+// Keyword's __hash__ runs Python code) do not see them, which is safe —
+// nothing outside this call can reach them yet, and a reference from an
+// untracked container only keeps its target alive. After Root they are
+// ordinary tracked lists in the young generation (the next young collection
+// traverses them once; the benchmark counts that). A list that an error
+// leaves unfinished is freed, never tracked. Dicts keep CPython's own
+// tracking (a dict is tracked once it holds a container).
+class ToPy {
+ public:
+  ToPy() = default;
+  ToPy(const ToPy&) = delete;
+  ToPy& operator=(const ToPy&) = delete;
+
+  py::object Root(const sexp::Node& node) {
+    try {
+      py::object out = Convert(node);
+      for (PyObject* list : untracked_) PyObject_GC_Track(list);
+      untracked_.clear();
+      return out;
+    } catch (...) {
+      untracked_.clear();  // freed with the partial result
+      throw;
+    }
+  }
+
+ private:
+  py::object Convert(const sexp::Node& node) {
+    switch (node.kind()) {
+      case sexp::Kind::kNil:
+        return py::none();
+      case sexp::Kind::kBool:
+        return py::reinterpret_borrow<py::object>(node.as_bool() ? Py_True : Py_False);
+      case sexp::Kind::kInt:
+        return Steal(PyLong_FromLongLong(node.as_int()));
+      case sexp::Kind::kFloat:
+        return Steal(PyFloat_FromDouble(node.as_float()));
+      case sexp::Kind::kString: {
+        std::string_view s = node.str();
+        return Steal(PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "strict"));
+      }
+      case sexp::Kind::kBytes: {
+        std::string_view b = node.bytes();
+        return Steal(PyBytes_FromStringAndSize(b.data(), static_cast<Py_ssize_t>(b.size())));
+      }
+      case sexp::Kind::kSymbol:
+        return Name(symbols_, node, &Symbol);
+      case sexp::Kind::kKeyword:
+        return Name(keywords_, node, &Keyword);
+      case sexp::Kind::kList: {
+        auto items = node.items();
+        py::object out = Steal(PyList_New(static_cast<Py_ssize_t>(items.size())));
+        PyObject* list = out.ptr();
+        PyObject_GC_UnTrack(list);
+        untracked_.push_back(list);
+        for (size_t i = 0; i < items.size(); ++i) {
+          PyList_SET_ITEM(list, static_cast<Py_ssize_t>(i), Convert(items[i]).release().ptr());
+        }
+        return out;
+      }
+      case sexp::Kind::kDict: {
+        auto items = node.items();
+        py::object out = Steal(PyDict_New());
+        for (size_t i = 0; i + 1 < items.size(); i += 2) {
+          py::object k = Convert(items[i]);
+          py::object v = Convert(items[i + 1]);
+          if (PyDict_SetItem(out.ptr(), k.ptr(), v.ptr()) != 0) throw py::error_already_set();
+        }
+        return out;
+      }
+    }
+    return py::none();
+  }
+
+  static py::object Steal(PyObject* o) {
+    if (o == nullptr) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(o);
+  }
+
+  using NameMap = absl::flat_hash_map<const sexp::Atom*, py::object>;
+  static py::object Name(NameMap& seen, const sexp::Node& node,
+                         py::object (*make)(std::string_view)) {
+    auto [it, fresh] = seen.try_emplace(node.atom());
+    if (fresh) {
+      try {
+        it->second = make(node.name());
+      } catch (...) {
+        seen.erase(it);
+        throw;
+      }
+    }
+    return it->second;
+  }
+
+  NameMap symbols_, keywords_;
+  std::vector<PyObject*> untracked_;
 };
 
 }  // namespace
@@ -207,45 +468,19 @@ Types& types() {
 }
 
 py::object NodeToPy(const sexp::Node& node) {
-  switch (node.kind()) {
-    case sexp::Kind::kNil:
-      return py::none();
-    case sexp::Kind::kBool:
-      return py::bool_(node.as_bool());
-    case sexp::Kind::kInt:
-      return py::reinterpret_steal<py::object>(PyLong_FromLongLong(node.as_int()));
-    case sexp::Kind::kFloat:
-      return py::reinterpret_steal<py::object>(PyFloat_FromDouble(node.as_float()));
-    case sexp::Kind::kString:
-      return Str(node.str());
-    case sexp::Kind::kBytes:
-      return py::bytes(node.bytes().data(), node.bytes().size());
-    case sexp::Kind::kSymbol:
-      return Symbol(node.name());
-    case sexp::Kind::kKeyword:
-      return Keyword(node.name());
-    case sexp::Kind::kList: {
-      auto items = node.items();
-      PyObject* list = PyList_New(static_cast<Py_ssize_t>(items.size()));
-      if (list == nullptr) throw py::error_already_set();
-      py::object out = py::reinterpret_steal<py::object>(list);
-      for (size_t i = 0; i < items.size(); ++i) {
-        PyList_SET_ITEM(list, static_cast<Py_ssize_t>(i), NodeToPy(items[i]).release().ptr());
-      }
-      return out;
-    }
-    case sexp::Kind::kDict: {
-      auto items = node.items();
-      py::dict out;
-      for (size_t i = 0; i + 1 < items.size(); i += 2) {
-        py::object k = NodeToPy(items[i]);
-        py::object v = NodeToPy(items[i + 1]);
-        if (PyDict_SetItem(out.ptr(), k.ptr(), v.ptr()) != 0) throw py::error_already_set();
-      }
-      return out;
-    }
+  ToPy convert;
+  return convert.Root(node);
+}
+
+py::list NodesToPy(absl::Span<const sexp::Node> nodes) {
+  ToPy convert;
+  PyObject* list = PyList_New(static_cast<Py_ssize_t>(nodes.size()));
+  if (list == nullptr) throw py::error_already_set();
+  py::list out = py::reinterpret_steal<py::list>(list);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    PyList_SET_ITEM(list, static_cast<Py_ssize_t>(i), convert.Root(nodes[i]).release().ptr());
   }
-  return py::none();
+  return out;
 }
 
 py::object ValueToPy(const sexp::Value& v) {
@@ -283,14 +518,39 @@ py::object ValueToPy(const sexp::Value& v) {
   }
 }
 
-sexp::Node PyToNode(sexp::Builder& builder, py::handle obj) {
-  NodeMaker make{builder};
-  return Convert(make, obj, "", 0);
+sexp::Value KeywordCache::Get(sexp::Environment& env, PyObject* name_object,
+                              std::string_view name) {
+  const uint64_t mix = reinterpret_cast<uintptr_t>(name_object) * 0x9E3779B97F4A7C15ull;
+  for (size_t i = mix >> 57;; i = (i + 1) % kSlots) {
+    Slot& slot = slots_[i];
+    if (slot.name.ptr() == name_object) return slot.value;
+    if (slot.name.ptr() != nullptr) continue;
+    sexp::Value v = env.Keyword(name);
+    if (count_ == kSlots * 3 / 4) {  // full: start again with this name
+      Clear();
+      i = mix >> 57;  // free now
+    }
+    slots_[i].value = v;
+    slots_[i].name = py::reinterpret_borrow<py::object>(name_object);
+    ++count_;
+    return v;
+  }
 }
 
-sexp::Value PyToValue(sexp::Environment& env, sexp::Arena& arena, py::handle obj) {
-  ValueMaker make{env, arena};
-  return Convert(make, obj, "", 0);
+void KeywordCache::Clear() {
+  for (Slot& slot : slots_) slot.name = py::object();
+  count_ = 0;
+}
+
+sexp::Node PyToNode(sexp::Builder& builder, py::handle obj) {
+  NodeMaker make{builder};
+  return Convert(make, obj.ptr(), nullptr, 0);
+}
+
+sexp::Value PyToValue(sexp::Environment& env, sexp::Arena& arena, py::handle obj,
+                      KeywordCache* keywords) {
+  ValueMaker make{env, arena, keywords};
+  return Convert(make, obj.ptr(), nullptr, 0);
 }
 
 void ThrowReadError(const sexp::Error& error) {

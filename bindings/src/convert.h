@@ -12,7 +12,9 @@
 
 #include <pybind11/pybind11.h>
 
+#include <array>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sexp/sexp.h"
@@ -30,6 +32,9 @@ Types& types();
 
 // sx data read by the reader → Python (depth is bounded by the reader's).
 py::object NodeToPy(const sexp::Node& node);
+// The same for each of `nodes` (a document's roots), as one list; names are
+// looked up once for all of them.
+py::list NodesToPy(absl::Span<const sexp::Node> nodes);
 // An evaluator value → Python. Callables become their sx text
 // ("#<function f>"), which is all a Python caller can do with them.
 py::object ValueToPy(const sexp::Value& value);
@@ -38,10 +43,32 @@ py::object ValueToPy(const sexp::Value& value);
 // py::value_error (non-finite floats, ints beyond 64 bits, bad dict keys).
 sexp::Node PyToNode(sexp::Builder& builder, py::handle obj);
 
+// The keywords of one Environment by the Python str of their name, kept
+// across calls: env.render converts the same few key names on every call
+// (each name usually one interned str), and a pointer compare is cheaper
+// than interning. Holds the strs it maps, so none is freed and its address
+// reused while cached; up to 96 names, then it starts afresh. Needs the GIL.
+class KeywordCache {
+ public:
+  sexp::Value Get(sexp::Environment& env, PyObject* name_object, std::string_view name);
+  void Clear();
+
+ private:
+  static constexpr size_t kSlots = 128;  // open addressing, at most 3/4 full
+  struct Slot {
+    py::object name;
+    sexp::Value value;
+  };
+  std::array<Slot, kSlots> slots_{};
+  size_t count_ = 0;
+};
+
 // Python → evaluator values whose strings, lists and dicts live in `arena`
 // (a call's arguments: nothing is added to the Environment but interned
-// names). Same errors as PyToNode.
-sexp::Value PyToValue(sexp::Environment& env, sexp::Arena& arena, py::handle obj);
+// names). `keywords`, when given, must belong to `env`. Same errors as
+// PyToNode.
+sexp::Value PyToValue(sexp::Environment& env, sexp::Arena& arena, py::handle obj,
+                      KeywordCache* keywords = nullptr);
 
 // The ReadError for a reader error (message, line, col, offset, code).
 [[noreturn]] void ThrowReadError(const sexp::Error& error);

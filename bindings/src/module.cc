@@ -24,22 +24,108 @@
 namespace sexp_py {
 namespace {
 
-// Text from str (UTF-8) or bytes.
-std::string TextOf(py::handle obj) {
-  if (PyUnicode_Check(obj.ptr())) {
-    Py_ssize_t size = 0;
-    const char* p = PyUnicode_AsUTF8AndSize(obj.ptr(), &size);
-    if (p == nullptr) throw py::error_already_set();
-    return std::string(p, static_cast<size_t>(size));
+// `n` code units of a str of kind Char as UTF-8 at `out` (room for
+// 4 bytes each); the end of the output, or nullptr at a lone surrogate
+// (which has no UTF-8).
+template <class Char>
+char* EncodeUtf8(const Char* s, size_t n, char* out) {
+  const Char* end = s + n;
+  while (s < end) {
+    uint32_t c = *s++;
+    if (c < 0x80) {
+      *out++ = static_cast<char>(c);
+    } else if (c < 0x800) {
+      *out++ = static_cast<char>(0xC0 | (c >> 6));
+      *out++ = static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+      if (c >= 0xD800 && c < 0xE000) return nullptr;
+      *out++ = static_cast<char>(0xE0 | (c >> 12));
+      *out++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      *out++ = static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+      *out++ = static_cast<char>(0xF0 | (c >> 18));
+      *out++ = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+      *out++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      *out++ = static_cast<char>(0x80 | (c & 0x3F));
+    }
   }
-  if (PyBytes_Check(obj.ptr())) return std::string(py::cast<std::string>(obj));
-  throw py::type_error("expected sx text as str or bytes");
+  return out;
 }
 
-sexp::Document ReadAll(const std::string& text) {
+// sx text given as str or bytes, as UTF-8 to read: the object's own bytes
+// when they are UTF-8 already (bytes, an ASCII str), else the str encoded
+// into a buffer owned here. (PyUnicode_AsUTF8AndSize encodes at about half
+// the speed and keeps its copy with the str for the str's lifetime, doubling
+// the memory of a big text.) A lone surrogate raises CPython's own
+// UnicodeEncodeError. The view is valid while this and the object live;
+// both are immutable, so it can be read with the GIL released.
+class Utf8Text {
+ public:
+  explicit Utf8Text(py::handle obj) {
+    PyObject* o = obj.ptr();
+    if (PyBytes_Check(o)) {
+      view_ = {PyBytes_AS_STRING(o), static_cast<size_t>(PyBytes_GET_SIZE(o))};
+      return;
+    }
+    if (!PyUnicode_Check(o)) throw py::type_error("expected sx text as str or bytes");
+#if PY_VERSION_HEX < 0x030C0000  // (every str is ready from 3.12; the call is deprecated)
+    if (PyUnicode_READY(o) != 0) throw py::error_already_set();
+#endif
+    const size_t n = static_cast<size_t>(PyUnicode_GET_LENGTH(o));
+    if (PyUnicode_IS_ASCII(o)) {
+      view_ = {static_cast<const char*>(PyUnicode_DATA(o)), n};
+      return;
+    }
+    const int kind = PyUnicode_KIND(o);
+    const void* data = PyUnicode_DATA(o);
+    const size_t most = kind == PyUnicode_1BYTE_KIND ? 2 : kind == PyUnicode_2BYTE_KIND ? 3 : 4;
+    buffer_.reset(new char[n * most]);  // uninitialised: only what is written is touched
+    char* end = nullptr;
+    {
+      std::optional<py::gil_scoped_release> release;
+      if (n > (size_t{1} << 16)) release.emplace();
+      switch (kind) {
+        case PyUnicode_1BYTE_KIND:
+          end = EncodeUtf8(static_cast<const Py_UCS1*>(data), n, buffer_.get());
+          break;
+        case PyUnicode_2BYTE_KIND:
+          end = EncodeUtf8(static_cast<const Py_UCS2*>(data), n, buffer_.get());
+          break;
+        default:
+          end = EncodeUtf8(static_cast<const Py_UCS4*>(data), n, buffer_.get());
+          break;
+      }
+    }
+    if (end == nullptr) {  // CPython says what is wrong
+      buffer_.reset();
+      Py_ssize_t size = 0;
+      const char* p = PyUnicode_AsUTF8AndSize(o, &size);
+      if (p == nullptr) throw py::error_already_set();
+      view_ = {p, static_cast<size_t>(size)};
+      return;
+    }
+    view_ = {buffer_.get(), static_cast<size_t>(end - buffer_.get())};
+  }
+  Utf8Text(const Utf8Text&) = delete;
+  Utf8Text& operator=(const Utf8Text&) = delete;
+
+  std::string_view view() const { return view_; }
+
+ private:
+  std::unique_ptr<char[]> buffer_;
+  std::string_view view_;
+};
+
+std::string TextOf(py::handle obj) { return std::string(Utf8Text(obj).view()); }
+
+// Reads all of `text`. With copy_source false the document borrows the
+// text, which must outlive it (parse: the document lives for the call only).
+sexp::Document ReadAll(std::string_view text, bool copy_source) {
+  sexp::ReadOptions options;
+  options.copy_source = copy_source;
   sexp::Result<sexp::Document> doc = [&] {
     py::gil_scoped_release release;
-    return sexp::Read(text);
+    return sexp::Read(text, options);
   }();
   if (!doc.ok()) ThrowReadError(doc.error());
   return std::move(doc).value();
@@ -49,10 +135,10 @@ sexp::Document ReadAll(const std::string& text) {
 // anything else (bytes included) Python data converted to sx.
 sexp::Document OneDocument(py::handle value_or_text) {
   if (PyUnicode_Check(value_or_text.ptr())) {
-    std::string text = TextOf(value_or_text);
+    Utf8Text text(value_or_text);
     sexp::Result<sexp::Document> doc = [&] {
       py::gil_scoped_release release;
-      return sexp::ReadOne(text);
+      return sexp::ReadOne(text.view());
     }();
     if (!doc.ok()) ThrowReadError(doc.error());
     return std::move(doc).value();
@@ -235,12 +321,14 @@ class Env {
     Busy busy(busy_);
     std::string text = SourceOf(text_or_value);
     std::string html;
+    html.reserve(last_html_size_);
     sexp::EvalResult r = [&] {
       py::gil_scoped_release release;
       sexp::HtmlStringSink sink(&html);
       return sexp::RenderHtml(*env_, text, sink, file, Options(allow_any_url), limits_);
     }();
     if (!r.ok()) ThrowEvalError(r.error());
+    last_html_size_ = html.size();
     return html;
   }
 
@@ -254,16 +342,18 @@ class Env {
     std::vector<sexp::Value> args;
     for (auto [k, v] : kwargs) {
       args.push_back(env_->Keyword(py::cast<std::string>(k)));
-      args.push_back(PyToValue(*env_, arena, v));
+      args.push_back(PyToValue(*env_, arena, v, &keywords_));
     }
     sexp::Value callee = *fn;
     std::string html;
+    html.reserve(last_html_size_);
     sexp::EvalResult r = [&] {
       py::gil_scoped_release release;
       sexp::HtmlStringSink sink(&html);
       return sexp::RenderCall(*env_, callee, args, sink, Options(allow_any_url), limits_);
     }();
     if (!r.ok()) ThrowEvalError(r.error());
+    last_html_size_ = html.size();
     return html;
   }
 
@@ -289,6 +379,10 @@ class Env {
   std::unique_ptr<sexp::Environment> env_;
   sexp::EvalLimits limits_;
   Busy::State busy_;
+  KeywordCache keywords_;  // of env_, for Render's arguments
+  // Size of the last page rendered: the next one reserves it up front
+  // rather than growing its string a dozen times.
+  size_t last_html_size_ = 0;
 };
 
 sexp::Value Env::ResultValue(sexp::CallContext& ctx, py::handle r) {
@@ -355,7 +449,8 @@ PYBIND11_MODULE(_sexp, m) {
   });
 
   m.def("parse", [](py::handle text) {
-    sexp::Document doc = ReadAll(TextOf(text));
+    Utf8Text utf8(text);
+    sexp::Document doc = ReadAll(utf8.view(), /*copy_source=*/false);
     if (doc.roots().size() != 1) {
       throw py::value_error("parse expects exactly one expression, got " +
                             std::to_string(doc.roots().size()) + " (use parse_all)");
@@ -363,10 +458,9 @@ PYBIND11_MODULE(_sexp, m) {
     return NodeToPy(doc.roots()[0]);
   });
   m.def("parse_all", [](py::handle text) {
-    sexp::Document doc = ReadAll(TextOf(text));
-    py::list out;
-    for (const sexp::Node& n : doc.roots()) out.append(NodeToPy(n));
-    return out;
+    Utf8Text utf8(text);
+    sexp::Document doc = ReadAll(utf8.view(), /*copy_source=*/false);
+    return NodesToPy(doc.roots());
   });
   m.def("canonical", [](py::handle v) { return Canonical(v); });
   m.def("fmt", [](py::handle v) {
@@ -419,7 +513,9 @@ PYBIND11_MODULE(_sexp, m) {
                         "A read document kept in C++: walk it through Node views without "
                         "building Python objects.")
       .def(py::init([](py::handle text) {
-             return DocHandle{std::make_shared<const sexp::Document>(ReadAll(TextOf(text)))};
+             Utf8Text utf8(text);
+             return DocHandle{std::make_shared<const sexp::Document>(
+                 ReadAll(utf8.view(), /*copy_source=*/true))};
            }),
            py::arg("text"))
       .def_property_readonly("roots", [](const DocHandle& d) {

@@ -176,3 +176,76 @@ def test_frame_errors():
     with pytest.raises(sexp.ReadError) as e:
         dec.finish()
     assert e.value.code == "frame-truncated"
+def test_parsed_lists_are_ordinary_tracked_lists():
+    # parse builds its lists untracked by the garbage collector and tracks
+    # them once the result is whole: every list handed back is tracked, so a
+    # cycle made through one later is collected.
+    def lists(v):
+        if isinstance(v, list):
+            yield v
+            for x in v:
+                yield from lists(x)
+        elif isinstance(v, dict):
+            for x in v.values():
+                yield from lists(x)
+
+    for value in (sexp.parse('(a (b [c "d"]) {:k (e (f))} ())'),
+                  sexp.parse_all('(a (b)) (c) 1 ((()))')):
+        found = list(lists(value))
+        assert found and all(gc.is_tracked(x) for x in found)
+    import weakref
+
+    class Box:
+        pass
+
+    v = sexp.parse("(a (b))")
+    box = Box()
+    v[1].append(box)
+    box.cycle = v
+    ref = weakref.ref(box)
+    del v, box
+    gc.collect()
+    assert ref() is None
+
+
+def test_parse_reads_str_and_bytes_in_place():
+    # parse and parse_all read the argument's own bytes (no copy): strings
+    # with and without escapes, non-ASCII text, both kinds of input.
+    text = '(p "plain" "esc\\"aped\\n" "naïve 東京 🌹" :k sym)'
+    want = [Symbol("p"), "plain", 'esc"aped\n', "naïve 東京 🌹", Keyword("k"), Symbol("sym")]
+    assert sexp.parse(text) == want
+    assert sexp.parse(text.encode()) == want
+    assert sexp.parse_all(text + " " + text) == [want, want]
+    v = sexp.parse("(x :y x :y)")
+    assert v[0] is v[2] and v[1] is v[3]  # one object per name
+
+
+def test_python_data_errors_name_where():
+    with pytest.raises(TypeError, match=r"\[:a\]\[1\]\[\"s\"\]"):
+        sexp.canonical({Keyword("a"): [1, {"s": object()}]})
+    with pytest.raises(ValueError, match=r"int beyond 64 bits in \[0\]\[:n\]"):
+        sexp.canonical([{Keyword("n"): 2 ** 70}])
+    with pytest.raises(TypeError, match="the value"):
+        sexp.canonical(object())
+
+    class MyKeyword(Keyword):  # subclasses convert through their `name`
+        __slots__ = ()
+
+    assert sexp.canonical({MyKeyword("b"): (True, None, 1.5)}) == "{:b (true nil 1.5)}"
+
+
+@pytest.mark.parametrize("text", ["café naïve", "東京 мир", "🌹 rose",
+                                  "a\u00ff\u0100\uffff\U00010000"])
+def test_str_text_of_every_width_reads_as_its_utf8(text):
+    # A str is encoded to UTF-8 by the module (latin-1, 2- and 4-byte
+    # kinds), small or big (big ones with the GIL released).
+    sx = '(p "%s" :k "%s")' % (text, text)
+    want = [Symbol("p"), text, Keyword("k"), text]
+    assert sexp.parse(sx) == want == sexp.parse(sx.encode())
+    assert sexp.Document(sx)[0].to_python() == want
+    assert sexp.canonical(sx) == sexp.canonical(sx.encode().decode())
+    big = "(" + " ".join(['"%s %d"' % (text, i) for i in range(20000)]) + ")"
+    assert sexp.parse(big) == ["%s %d" % (text, i) for i in range(20000)]
+    for surrogate in ('("%s \ud800")' % text, big[:-1] + ' "\udfff")'):
+        with pytest.raises(UnicodeEncodeError):  # a lone surrogate has no UTF-8
+            sexp.parse(surrogate)

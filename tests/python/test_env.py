@@ -277,3 +277,14 @@ def test_interrupt_from_another_thread():
     timer.join()
     assert e.value.code == "interrupted"
     assert env.eval("(+ 1 1)") == 2
+def test_render_converts_many_key_names_across_calls():
+    # Render's arguments: the Env caches keywords by their name's str, up
+    # to a bound, then starts afresh; names built at run time (equal strs
+    # that are distinct objects) and more names than the bound stay right.
+    env = sexp.Env()
+    env.eval('(defcomp ~show (&key d) (p (get d :k) (map (fn (k) (str " " k)) (keys d))))')
+    for round in range(3):
+        for i in range(150):
+            name = "".join(["k", "e", "y", str(i)])
+            d = {Keyword(name): i, Keyword("k"): "v%d" % i}
+            assert env.render("~show", d=d) == "<p>v%d :%s :k</p>" % (i, name)
