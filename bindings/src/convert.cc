@@ -220,7 +220,11 @@ auto Convert(Make& make, PyObject* o, const Path* path, int depth) -> decltype(m
   if (PyLong_Check(o)) return make.Int(Int64(o, path));
   if (PyFloat_Check(o)) return make.Float(Finite(o, path));
   if (PyUnicode_Check(o)) {
-    if (Is(o, types().markup)) return make.Markup(Utf8(o), path);
+    // sexp.Markup, and any str subclass with __html__ (markupsafe.Markup):
+    // markup its maker vouches for, as a primitive's result is.
+    if (Is(o, types().markup) || PyObject_HasAttrString(o, "__html__")) {
+      return make.Markup(Utf8(o), path);
+    }
     return make.String(Utf8(o));
   }
   if (PyBytes_Check(o) || PyByteArray_Check(o)) return make.Bytes(Bytes(o));

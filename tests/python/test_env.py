@@ -288,3 +288,13 @@ def test_render_converts_many_key_names_across_calls():
             name = "".join(["k", "e", "y", str(i)])
             d = {Keyword(name): i, Keyword("k"): "v%d" % i}
             assert env.render("~show", d=d) == "<p>v%d :%s :k</p>" % (i, name)
+
+
+def test_render_arguments_with_html_are_trusted_like_primitive_results():
+    import markupsafe
+    env = sexp.Env()
+    env.eval("(defcomp ~box (&key body) (div body))")
+    assert env.render("~box", body="<b>x</b>") == "<div>&lt;b&gt;x&lt;/b&gt;</div>"
+    assert env.render("~box", body=sexp.Markup("<b>x</b>")) == "<div><b>x</b></div>"
+    assert env.render("~box", body=markupsafe.Markup("<i>y</i>")) == "<div><i>y</i></div>"
+    assert env.render("~box", body=markupsafe.escape("<i>")) == "<div>&lt;i&gt;</div>"
