@@ -150,24 +150,25 @@ sexp::Document OneDocument(py::handle value_or_text) {
   return std::move(doc).value();
 }
 
-std::string Canonical(py::handle v) {
+// Runs `write(document)` on the document of `v` without the GIL; an error
+// of its Result is a ValueError.
+template <class F>
+auto WithDocument(py::handle v, F&& write) {
   sexp::Document doc = OneDocument(v);
-  sexp::Result<std::string> text = [&] {
+  auto result = [&] {
     py::gil_scoped_release release;
-    return sexp::Canonical(doc.roots()[0]);
+    return write(doc);
   }();
-  if (!text.ok()) throw py::value_error(text.error().ToString());
-  return std::move(text).value();
+  if (!result.ok()) throw py::value_error(result.error().ToString());
+  return std::move(result).value();
+}
+
+std::string Canonical(py::handle v) {
+  return WithDocument(v, [](const sexp::Document& d) { return sexp::Canonical(d.roots()[0]); });
 }
 
 sexp::Digest Digest(py::handle v) {
-  sexp::Document doc = OneDocument(v);
-  sexp::Result<sexp::Digest> d = [&] {
-    py::gil_scoped_release release;
-    return sexp::HashNode(doc.roots()[0]);
-  }();
-  if (!d.ok()) throw py::value_error(d.error().ToString());
-  return d.value();
+  return WithDocument(v, [](const sexp::Document& d) { return sexp::HashNode(d.roots()[0]); });
 }
 
 // ---------------------------------------------------------------------------
@@ -464,13 +465,7 @@ PYBIND11_MODULE(_sexp, m) {
   });
   m.def("canonical", [](py::handle v) { return Canonical(v); });
   m.def("fmt", [](py::handle v) {
-    sexp::Document doc = OneDocument(v);
-    sexp::Result<std::string> text = [&] {
-      py::gil_scoped_release release;
-      return sexp::Format(doc);
-    }();
-    if (!text.ok()) throw py::value_error(text.error().ToString());
-    return std::move(text).value();
+    return WithDocument(v, [](const sexp::Document& d) { return sexp::Format(d); });
   });
   m.def("hash", [](py::handle v) { return Digest(v).hex_address(); });
   m.def("cid", [](py::handle v) { return Digest(v).cid(); });
