@@ -321,16 +321,9 @@ class Env {
   std::string RenderHtml(py::handle text_or_value, const std::string& file, bool allow_any_url) {
     Busy busy(busy_);
     std::string text = SourceOf(text_or_value);
-    std::string html;
-    html.reserve(last_html_size_);
-    sexp::EvalResult r = [&] {
-      py::gil_scoped_release release;
-      sexp::HtmlStringSink sink(&html);
+    return Html([&](sexp::HtmlSink& sink) {
       return sexp::RenderHtml(*env_, text, sink, file, Options(allow_any_url), limits_);
-    }();
-    if (!r.ok()) ThrowEvalError(r.error());
-    last_html_size_ = html.size();
-    return html;
+    });
   }
 
   // Renders the component (or function) bound to `name` called with
@@ -346,22 +339,31 @@ class Env {
       args.push_back(PyToValue(*env_, arena, v, &keywords_));
     }
     sexp::Value callee = *fn;
-    std::string html;
-    html.reserve(last_html_size_);
-    sexp::EvalResult r = [&] {
-      py::gil_scoped_release release;
-      sexp::HtmlStringSink sink(&html);
+    return Html([&](sexp::HtmlSink& sink) {
       return sexp::RenderCall(*env_, callee, args, sink, Options(allow_any_url), limits_);
-    }();
-    if (!r.ok()) ThrowEvalError(r.error());
-    last_html_size_ = html.size();
-    return html;
+    });
   }
 
   void Interrupt() { env_->Interrupt(); }
   size_t BytesUsed() const { return env_->bytes_used(); }
 
  private:
+  // The HTML `render(sink)` writes, rendered without the GIL (an error is an
+  // EvalError); the string starts at the last page's size rather than
+  // growing a dozen times.
+  template <class F>
+  std::string Html(F&& render) {
+    std::string html;
+    html.reserve(last_html_size_);
+    sexp::EvalResult r = [&] {
+      py::gil_scoped_release release;
+      sexp::HtmlStringSink sink(&html);
+      return render(sink);
+    }();
+    if (!r.ok()) ThrowEvalError(r.error());
+    last_html_size_ = html.size();
+    return html;
+  }
   static sexp::RenderOptions Options(bool allow_any_url) {
     sexp::RenderOptions o;
     if (allow_any_url) o.url_policy = sexp::UrlPolicy::kAllowAll;
