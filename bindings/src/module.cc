@@ -536,6 +536,12 @@ PYBIND11_MODULE(_sexp, m) {
     sexp::AppendFrame(Canonical(v), &wire);
     return py::bytes(wire);
   });
+  m.def("check_message", [](py::handle v) {
+    sexp::Document doc = OneDocument(v);
+    sexp::Error e = sexp::ValidateMessage(doc.roots()[0], &doc);
+    if (!e.ok()) ThrowReadError(e);
+    return std::string(sexp::MessageFamilyName(*sexp::FamilyOf(doc.roots()[0])));
+  });
   py::class_<sexp::FrameDecoder>(m, "FrameDecoder",
                                  "Splits a byte stream into frames' payloads (canonical sx text).")
       .def(py::init([](size_t max_frame_size) {

@@ -32,6 +32,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kFrameTooLarge: return "frame-too-large";
     case ErrorCode::kFrameTruncated: return "frame-truncated";
     case ErrorCode::kBadVarint: return "bad-varint";
+    case ErrorCode::kBadMessage: return "bad-message";
   }
   return "unknown";
 }

@@ -7,7 +7,9 @@
 //   - each frame taken is re-encoded to exactly the bytes it came from;
 //   - the buffer never holds more than the maximum frame plus its length and
 //     one chunk;
-//   - after a failure nothing more is taken.
+//   - after a failure nothing more is taken;
+//   - a payload that reads as sx validates as a message or fails with
+//     bad-message (never anything else).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -16,6 +18,8 @@
 
 #include "fuzz_check.h"
 #include "sexp/frame.h"
+#include "sexp/message.h"
+#include "sexp/reader.h"
 
 namespace {
 
@@ -41,6 +45,14 @@ Outcome Decode(std::string_view wire, size_t chunk, size_t max_frame) {
       uint64_t start = dec.offset() - again.size();
       FUZZ_CHECK(wire.substr(static_cast<size_t>(start), again.size()) == again);
       out.frames.emplace_back(*f);
+      // A payload that reads is checked against the vocabulary: any answer
+      // but a crash (an error is bad-message with a position).
+      sexp::ReadOptions read;
+      read.max_depth = 64;
+      if (auto doc = sexp::ReadOne(*f, read); doc.ok()) {
+        sexp::Error e = sexp::ValidateMessage(doc->roots()[0], &*doc);
+        FUZZ_CHECK(e.ok() || e.code == sexp::ErrorCode::kBadMessage);
+      }
     }
   }
   sexp::Error end = dec.Finish();

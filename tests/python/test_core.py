@@ -249,3 +249,15 @@ def test_str_text_of_every_width_reads_as_its_utf8(text):
     for surrogate in ('("%s \ud800")' % text, big[:-1] + ' "\udfff")'):
         with pytest.raises(UnicodeEncodeError):  # a lone surrogate has no UTF-8
             sexp.parse(surrogate)
+
+
+def test_check_message_names_the_family_or_the_rule_broken():
+    assert sexp.check_message('(GET "/posts/1")') == "request"
+    assert sexp.check_message([Symbol("not-modified")]) == "response"
+    with pytest.raises(sexp.ReadError) as e:
+        sexp.check_message('(GET 42)')
+    assert e.value.code == "bad-message" and e.value.col == 6
+    assert "string starting with '/'" in e.value.message
+    with pytest.raises(sexp.ReadError) as e:
+        sexp.check_message([Symbol("push!"), [Symbol("p")]])
+    assert e.value.code == "bad-message" and e.value.line == 0  # built from data: no position

@@ -60,6 +60,7 @@ enum class ErrorCode : uint8_t {
   kFrameTooLarge,       // FrameDecoder: a frame over the maximum size
   kFrameTruncated,      // FrameDecoder: the stream ended inside a frame
   kBadVarint,           // FrameDecoder: a length not in its shortest varint form
+  kBadMessage,          // ValidateMessage: not a message of the wire's vocabulary
 };
 
 // Stable kebab-case name, e.g. "unexpected-eof".

@@ -24,6 +24,7 @@
 #include "sexp/frame.h"
 #include "sexp/html.h"
 #include "sexp/html_reader.h"
+#include "sexp/message.h"
 #include "sexp/reader.h"
 #include "sexp/version.h"
 #include "sexp/writer.h"
