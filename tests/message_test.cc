@@ -111,5 +111,25 @@ TEST(Message, DeepNestingIsRefusedNotRecursedWithoutEnd) {
       << Check(text);
 }
 
+TEST(Message, BuiltMessagesAreValidAndCanonical) {
+  Builder b;
+  std::string hash = Sha3_256("x").hex_address();
+  Node page = b.List({b.Symbol("p"), b.String("hi")});
+  Node msgs[] = {MakeGet(b, "/"), MakeGet(b, "/a", hash), MakeOk(b, hash, page),
+                 MakeNotModified(b, hash), MakeNotFound(b, "gone"),
+                 MakeErrorResponse(b, "bad-request", "GET needs a path")};
+  auto doc = b.Finish(msgs);
+  ASSERT_TRUE(doc.ok());
+  for (const Node& m : doc->roots()) EXPECT_TRUE(ValidateMessage(m).ok()) << *Canonical(m);
+  EXPECT_EQ(*Canonical(doc->roots()[1]), "(GET \"/a\" :have \"" + hash + "\")");
+  EXPECT_EQ(*Canonical(doc->roots()[2]), "(ok :hash \"" + hash + "\" (p \"hi\"))");
+  EXPECT_EQ(*Canonical(doc->roots()[5]),
+            "(error :code \"bad-request\" :message \"GET needs a path\")");
+  // A builder given a bad path makes a message the validator refuses.
+  Builder bad;
+  auto wrong = bad.Finish({MakeGet(bad, "no-slash")});
+  EXPECT_EQ(ValidateMessage(wrong->roots()[0]).code, ErrorCode::kBadMessage);
+}
+
 }  // namespace
 }  // namespace sexp

@@ -333,4 +333,26 @@ Error ValidateMessage(const Node& node, const Document* doc) {
   return checker.error();
 }
 
+Node MakeGet(Builder& b, std::string_view path, std::string_view have) {
+  if (have.empty()) return b.List({b.Symbol("GET"), b.String(path)});
+  return b.List({b.Symbol("GET"), b.String(path), b.Keyword("have"), b.String(have)});
+}
+
+Node MakeOk(Builder& b, std::string_view hash, const Node& body) {
+  return b.List({b.Symbol("ok"), b.Keyword("hash"), b.String(hash), body});
+}
+
+Node MakeNotModified(Builder& b, std::string_view hash) {
+  return b.List({b.Symbol("not-modified"), b.Keyword("hash"), b.String(hash)});
+}
+
+Node MakeNotFound(Builder& b, std::string_view message) {
+  return b.List({b.Symbol("not-found"), b.Keyword("message"), b.String(message)});
+}
+
+Node MakeErrorResponse(Builder& b, std::string_view code, std::string_view message) {
+  return b.List({b.Symbol("error"), b.Keyword("code"), b.String(code), b.Keyword("message"),
+                 b.String(message)});
+}
+
 }  // namespace sexp

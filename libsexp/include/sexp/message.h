@@ -42,6 +42,20 @@ std::optional<MessageFamily> FamilyOf(const Node& node);
 // offending node when `doc` (the node's document) is given.
 Error ValidateMessage(const Node& node, const Document* doc = nullptr);
 
+// Builders for the messages a server and a client exchange most, as nodes of
+// `b`'s document (valid by construction when their arguments are: a path
+// starting with '/', addresses from Digest::hex_address()).
+// (GET path [:have have])
+Node MakeGet(Builder& b, std::string_view path, std::string_view have = {});
+// (ok :hash hash body)
+Node MakeOk(Builder& b, std::string_view hash, const Node& body);
+// (not-modified :hash hash)
+Node MakeNotModified(Builder& b, std::string_view hash);
+// (not-found :message message)
+Node MakeNotFound(Builder& b, std::string_view message);
+// (error :code code :message message)
+Node MakeErrorResponse(Builder& b, std::string_view code, std::string_view message);
+
 }  // namespace sexp
 
 #endif  // SEXP_MESSAGE_H_
