@@ -34,12 +34,15 @@ __all__ = [
 class _Name:
     """A name: compares and hashes by name within its class."""
 
-    __slots__ = ("name",)
+    __slots__ = ("name", "_hash")
 
     def __init__(self, name: str) -> None:
         if not isinstance(name, str):
             raise TypeError("%s name must be a str" % type(self).__name__)
         object.__setattr__(self, "name", name)
+        # Computed once: instances are shared per name (the module caches
+        # them), and dict keys are hashed often. (sexp.hash is the content hash.)
+        object.__setattr__(self, "_hash", builtins.hash((type(self).__name__, name)))
 
     def __setattr__(self, key, value):
         raise AttributeError("%s is immutable" % type(self).__name__)
@@ -51,7 +54,7 @@ class _Name:
         return not self == other
 
     def __hash__(self):
-        return builtins.hash((type(self).__name__, self.name))  # (sexp.hash is the content hash)
+        return self._hash
 
     def __reduce__(self):
         return (type(self), (self.name,))
