@@ -120,9 +120,19 @@ std::string TextOf(py::handle obj) { return std::string(Utf8Text(obj).view()); }
 
 // Reads all of `text`. With copy_source false the document borrows the
 // text, which must outlive it (parse: the document lives for the call only).
-sexp::Document ReadAll(std::string_view text, bool copy_source) {
+// Reader limits from Python: parse and parse_all build Python objects by
+// recursion, so their depth stays within kMaxPythonDepth.
+constexpr size_t kMaxPythonDepth = 4096;
+struct Limits {
+  size_t max_size = size_t{64} << 20;
+  size_t max_depth = 1024;
+};
+
+sexp::Document ReadAll(std::string_view text, bool copy_source, const Limits& limits = {}) {
   sexp::ReadOptions options;
   options.copy_source = copy_source;
+  options.max_size = limits.max_size;
+  options.max_depth = limits.max_depth;
   sexp::Result<sexp::Document> doc = [&] {
     py::gil_scoped_release release;
     return sexp::Read(text, options);
@@ -451,20 +461,31 @@ PYBIND11_MODULE(_sexp, m) {
     types() = Types{symbol, keyword, markup, read_error, eval_error};
   });
 
-  m.def("parse", [](py::handle text) {
+  auto python_limits = [](size_t max_size, size_t max_depth) {
+    if (max_depth > kMaxPythonDepth) {
+      throw py::value_error("max_depth is at most 4096 when building Python objects "
+                            "(sexp.Document reads deeper)");
+    }
+    return Limits{max_size, max_depth};
+  };
+  m.def("parse", [python_limits](py::handle text, size_t max_size, size_t max_depth) {
     Utf8Text utf8(text);
-    sexp::Document doc = ReadAll(utf8.view(), /*copy_source=*/false);
+    sexp::Document doc = ReadAll(utf8.view(), /*copy_source=*/false,
+                                 python_limits(max_size, max_depth));
     if (doc.roots().size() != 1) {
       throw py::value_error("parse expects exactly one expression, got " +
                             std::to_string(doc.roots().size()) + " (use parse_all)");
     }
     return NodeToPy(doc.roots()[0]);
-  });
-  m.def("parse_all", [](py::handle text) {
+  }, py::arg("text"), py::kw_only(), py::arg("max_size") = size_t{64} << 20,
+     py::arg("max_depth") = 1024);
+  m.def("parse_all", [python_limits](py::handle text, size_t max_size, size_t max_depth) {
     Utf8Text utf8(text);
-    sexp::Document doc = ReadAll(utf8.view(), /*copy_source=*/false);
+    sexp::Document doc = ReadAll(utf8.view(), /*copy_source=*/false,
+                                 python_limits(max_size, max_depth));
     return NodesToPy(doc.roots());
-  });
+  }, py::arg("text"), py::kw_only(), py::arg("max_size") = size_t{64} << 20,
+     py::arg("max_depth") = 1024);
   m.def("canonical", [](py::handle v) { return Canonical(v); });
   m.def("fmt", [](py::handle v) {
     return WithDocument(v, [](const sexp::Document& d) { return sexp::Format(d); });

@@ -56,3 +56,20 @@ def test_renderer_limits_hold_from_python():
         env.render_html("(deep 100)")
     assert e.value.code == "depth-limit"
     assert env.render_html("(deep 3)") == "<div><div><div>x</div></div></div>"
+
+
+def test_reader_limits_are_settable_and_bounded():
+    deep = "(" * 2000 + ")" * 2000
+    with pytest.raises(sexp.ReadError) as e:
+        sexp.parse(deep)
+    assert e.value.code == "depth-limit"
+    assert sexp.parse(deep, max_depth=2000) is not None
+    with pytest.raises(ValueError):
+        sexp.parse(deep, max_depth=100000)  # Python objects are built by recursion
+    with pytest.raises(sexp.ReadError) as e:
+        sexp.parse_all('"%s"' % ("x" * 100), max_size=50)
+    assert e.value.code == "size-limit"
+    big = '"' + "y" * (70 << 20) + '"'  # over the default 64 MiB
+    with pytest.raises(sexp.ReadError):
+        sexp.parse(big)
+    assert len(sexp.parse(big, max_size=80 << 20)) == 70 << 20
