@@ -24,41 +24,10 @@
 namespace sexp_py {
 namespace {
 
-// `n` code units of a str of kind Char as UTF-8 at `out` (room for
-// 4 bytes each); the end of the output, or nullptr at a lone surrogate
-// (which has no UTF-8).
-template <class Char>
-char* EncodeUtf8(const Char* s, size_t n, char* out) {
-  const Char* end = s + n;
-  while (s < end) {
-    uint32_t c = *s++;
-    if (c < 0x80) {
-      *out++ = static_cast<char>(c);
-    } else if (c < 0x800) {
-      *out++ = static_cast<char>(0xC0 | (c >> 6));
-      *out++ = static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      if (c >= 0xD800 && c < 0xE000) return nullptr;
-      *out++ = static_cast<char>(0xE0 | (c >> 12));
-      *out++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      *out++ = static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-      *out++ = static_cast<char>(0xF0 | (c >> 18));
-      *out++ = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-      *out++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      *out++ = static_cast<char>(0x80 | (c & 0x3F));
-    }
-  }
-  return out;
-}
-
 // sx text given as str or bytes, as UTF-8 to read: the object's own bytes
 // when they are UTF-8 already (bytes, an ASCII str), else the str encoded
-// into a buffer owned here. (PyUnicode_AsUTF8AndSize encodes at about half
-// the speed and keeps its copy with the str for the str's lifetime, doubling
-// the memory of a big text.) A lone surrogate raises CPython's own
-// UnicodeEncodeError. The view is valid while this and the object live;
-// both are immutable, so it can be read with the GIL released.
+// by CPython into bytes held here. The view is valid while this and the
+// object live; both are immutable, so it can be read with the GIL released.
 class Utf8Text {
  public:
   explicit Utf8Text(py::handle obj) {
@@ -71,40 +40,17 @@ class Utf8Text {
 #if PY_VERSION_HEX < 0x030C0000  // (every str is ready from 3.12; the call is deprecated)
     if (PyUnicode_READY(o) != 0) throw py::error_already_set();
 #endif
-    const size_t n = static_cast<size_t>(PyUnicode_GET_LENGTH(o));
     if (PyUnicode_IS_ASCII(o)) {
-      view_ = {static_cast<const char*>(PyUnicode_DATA(o)), n};
+      view_ = {static_cast<const char*>(PyUnicode_DATA(o)),
+               static_cast<size_t>(PyUnicode_GET_LENGTH(o))};
       return;
     }
-    const int kind = PyUnicode_KIND(o);
-    const void* data = PyUnicode_DATA(o);
-    const size_t most = kind == PyUnicode_1BYTE_KIND ? 2 : kind == PyUnicode_2BYTE_KIND ? 3 : 4;
-    buffer_.reset(new char[n * most]);  // uninitialised: only what is written is touched
-    char* end = nullptr;
-    {
-      std::optional<py::gil_scoped_release> release;
-      if (n > (size_t{1} << 16)) release.emplace();
-      switch (kind) {
-        case PyUnicode_1BYTE_KIND:
-          end = EncodeUtf8(static_cast<const Py_UCS1*>(data), n, buffer_.get());
-          break;
-        case PyUnicode_2BYTE_KIND:
-          end = EncodeUtf8(static_cast<const Py_UCS2*>(data), n, buffer_.get());
-          break;
-        default:
-          end = EncodeUtf8(static_cast<const Py_UCS4*>(data), n, buffer_.get());
-          break;
-      }
-    }
-    if (end == nullptr) {  // CPython says what is wrong
-      buffer_.reset();
-      Py_ssize_t size = 0;
-      const char* p = PyUnicode_AsUTF8AndSize(o, &size);
-      if (p == nullptr) throw py::error_already_set();
-      view_ = {p, static_cast<size_t>(size)};
-      return;
-    }
-    view_ = {buffer_.get(), static_cast<size_t>(end - buffer_.get())};
+    // (Not PyUnicode_AsUTF8AndSize: it keeps its copy with the str for the
+    // str's lifetime, doubling the memory of a big text.) A lone surrogate
+    // raises UnicodeEncodeError.
+    encoded_ = py::reinterpret_steal<py::object>(PyUnicode_AsUTF8String(o));
+    if (!encoded_) throw py::error_already_set();
+    view_ = {PyBytes_AS_STRING(encoded_.ptr()), static_cast<size_t>(PyBytes_GET_SIZE(encoded_.ptr()))};
   }
   Utf8Text(const Utf8Text&) = delete;
   Utf8Text& operator=(const Utf8Text&) = delete;
@@ -112,7 +58,7 @@ class Utf8Text {
   std::string_view view() const { return view_; }
 
  private:
-  std::unique_ptr<char[]> buffer_;
+  py::object encoded_;  // the UTF-8 of a non-ASCII str
   std::string_view view_;
 };
 
