@@ -288,6 +288,12 @@ auto Convert(Make& make, PyObject* o, const Path* path, int depth) -> decltype(m
     py::object name = NameAttr(o);
     return make.Keyword(name.ptr(), Utf8(name.ptr()));
   }
+  // Anything else with __html__ (an HTML-producing object): its markup.
+  if (PyObject_HasAttrString(o, "__html__")) {
+    py::object html = py::reinterpret_borrow<py::object>(o).attr("__html__")();
+    if (!PyUnicode_Check(html.ptr())) throw py::type_error("__html__ returned no str in " + Where(path));
+    return make.Markup(Utf8(html.ptr()), path);
+  }
   TypeError(py::handle(o), path);
 }
 
@@ -348,6 +354,26 @@ struct ValueMaker {
     // Python dict keys are unique, and a Keyword and a str of one name are
     // different keys in sx too.
     return sexp::Value::DictView({items, n});
+  }
+};
+
+// Values of a running evaluation (a Python primitive's result), made by its
+// CallContext so they count against the evaluation's limits.
+struct ResultMaker {
+  sexp::CallContext& ctx;
+  sexp::Value Nil() { return sexp::Value(); }
+  sexp::Value Bool(bool v) { return sexp::Value::Bool(v); }
+  sexp::Value Int(int64_t v) { return sexp::Value::Int(v); }
+  sexp::Value Float(double v) { return sexp::Value::Float(v); }
+  sexp::Value String(std::string_view s) { return ctx.MakeString(s); }
+  sexp::Value Markup(std::string_view s, const Path*) { return ctx.MakeHtml(s); }
+  sexp::Value Bytes(std::string_view s) { return sexp::Value::BytesView(ctx.MakeString(s).str()); }
+  sexp::Value Symbol(std::string_view name) { return ctx.Symbol(name); }
+  sexp::Value Keyword(PyObject*, std::string_view name) { return ctx.Keyword(name); }
+  std::vector<sexp::Value> Slots(size_t n) { return std::vector<sexp::Value>(n); }
+  sexp::Value List(const std::vector<sexp::Value>& items, size_t) { return ctx.MakeList(items); }
+  sexp::Value Dict(const std::vector<sexp::Value>& items, size_t, const Path*) {
+    return ctx.MakeDict(items);
   }
 };
 
@@ -554,6 +580,11 @@ sexp::Node PyToNode(sexp::Builder& builder, py::handle obj) {
 sexp::Value PyToValue(sexp::Environment& env, sexp::Arena& arena, py::handle obj,
                       KeywordCache* keywords) {
   ValueMaker make{env, arena, keywords};
+  return Convert(make, obj.ptr(), nullptr, 0);
+}
+
+sexp::Value PyToResult(sexp::CallContext& ctx, py::handle obj) {
+  ResultMaker make{ctx};
   return Convert(make, obj.ptr(), nullptr, 0);
 }
 

@@ -70,6 +70,10 @@ class KeywordCache {
 sexp::Value PyToValue(sexp::Environment& env, sexp::Arena& arena, py::handle obj,
                       KeywordCache* keywords = nullptr);
 
+// A Python primitive's result as a value of the running evaluation (made
+// through `ctx`); the same conversion and errors as PyToValue.
+sexp::Value PyToResult(sexp::CallContext& ctx, py::handle obj);
+
 // The ReadError for a reader error (message, line, col, offset, code).
 [[noreturn]] void ThrowReadError(const sexp::Error& error);
 // The EvalError for an evaluation error (message, code, file, line, col, trace).

@@ -241,7 +241,7 @@ class Env {
             py::tuple pyargs(args.size());
             for (size_t i = 0; i < args.size(); ++i) pyargs[i] = ValueToPy(args[i]);
             py::object result = (*held)(*pyargs);
-            return ResultValue(ctx, result);
+            return PyToResult(ctx, result);
           } catch (py::error_already_set& e) {  // "ValueError: message", no traceback
             failure = py::str(e.type().attr("__name__")).cast<std::string>() + ": " +
                       py::str(e.value()).cast<std::string>();
@@ -332,8 +332,6 @@ class Env {
     }
     return Canonical(text_or_value);
   }
-  // A Python primitive's result as a value of the running evaluation.
-  static sexp::Value ResultValue(sexp::CallContext& ctx, py::handle r);
 
   std::unique_ptr<sexp::Environment> env_;
   sexp::EvalLimits limits_;
@@ -343,57 +341,6 @@ class Env {
   // rather than growing its string a dozen times.
   size_t last_html_size_ = 0;
 };
-
-sexp::Value Env::ResultValue(sexp::CallContext& ctx, py::handle r) {
-  PyObject* o = r.ptr();
-  if (o == Py_None) return sexp::Value();
-  if (PyBool_Check(o)) return sexp::Value::Bool(o == Py_True);
-  if (PyLong_Check(o)) {
-    int overflow = 0;
-    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-    if (overflow != 0) ctx.Fail("host", "a primitive returned an int beyond 64 bits");
-    return sexp::Value::Int(v);
-  }
-  if (PyFloat_Check(o)) {
-    double d = PyFloat_AsDouble(o);
-    if (!std::isfinite(d)) ctx.Fail("host", "a primitive returned a non-finite float");
-    return sexp::Value::Float(d);
-  }
-  // Markup: sexp.Markup, or anything with __html__ (markupsafe.Markup from
-  // Jinja) — HTML its maker vouches for, rendered unescaped.
-  if (PyObject_IsInstance(o, types().markup.ptr()) || py::hasattr(r, "__html__")) {
-    return ctx.MakeHtml(py::cast<std::string>(py::str(r.attr("__html__")())));
-  }
-  if (PyUnicode_Check(o)) return ctx.MakeString(py::cast<std::string>(r));
-  if (PyObject_IsInstance(o, types().symbol.ptr())) {
-    return ctx.Symbol(py::cast<std::string>(r.attr("name")));
-  }
-  if (PyObject_IsInstance(o, types().keyword.ptr())) {
-    return ctx.Keyword(py::cast<std::string>(r.attr("name")));
-  }
-  if (PyList_Check(o) || PyTuple_Check(o)) {
-    std::vector<sexp::Value> items;
-    for (auto item : py::reinterpret_borrow<py::sequence>(r)) items.push_back(ResultValue(ctx, item));
-    return ctx.MakeList(items);
-  }
-  if (PyDict_Check(o)) {
-    std::vector<sexp::Value> items;
-    for (auto [k, v] : py::reinterpret_borrow<py::dict>(r)) {
-      if (PyObject_IsInstance(k.ptr(), types().keyword.ptr())) {
-        items.push_back(ctx.Keyword(py::cast<std::string>(k.attr("name"))));
-      } else if (PyUnicode_Check(k.ptr())) {
-        items.push_back(ctx.MakeString(py::cast<std::string>(k)));
-      } else {
-        ctx.Fail("host", "a primitive returned a dict with a key that is not a Keyword or str");
-      }
-      items.push_back(ResultValue(ctx, v));
-    }
-    return ctx.MakeDict(items);
-  }
-  ctx.Fail("host", "a primitive returned a " +
-                       py::cast<std::string>(r.get_type().attr("__name__")) +
-                       ", which has no sx value");
-}
 
 }  // namespace
 }  // namespace sexp_py
