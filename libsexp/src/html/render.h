@@ -132,7 +132,6 @@ class HtmlOut {
     if (u < 10000) return WriteBelow10000(at, static_cast<uint32_t>(u));
     return absl::numbers_internal::FastIntToBuffer(u, at);
   }
-  void AppendPadded(std::string_view s) { set_cursor(PaddedAt(cur_, s.data(), s.size())); }
   void AppendInt(int64_t i) { set_cursor(IntAt(cur_, i)); }
   void AppendEscaped(std::string_view s) { set_cursor(EscapedAt(cur_, s)); }
   // Hands what is buffered to the sink; false once the sink refused.

@@ -451,7 +451,7 @@ void PlanElement(Element& e) {
     e.parts = std::move(e.own_parts);
     e.own_parts.clear();
   }
-  e.bytes.append(HtmlOut::kPad, '\0');  // for AppendPadded
+  e.bytes.append(HtmlOut::kPad, '\0');  // for HtmlOut::PaddedAt
   e.streamable = true;
 }
 
@@ -478,6 +478,18 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
     out.set_cursor(at);
     write();
     at = out.cursor();
+  };
+  // What Display and Node both write for a string, an int or nil, written
+  // here without a call; false for anything else.
+  auto in_place = [&](const Value& v) {
+    if (v.is_string()) {
+      at = out.EscapedAt(at, v.str());
+    } else if (v.is_int()) {
+      at = out.IntAt(at, v.as_int());
+    } else if (!v.is_nil()) {
+      return false;
+    }
+    return true;
   };
   uint32_t trim = 0;  // of the next prefix: the rest of an attribute written whole
   for (size_t i = begin; i < end; ++i) {
@@ -519,13 +531,7 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
         break;
       case Part::kDisplay: {
         Value v = value(p);
-        if (v.is_string()) {  // Display's common cases, in place
-          at = out.EscapedAt(at, v.str());
-        } else if (v.is_int()) {
-          at = out.IntAt(at, v.as_int());
-        } else {
-          handed([&] { r.Display(v); });
-        }
+        if (!in_place(v)) handed([&] { r.Display(v); });
         break;
       }
       case Part::kChild:
@@ -555,11 +561,7 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
         break;
       case Part::kChildValue: {
         Value v = value(p);
-        if (v.is_string()) {  // Node's common cases, in place
-          at = out.EscapedAt(at, v.str());
-        } else if (v.is_int()) {
-          at = out.IntAt(at, v.as_int());
-        } else if (!v.is_nil()) {
+        if (!in_place(v)) {
           m.set_site(p.code);
           handed([&] { r.Node(v); });
         }
