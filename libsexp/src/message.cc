@@ -6,7 +6,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "sexp/address.h"
 #include "strutil.h"
@@ -259,27 +258,25 @@ class Checker {
       case Type::kSignature:
         return v.is_bytes() || v.is_string() || wrong("a signature (bytes)");
       case Type::kMessage:
-        return Nested(v, depth, nullptr);
+        return Nested(v, depth, {});
       case Type::kPushOp:
-        return Nested(v, depth, "swap! batch! class! component-update");
+        return Nested(v, depth, {"swap!", "batch!", "class!", "component-update"});
       case Type::kBatchOp:
-        return Nested(v, depth, "swap! class! component-update");
+        return Nested(v, depth, {"swap!", "class!", "component-update"});
     }
     return true;
   }
 
-  // A message inside a message; `heads`: those allowed (nullptr: any).
-  bool Nested(const Node& v, int depth, const char* heads) {
+  // A message inside a message; `heads`: those allowed (empty: any).
+  bool Nested(const Node& v, int depth, std::initializer_list<std::string_view> heads) {
     const Shape* outer = shape_;
-    if (heads != nullptr) {
-      const Shape* s = ShapeOf(v);
-      std::string_view list = heads;
-      bool allowed = s != nullptr && absl::StrContains(AV(absl::StrCat(" ", AV(list), " ")),
-                                                       AV(absl::StrCat(" ", AV(s->head), " ")));
-      if (!allowed) {
-        return Fail(v, absl::StrCat("(", AV(outer->head), " …) holds ", AV(list), ", got ",
-                                    Describe(v)));
-      }
+    const Shape* s = ShapeOf(v);
+    if (heads.size() > 0 &&
+        (s == nullptr || std::find(heads.begin(), heads.end(), s->head) == heads.end())) {
+      std::string list;
+      for (std::string_view h : heads) absl::StrAppend(&list, list.empty() ? "" : " ", AV(h));
+      return Fail(v, absl::StrCat("(", AV(outer->head), " …) holds ", list, ", got ",
+                                  Describe(v)));
     }
     bool ok = Message(v, depth + 1);
     shape_ = outer;

@@ -126,7 +126,7 @@ absl::Status Router::Add(std::string_view pattern, size_t route) {
   node->route = route;
   node->param_names = std::move(names);
   node->pattern = std::string(pattern);
-  patterns_.emplace_back(pattern);
+  ++size_;
   return absl::OkStatus();
 }
 

@@ -54,12 +54,12 @@ class Router {
   // A path that does not start with '/' or is not valid percent-encoding
   // matches nothing.
   std::optional<RouteMatch> Match(std::string_view target) const;
-  size_t size() const { return patterns_.size(); }
+  size_t size() const { return size_; }
 
  private:
   struct Node;
   std::unique_ptr<Node> root_;
-  std::vector<std::string> patterns_;
+  size_t size_ = 0;  // patterns added
 };
 
 // Percent-decodes `in` ('+' stays '+'); false on a bad escape or a decoded
