@@ -256,22 +256,12 @@ class Env {
   py::object Eval(py::handle text_or_value, const std::string& file) {
     Busy busy(busy_);
     std::string text = SourceOf(text_or_value);
-    sexp::EvalResult r = [&] {
-      py::gil_scoped_release release;
-      return env_->Eval(text, file, limits_);
-    }();
-    if (!r.ok()) ThrowEvalError(r.error());
-    return ValueToPy(r.value());
+    return Evaluated([&] { return env_->Eval(text, file, limits_); });
   }
 
   py::object Load(const std::string& path) {
     Busy busy(busy_);
-    sexp::EvalResult r = [&] {
-      py::gil_scoped_release release;
-      return env_->LoadFile(path, limits_);
-    }();
-    if (!r.ok()) ThrowEvalError(r.error());
-    return ValueToPy(r.value());
+    return Evaluated([&] { return env_->LoadFile(path, limits_); });
   }
 
   std::string RenderHtml(py::handle text_or_value, const std::string& file, bool allow_any_url) {
@@ -304,6 +294,17 @@ class Env {
   size_t BytesUsed() const { return env_->bytes_used(); }
 
  private:
+  // The value `run()` evaluates without the GIL, in Python (an error is an
+  // EvalError).
+  template <class F>
+  static py::object Evaluated(F&& run) {
+    sexp::EvalResult r = [&] {
+      py::gil_scoped_release release;
+      return run();
+    }();
+    if (!r.ok()) ThrowEvalError(r.error());
+    return ValueToPy(r.value());
+  }
   // The HTML `render(sink)` writes, rendered without the GIL (an error is an
   // EvalError); the string starts at the last page's size rather than
   // growing a dozen times.
