@@ -144,7 +144,11 @@ def wants_sx(accept: str | None) -> bool:
 def etag(tree: Any, *, sx: bool, version: str | None = None) -> str:
     """The ETag header value respond() gives `tree`'s sx (`sx=True`) or
     HTML representation, quotes included."""
-    h = hash(tree)
+    return _etag(hash(tree), sx, version)
+
+
+def _etag(h: str, sx: bool, version: str | None) -> str:
+    """etag() for a tree whose content address `h` is known."""
     if sx:
         return '"%s"' % h
     if version is None:
@@ -179,7 +183,7 @@ async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
     if isinstance(tree, str):
         tree = parse(tree)  # sx text: one expression, as data from here on
     address = hash(tree)
-    tag = etag(tree, sx=sx, version=version)
+    tag = _etag(address, sx, version)
     base = {"Vary": VARY, "ETag": tag}
     if headers:
         for k, v in headers.items():
