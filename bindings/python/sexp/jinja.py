@@ -27,7 +27,8 @@ Jinja → sx, the global `sexp(...)` (returns `markupsafe.Markup`):
   use component calls.)
 
 Values handed to sx: `markupsafe.Markup` (Jinja's `|safe`, `caller()`…)
-becomes `sexp.Markup`, trusted in sx too; a Jinja `Undefined` becomes nil
+stays trusted in sx too (the module takes any str with `__html__` as
+markup); a Jinja `Undefined` becomes nil
 (`StrictUndefined` raises); everything else goes through the usual mapping
 (`sexp` module docstring); other strings are escaped by the sx renderer.
 
@@ -67,12 +68,9 @@ from typing import Any
 import jinja2
 import markupsafe
 
-from . import Env, Keyword, Markup
+from . import Env, Keyword
 
 __all__ = ["install", "KeywordDict"]
-
-# (jinja …) calls running on this thread, per sx environment (by id: an
-# entry is removed when its count is back to 0).
 
 # One `~name` token: a component to call rather than sx text to read.
 _COMPONENT = re.compile(r"~[^\s()\[\]{}\";'`,]+\Z")
@@ -105,15 +103,12 @@ def _to_jinja(value: Any) -> Any:
 
 
 def _to_sx(value: Any) -> Any:
-    """A value from a Jinja template for sx: Markup stays trusted,
-    Undefined is nil."""
+    """A value from a Jinja template for sx: Undefined is nil. (Markup —
+    markupsafe's or sexp's — stays trusted by itself: the module takes any
+    str with __html__ as markup.)"""
     if isinstance(value, jinja2.Undefined):
         bool(value)  # StrictUndefined raises here
         return None
-    if isinstance(value, Markup):
-        return value
-    if isinstance(value, markupsafe.Markup):
-        return Markup(str(value))
     if isinstance(value, (list, tuple)):
         return [_to_sx(v) for v in value]
     if isinstance(value, dict):
