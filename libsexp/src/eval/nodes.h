@@ -416,19 +416,25 @@ struct KeyGet final : Code {
   }
 };
 
-// (str a b …) where `str` held the built-in when compiled. Evaluated, it is
-// the ordinary call; rendered while the global still holds the built-in, the
-// display text of each argument is escaped straight into the output (the same
-// bytes as escaping the joined string), with no string made.
-struct CallStr final : Code {
+// A call of a built-in the compiler gives a node of its own (str, map):
+// `cell` is the global it was read from, `prim` what the global held then.
+struct BuiltinCall {
   Global* cell;
   const Primitive* prim;
-  const Code* call;  // the ordinary call of the same form
-  std::vector<const Code*> args;
+  // The global still holds that built-in (else the form is an ordinary call).
   bool Holds() const {
     return cell->bound && cell->value.type() == ValueType::kPrimitive &&
            cell->value.object() == prim;
   }
+};
+
+// (str a b …) where `str` held the built-in when compiled. Evaluated, it is
+// the ordinary call; rendered while the global still holds the built-in, the
+// display text of each argument is escaped straight into the output (the same
+// bytes as escaping the joined string), with no string made.
+struct CallStr final : Code, BuiltinCall {
+  const Code* call;  // the ordinary call of the same form
+  std::vector<const Code*> args;
   Value Eval(Machine& m, Frame* f) const override { return call->Eval(m, f); }
   Value Render(Machine& m, Frame* f, Renderer& r) const override;
 };
@@ -439,16 +445,10 @@ struct CallStr final : Code {
 // xs is a list (or nil), each item's body renders in place as map's calls
 // would (Machine::ForEachCall), with no closure made; element plans go
 // further and run the body's element plan inline (Part::kEach).
-struct CallMap final : Code {
-  Global* cell;
-  const Primitive* prim;
+struct CallMap final : Code, BuiltinCall {
   const Code* call;         // the ordinary call of the same form
   const MakeClosure* fn;    // its lambda: one parameter, a stack frame
   const Code* items;
-  bool Holds() const {
-    return cell->bound && cell->value.type() == ValueType::kPrimitive &&
-           cell->value.object() == prim;
-  }
   Value Eval(Machine& m, Frame* f) const override { return call->Eval(m, f); }
   Value Render(Machine& m, Frame* f, Renderer& r) const override;
   // The call as `map` makes it, with `xs` already evaluated (not a list).
