@@ -108,21 +108,19 @@ Error FrameDecoder::Finish() {
   if (left == 0) return Error();
   size_t header_size = 0;
   uint64_t length = 0;
-  Error e;
-  e.code = ErrorCode::kFrameTruncated;
-  e.offset = consumed_;
   if (!Header(&header_size, &length)) {
     if (failed()) return error_;
-    e.message = absl::StrCat("the stream ended inside a frame's length (", left, " of ",
-                             size_t{1} << (static_cast<uint8_t>(buffer_[read_]) >> 6), " bytes)");
+    Fail(ErrorCode::kFrameTruncated,
+         absl::StrCat("the stream ended inside a frame's length (", left, " of ",
+                      size_t{1} << (static_cast<uint8_t>(buffer_[read_]) >> 6), " bytes)"));
   } else if (left - header_size < length) {
-    e.message = absl::StrCat("the stream ended inside a frame: ", left - header_size, " of ",
-                             length, " bytes");
+    Fail(ErrorCode::kFrameTruncated, absl::StrCat("the stream ended inside a frame: ",
+                                                  left - header_size, " of ", length, " bytes"));
   } else {
-    e.message = "the stream ended with whole frames not taken (call Next until it is empty)";
+    Fail(ErrorCode::kFrameTruncated,
+         "the stream ended with whole frames not taken (call Next until it is empty)");
   }
-  error_ = e;
-  return e;
+  return error_;
 }
 
 }  // namespace sexp
