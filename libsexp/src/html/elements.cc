@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "strutil.h"
 
 namespace sexp::html_internal {
 namespace {
@@ -65,11 +67,7 @@ bool IsVoidElement(std::string_view name) { return In(kVoid, name); }
 bool IsRawTextElement(std::string_view name) { return name == "script" || name == "style"; }
 
 bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return absl::ascii_tolower(static_cast<unsigned char>(x)) ==
-                  absl::ascii_tolower(static_cast<unsigned char>(y));
-         });
+  return absl::EqualsIgnoreCase(internal::AV(a), internal::AV(b));
 }
 
 bool IsUrlAttribute(std::string_view tag, std::string_view name) {

@@ -259,7 +259,8 @@ void Renderer::ValidAttribute(std::string_view tag, std::string_view name, const
     if (tag == "meta" && EqualsNoCase(name, "content")) {
       // A refresh: "5; url=…" (any case, spaces around '=', the URL maybe quoted).
       absl::string_view rest = AV(url);
-      for (size_t at = 0; (at = absl::AsciiStrToLower(rest).find("url", at)) != rest.npos; ++at) {
+      std::string lower = absl::AsciiStrToLower(rest);
+      for (size_t at = 0; (at = lower.find("url", at)) != std::string::npos; ++at) {
         absl::string_view after = absl::StripLeadingAsciiWhitespace(rest.substr(at + 3));
         if (after.empty() || after[0] != '=') continue;
         after = absl::StripLeadingAsciiWhitespace(after.substr(1));
@@ -267,7 +268,7 @@ void Renderer::ValidAttribute(std::string_view tag, std::string_view name, const
           after = after.substr(1, after.find(after[0], 1) - 1);
         }
         if (!IsSafeUrl(std::string_view(after.data(), after.size()))) {
-          Fail(absl::StrCat("unsafe URL in the :content of <meta> (a refresh)"));
+          Fail("unsafe URL in the :content of <meta> (a refresh)");
         }
       }
       return;
