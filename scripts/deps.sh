@@ -21,6 +21,9 @@ packages=(
   python3-venv                        # the install test installs into a venv
   python3-quart                       # Quart helpers and the example service
   python3-sexpdata                    # peer of the Python parse benchmark
+  libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev  # QUIC transport (sexp::quic)
+  golang-go golang-github-lucas-clemente-quic-go-dev  # independent QUIC peer (tests/interop)
+  python3-hypercorn                   # HTTP/1.1 peer of the wire benchmark
 )
 # Node and npm for the JavaScript oracles; any node >= 18 on PATH will do.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

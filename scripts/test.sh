@@ -25,4 +25,4 @@ cmake --build build-asan
 # Fuzzers take one core each; run them beside each other.
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs" \
-    -L 'unit|spec|property|fault|hostile|cli|fuzz'
+    -L 'unit|spec|property|fault|hostile|net|cli|fuzz'
