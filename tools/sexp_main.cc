@@ -11,6 +11,8 @@
 //                          HTML (--allow-any-url turns the URL policy off)
 //   sexp from-html FILE    read HTML (a document or a fragment) and print it
 //                          as sx, pretty-printed
+//   sexp serve-quic DIR    serve DIR's .sx pages over sexpr:// (QUIC)
+//   sexp get URL           fetch a sexpr:// URL; print each response frame
 //
 // FILE may be '-' for standard input. Exit codes: 0 success, 1 bad input,
 // 2 usage error. Output is built whole before anything is written, so bad
@@ -29,6 +31,7 @@
 #include "sexp/html.h"
 #include "sexp/html_reader.h"
 #include "sexp/sexp.h"
+#include "wire_commands.h"
 
 namespace {
 
@@ -269,6 +272,27 @@ int main(int argc, char** argv) {
   fh->add_option("--timeout-ms", ho.timeout_ms, "wall-time limit for parsing (0: none)")
       ->capture_default_str();
 
+  sexp::cli::ServeQuicOptions sq;
+  CLI::App* serve = app.add_subcommand("serve-quic", "serve the .sx pages of DIR over sexpr:// (QUIC)");
+  serve->add_option("DIR", sq.dir, "directory of pages (/a/b is a/b.sx or a/b/index.sx)")->required();
+  serve->add_option("--addr", sq.addr, "HOST:PORT to listen on (port 0: any)")->capture_default_str();
+  CLI::Option* cert = serve->add_option("--cert", sq.cert, "certificate chain (PEM)");
+  CLI::Option* key = serve->add_option("--key", sq.key, "private key (PEM)");
+  cert->needs(key);
+  key->needs(cert);
+  serve->add_option("--write-cert", sq.write_cert,
+                    "write the certificate served (PEM) to this file, for clients' --ca");
+  serve->add_option("--max-frame", sq.max_frame, "largest request frame in bytes (default 16 MiB)");
+  serve->add_option("--idle-timeout-ms", sq.idle_timeout_ms, "close idle connections after this")
+      ->capture_default_str();
+  sexp::cli::GetOptions go;
+  CLI::App* get = app.add_subcommand("get", "fetch a sexpr:// URL and print each response frame");
+  get->add_option("URL", go.url, "sexpr://host:port/path")->required();
+  get->add_option("--have", go.have, "address of the copy you have (answered by not-modified)");
+  get->add_flag("--insecure", go.insecure, "do not verify the server's certificate (development)");
+  get->add_option("--ca", go.ca, "trust the CA certificates in this PEM file");
+  get->add_option("--timeout-ms", go.timeout_ms, "connect and answer timeout")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -281,6 +305,8 @@ int main(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
+  if (serve->parsed()) return sexp::cli::RunServeQuic(sq);
+  if (get->parsed()) return sexp::cli::RunGet(go);
   if (cmd == Command::kEval || cmd == Command::kRender) {
     return RunEval(in, eo, cmd == Command::kRender);
   }

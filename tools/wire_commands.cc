@@ -1,0 +1,247 @@
+#include "wire_commands.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "sexp/quic.h"
+#include "sexp/sexp.h"
+
+namespace sexp::cli {
+namespace {
+
+// The canonical text of a builder-made response.
+std::string Encode(const Node& n) {
+  Result<std::string> text = Canonical(n);
+  return text.ok() ? *text : std::string("(error :code \"internal\")");
+}
+
+std::string BadRequest(std::string_view message) {
+  Builder b;
+  return Encode(MakeErrorResponse(b, "bad-request", message));
+}
+
+// The pages of a directory, read on first request and again whenever the
+// file's size or modification time changes; each kept as its whole
+// `(ok :hash … page)` answer, ready to send.
+class PageStore {
+ public:
+  explicit PageStore(std::string dir) : dir_(std::move(dir)) {}
+
+  // The answer to GET `path` with `have` (empty: none).
+  std::string Answer(std::string_view path, std::string_view have) {
+    if (path.empty() || path[0] != '/' || path.find("/../") != std::string_view::npos ||
+        path.ends_with("/..") || path.find('\0') != std::string_view::npos) {
+      return BadRequest("path must start with / and may not contain ..");
+    }
+    std::string rel(path.substr(1));
+    std::vector<std::string> candidates;
+    if (rel.empty() || rel.back() == '/') {
+      candidates.push_back(dir_ + "/" + rel + "index.sx");
+    } else {
+      candidates.push_back(dir_ + "/" + rel + ".sx");
+      candidates.push_back(dir_ + "/" + rel + "/index.sx");
+    }
+    for (const std::string& file : candidates) {
+      struct stat st;
+      if (stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      std::lock_guard<std::mutex> lock(mu_);
+      Page& page = pages_[file];
+      if (page.mtime_ns != st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec ||
+          page.size != st.st_size || page.answer.empty()) {
+        Load(file, st, &page);
+      }
+      if (!page.hash.empty() && have == page.hash) {
+        Builder b;
+        return Encode(MakeNotModified(b, page.hash));
+      }
+      return page.answer;
+    }
+    Builder b;
+    return Encode(MakeNotFound(b, "no page at " + std::string(path)));
+  }
+
+ private:
+  struct Page {
+    int64_t mtime_ns = -1;
+    int64_t size = -1;
+    std::string hash;    // empty when the file is not a valid page
+    std::string answer;  // the whole response
+  };
+
+  void Load(const std::string& file, const struct stat& st, Page* page) {
+    page->mtime_ns = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    page->size = st.st_size;
+    page->hash.clear();
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    Result<Document> doc = ReadOne(text.str());
+    Result<std::string> canon = doc.ok() ? Canonical(doc->roots()[0]) : Result<std::string>(doc.error());
+    if (!canon.ok()) {
+      Error e = canon.error();
+      if (doc.ok()) doc->Locate(&e);
+      Builder b;
+      // Named relative to DIR: clients learn nothing of the server's files.
+      page->answer = Encode(MakeErrorResponse(b, "bad-page",
+                                              file.substr(dir_.size() + 1) + ": " + e.ToString()));
+      return;
+    }
+    page->hash = Sha3_256(*canon).hex_address();
+    // (ok :hash "sha3-…" PAGE): the page's canonical text goes in as it is.
+    page->answer = "(ok :hash \"" + page->hash + "\" " + *canon + ")";
+  }
+
+  std::string dir_;
+  std::mutex mu_;
+  absl::flat_hash_map<std::string, Page> pages_;
+};
+
+// Splits HOST:PORT (IPv6 in brackets).
+bool SplitAddr(const std::string& addr, std::string* host, uint16_t* port) {
+  size_t colon = addr.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = addr.substr(0, colon);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  char* end = nullptr;
+  unsigned long p = std::strtoul(addr.c_str() + colon + 1, &end, 10);
+  if (end == addr.c_str() + colon + 1 || *end != '\0' || p > 65535) return false;
+  *port = static_cast<uint16_t>(p);
+  return !host->empty();
+}
+
+}  // namespace
+
+int RunServeQuic(const ServeQuicOptions& o) {
+  quic::ServerOptions so;
+  if (!SplitAddr(o.addr, &so.address, &so.port)) {
+    std::fprintf(stderr, "sexp serve-quic: --addr must be HOST:PORT, got '%s'\n", o.addr.c_str());
+    return 1;
+  }
+  struct stat st;
+  if (stat(o.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    std::fprintf(stderr, "sexp serve-quic: '%s' is not a directory\n", o.dir.c_str());
+    return 1;
+  }
+  so.cert_file = o.cert;
+  so.key_file = o.key;
+  if (o.max_frame != 0) so.max_frame_size = o.max_frame;
+  so.idle_timeout_ms = o.idle_timeout_ms;
+
+  // Signals are taken by sigwait below; the server's threads inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto pages = std::make_shared<PageStore>(o.dir);
+  absl::StatusOr<std::unique_ptr<quic::Server>> server = quic::Server::Start(
+      so, [pages](std::string_view request, quic::Responder r) {
+        Result<Document> doc = ReadOne(request);
+        std::string answer;
+        if (!doc.ok()) {
+          answer = BadRequest("request is not sx: " + doc.error().ToString());
+        } else if (Error e = ValidateMessage(doc->roots()[0], &*doc); !e.ok()) {
+          answer = BadRequest(e.ToString());
+        } else {
+          const Node& req = doc->roots()[0];
+          if (!req[0].is_symbol("GET")) {
+            answer = BadRequest("serve-quic answers GET only");
+          } else {
+            std::string_view have;
+            for (size_t i = 2; i + 1 < req.size(); ++i) {
+              if (req[i].is_keyword() && req[i].name() == "have" && req[i + 1].is_string()) {
+                have = req[i + 1].str();
+              }
+            }
+            answer = pages->Answer(req[1].str(), have);
+          }
+        }
+        r.Send(answer);
+        r.Finish();
+      });
+  if (!server.ok()) {
+    std::fprintf(stderr, "sexp serve-quic: %s\n", std::string(server.status().message()).c_str());
+    return 1;
+  }
+  const bool v6 = so.address.find(':') != std::string::npos;
+  if (!o.write_cert.empty()) {
+    std::ofstream out(o.write_cert, std::ios::binary | std::ios::trunc);
+    out << (*server)->certificate_pem();
+    if (!out.flush()) {
+      std::fprintf(stderr, "sexp serve-quic: cannot write '%s'\n", o.write_cert.c_str());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "listening on sexpr://%s%s%s:%u%s\n", v6 ? "[" : "", so.address.c_str(),
+               v6 ? "]" : "", (*server)->port(),
+               o.cert.empty() ? " (self-signed development certificate)" : "");
+  std::fflush(stderr);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  (*server)->Shutdown();
+  quic::ServerStats s = (*server)->Stats();
+  std::fprintf(stderr, "shut down: %llu connections, %llu requests\n",
+               static_cast<unsigned long long>(s.connections_total),
+               static_cast<unsigned long long>(s.requests_total));
+  return 0;
+}
+
+int RunGet(const GetOptions& o) {
+  absl::StatusOr<quic::Url> url = quic::ParseUrl(o.url);
+  if (!url.ok()) {
+    std::fprintf(stderr, "sexp get: %s\n", std::string(url.status().message()).c_str());
+    return 1;
+  }
+  Builder b;
+  Node get = MakeGet(b, url->path, o.have);
+  if (Error e = ValidateMessage(get); !e.ok()) {
+    std::fprintf(stderr, "sexp get: %s\n", e.ToString().c_str());
+    return 1;
+  }
+  quic::ClientOptions co;
+  co.insecure = o.insecure;
+  co.ca_file = o.ca;
+  co.connect_timeout_ms = o.timeout_ms;
+  absl::StatusOr<std::unique_ptr<quic::Client>> client =
+      quic::Client::Connect(url->host, url->port, co);
+  if (!client.ok()) {
+    std::fprintf(stderr, "sexp get: %s\n", std::string(client.status().message()).c_str());
+    return 1;
+  }
+  absl::StatusOr<std::vector<std::string>> frames = (*client)->Call(Encode(get), o.timeout_ms);
+  (*client)->Close();
+  if (!frames.ok()) {
+    std::fprintf(stderr, "sexp get: %s\n", std::string(frames.status().message()).c_str());
+    return 1;
+  }
+  // Frames carry canonical sx, which is one line (newlines in strings are
+  // escaped); anything else is printed as its canonical form, or refused.
+  std::string out;
+  for (const std::string& f : *frames) {
+    Result<Document> doc = ReadOne(f);
+    Result<std::string> canon = doc.ok() ? Canonical(doc->roots()[0]) : Result<std::string>(doc.error());
+    if (!canon.ok()) {
+      std::fprintf(stderr, "sexp get: the server sent a frame that is not sx: %s\n",
+                   canon.error().ToString().c_str());
+      return 1;
+    }
+    out += *canon;
+    out += '\n';
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+}  // namespace sexp::cli
