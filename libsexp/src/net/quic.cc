@@ -1331,7 +1331,9 @@ class ClientConn final : public Conn {
     int rv = ngtcp2_conn_client_new(&conn_, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1, &cb,
                                     &settings, &params, nullptr, static_cast<Conn*>(this));
     if (rv != 0) return absl::InternalError(ngtcp2_strerror(rv));
-    absl::StatusOr<gnutls_session_t> s = tls::NewClientSession(core_->cred_, &ref_, sni, verify);
+    verify_name_ = verify;  // GnuTLS keeps the pointer, not a copy
+    absl::StatusOr<gnutls_session_t> s =
+        tls::NewClientSession(core_->cred_, &ref_, sni, verify_name_);
     if (!s.ok()) return s.status();
     session_ = *s;
     ngtcp2_conn_set_tls_native_handle(conn_, session_);
@@ -1459,6 +1461,7 @@ class ClientConn final : public Conn {
   }
 
   ClientCore* core_;
+  std::string verify_name_;  // session_ verifies against this (GnuTLS keeps the pointer)
   Address peer_;
   absl::flat_hash_map<int64_t, Stream> streams_;
   std::deque<Pending> queued_;

@@ -33,7 +33,8 @@ class Credentials {
 
 // A session for one QUIC connection; `ref` routes ngtcp2's crypto callbacks
 // to the connection and must outlive the session. `verify_name` (client,
-// empty: no verification) is the name or address the certificate must match.
+// empty: no verification) is the name or address the certificate must match;
+// GnuTLS keeps a pointer to it, so it too must outlive the session.
 absl::StatusOr<gnutls_session_t> NewServerSession(const Credentials& cred,
                                                   ngtcp2_crypto_conn_ref* ref);
 absl::StatusOr<gnutls_session_t> NewClientSession(const Credentials& cred,
