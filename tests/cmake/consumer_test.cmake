@@ -143,4 +143,16 @@ if(NOT out STREQUAL "")
   message(FATAL_ERROR "consumer_test: sx_canon on '(a' wrote to stdout:\n${out}")
 endif()
 
+# 7. sexp::quic from the installed package (ngtcp2 + GnuTLS found by the
+# package config).
+file(GLOB_RECURSE url_exe LIST_DIRECTORIES false ${build}/sx_url)
+if(NOT url_exe)
+  message(FATAL_ERROR "consumer_test: no sx_url binary: sexp::quic was not found")
+endif()
+execute_process(COMMAND ${url_exe} sexpr://example.org/feed
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out STREQUAL "example.org 4433 /feed\n")
+  message(FATAL_ERROR "consumer_test: sx_url printed '${out}' (exit ${rc})\n${err}")
+endif()
+
 message(STATUS "consumer_test: passed (${exe})")
