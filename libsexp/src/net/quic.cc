@@ -32,6 +32,7 @@
 #include <ngtcp2/ngtcp2_crypto.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -331,6 +332,40 @@ class Endpoint {
     // EAGAIN: the packet is lost like any other; QUIC's recovery resends.
   }
 
+  // Sends `n` bytes of packets, each `segment` bytes but the last, in one
+  // system call where the kernel segments UDP (GSO, Linux >= 4.18); one
+  // call a packet where it cannot.
+  void SendPackets(const Address& to, const uint8_t* data, size_t n, size_t segment) {
+    if (n > segment && gso_) {
+      iovec iov{const_cast<uint8_t*>(data), n};
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      if (to.len != 0) {
+        msg.msg_name = const_cast<sockaddr*>(to.get());
+        msg.msg_namelen = to.len;
+      }
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(uint16_t))] = {};
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+      cm->cmsg_level = SOL_UDP;
+      cm->cmsg_type = UDP_SEGMENT;
+      cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      const uint16_t size = static_cast<uint16_t>(segment);
+      memcpy(CMSG_DATA(cm), &size, sizeof size);
+      ssize_t rv;
+      do {
+        rv = sendmsg(fd_, &msg, 0);
+      } while (rv < 0 && errno == EINTR);
+      if (rv >= 0 || (errno != EIO && errno != EINVAL && errno != ENOPROTOOPT)) return;
+      gso_ = false;  // not supported here: one packet a call from now on
+    }
+    for (size_t off = 0; off < n; off += segment) {
+      SendPacket(to, data + off, std::min(segment, n - off));
+    }
+  }
+
  protected:
   // Loop-thread hooks.
   virtual void OnPacket(const Address& from, const uint8_t* data, size_t n) = 0;
@@ -343,6 +378,8 @@ class Endpoint {
   int fd_ = -1;
 
  private:
+  bool gso_ = true;
+
   void Run() {
     std::vector<uint8_t> buf(65536);
     epoll_event events[2];
@@ -462,7 +499,18 @@ class Conn {
   void Write() {
     if (dead_ || conn_ == nullptr) return;
     dirty_ = false;
-    uint8_t buf[NGTCP2_MAX_PMTUD_UDP_PAYLOAD_SIZE];
+    // Packets of one size go out together (Endpoint::SendPackets); a packet
+    // of another size ends the batch (GSO needs equal segments, the last
+    // may be shorter).
+    constexpr size_t kPacket = NGTCP2_MAX_PMTUD_UDP_PAYLOAD_SIZE;
+    constexpr size_t kBatch = 32;
+    uint8_t buf[kPacket];
+    uint8_t batch[kPacket * kBatch];
+    size_t used = 0, segment = 0, count = 0;
+    auto flush = [&] {
+      if (used != 0) ep_->SendPackets(remote_, batch, used, segment);
+      used = segment = count = 0;
+    };
     ngtcp2_path_storage ps;
     ngtcp2_path_storage_zero(&ps);
     const uint64_t ts = Now();
@@ -497,21 +545,26 @@ class Conn {
             continue;
           case NGTCP2_ERR_WRITE_MORE:
             q->Sent(static_cast<size_t>(datalen), (flags & NGTCP2_WRITE_STREAM_FLAG_FIN) != 0);
-            AfterSent(stream_id, q);
             continue;
           default:
+            flush();
             CloseWithLibError(static_cast<int>(nwrite));
             return;
         }
       }
       if (datalen >= 0 && q != nullptr) {
         q->Sent(static_cast<size_t>(datalen), (flags & NGTCP2_WRITE_STREAM_FLAG_FIN) != 0);
-        AfterSent(stream_id, q);
       }
-      if (nwrite == 0) return;
-      ep_->SendPacket(remote_, buf, static_cast<size_t>(nwrite));
+      if (nwrite == 0) break;
+      const size_t n = static_cast<size_t>(nwrite);
+      if (count != 0 && n > segment) flush();
+      if (count == 0) segment = n;
+      memcpy(batch + used, buf, n);
+      used += n;
+      if (++count == kBatch || n < segment) flush();
+      if (packets == 4095) dirty_ = true;  // a long burst: go on at the next turn
     }
-    dirty_ = true;  // a long burst: continue on the next turn of the loop
+    flush();
   }
 
   // Timers fired: retransmission, idle timeout.
@@ -552,7 +605,6 @@ class Conn {
 
  protected:
   virtual OutQueue* QueueOf(int64_t stream_id) = 0;
-  virtual void AfterSent(int64_t stream_id, OutQueue* q) {}
   virtual void OnDeath() {}
 
   void SetError(std::string e) {
