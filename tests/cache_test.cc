@@ -10,7 +10,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -522,8 +522,9 @@ int FreePort() {
   return ntohs(a.sin_port);
 }
 
-// PING over a plain socket (independent of the tier under test).
-bool Ping(int port) {
+// One inline command over a plain socket (independent of the tier under
+// test); the first line of the reply, or "" on failure.
+std::string RawCommand(int port, const std::string& command) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   timeval tv{0, 100000};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -532,16 +533,18 @@ bool Ping(int port) {
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   a.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = false;
+  std::string line = command + "\r\n", reply;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::send(fd, "PING\r\n", 6, MSG_NOSIGNAL) == 6) {
-    char buf[16] = {};
-    ssize_t n = ::recv(fd, buf, sizeof buf - 1, 0);
-    ok = n >= 5 && std::string_view(buf, 5) == "+PONG";
+      ::send(fd, line.data(), line.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(line.size())) {
+    char buf[256];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) reply.assign(buf, static_cast<size_t>(n));
   }
   ::close(fd);
-  return ok;
+  return reply.substr(0, reply.find("\r\n"));
 }
+
+bool Ping(int port) { return RawCommand(port, "PING") == "+PONG"; }
 
 // A redis-server child process on a port of its own, in a temporary dir.
 class RedisServer {
@@ -561,15 +564,17 @@ class RedisServer {
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    int rc = ::posix_spawnp(&pid_, "redis-server", &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-      pid_ = -1;
-      return false;
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ < 0) return false;
+    if (pid_ == 0) {  // the child: dies with the test, even if the test crashes
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);
+      int null = ::open("/dev/null", O_RDWR);
+      ::dup2(null, 0);
+      ::dup2(null, 1);
+      ::execvp("redis-server", argv.data());
+      ::_exit(127);  // not installed
     }
     auto deadline = Clock::now() + std::chrono::seconds(10);
     while (Clock::now() < deadline) {
@@ -636,6 +641,9 @@ TEST_F(RedisTest, ValuesRoundTrip) {
   ASSERT_TRUE(r.Put(K("bin"), "replaced").ok());
   EXPECT_EQ(GetOrDie(r, K("bin")), "replaced");
   EXPECT_EQ(r.connect_attempts(), 1u);
+  // The Redis key is the prefix and the key's CID (spec/cache.md).
+  EXPECT_EQ(RawCommand(server_.port(), "STRLEN test:" + K("bin").cid()), ":8");
+  EXPECT_EQ(RawCommand(server_.port(), "TTL test:" + K("bin").cid()), ":-1");  // no expiry
 
   // The prefix separates caches sharing a server.
   RedisOptions other = FastOptions(server_.port());

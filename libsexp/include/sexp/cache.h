@@ -154,6 +154,7 @@ class RedisTier final : public CacheTier {
 // path; several DiskTiers (or processes) may share one directory.
 class DiskTier final : public CacheTier {
  public:
+  // `root` is created when first written to ("" means ".").
   explicit DiskTier(std::string root);
   ~DiskTier() override;
   DiskTier(const DiskTier&) = delete;

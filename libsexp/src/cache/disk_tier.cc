@@ -38,7 +38,10 @@ absl::Status IoError(std::string_view what, const std::string& path, int err) {
                                 ErrnoText(err));
 }
 
+// The two characters before the last (CIDs are 59 characters; anything
+// shorter, which no stored file is named, shards to "__").
 std::string Shard(std::string_view cid) {
+  if (cid.size() < 3) return "__";
   return std::string(cid.substr(cid.size() - 3, 2));
 }
 
@@ -124,6 +127,7 @@ struct DiskTier::Impl {
 };
 
 DiskTier::DiskTier(std::string root) : impl_(std::make_unique<Impl>()) {
+  if (root.empty()) root = ".";
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   impl_->root = std::move(root);
 }
