@@ -256,6 +256,10 @@ TEST(MemoryTier, EvictsLeastRecentlyUsedByBytes) {
   EXPECT_FALSE(m.Contains(K("f")));
   EXPECT_TRUE(m.Contains(K("e")));
   EXPECT_EQ(m.evictions(), 4u);
+  // ... and a key re-put with a value too large loses its old, stale value.
+  ASSERT_TRUE(m.Put(K("e"), std::string(11, 'E')).ok());
+  EXPECT_FALSE(m.Contains(K("e")));
+  EXPECT_EQ(m.size_bytes(), 0u);
 }
 
 TEST(MemoryTier, StaysWithinItsBoundUnderThreads) {

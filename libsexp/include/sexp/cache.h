@@ -82,7 +82,7 @@ class CacheTier {
 
 // In-process LRU bounded by bytes (the values' sizes). Owns copies of its
 // values. A Put larger than the capacity stores nothing (and is not an
-// error); otherwise the least recently used entries (by Get or Put) are
+// error; an older value of that key is dropped); otherwise the least recently used entries (by Get or Put) are
 // evicted until the new one fits.
 class MemoryTier final : public CacheTier {
  public:
@@ -108,7 +108,7 @@ class MemoryTier final : public CacheTier {
 };
 
 struct RedisOptions {
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1";  // a name is resolved outside the timeouts
   int port = 6379;
   std::string key_prefix = "sexp:cache:";  // Redis key = prefix + key CID
   std::chrono::milliseconds connect_timeout{100};
