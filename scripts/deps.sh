@@ -10,6 +10,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libabsl-dev libmimalloc-dev libssl-dev libcli11-dev libsimdjson-dev
   libgumbo-dev                        # HTML5 parser behind HtmlToSx (pkg-config gumbo)
+  libhiredis-dev redis-server         # the cache's Redis tier; its tests start a redis-server
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev            # libFuzzer, ASan, UBSan
   python3 python3-pytest              # CLI tests, hashlib oracle, gen_feed.py

@@ -19,6 +19,7 @@
 #include "sexp/address.h"
 #include "sexp/arena.h"
 #include "sexp/ast.h"
+#include "sexp/cache.h"
 #include "sexp/error.h"
 #include "sexp/eval.h"
 #include "sexp/frame.h"
