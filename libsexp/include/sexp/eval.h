@@ -183,7 +183,9 @@ struct EvalLimits {
 // Why an evaluation failed. `code` is a stable kebab-case name:
 //   syntax, unbound, not-callable, arity, type, unknown-key, overflow,
 //   division-by-zero, index, user (from `error`), read (bad text),
-//   step-limit, depth-limit, memory-limit, timeout, interrupted.
+//   step-limit, depth-limit, memory-limit, timeout, interrupted;
+//   io (an I/O request failed) and pending (an I/O request's result is not
+//   in yet: see sexp/resolver.h).
 struct EvalError {
   std::string code;
   std::string message;
@@ -247,6 +249,11 @@ class CallContext {
   Value Call(const Value& fn, absl::Span<const Value> args);
   // Ends the primitive with an error of the given code ("type", "user", …).
   [[noreturn]] void Fail(std::string_view code, std::string message);
+  // Ends the primitive because its result is not known yet (an I/O
+  // request, sexp/resolver.h): a `pending` error that `try` does not catch
+  // and that stops only what needs the value — the other arguments of the
+  // enclosing calls and the other items of a `map` are still evaluated.
+  [[noreturn]] void Pending(std::string message);
 
  private:
   friend class eval_internal::Machine;

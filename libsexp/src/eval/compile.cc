@@ -696,7 +696,9 @@ Value Try::Eval(Machine& m, Frame* f) const {
   try {
     return body->Eval(m, f);
   } catch (Fault& fault) {
-    if (fault.limit) throw;  // limits end the evaluation; code cannot catch them
+    // Limits end the evaluation; a pending I/O request is not an error of
+    // the page (the resolver evaluates it again with the result).
+    if (fault.limit || fault.pending) throw;
     if (handler == nullptr) return Value();
     f->slots[error_slot] = ErrorValue(m, fault);
     return handler->Eval(m, f);

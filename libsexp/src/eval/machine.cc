@@ -742,8 +742,31 @@ Value CallContext::Call(const Value& fn, absl::Span<const Value> args) {
 void CallContext::Fail(std::string_view code, std::string message) {
   m_->Fail(std::string(code), std::move(message), nullptr);
 }
+void CallContext::Pending(std::string message) {
+  Fault fault;
+  fault.code = "pending";
+  fault.message = std::move(message);
+  fault.pending = true;
+  if (const eval_internal::Code* at = m_->current_site()) {
+    fault.file = at->file;
+    fault.offset = at->offset;
+  }
+  throw fault;
+}
 
 namespace eval_internal {
+
+void EvalArgsAfterPending(Machine& m, Frame* f, const Code* const* args, size_t from, size_t n,
+                          Value* out, Fault first) {
+  for (size_t i = from; i < n; ++i) {
+    try {
+      out[i] = args[i]->Eval(m, f);
+    } catch (Fault& fault) {
+      if (!fault.pending) throw;  // a real error of a sibling wins
+    }
+  }
+  throw first;
+}
 
 void ThrowTypeError(CallContext& ctx, std::string_view prim, size_t index, std::string_view want,
                     const Value& got) {

@@ -44,6 +44,9 @@ struct Fault {
   uint32_t offset = Node::kNoPos32;
   std::vector<std::string> trace;
   bool limit = false;
+  // An I/O request whose result is not in yet (sexp/resolver.h): `try` does
+  // not catch it, and argument lists go on past it (EvalArgs).
+  bool pending = false;
 };
 
 class Machine;

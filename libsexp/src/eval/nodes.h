@@ -162,6 +162,24 @@ struct MakeClosure final : Code {
 // Evaluated arguments of calls with many; fixed-arity calls use an array.
 using ArgValues = absl::InlinedVector<Value, 8>;
 
+// Evaluates the rest of an argument list after args[from - 1] raised a
+// pending I/O request, so that independent requests of the same list are
+// all recorded in one round; then rethrows the first fault.
+[[noreturn]] void EvalArgsAfterPending(Machine& m, Frame* f, const Code* const* args,
+                                       size_t from, size_t n, Value* out, Fault first);
+
+// out[i] = args[i]->Eval for i < n. Pending requests (sexp/resolver.h, only
+// raised while a resolution runs) do not stop the arguments after them.
+inline void EvalArgs(Machine& m, Frame* f, const Code* const* args, size_t n, Value* out) {
+  size_t i = 0;
+  try {
+    for (; i < n; ++i) out[i] = args[i]->Eval(m, f);
+  } catch (Fault& fault) {
+    if (!fault.pending) throw;
+    EvalArgsAfterPending(m, f, args, i + 1, n, out, std::move(fault));
+  }
+}
+
 // Calls `callee` with `args`: as a tail call (the caller's Apply loop runs
 // it) when in tail position and the callee is sx code, else directly.
 inline Value Invoke(Machine& m, const Value& callee, const Value* args, size_t n, bool tail,
@@ -200,7 +218,7 @@ struct Call final : Code {
   Value Eval(Machine& m, Frame* f) const override {
     Value callee = fn->Eval(m, f);
     ArgValues argv(args.size());
-    for (size_t i = 0; i < args.size(); ++i) argv[i] = args[i]->Eval(m, f);
+    EvalArgs(m, f, args.data(), args.size(), argv.data());
     return Invoke(m, callee, argv.data(), argv.size(), tail, this);
   }
   Value Render(Machine& m, Frame* f, Renderer& r) const override {
@@ -221,7 +239,7 @@ struct CallFixed final : Code {
   Value Eval(Machine& m, Frame* f) const override {
     Value callee = fn->Eval(m, f);
     Value argv[N == 0 ? 1 : N];
-    for (size_t i = 0; i < N; ++i) argv[i] = args[i]->Eval(m, f);
+    EvalArgs(m, f, args, N, argv);
     return Invoke(m, callee, argv, N, tail, this);
   }
   Value Render(Machine& m, Frame* f, Renderer& r) const override {
@@ -350,7 +368,7 @@ struct Element final : Code {
 
   Value Eval(Machine& m, Frame* f) const override {
     ArgValues items(args.size() + 1);  // the head, then the arguments
-    for (size_t i = 0; i < args.size(); ++i) items[i + 1] = args[i]->Eval(m, f);
+    EvalArgs(m, f, args.data(), args.size(), items.data() + 1);
     Value head = local != nullptr ? local->Eval(m, f) : cell->bound ? cell->value : Value();
     if (head.is_callable()) {
       return Invoke(m, head, items.data() + 1, args.size(), tail, this);

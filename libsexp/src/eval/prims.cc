@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +25,25 @@ namespace {
 
 using Args = absl::Span<const Value>;
 using internal::AV;
+
+// Calls fn on each item (out[i] = result). An item whose call waits on a
+// pending I/O request does not stop the others — each item's requests are
+// independent, so a resolver gets all of them in one round — and the first
+// such fault is rethrown once every item has run.
+void CallEach(CallContext& c, const Value& fn, absl::Span<const Value> items,
+              std::vector<Value>* out) {
+  out->resize(items.size());
+  std::optional<Fault> pending;
+  for (size_t i = 0; i < items.size(); ++i) {
+    try {
+      (*out)[i] = c.Call(fn, {&items[i], 1});
+    } catch (Fault& fault) {
+      if (!fault.pending) throw;
+      if (!pending) pending = std::move(fault);
+    }
+  }
+  if (pending) throw *pending;
+}
 
 const char kPrelude[] =
 #include "prelude.inc"
@@ -508,15 +528,15 @@ void DefineAll(Environment& env) {
   def("map", 2, 2, kGroupList, [](CallContext& c, Args a) {
     auto s = Seq(c, "map", a[1]);
     std::vector<Value> out;
-    out.reserve(s.size());
-    for (const Value& v : s) out.push_back(c.Call(a[0], {&v, 1}));
+    CallEach(c, a[0], s, &out);
     return c.MakeList(out);
   });
   def("filter", 2, 2, kGroupList, [](CallContext& c, Args a) {
     auto s = Seq(c, "filter", a[1]);
-    std::vector<Value> out;
-    for (const Value& v : s) {
-      if (c.Call(a[0], {&v, 1}).truthy()) out.push_back(v);
+    std::vector<Value> keep, out;
+    CallEach(c, a[0], s, &keep);
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (keep[i].truthy()) out.push_back(s[i]);
     }
     return c.MakeList(out);
   });
