@@ -222,7 +222,8 @@ class Busy {
 class Env {
  public:
   Env(const py::object& capabilities, const py::object& limits)
-      : env_(std::make_unique<sexp::Environment>(GroupsFrom(capabilities))),
+      : groups_(GroupsFrom(capabilities)),
+        env_(std::make_unique<sexp::Environment>(groups_)),
         limits_(LimitsFrom(limits)) {}
 
   // Registers `fn` (a Python callable) as the primitive `name`.
@@ -293,6 +294,22 @@ class Env {
   void Interrupt() { env_->Interrupt(); }
   size_t BytesUsed() const { return env_->bytes_used(); }
 
+  // Makes `name` an I/O service (sexp/resolver.h); Python supplies results.
+  void Service(const std::string& name) {
+    Busy busy(busy_);
+    if ((groups_ & sexp::kGroupIo) == 0) {
+      throw py::value_error("services need an Env created with the \"io\" capability");
+    }
+    sexp::DefineService(*env_, name);
+  }
+
+  // A resolution of the expression `text` (the page), driven from Python.
+  std::unique_ptr<class PyResolution> Resolution(py::handle text);
+
+  sexp::Environment& env() { return *env_; }
+  Busy::State& busy() { return busy_; }
+  const sexp::EvalLimits& limits() const { return limits_; }
+
  private:
   // The value `run()` evaluates without the GIL, in Python (an error is an
   // EvalError).
@@ -334,6 +351,7 @@ class Env {
     return Canonical(text_or_value);
   }
 
+  uint32_t groups_ = 0;
   std::unique_ptr<sexp::Environment> env_;
   sexp::EvalLimits limits_;
   Busy::State busy_;
@@ -342,6 +360,91 @@ class Env {
   // rather than growing its string a dozen times.
   size_t last_html_size_ = 0;
 };
+
+// sexp::Resolution for `await env.resolve(...)` (sexp/__init__.py): the
+// rounds are run from the event loop's thread — step() evaluates without the
+// GIL, Python awaits the services, supply() hands their results back — so no
+// Python future is ever touched from another thread.
+class PyResolution {
+ public:
+  PyResolution(Env& env, sexp::Value page)
+      : env_(env), resolution_(env.env(), page, env.limits()) {}
+
+  bool Step() {
+    Busy busy(env_.busy());
+    py::gil_scoped_release release;
+    return resolution_.Step();
+  }
+
+  // [(service, [(id, args tuple, key), …]), …]
+  py::list Batches() const {
+    py::list out;
+    for (const sexp::IoBatch& b : resolution_.batches()) {
+      py::list reqs;
+      for (const sexp::IoRequest& q : b.requests) {
+        py::tuple args(q.args.size());
+        for (size_t i = 0; i < q.args.size(); ++i) args[i] = ValueToPy(q.args[i]);
+        reqs.append(py::make_tuple(q.id, args, q.key));
+      }
+      out.append(py::make_tuple(b.service, reqs));
+    }
+    return out;
+  }
+
+  void Supply(size_t id, py::handle value) {
+    sexp::Builder builder;
+    sexp::Node node = PyToNode(builder, value);
+    sexp::Result<sexp::Document> doc = builder.Finish({node});
+    resolution_.Supply(id, std::move(doc));
+  }
+  void Fail(size_t id, const std::string& message) { resolution_.Fail(id, message); }
+
+  py::object Result() const {
+    const sexp::EvalResult& r = resolution_.result();
+    if (!r.ok()) ThrowEvalError(r.error());
+    return ValueToPy(r.value());
+  }
+  std::string Html(bool allow_any_url) const {
+    const sexp::EvalResult& r = resolution_.result();
+    if (!r.ok()) ThrowEvalError(r.error());
+    std::string html;
+    sexp::RenderOptions o;
+    if (allow_any_url) o.url_policy = sexp::UrlPolicy::kAllowAll;
+    sexp::EvalResult rendered = [&] {
+      py::gil_scoped_release release;
+      sexp::HtmlStringSink sink(&html);
+      return sexp::RenderData(r.value(), sink, o);
+    }();
+    if (!rendered.ok()) ThrowEvalError(rendered.error());
+    return html;
+  }
+  py::dict Stats() const {
+    const sexp::ResolveStats& s = resolution_.stats();
+    py::dict d;
+    d["rounds"] = s.rounds;
+    d["requests"] = s.requests;
+    d["merged"] = s.merged;
+    d["memo_hits"] = s.memo_hits;
+    d["failures"] = s.failures;
+    return d;
+  }
+
+ private:
+  Env& env_;
+  sexp::Resolution resolution_;
+};
+
+std::unique_ptr<PyResolution> Env::Resolution(py::handle text) {
+  // The page as a function of no arguments, compiled once for all rounds.
+  std::string source = "(fn () " + SourceOf(text) + ")";
+  sexp::EvalResult fn = [&] {
+    Busy busy(busy_);
+    py::gil_scoped_release release;
+    return env_->Eval(source, "<page>", limits_);
+  }();
+  if (!fn.ok()) ThrowEvalError(fn.error());
+  return std::make_unique<PyResolution>(*this, fn.value());
+}
 
 }  // namespace
 }  // namespace sexp_py
@@ -480,6 +583,15 @@ PYBIND11_MODULE(_sexp, m) {
       .def_property_readonly("offset", &sexp::FrameDecoder::offset)
       .def_property_readonly("buffered", &sexp::FrameDecoder::buffered);
 
+  py::class_<PyResolution>(m, "_Resolution")
+      .def("step", &PyResolution::Step)
+      .def("batches", &PyResolution::Batches)
+      .def("supply", &PyResolution::Supply)
+      .def("fail", &PyResolution::Fail)
+      .def("result", &PyResolution::Result)
+      .def("html", &PyResolution::Html)
+      .def("stats", &PyResolution::Stats);
+
   py::class_<Env>(m, "Env")
       .def(py::init<py::object, py::object>(), py::arg("capabilities") = py::none(),
            py::arg("limits") = py::none())
@@ -490,5 +602,7 @@ PYBIND11_MODULE(_sexp, m) {
            py::arg("allow_any_url") = false)
       .def("_render", &Env::Render)
       .def("interrupt", &Env::Interrupt)
+      .def("_service", &Env::Service)
+      .def("_resolution", &Env::Resolution, py::keep_alive<0, 1>())
       .def_property_readonly("bytes_used", &Env::BytesUsed);
 }

@@ -148,3 +148,96 @@ class Env(_sexp.Env):
         called with keyword arguments from Python data, which is converted
         straight to sx values (nothing is kept in the environment)."""
         return self._render(component, kwargs, allow_any_url)
+
+    # --- I/O through the resolver (libsexp's sexp/resolver.h) -------------
+
+    def service(self, name: str | None = None, *, batch: bool = False):
+        """Decorator registering an async function as the I/O primitive
+        `name` (default: the function's name, `_` as `-`). The Env needs the
+        "io" capability. Called from sx as `(name arg…)`, it runs inside
+        `await env.resolve(...)`: `async def fn(context, *args)` per request,
+        or with batch=True `async def fn(context, requests)` once per round
+        with every request's args tuple, returning one result per request.
+        Results are Python data; an exception fails only that request (an sx
+        `io` error that `try` can catch)."""
+        def register(fn):
+            service = name or fn.__name__.replace("_", "-")
+            self._service(service)
+            services = self.__dict__.setdefault("_services", {})
+            services[service] = (fn, batch)
+            return fn
+        if callable(name):  # used bare: @env.service
+            fn, name = name, None
+            return register(fn)
+        return register
+
+    async def resolve(self, page, *, context=None):
+        """Evaluates the expression `page` (sx text or data) with its I/O
+        done in rounds: every request that does not wait on another goes out
+        together — merged when identical, one call per round for batch
+        services, all awaited concurrently — then the page is evaluated again
+        with the results. Returns the page's value. `context` (the current
+        user, headers…) is passed to every service as its first argument.
+        Runs on the calling event loop's thread only."""
+        resolution = await self._resolved(page, context)
+        return resolution.result()
+
+    async def render_page(self, page, *, context=None, allow_any_url: bool = False) -> str:
+        """`resolve`, then the value rendered as HTML."""
+        resolution = await self._resolved(page, context)
+        return resolution.html(allow_any_url)
+
+    async def _resolved(self, page, context):
+        import asyncio
+        resolution = self._resolution(page)
+        services = self.__dict__.get("_services", {})
+        while not resolution.step():
+            jobs = []
+            for service, requests in resolution.batches():
+                entry = services.get(service)
+                if entry is None:
+                    for rid, _args, _key in requests:
+                        resolution.fail(rid, f"no Python service '{service}' (use @env.service)")
+                    continue
+                fn, batch = entry
+                if batch:
+                    jobs.append(_run_batch(resolution, fn, context, requests))
+                else:
+                    jobs.extend(_run_one(resolution, fn, context, rid, args)
+                                for rid, args, _key in requests)
+            await asyncio.gather(*jobs)
+        self.__dict__["last_resolve_stats"] = resolution.stats()
+        return resolution
+
+
+def _failure(e: BaseException) -> str:
+    return f"{type(e).__name__}: {e}"
+
+
+async def _run_one(resolution, fn, context, rid, args):
+    try:
+        value = await fn(context, *args)
+    except Exception as e:  # noqa: BLE001 — the page sees it as an io error
+        resolution.fail(rid, _failure(e))
+        return
+    try:
+        resolution.supply(rid, value)
+    except (TypeError, ValueError) as e:
+        resolution.fail(rid, "result is not sx data: " + _failure(e))
+
+
+async def _run_batch(resolution, fn, context, requests):
+    try:
+        values = await fn(context, [args for _rid, args, _key in requests])
+        values = list(values)
+        if len(values) != len(requests):
+            raise ValueError(f"returned {len(values)} results for {len(requests)} requests")
+    except Exception as e:  # noqa: BLE001
+        for rid, _args, _key in requests:
+            resolution.fail(rid, _failure(e))
+        return
+    for (rid, _args, _key), value in zip(requests, values):
+        try:
+            resolution.supply(rid, value)
+        except (TypeError, ValueError) as e:
+            resolution.fail(rid, "result is not sx data: " + _failure(e))

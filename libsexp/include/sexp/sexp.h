@@ -27,6 +27,7 @@
 #include "sexp/html_reader.h"
 #include "sexp/message.h"
 #include "sexp/reader.h"
+#include "sexp/resolver.h"
 #include "sexp/router.h"
 #include "sexp/version.h"
 #include "sexp/writer.h"
