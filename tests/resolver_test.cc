@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -11,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "sexp/cache.h"
 #include "sexp/html.h"
 
 namespace sexp {
@@ -280,6 +283,89 @@ TEST_F(ResolverTest, AServiceWithoutAFetcherFailsItsRequests) {
   EvalResult r = Resolve(env_, Page("(try (query 1) (catch e (get e :message)))"), {});
   ASSERT_TRUE(r.ok());
   EXPECT_NE(Text(r).find("no fetcher for service 'query'"), std::string::npos);
+}
+
+// --- the subtree cache -------------------------------------------------------
+
+class CachedResolverTest : public ResolverTest {
+ protected:
+  CachedResolverTest() {
+    char dir[] = "/tmp/sexp_resolver_cache_XXXXXX";
+    dir_ = mkdtemp(dir);
+    std::vector<std::unique_ptr<CacheTier>> tiers;
+    tiers.push_back(std::make_unique<MemoryTier>(1 << 20));
+    tiers.push_back(std::make_unique<DiskTier>(dir_));
+    cache_ = std::make_unique<TieredCache>(std::move(tiers));
+    DefineSubtreeCache(env_, cache_.get());
+    frag_.answer = [](const IoRequest& q) -> absl::StatusOr<std::string> {
+      return "(p \"post " + ToText(q.args[1]) + "\")";
+    };
+    EXPECT_TRUE(env_.Eval("(defcomp ~post (&key id) (article :id (str \"p\" id) (frag \"post\" id)))").ok());
+  }
+  ~CachedResolverTest() override { std::filesystem::remove_all(dir_); }
+
+  std::string Render(const std::string& ids) {
+    Value page = Page("(ul (map (fn (id) (li (cached \"~post\" :id id))) (list " + ids + ")))");
+    EvalResult r = Resolve(env_, page, {{"frag", frag_.fetcher()}});
+    EXPECT_TRUE(r.ok()) << r.error().ToString();
+    std::string html;
+    HtmlStringSink sink(&html);
+    EXPECT_TRUE(RenderData(r.value(), sink).ok());
+    return html;
+  }
+
+  std::string dir_;
+  std::unique_ptr<TieredCache> cache_;
+  FakeService frag_;
+};
+
+TEST_F(CachedResolverTest, AnUnchangedPageFetchesNothingTheSecondTime) {
+  std::string first = Render("1 2 3");
+  EXPECT_EQ(first,
+            "<ul><li><article id=\"p1\"><p>post 1</p></article></li>"
+            "<li><article id=\"p2\"><p>post 2</p></article></li>"
+            "<li><article id=\"p3\"><p>post 3</p></article></li></ul>");
+  EXPECT_EQ(frag_.requests(), 3u);
+  EXPECT_EQ(cache_->stats().puts, 3u);
+  uint64_t hits_before = cache_->stats().hits;
+
+  EXPECT_EQ(Render("1 2 3"), first);
+  EXPECT_EQ(frag_.requests(), 3u);  // zero fetches
+  EXPECT_EQ(cache_->stats().hits - hits_before, 3u);
+  EXPECT_EQ(cache_->stats().tiers[0].hits, 3u);  // the memory tier answered
+}
+
+TEST_F(CachedResolverTest, ChangedDataMissesOnlyTheAffectedSubtrees) {
+  Render("1 2 3");
+  CacheStats before = cache_->stats();
+  std::string html = Render("1 2 4");
+  EXPECT_NE(html.find("post 4"), std::string::npos);
+  EXPECT_EQ(frag_.requests(), 4u);  // only (frag "post" 4) is new
+  EXPECT_EQ(cache_->stats().hits - before.hits, 2u);
+  EXPECT_EQ(cache_->stats().puts - before.puts, 1u);
+}
+
+TEST_F(CachedResolverTest, ALowerTierAnswersWhenTheMemoryTierIsCold) {
+  std::string first = Render("7");
+  // A second process: a fresh memory tier over the same directory.
+  std::vector<std::unique_ptr<CacheTier>> tiers;
+  tiers.push_back(std::make_unique<MemoryTier>(1 << 20));
+  tiers.push_back(std::make_unique<DiskTier>(dir_));
+  TieredCache warm(std::move(tiers));
+  DefineSubtreeCache(env_, &warm);
+  EXPECT_EQ(Render("7"), first);
+  EXPECT_EQ(frag_.requests(), 1u);
+  EXPECT_EQ(warm.stats().tiers[1].hits, 1u);  // disk
+  EXPECT_EQ(warm.stats().tiers[0].fills, 1u);
+}
+
+TEST_F(CachedResolverTest, ArgumentsMustBeData) {
+  EvalResult r = env_.Eval("(cached \"~post\" :id (fn () 1))");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "type");
+  r = env_.Eval("(cached \"~nope\")");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "unbound");
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "sexp/html.h"
 #include "sexp/reader.h"
 #include "strutil.h"
 
@@ -76,6 +77,9 @@ struct Resolution::State {
   absl::flat_hash_map<std::string, std::unique_ptr<Entry>> memo;
   std::vector<Entry*> by_id;
   std::vector<Entry*> new_this_round;
+  // `cached` subtrees this resolution has already looked up or made: later
+  // rounds reuse them rather than asking the cache again (evaluating thread).
+  absl::flat_hash_map<std::string, Value> subtrees;
 
   // What an I/O primitive call answers (on the evaluating thread).
   Value Call(CallContext& c, std::string_view service, absl::Span<const Value> args) {
@@ -128,6 +132,52 @@ void DefineService(Environment& env, std::string_view name) {
         return current->Call(c, service, args);
       },
       kGroupIo);
+}
+
+void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view name) {
+  Environment* e = &env;
+  env.DefinePrimitive(
+      name, 1, -1,
+      [e, cache](CallContext& c, absl::Span<const Value> a) -> Value {
+        if (!a[0].is_string()) {
+          c.Fail("type", "(cached \"~component\" arg…): the component's name comes first");
+        }
+        const Value* fn = e->Lookup(a[0].str());
+        if (fn == nullptr || !fn->is_callable()) {
+          c.Fail("unbound", absl::StrCat("cached: '", AV(a[0].str()), "' is not a component"));
+        }
+        // The call as a datum: (~component arg…).
+        std::string form = absl::StrCat("(", AV(a[0].str()));
+        for (const Value& arg : a.subspan(1)) absl::StrAppend(&form, " ", ToText(arg));
+        form += ")";
+        Result<Document> call = ReadOne(form);
+        absl::StatusOr<Digest> key =
+            call.ok() ? SubtreeKey(call->roots()[0], {}) : absl::StatusOr<Digest>(absl::InvalidArgumentError(""));
+        if (!key.ok()) {
+          c.Fail("type", absl::StrCat("cached: the arguments of ", AV(a[0].str()),
+                                      " must be data (strings, numbers, lists, dicts…)"));
+        }
+        Resolution::State* resolution = current;
+        std::string memo_key(reinterpret_cast<const char*>(key->bytes.data()), key->bytes.size());
+        if (resolution != nullptr) {
+          auto it = resolution->subtrees.find(memo_key);
+          if (it != resolution->subtrees.end()) return it->second;
+        }
+        Value out;
+        if (std::optional<std::string> html = cache->Get(*key)) {
+          out = c.MakeHtml(*html);
+        } else {
+          Value tree = c.Call(*fn, a.subspan(1));  // a pending request passes through
+          std::string rendered;
+          HtmlStringSink sink(&rendered);
+          EvalResult r = RenderData(tree, sink);
+          if (!r.ok()) c.Fail(r.error().code, r.error().message);
+          cache->Put(*key, rendered);
+          out = c.MakeHtml(rendered);
+        }
+        if (resolution != nullptr) resolution->subtrees.emplace(std::move(memo_key), out);
+        return out;
+      });
 }
 
 Resolution::Resolution(Environment& env, Value page, const EvalLimits& limits)

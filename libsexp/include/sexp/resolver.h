@@ -42,6 +42,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "sexp/ast.h"
+#include "sexp/cache.h"
 #include "sexp/eval.h"
 
 namespace sexp {
@@ -49,6 +50,17 @@ namespace sexp {
 // Makes `name` an I/O primitive of `env` (any number of arguments). Called
 // outside a Resolution it fails with an `io` error.
 void DefineService(Environment& env, std::string_view name);
+
+// Defines `(cached "~component" arg…)` in `env`: the HTML of the global
+// ~component called with the arguments, from `cache` under the subtree key
+// of the call `(~component arg…)` (spec/cache.md; arguments must be data).
+// On a hit the component is not called at all — none of its I/O is
+// requested; on a miss it is called, its tree rendered and stored. Either
+// way the value is trusted markup (as `raw!` makes) that renders as is.
+// The key covers the call, not the component's code: give a cache that
+// outlives a change of definitions its own Redis prefix or directory.
+// `cache` must outlive `env`'s use of it.
+void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view name = "cached");
 
 // One request: `(service arg…)`. `args` is a list value of the resolution's
 // environment (valid while it lives); `key` its printed form, the identity
