@@ -583,6 +583,24 @@ PYBIND11_MODULE(_sexp, m) {
       .def_property_readonly("offset", &sexp::FrameDecoder::offset)
       .def_property_readonly("buffered", &sexp::FrameDecoder::buffered);
 
+  // sexp::Router (spec/routes.md): patterns → route ids.
+  py::class_<sexp::Router>(m, "Router")
+      .def(py::init<>())
+      .def("add", [](sexp::Router& r, const std::string& pattern, size_t route) {
+        absl::Status s = r.Add(pattern, route);
+        if (!s.ok()) throw py::value_error(std::string(s.message()));
+      }, py::arg("pattern"), py::arg("route"))
+      .def("match", [](const sexp::Router& r, const std::string& target) -> py::object {
+        std::optional<sexp::RouteMatch> m = r.Match(target);
+        if (!m) return py::none();
+        py::dict params;
+        for (auto& [k, v] : m->params) params[py::str(k)] = py::str(v);
+        py::list query;
+        for (auto& [k, v] : m->query) query.append(py::make_tuple(k, v));
+        return py::make_tuple(m->route, params, query);
+      }, py::arg("target"))
+      .def("__len__", &sexp::Router::size);
+
   py::class_<PyResolution>(m, "_Resolution")
       .def("step", &PyResolution::Step)
       .def("batches", &PyResolution::Batches)

@@ -21,13 +21,13 @@ from __future__ import annotations
 import builtins
 
 from . import _sexp
-from ._sexp import (Document, FrameDecoder, Node, canonical, check_message, cid, fmt, frame,
-                    hash, parse, parse_all)
+from ._sexp import (Document, FrameDecoder, Node, Router, canonical, check_message, cid, fmt,
+                    frame, hash, parse, parse_all)
 
 __all__ = [
     "Symbol", "Keyword", "Markup", "ReadError", "EvalError", "Env", "Document", "Node",
     "parse", "parse_all", "canonical", "fmt", "hash", "cid", "frame", "FrameDecoder",
-    "check_message",
+    "check_message", "Router",
 ]
 
 

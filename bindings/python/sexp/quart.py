@@ -58,7 +58,7 @@ from typing import Any, Mapping
 
 import quart
 
-from . import Env, Keyword, Symbol, canonical, cid, hash, parse
+from . import EvalError, Env, Keyword, Router, Symbol, canonical, cid, hash, parse, parse_all
 
 __all__ = ["SX_TYPE", "HAVE_HEADER", "call", "wants_sx", "etag", "respond"]
 
@@ -169,12 +169,14 @@ def _have(request: Any, address: str, tree: Any) -> bool:
 
 async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
                   headers: Mapping[str, str] | None = None,
-                  version: str | None = None) -> quart.Response:
+                  version: str | None = None, html: Any = None) -> quart.Response:
     """The response to the current Quart request for `tree` (module
     docstring): sx or HTML by Accept, ETag, Vary, 304 on If-None-Match,
     `(not-modified)` on Sexpr-Have. `env` renders HTML (default: a plain
     sexp.Env per thread, enough for trees of HTML elements); `headers` are
-    added to every response, 304 included; `version` goes into HTML ETags."""
+    added to every response, 304 included; `version` goes into HTML ETags.
+    `html` (a str, or a callable returning one) is the tree's HTML when the
+    caller already has it (the Dispatcher renders resolved pages itself)."""
     ok = 200 <= status < 300 and status not in (204, 205, 206)
     if not ok and not 400 <= status < 600:
         raise ValueError("respond() answers 2xx (not 204/205/206), 4xx or 5xx, not %d" % status)
@@ -203,12 +205,15 @@ async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
             body = canonical([Symbol(head), Keyword("hash"), address, tree])
         content_type = SX_TYPE
     else:
-        if env is None:
-            env = getattr(_default, "env", None)
+        if html is not None:
+            body = html() if callable(html) else html
+        else:
             if env is None:
-                env = _default.env = Env()
-        found = _as_call(tree)
-        body = env.render(found[0], **found[1]) if found else env.render_html(tree)
+                env = getattr(_default, "env", None)
+                if env is None:
+                    env = _default.env = Env()
+            found = _as_call(tree)
+            body = env.render(found[0], **found[1]) if found else env.render_html(tree)
         content_type = HTML_TYPE
 
     data = body.encode("utf-8")
@@ -217,3 +222,104 @@ async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
     if request.method == "HEAD":
         response.headers["Content-Length"] = str(len(data))
     return response
+
+
+# --- routes from sx files --------------------------------------------------
+
+_ALL = ["core", "string", "list", "dict", "io"]
+
+
+class Dispatcher:
+    """Serves every `(defroute "/pattern/:p{int}/" (p q) body…)` of some sx
+    files from one Quart catch-all route (spec/routes.md): the most specific
+    pattern wins, same-shape patterns are refused when the files load, and a
+    handler's parameters are bound by name — from the path (`{int}` ones as
+    ints) or else from the query string (a str, or nil when absent). The page
+    a handler returns is resolved (`await env.resolve`, its services called
+    in rounds) and answered by `respond`: HTML, or canonical sx for
+    `application/x-sexpr`, with ETags, 304 and `(not-modified)`.
+
+        d = sexp.quart.Dispatcher("site.sx", setup=register_services,
+                                  context=lambda request: {"user": ...})
+        d.install(app)
+
+    `setup(env)` registers services (`@env.service`) on each environment
+    the dispatcher makes; `context(request)` gives their per-request
+    context. Environments keep what each page allocates (libsexp has no
+    collector yet), so one is replaced by a fresh load once it holds more
+    than `max_env_bytes`."""
+
+    def __init__(self, *files: str, setup=None, context=None, capabilities=None,
+                 max_env_bytes: int = 64 << 20, version: str | None = None):
+        self._files = [str(f) for f in files]
+        self._setup = setup
+        self._context = context
+        self._capabilities = list(capabilities or _ALL)
+        self._max_env_bytes = max_env_bytes
+        self._version = version
+        self._routes: list[tuple[str, list[tuple[str, bool]]]] = []
+        self._router = None
+        self.env = self._load()
+
+    def _load(self) -> Env:
+        routes = []
+        for path in self._files:
+            with open(path, encoding="utf-8") as f:
+                for form in parse_all(f.read()):
+                    if (isinstance(form, list) and len(form) >= 3 and
+                            form[0] == Symbol("defroute") and isinstance(form[1], str)):
+                        pattern, names = form[1], [p.name for p in form[2]]
+                        ints = {seg[1:-5] for seg in pattern.split("/")
+                                if seg.startswith(":") and seg.endswith("{int}")}
+                        routes.append((pattern, [(n, n in ints) for n in names]))
+        router = Router()
+        for i, (pattern, _) in enumerate(routes):
+            router.add(pattern, i)  # ValueError on a conflict
+        env = Env(capabilities=self._capabilities)
+        if self._setup is not None:
+            self._setup(env)
+        for path in self._files:
+            env.load(path)
+        if env.eval("(count *routes*)" if routes else "0") != len(routes):
+            raise ValueError("defroute forms must be at the top level of the route files")
+        self._routes, self._router = routes, router
+        return env
+
+    def install(self, app: quart.Quart) -> None:
+        """Adds the catch-all route (GET and HEAD) to `app`."""
+        app.add_url_rule("/", "sexp_dispatch", self.handle, methods=["GET", "HEAD"],
+                         defaults={"rest": ""})
+        app.add_url_rule("/<path:rest>", "sexp_dispatch_rest", self.handle,
+                         methods=["GET", "HEAD"])
+
+    async def handle(self, rest: str = "") -> quart.Response:
+        request = quart.request
+        target = request.full_path if request.query_string else request.path
+        found = self._router.match(target)
+        if found is None:
+            return await respond([Symbol("not-found"), Keyword("message"),
+                                  "no route for %s" % request.path],
+                                 status=404, html="<h1>Not found</h1>")
+        index, params, query = found
+        queried = dict(query)
+        args = []
+        for name, is_int in self._routes[index][1]:
+            if name in params:
+                args.append(int(params[name]) if is_int else params[name])
+            else:
+                args.append(queried.get(name))
+        # The call as data, never as text: a parameter is a value, whatever
+        # it contains ("(action ...)" from a query string stays a string).
+        expr = [[Symbol("nth"), [Symbol("nth"), Symbol("*routes*"), index], 1], *args]
+        if self.env.bytes_used > self._max_env_bytes:
+            self.env = self._load()
+        env = self.env
+        context = self._context(request) if self._context is not None else None
+        try:
+            resolution = await env._resolved(expr, context)
+            value = resolution.result()
+        except EvalError as e:
+            return await respond([Symbol("error"), Keyword("code"), e.code,
+                                  Keyword("message"), str(e)], status=500,
+                                 html="<h1>Error</h1>")
+        return await respond(value, html=lambda: resolution.html(False), version=self._version)
