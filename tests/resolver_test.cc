@@ -15,6 +15,8 @@
 
 #include "sexp/cache.h"
 #include "sexp/html.h"
+#include "sexp/pipeline.h"
+#include "sexp/reader.h"
 
 namespace sexp {
 namespace {
@@ -366,6 +368,79 @@ TEST_F(CachedResolverTest, ArgumentsMustBeData) {
   r = env_.Eval("(cached \"~nope\")");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "unbound");
+}
+
+}  // namespace
+}  // namespace sexp
+
+// --- analyze → plan → execute ----------------------------------------------
+
+namespace sexp {
+namespace {
+
+class PipelineTest : public CachedResolverTest {};
+
+TEST_F(PipelineTest, HtmlAndJsonExecutorsShareThePipeline) {
+  ASSERT_TRUE(env_.Eval("(define (post-data id) (let ((p (frag \"post\" id))) {:id id :body p :tags (list \"a\" :b)}))").ok());
+  Pipeline pipeline(env_, cache_.get());
+  Result<Document> html_req = ReadOne("(html (~post :id 5))");
+  Result<Document> json_req = ReadOne("(json (post-data 5))");
+
+  absl::StatusOr<Plan> plan = pipeline.Analyze(html_req->roots()[0]);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->executor, "html");
+  EXPECT_FALSE(plan->cached.has_value());
+  absl::StatusOr<std::string> html = pipeline.Execute(*plan, {{"frag", frag_.fetcher()}});
+  ASSERT_TRUE(html.ok()) << html.status();
+  EXPECT_EQ(*html, "<article id=\"p5\"><p>post 5</p></article>");
+
+  plan = pipeline.Analyze(json_req->roots()[0]);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->executor, "json");
+  absl::StatusOr<std::string> json = pipeline.Execute(*plan, {{"frag", frag_.fetcher()}});
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_EQ(*json, "{\"id\":5,\"body\":[\"p\",\"post 5\"],\"tags\":[\"a\",\":b\"]}");
+  EXPECT_EQ(frag_.requests(), 2u);  // one per request: (frag "post" 5) each time
+
+  // Planned again: both are in the cache, nothing runs.
+  plan = pipeline.Analyze(html_req->roots()[0]);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_TRUE(plan->cached.has_value());
+  EXPECT_EQ(*pipeline.Execute(*plan, {}), *html);
+  plan = pipeline.Analyze(json_req->roots()[0]);
+  EXPECT_EQ(*plan->cached, *json);
+  EXPECT_EQ(frag_.requests(), 2u);
+}
+
+TEST_F(PipelineTest, BadRequestsAndUnknownTypes) {
+  Pipeline pipeline(env_, nullptr);
+  for (const char* bad : {"(html)", "(html 1 2)", "html", "(\"html\" 1)"}) {
+    EXPECT_FALSE(pipeline.Analyze(ReadOne(bad)->roots()[0]).ok()) << bad;
+  }
+  absl::StatusOr<Plan> plan = pipeline.Analyze(ReadOne("(xml (p))")->roots()[0]);
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kNotFound);
+  // A host's own executor, keyed by its own type.
+  struct Count final : Executor {
+    std::string_view content_type() const override { return "text/plain"; }
+    absl::Status Write(const Value& v, std::string* out) const override {
+      *out = std::to_string(v.size());
+      return absl::OkStatus();
+    }
+  };
+  pipeline.Register("count", std::make_unique<Count>());
+  plan = pipeline.Analyze(ReadOne("(count (list 1 2 3))")->roots()[0]);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(*pipeline.Execute(*plan, {}), "3");
+  // JSON refuses what it cannot write.
+  plan = pipeline.Analyze(ReadOne("(json (list 1 (fn () 2)))")->roots()[0]);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_FALSE(pipeline.Execute(*plan, {}).ok());
+  // Deep values are written without recursion.
+  plan = pipeline.Analyze(
+      ReadOne("(json (reduce (fn (acc x) (list acc)) nil (range 100000)))")->roots()[0]);
+  absl::StatusOr<std::string> deep = pipeline.Execute(*plan, {});
+  ASSERT_TRUE(deep.ok()) << deep.status();
+  EXPECT_EQ(deep->size(), 200004u);
 }
 
 }  // namespace

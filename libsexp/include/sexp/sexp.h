@@ -26,6 +26,7 @@
 #include "sexp/html.h"
 #include "sexp/html_reader.h"
 #include "sexp/message.h"
+#include "sexp/pipeline.h"
 #include "sexp/reader.h"
 #include "sexp/resolver.h"
 #include "sexp/router.h"
