@@ -303,6 +303,49 @@ class Env {
     sexp::DefineService(*env_, name);
   }
 
+  // Gives `(cached "~component" args…)` a tiered cache: memory, then Redis
+  // (if `redis_port` > 0), then a directory (if `disk` is not empty).
+  void UseSubtreeCache(size_t memory_bytes, const std::string& redis_host, int redis_port,
+                       const std::string& redis_prefix, const std::string& disk) {
+    Busy busy(busy_);
+    std::vector<std::unique_ptr<sexp::CacheTier>> tiers;
+    tiers.push_back(std::make_unique<sexp::MemoryTier>(memory_bytes));
+    if (redis_port > 0) {
+      sexp::RedisOptions o;
+      o.host = redis_host;
+      o.port = redis_port;
+      o.key_prefix = redis_prefix;
+      tiers.push_back(std::make_unique<sexp::RedisTier>(o));
+    }
+    if (!disk.empty()) tiers.push_back(std::make_unique<sexp::DiskTier>(disk));
+    // The old cache (if any) stays alive: values made from it may be in use.
+    caches_.push_back(std::make_unique<sexp::TieredCache>(std::move(tiers)));
+    sexp::DefineSubtreeCache(*env_, caches_.back().get());
+  }
+
+  py::dict CacheStats() const {
+    py::dict d;
+    if (caches_.empty()) return d;
+    sexp::CacheStats s = caches_.back()->stats();
+    d["gets"] = s.gets;
+    d["hits"] = s.hits;
+    d["misses"] = s.misses;
+    d["puts"] = s.puts;
+    py::list tiers;
+    for (const sexp::TierStats& t : s.tiers) {
+      py::dict td;
+      td["name"] = t.name;
+      td["hits"] = t.hits;
+      td["misses"] = t.misses;
+      td["errors"] = t.errors;
+      td["fills"] = t.fills;
+      td["last_error"] = t.last_error;
+      tiers.append(td);
+    }
+    d["tiers"] = tiers;
+    return d;
+  }
+
   // A resolution of the expression `text` (the page), driven from Python.
   std::unique_ptr<class PyResolution> Resolution(py::handle text);
 
@@ -352,6 +395,7 @@ class Env {
   }
 
   uint32_t groups_ = 0;
+  std::vector<std::unique_ptr<sexp::TieredCache>> caches_;  // outlive env_ (declared first)
   std::unique_ptr<sexp::Environment> env_;
   sexp::EvalLimits limits_;
   Busy::State busy_;
@@ -621,6 +665,10 @@ PYBIND11_MODULE(_sexp, m) {
       .def("_render", &Env::Render)
       .def("interrupt", &Env::Interrupt)
       .def("_service", &Env::Service)
+      .def("use_subtree_cache", &Env::UseSubtreeCache, py::arg("memory_bytes") = 64u << 20,
+           py::arg("redis_host") = "127.0.0.1", py::arg("redis_port") = 0,
+           py::arg("redis_prefix") = "sexp:cache:", py::arg("disk") = "")
+      .def("cache_stats", &Env::CacheStats)
       .def("_resolution", &Env::Resolution, py::keep_alive<0, 1>())
       .def_property_readonly("bytes_used", &Env::BytesUsed);
 }

@@ -163,3 +163,70 @@ def test_outside_resolve_a_service_is_an_io_error():
     with pytest.raises(sexp.EvalError) as e:
         env.eval('(query 1)')
     assert e.value.code == "io"
+
+
+# --- the subtree cache, with a real redis-server ---------------------------
+
+def _free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def redis(tmp_path):
+    import shutil
+    import socket
+    import subprocess
+    exe = shutil.which("redis-server") or "/usr/bin/redis-server"
+    port = _free_port()
+    proc = subprocess.Popen([exe, "--port", str(port), "--save", "", "--appendonly", "no",
+                             "--dir", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.1) as c:
+                c.sendall(b"PING\r\n")
+                if c.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            time.sleep(0.02)
+    yield port, proc
+    proc.kill()
+    proc.wait()
+
+
+def test_cached_subtrees_across_tiers_and_redis_stopped_mid_run(redis, tmp_path):
+    port, proc = redis
+    env = sexp.Env(capabilities=ALL)
+    fetched = []
+
+    @env.service
+    async def frag(ctx, name, n):
+        fetched.append((name, n))
+        return [Symbol("p"), f"{name} {n}"]
+
+    env.use_subtree_cache(memory_bytes=1 << 20, redis_port=port, disk=str(tmp_path / "cas"))
+    env.eval('(defcomp ~card (&key n) (div :class "card" (frag "card" n)))')
+    page = '(main (map (fn (n) (cached "~card" :n n)) (list {})))'
+
+    first = run(env.render_page(page.format("1 2 3")))
+    assert first == ('<main><div class="card"><p>card 1</p></div><div class="card">'
+                     '<p>card 2</p></div><div class="card"><p>card 3</p></div></main>')
+    assert len(fetched) == 3
+    # Unchanged: zero fetches, every subtree a hit (the memory tier's).
+    assert run(env.render_page(page.format("1 2 3"))) == first
+    assert len(fetched) == 3
+    stats = env.cache_stats()
+    assert [t["name"] for t in stats["tiers"]] == ["memory", "redis", "disk"]
+    assert stats["tiers"][0]["hits"] == 3
+
+    proc.kill()  # Redis goes away mid-run
+    proc.wait()
+    html = run(env.render_page(page.format("1 2 4")))  # changed data: one new subtree
+    assert "card 4" in html and "card 1" in html
+    assert fetched[3:] == [("card", 4)]  # only the affected subtree ran
+    stats = env.cache_stats()
+    assert stats["tiers"][1]["errors"] >= 1  # reported, not fatal
+    assert stats["tiers"][1]["last_error"]
