@@ -1,4 +1,5 @@
-// A page's resolve + render time with a cold and a warm subtree cache
+// A page's resolve + render time with a cold and a warm subtree cache, and
+// route matching
 // (sexp/resolver.h, sexp/cache.h). The page lists 40 posts; each post is a
 // `(cached "~post" :id id)` whose component fetches the post and its
 // author (two services). Services answer at once, in the calling thread, so
@@ -18,6 +19,7 @@
 #include "sexp/cache.h"
 #include "sexp/html.h"
 #include "sexp/resolver.h"
+#include "sexp/router.h"
 
 namespace {
 
@@ -106,6 +108,34 @@ void BM_ResolveRender(benchmark::State& state, const char* page, bool warm) {
 BENCHMARK_CAPTURE(BM_ResolveRender, cold_cache, kPage, false)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_ResolveRender, warm_cache, kPage, true)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_ResolveRender, no_cache, kPageUncached, false)->Unit(benchmark::kMicrosecond);
+
+// Route matching (sexp/router.h): 60 defroute patterns of a typical site,
+// matched against a mix of request targets with parameters and queries.
+void BM_RouterMatch(benchmark::State& state) {
+  sexp::Router router;
+  size_t id = 0;
+  for (const char* section : {"blog", "market", "events", "people", "groups", "docs"}) {
+    std::string s = std::string("/") + section;
+    for (const std::string& p :
+         {s + "/", s + "/new/", s + "/:id{int}/", s + "/:slug/", s + "/:id{int}/edit/",
+          s + "/:id{int}/comments/", s + "/:id{int}/comments/:cid{int}/", s + "/tag/:tag/",
+          s + "/archive/:year{int}/:month{int}/", s + "/feed.sx"}) {
+      if (!router.Add(p, id++).ok()) std::abort();
+    }
+  }
+  const std::vector<std::string> targets = {
+      "/blog/", "/blog/42/", "/blog/hello-world/", "/market/7/comments/3/",
+      "/events/archive/2026/11/", "/people/tag/co-op/?page=2&sort=new", "/docs/feed.sx",
+      "/groups/does/not/exist/"};
+  size_t i = 0, matched = 0;
+  for (auto _ : state) {
+    auto m = router.Match(targets[i++ % targets.size()]);
+    matched += m.has_value();
+    benchmark::DoNotOptimize(m);
+  }
+  state.counters["matched"] = static_cast<double>(matched) / state.iterations();
+}
+BENCHMARK(BM_RouterMatch);
 
 }  // namespace
 

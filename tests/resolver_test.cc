@@ -262,6 +262,20 @@ TEST_F(ResolverTest, LimitsStillApply) {
   EXPECT_EQ(r.error().code, "step-limit");
 }
 
+TEST_F(ResolverTest, APageThatKeepsAskingHitsTheRoundLimit) {
+  FakeService q;
+  q.answer = Echo;
+  ASSERT_TRUE(env_.Eval("(define (chase x) (chase (query x)))").ok());
+  ResolveStats stats;
+  EvalResult r = Resolve(env_, Page("(chase 0)"), {{"query", q.fetcher()}}, EvalLimits(), &stats,
+                         /*max_rounds=*/10);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "round-limit");
+  EXPECT_TRUE(r.error().is_limit());
+  EXPECT_EQ(stats.rounds, 10u);
+  EXPECT_EQ(q.batches.size(), 9u);
+}
+
 TEST_F(ResolverTest, TheResolvedTreeRenders) {
   FakeService frag;
   frag.answer = [](const IoRequest& q) -> absl::StatusOr<std::string> {

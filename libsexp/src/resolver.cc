@@ -68,6 +68,7 @@ struct Resolution::State {
   Environment* env;
   Value page;
   EvalLimits limits;
+  uint32_t max_rounds = 0;
   EvalResult result{Value()};
   bool done = false;
   std::vector<IoBatch> batches;
@@ -180,11 +181,13 @@ void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view n
       });
 }
 
-Resolution::Resolution(Environment& env, Value page, const EvalLimits& limits)
+Resolution::Resolution(Environment& env, Value page, const EvalLimits& limits,
+                       uint32_t max_rounds)
     : state_(std::make_unique<State>()) {
   state_->env = &env;
   state_->page = page;
   state_->limits = limits;
+  state_->max_rounds = max_rounds;
 }
 
 Resolution::~Resolution() = default;
@@ -215,6 +218,15 @@ bool Resolution::Step() {
   if (s.new_this_round.empty()) {
     // Finished — or stopped by something other than a pending request.
     s.result = std::move(r);
+    s.done = true;
+    return true;
+  }
+  if (s.stats.rounds >= s.max_rounds) {
+    EvalError e;
+    e.code = "round-limit";
+    e.message = absl::StrCat("the page still asked for new requests after ", s.max_rounds,
+                             " rounds (", s.new_this_round.front()->key, "…)");
+    s.result = EvalResult(std::move(e));
     s.done = true;
     return true;
   }
@@ -264,8 +276,8 @@ void Resolution::Fail(size_t id, std::string message) {
 
 EvalResult Resolve(Environment& env, Value page,
                    const absl::flat_hash_map<std::string, Fetcher>& services,
-                   const EvalLimits& limits, ResolveStats* stats) {
-  Resolution r(env, page, limits);
+                   const EvalLimits& limits, ResolveStats* stats, uint32_t max_rounds) {
+  Resolution r(env, page, limits, max_rounds);
   while (!r.Step()) {
     std::mutex mu;
     std::condition_variable cv;

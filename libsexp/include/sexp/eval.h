@@ -185,7 +185,8 @@ struct EvalLimits {
 //   division-by-zero, index, user (from `error`), read (bad text),
 //   step-limit, depth-limit, memory-limit, timeout, interrupted;
 //   io (an I/O request failed) and pending (an I/O request's result is not
-//   in yet: see sexp/resolver.h).
+//   in yet: see sexp/resolver.h); round-limit (a resolution needed more
+//   rounds than allowed, a limit like step-limit).
 struct EvalError {
   std::string code;
   std::string message;

@@ -91,7 +91,12 @@ struct ResolveStats {
 class Resolution {
  public:
   // `page` is a callable of `env` taking no arguments (e.g. `(fn () …)`).
-  Resolution(Environment& env, Value page, const EvalLimits& limits = EvalLimits());
+  // `limits` apply to each round's evaluation; a page still asking for new
+  // requests after `max_rounds` rounds ends with a `round-limit` error (a
+  // page can loop on its own results: (define (f x) (f (query x)))).
+  Resolution(Environment& env, Value page, const EvalLimits& limits = EvalLimits(),
+             uint32_t max_rounds = kDefaultMaxRounds);
+  static constexpr uint32_t kDefaultMaxRounds = 64;
   ~Resolution();
   Resolution(const Resolution&) = delete;
   Resolution& operator=(const Resolution&) = delete;
@@ -127,7 +132,8 @@ using Fetcher = std::function<void(const IoBatch& batch, BatchDone done)>;
 // concurrently with the others), and the next round starts when all are in.
 EvalResult Resolve(Environment& env, Value page,
                    const absl::flat_hash_map<std::string, Fetcher>& services,
-                   const EvalLimits& limits = EvalLimits(), ResolveStats* stats = nullptr);
+                   const EvalLimits& limits = EvalLimits(), ResolveStats* stats = nullptr,
+                   uint32_t max_rounds = Resolution::kDefaultMaxRounds);
 
 }  // namespace sexp
 

@@ -547,7 +547,7 @@ std::string EvalError::ToString() const {
 
 bool EvalError::is_limit() const {
   return code == "step-limit" || code == "depth-limit" || code == "memory-limit" ||
-         code == "timeout" || code == "interrupted";
+         code == "timeout" || code == "interrupted" || code == "round-limit";
 }
 
 absl::Status EvalError::ToStatus() const {
