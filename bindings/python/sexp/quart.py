@@ -60,7 +60,7 @@ import quart
 
 from . import EvalError, Env, Keyword, Router, Symbol, canonical, cid, hash, parse, parse_all
 
-__all__ = ["SX_TYPE", "HAVE_HEADER", "call", "wants_sx", "etag", "respond"]
+__all__ = ["SX_TYPE", "HAVE_HEADER", "call", "wants_sx", "etag", "respond", "Dispatcher"]
 
 SX_TYPE = "application/x-sexpr"
 HTML_TYPE = "text/html; charset=utf-8"

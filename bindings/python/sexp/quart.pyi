@@ -1,10 +1,10 @@
-from typing import Any, Final, Mapping
+from typing import Any, Callable, Final, Mapping, Sequence
 
 import quart
 
 from . import Env
 
-__all__ = ["SX_TYPE", "HAVE_HEADER", "call", "wants_sx", "etag", "respond"]
+__all__ = ["SX_TYPE", "HAVE_HEADER", "call", "wants_sx", "etag", "respond", "Dispatcher"]
 
 SX_TYPE: Final[str]
 HTML_TYPE: Final[str]
@@ -16,4 +16,12 @@ def wants_sx(accept: str | None) -> bool: ...
 def etag(tree: Any, *, sx: bool, version: str | None = ...) -> str: ...
 async def respond(tree: Any, *, env: Env | None = ..., status: int = ...,
                   headers: Mapping[str, str] | None = ...,
-                  version: str | None = ...) -> quart.Response: ...
+                  version: str | None = ..., html: Any = ...) -> quart.Response: ...
+
+class Dispatcher:
+    env: Env
+    def __init__(self, *files: str, setup: Callable[[Env], None] | None = ...,
+                 context: Callable[[Any], Any] | None = ..., capabilities: Sequence[str] | None = ...,
+                 max_env_bytes: int = ..., version: str | None = ...) -> None: ...
+    def install(self, app: quart.Quart) -> None: ...
+    async def handle(self, rest: str = ...) -> quart.Response: ...
