@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <stdexcept>
 #include <optional>
 #include <string>
 #include <thread>
@@ -332,6 +333,29 @@ TEST(QuicHostile, FramingErrorsOnRequestStreams) {
   }
   EXPECT_EQ(server->Stats().streams_reset, 5u);
   EXPECT_TRUE(client->Call("(GET \"/\")").ok());
+}
+
+TEST(QuicHostile, AHandlerThatThrowsResetsItsStreamOnly) {
+  auto server = StartOrDie(Loopback(), [](std::string_view request, Responder r) {
+    if (request == "(boom)") throw std::runtime_error("host bug");
+    r.Send("(fine)");
+    r.Finish();
+  });
+  auto client = ConnectOrDie(*server);
+  absl::StatusOr<std::vector<std::string>> boom = client->Call("(boom)");
+  ASSERT_FALSE(boom.ok());
+  EXPECT_NE(boom.status().message().find("internal"), std::string::npos) << boom.status();
+  EXPECT_TRUE(client->Call("(GET \"/\")").ok());
+}
+
+TEST(Quic, AHandlerMayResetWithItsOwnCode) {
+  auto server = StartOrDie(Loopback(), [](std::string_view, Responder r) {
+    r.Reset(WireError::kBadRequest);
+  });
+  auto client = ConnectOrDie(*server);
+  absl::StatusOr<std::vector<std::string>> r = client->Call("(GET \"/\")");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("bad-request (0x4)"), std::string::npos) << r.status();
 }
 
 TEST(QuicHostile, ResponseFramesOverTheClientsMaximum) {

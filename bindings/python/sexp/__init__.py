@@ -178,7 +178,10 @@ class Env(_sexp.Env):
         services, all awaited concurrently — then the page is evaluated again
         with the results. Returns the page's value. `context` (the current
         user, headers…) is passed to every service as its first argument.
-        Runs on the calling event loop's thread only."""
+        Runs on the calling event loop's thread only. The page's code and
+        values stay in this Env (libsexp has no collector yet): a server
+        should start a fresh Env now and then — sexp.quart.Dispatcher does
+        once its Env passes a size."""
         resolution = await self._resolved(page, context)
         return resolution.result()
 

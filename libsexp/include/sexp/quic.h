@@ -120,6 +120,7 @@ class Responder {
 };
 
 // `request` is the payload of the stream's one frame, valid during the call.
+// An exception escaping the handler resets the stream (`internal`).
 using RequestHandler = std::function<void(std::string_view request, Responder responder)>;
 
 // Listens on UDP and serves sexpr/1 connections. Owns its loop thread,

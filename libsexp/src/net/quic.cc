@@ -741,7 +741,8 @@ class ServerCore final : public Endpoint, public std::enable_shared_from_this<Se
   const std::string& cert_pem() const { return cert_pem_; }
 
   // Responder operations, from any thread.
-  void StreamOp(uint64_t conn, int64_t stream, std::string payload, int op);
+  void StreamOp(uint64_t conn, int64_t stream, std::string payload, int op,
+                WireError code = WireError::kInternal);
   absl::Status Push(uint64_t conn, std::string payload);
   std::vector<uint64_t> ConnectionIds();
   ServerStats Stats();
@@ -897,13 +898,13 @@ class ServerConn final : public Conn {
   }
 
   // From Responder / Push, on the loop thread.
-  void StreamOp(int64_t stream_id, std::string payload, int op) {
+  void StreamOp(int64_t stream_id, std::string payload, int op, WireError code) {
     auto it = streams_.find(stream_id);
     if (it == streams_.end() || it->second->answer.fin()) return;
     Stream& s = *it->second;
     if (op == kOpReset) {
       s.answer.Clear();
-      ngtcp2_conn_shutdown_stream(conn_, stream_id, static_cast<uint64_t>(WireError::kInternal));
+      ngtcp2_conn_shutdown_stream(conn_, stream_id, static_cast<uint64_t>(code));
     } else {
       if (op == kOpSend) s.answer.Append(FrameChunk(payload));
       if (op == kOpFinish) s.answer.SetFin();
@@ -1121,7 +1122,12 @@ void ServerCore::Flush() {
       ServerConn* c = Find(r.conn);
       if (c == nullptr || c->dead()) continue;
       ++requests_total;
-      handler_(r.request, Responder(shared_from_this(), r.conn, r.stream));
+      Responder responder(shared_from_this(), r.conn, r.stream);
+      try {
+        handler_(r.request, responder);
+      } catch (...) {  // a host's bug ends its answer, not the server
+        responder.Reset(WireError::kInternal);
+      }
     }
   }
   std::vector<Conn*> dirty;
@@ -1162,9 +1168,11 @@ void ServerCore::OnStop() {
   by_id_.clear();
 }
 
-void ServerCore::StreamOp(uint64_t conn, int64_t stream, std::string payload, int op) {
-  auto run = [self = shared_from_this(), conn, stream, payload = std::move(payload), op]() mutable {
-    if (ServerConn* c = self->Find(conn)) c->StreamOp(stream, std::move(payload), op);
+void ServerCore::StreamOp(uint64_t conn, int64_t stream, std::string payload, int op,
+                          WireError code) {
+  auto run = [self = shared_from_this(), conn, stream, payload = std::move(payload), op,
+              code]() mutable {
+    if (ServerConn* c = self->Find(conn)) c->StreamOp(stream, std::move(payload), op, code);
   };
   if (OnLoopThread()) {
     run();
@@ -1232,7 +1240,9 @@ void Responder::Send(std::string_view payload) const {
   core_->StreamOp(connection_, stream_, std::string(payload), kOpSend);
 }
 void Responder::Finish() const { core_->StreamOp(connection_, stream_, {}, kOpFinish); }
-void Responder::Reset(WireError) const { core_->StreamOp(connection_, stream_, {}, kOpReset); }
+void Responder::Reset(WireError code) const {
+  core_->StreamOp(connection_, stream_, {}, kOpReset, code);
+}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                       RequestHandler handler) {
