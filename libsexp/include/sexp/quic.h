@@ -19,7 +19,9 @@
 //
 // Threads: a Server or Client runs one event-loop thread of its own. Handlers
 // and callbacks run on it and must not block it; Responder, Server::Push and
-// Client::Request may be called from any thread.
+// Client::Request may be called from any thread. Destroying, closing or
+// shutting one down joins its thread: do it from any thread but that one
+// (not from its own handlers or callbacks).
 #ifndef SEXP_QUIC_H_
 #define SEXP_QUIC_H_
 
