@@ -230,3 +230,13 @@ def test_cached_subtrees_across_tiers_and_redis_stopped_mid_run(redis, tmp_path)
     stats = env.cache_stats()
     assert stats["tiers"][1]["errors"] >= 1  # reported, not fatal
     assert stats["tiers"][1]["last_error"]
+
+
+def test_plain_functions_may_be_services_too():
+    env = sexp.Env(capabilities=ALL)
+
+    @env.service
+    def double(ctx, n):
+        return 2 * n
+
+    assert run(env.resolve("(list (double 2) (double 21))")) == [4, 42]

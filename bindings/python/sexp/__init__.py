@@ -19,6 +19,7 @@ and Document read text given as str or UTF-8 bytes.
 from __future__ import annotations
 
 import builtins
+import inspect
 
 from . import _sexp
 from ._sexp import (Document, FrameDecoder, Node, Router, canonical, check_message, cid, fmt,
@@ -152,7 +153,7 @@ class Env(_sexp.Env):
     # --- I/O through the resolver (libsexp's sexp/resolver.h) -------------
 
     def service(self, name: str | None = None, *, batch: bool = False):
-        """Decorator registering an async function as the I/O primitive
+        """Decorator registering a function (async or not) as the I/O primitive
         `name` (default: the function's name, `_` as `-`). The Env needs the
         "io" capability. Called from sx as `(name arg…)`, it runs inside
         `await env.resolve(...)`: `async def fn(context, *args)` per request,
@@ -217,9 +218,18 @@ def _failure(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}"
 
 
+async def _call(fn, *args):
+    """A service's result: awaited when it is a coroutine (or other
+    awaitable), as it is otherwise — plain functions may be services too."""
+    value = fn(*args)
+    if inspect.isawaitable(value):
+        value = await value
+    return value
+
+
 async def _run_one(resolution, fn, context, rid, args):
     try:
-        value = await fn(context, *args)
+        value = await _call(fn, context, *args)
     except Exception as e:  # noqa: BLE001 — the page sees it as an io error
         resolution.fail(rid, _failure(e))
         return
@@ -231,7 +241,7 @@ async def _run_one(resolution, fn, context, rid, args):
 
 async def _run_batch(resolution, fn, context, requests):
     try:
-        values = await fn(context, [args for _rid, args, _key in requests])
+        values = await _call(fn, context, [args for _rid, args, _key in requests])
         values = list(values)
         if len(values) != len(requests):
             raise ValueError(f"returned {len(values)} results for {len(requests)} requests")
