@@ -20,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "sexp/html.h"
+#include "machine.h"  // Environment::State::active_resolutions
 #include "sexp/reader.h"
 #include "strutil.h"
 
@@ -209,10 +210,24 @@ bool Resolution::Step() {
   s.batches.clear();
   s.new_this_round.clear();
   ++s.stats.rounds;
-  State* saved = current;
-  current = &s;
-  EvalResult r = s.env->Call(s.page, {}, s.limits);
-  current = saved;
+  // This resolution is the current one, and the environment knows one runs,
+  // for exactly the evaluation (restored however it ends).
+  struct Running {
+    State* saved;
+    int& resolving;
+    Running(State* s, int& r) : saved(current), resolving(r) {
+      current = s;
+      ++resolving;
+    }
+    ~Running() {
+      --resolving;
+      current = saved;
+    }
+  };
+  EvalResult r = [&] {
+    Running running(&s, eval_internal::Access::StateOf(*s.env).active_resolutions);
+    return s.env->Call(s.page, {}, s.limits);
+  }();
 
   std::lock_guard<std::mutex> lock(s.mu);
   if (s.new_this_round.empty()) {

@@ -1,5 +1,7 @@
 // The machine (calls, frames, limits) and the Environment around it.
 #include "machine.h"
+
+#include <optional>
 #include "strutil.h"
 
 #include <pthread.h>
@@ -63,7 +65,8 @@ size_t StackBudget(char* here) {
 }  // namespace
 
 Machine::Machine(Environment::State& env, std::atomic<bool>& interrupt, const EvalLimits& limits)
-    : env_(env), interrupt_(interrupt), limits_(limits) {
+    : env_(env), resolving_(env.active_resolutions != 0), interrupt_(interrupt),
+      limits_(limits) {
   home_ = heap_ = &env_.arena;
   int64_t steps = static_cast<int64_t>(std::min<uint64_t>(limits.max_steps, INT64_MAX / 2));
   countdown_ = std::min<int64_t>(steps, kTimeCheckEvery);
@@ -756,16 +759,17 @@ void CallContext::Pending(std::string message) {
 
 namespace eval_internal {
 
-void EvalArgsAfterPending(Machine& m, Frame* f, const Code* const* args, size_t from, size_t n,
-                          Value* out, Fault first) {
-  for (size_t i = from; i < n; ++i) {
+void EvalArgsResolving(Machine& m, Frame* f, const Code* const* args, size_t n, Value* out) {
+  std::optional<Fault> first;
+  for (size_t i = 0; i < n; ++i) {
     try {
       out[i] = args[i]->Eval(m, f);
     } catch (Fault& fault) {
       if (!fault.pending) throw;  // a real error of a sibling wins
+      if (!first) first = std::move(fault);
     }
   }
-  throw first;
+  if (first) throw *first;
 }
 
 void ThrowTypeError(CallContext& ctx, std::string_view prim, size_t index, std::string_view want,

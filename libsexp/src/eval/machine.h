@@ -191,6 +191,9 @@ class Machine {
   Machine& operator=(const Machine&) = delete;
 
   Environment::State& env() { return env_; }
+  // A resolution (sexp/resolver.h) runs this evaluation: pending I/O
+  // requests can be raised (EvalArgs).
+  bool resolving() const { return resolving_; }
 
   // Calls a callable with evaluated arguments (not in tail position). With
   // `render`, the value is written to it as HTML instead of returned (sx
@@ -341,6 +344,7 @@ class Machine {
   void BindArgs(const Function& fn, Frame* frame, const Value* args, size_t n, const Code* site);
 
   Environment::State& env_;
+  bool resolving_;
   std::atomic<bool>& interrupt_;
   EvalLimits limits_;
   // The step budget as one counter, so a step is one decrement: steps until
@@ -443,6 +447,10 @@ struct Environment::State {
   // any render runs.
   int active_machines = 0;
   int active_renders = 0;
+  // Resolutions (sexp/resolver.h) evaluating on this environment now: only
+  // then can a `pending` fault be raised, and argument lists take the path
+  // that goes on past one (EvalArgs).
+  int active_resolutions = 0;
   std::vector<std::unique_ptr<eval_internal::Primitive>> primitives;
   std::vector<std::unique_ptr<eval_internal::Code>> code;
   std::vector<std::unique_ptr<eval_internal::Lambda>> lambdas;
