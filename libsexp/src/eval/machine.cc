@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <exception>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -300,10 +301,10 @@ Value Machine::ApplyPrimitive(const Primitive& p, const Value* args, size_t n, c
   } guard{site_, site_};
   site_ = site;
   CallContext ctx(this);
+  // (A Fault is no std::exception: it passes these handlers untouched, and
+  // without a catch-and-rethrow here, which would cost a second unwind.)
   try {
     return p.fn(ctx, absl::MakeConstSpan(args, n));
-  } catch (Fault&) {
-    throw;
   } catch (const std::bad_alloc&) {
     FailLimit("memory-limit", absl::StrCat("out of memory in '", p.name, "'"));
   } catch (const std::exception& e) {
@@ -392,7 +393,9 @@ Value Machine::CallLoop(const Value& fn_in, const Value* args, size_t n, const C
 }
 
 void Machine::AddTrace(Fault& fault, const Lambda& l, const Code* site) const {
-  if (fault.trace.size() >= 64) return;
+  // A pending request is no error: nobody reads its trace (and a resolution
+  // raises one per request per round).
+  if (fault.pending || fault.trace.size() >= 64) return;
   std::string where = site ? Where(site->file, site->offset) : "";
   fault.trace.push_back(l.name.empty() ? absl::StrCat("fn (", where, ")")
                                        : absl::StrCat(l.name, " (", where, ")"));
@@ -760,16 +763,16 @@ void CallContext::Pending(std::string message) {
 namespace eval_internal {
 
 void EvalArgsResolving(Machine& m, Frame* f, const Code* const* args, size_t n, Value* out) {
-  std::optional<Fault> first;
+  std::exception_ptr first;  // rethrown as it is, not copied
   for (size_t i = 0; i < n; ++i) {
     try {
       out[i] = args[i]->Eval(m, f);
     } catch (Fault& fault) {
       if (!fault.pending) throw;  // a real error of a sibling wins
-      if (!first) first = std::move(fault);
+      if (!first) first = std::current_exception();
     }
   }
-  if (first) throw *first;
+  if (first) std::rethrow_exception(first);
 }
 
 void ThrowTypeError(CallContext& ctx, std::string_view prim, size_t index, std::string_view want,

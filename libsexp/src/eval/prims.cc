@@ -4,6 +4,7 @@
 #include "prims.h"
 
 #include <algorithm>
+#include <exception>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -33,16 +34,16 @@ using internal::AV;
 void CallEach(CallContext& c, const Value& fn, absl::Span<const Value> items,
               std::vector<Value>* out) {
   out->resize(items.size());
-  std::optional<Fault> pending;
+  std::exception_ptr pending;  // rethrown as it is, not copied
   for (size_t i = 0; i < items.size(); ++i) {
     try {
       (*out)[i] = c.Call(fn, {&items[i], 1});
     } catch (Fault& fault) {
       if (!fault.pending) throw;
-      if (!pending) pending = std::move(fault);
+      if (!pending) pending = std::current_exception();
     }
   }
-  if (pending) throw *pending;
+  if (pending) std::rethrow_exception(pending);
 }
 
 const char kPrelude[] =
