@@ -142,7 +142,6 @@ class OutQueue {
   }
   void SetFin() { fin_ = true; }
   bool fin() const { return fin_; }
-  bool fin_sent() const { return fin_sent_; }
   // Something to hand to ngtcp2: unsent bytes, or the FIN alone.
   bool pending() const { return sent_ < end_ || (fin_ && !fin_sent_); }
   uint64_t held() const { return end_ - base_; }
@@ -315,6 +314,28 @@ class Endpoint {
     return true;
   }
 
+  // Runs `task` now when called on the loop thread, else posts it. False
+  // when it could not be posted (stopped).
+  bool RunOrPost(std::function<void()> task) {
+    if (OnLoopThread()) {
+      task();
+      return true;
+    }
+    return Post(std::move(task));
+  }
+
+  // `compute()`'s result, computed on the loop thread (the caller waits
+  // for it); nullopt once stopped.
+  template <typename F>
+  auto OnLoop(F compute) -> std::optional<decltype(compute())> {
+    using T = decltype(compute());
+    if (OnLoopThread()) return compute();
+    auto promise = std::make_shared<std::promise<T>>();
+    std::future<T> result = promise->get_future();
+    if (!Post([promise, compute] { promise->set_value(compute()); })) return std::nullopt;
+    return result.get();
+  }
+
   // Stops the loop (after OnStop) and joins it. Any thread but the loop's.
   void StopAndJoin() {
     Post([this] { stop_requested_ = true; });
@@ -455,14 +476,14 @@ class Conn {
   }
 
   uint64_t id() const { return id_; }
-  ngtcp2_conn* conn() const { return conn_; }
   bool dead() const { return dead_; }
   uint64_t expiry() const { return conn_ == nullptr ? UINT64_MAX : ngtcp2_conn_get_expiry(conn_); }
   const std::string& error() const { return error_; }
 
-  ngtcp2_path Path() {
+  // The path from the endpoint's socket to `remote`.
+  ngtcp2_path PathTo(const Address& remote) const {
     return ngtcp2_path{{const_cast<sockaddr*>(ep_->local().get()), ep_->local().len},
-                       {remote_.get(), remote_.len},
+                       {const_cast<sockaddr*>(remote.get()), remote.len},
                        nullptr};
   }
 
@@ -470,9 +491,7 @@ class Conn {
   // CONNECTION_CLOSE sent where one is due) and marked dead.
   void Read(const Address& from, const uint8_t* data, size_t n) {
     if (dead_) return;
-    ngtcp2_path path{{const_cast<sockaddr*>(ep_->local().get()), ep_->local().len},
-                     {const_cast<sockaddr*>(from.get()), from.len},
-                     nullptr};
+    ngtcp2_path path = PathTo(from);
     ngtcp2_pkt_info pi{};
     int rv = ngtcp2_conn_read_pkt(conn_, &path, &pi, data, n, Now());
     if (rv != 0) {
@@ -504,8 +523,7 @@ class Conn {
     // may be shorter).
     constexpr size_t kPacket = NGTCP2_MAX_PMTUD_UDP_PAYLOAD_SIZE;
     constexpr size_t kBatch = 32;
-    uint8_t buf[kPacket];
-    uint8_t batch[kPacket * kBatch];
+    uint8_t batch[kPacket * kBatch];  // packets are written in place
     size_t used = 0, segment = 0, count = 0;
     auto flush = [&] {
       if (used != 0) ep_->SendPackets(remote_, batch, used, segment);
@@ -534,8 +552,9 @@ class Conn {
       }
       ngtcp2_pkt_info pi{};
       ngtcp2_ssize datalen = -1;
-      ngtcp2_ssize nwrite = ngtcp2_conn_writev_stream(conn_, &ps.path, &pi, buf, sizeof buf,
-                                                      &datalen, flags, stream_id, vec, nvec, ts);
+      ngtcp2_ssize nwrite = ngtcp2_conn_writev_stream(conn_, &ps.path, &pi, batch + used,
+                                                      kPacket, &datalen, flags, stream_id, vec,
+                                                      nvec, ts);
       if (nwrite < 0) {
         switch (nwrite) {
           case NGTCP2_ERR_STREAM_DATA_BLOCKED:  // resumes at extend_max_stream_data
@@ -557,9 +576,12 @@ class Conn {
       }
       if (nwrite == 0) break;
       const size_t n = static_cast<size_t>(nwrite);
-      if (count != 0 && n > segment) flush();
+      if (count != 0 && n > segment) {  // larger than the batch's segments:
+        const size_t at = used;         // it starts the next batch
+        flush();
+        memmove(batch, batch + at, n);
+      }
       if (count == 0) segment = n;
-      memcpy(batch + used, buf, n);
       used += n;
       if (++count == kBatch || n < segment) flush();
       if (packets == 4095) dirty_ = true;  // a long burst: go on at the next turn
@@ -617,7 +639,6 @@ class Conn {
     OnDeath();
   }
   void CloseWithLibError(int liberr) {
-    SetError(ngtcp2_strerror(liberr));
     ngtcp2_connection_close_error ccerr;
     ngtcp2_connection_close_error_default(&ccerr);
     ngtcp2_connection_close_error_set_transport_error_liberr(&ccerr, liberr, nullptr, 0);
@@ -760,6 +781,7 @@ class ServerCore final : public Endpoint, public std::enable_shared_from_this<Se
     ready_.push_back({conn, stream, std::move(request)});
   }
   void Dirty(Conn* c) { dirty_.push_back(c); }
+  void Died(uint64_t id) { died_.push_back(id); }
   std::atomic<uint64_t> requests_total{0}, streams_reset{0}, connections_total{0},
       connections_refused{0};
   uint64_t open_streams = 0;  // loop thread
@@ -793,6 +815,7 @@ class ServerCore final : public Endpoint, public std::enable_shared_from_this<Se
   absl::flat_hash_map<std::string, ServerConn*> by_cid_;
   std::vector<ReadyRequest> ready_;
   std::vector<Conn*> dirty_;
+  std::vector<uint64_t> died_;  // connections to delete at the next Reap
   Timers timers_;
 };
 
@@ -809,6 +832,7 @@ class ServerConn final : public Conn {
     for (const std::string& cid : cids_) core_->RemoveCid(cid);
     core_->open_streams -= streams_.size();
   }
+
 
   absl::Status Init(const Address& from, const ngtcp2_pkt_hd& hd) {
     remote_ = from;
@@ -884,7 +908,7 @@ class ServerConn final : public Conn {
     scid.datalen = 16;
     Random(scid.data, scid.datalen);
     core_->ResetToken(params.stateless_reset_token, &scid);
-    ngtcp2_path path = Path();
+    ngtcp2_path path = PathTo(remote_);
     int rv = ngtcp2_conn_server_new(&conn_, &hd.scid, &scid, &path, hd.version, &cb, &settings,
                                     &params, nullptr, static_cast<Conn*>(this));
     if (rv != 0) return absl::InternalError(ngtcp2_strerror(rv));
@@ -983,18 +1007,22 @@ class ServerConn final : public Conn {
       Refuse(id, s, WireError::kBadRequest);
       return;
     }
+    EndRequest(s);
+    core_->Ready(id_, id, std::move(request));
+  }
+
+  // The request is read (or refused): its decoder's memory is freed and its
+  // bytes given back to the connection's window.
+  void EndRequest(Stream& s) {
     s.handed_off = true;
     s.request = FrameDecoder(FrameOptions{core_->options().max_frame_size});
     Release(s);
-    core_->Ready(id_, id, std::move(request));
   }
 
   // A framing error: reset both directions with the error's code; the
   // connection goes on serving.
   void Refuse(int64_t id, Stream& s, WireError code) {
-    s.handed_off = true;
-    s.request = FrameDecoder(FrameOptions{core_->options().max_frame_size});
-    Release(s);
+    EndRequest(s);
     ++core_->streams_reset;
     ngtcp2_conn_shutdown_stream(conn_, id, static_cast<uint64_t>(code));
     MarkDirty();
@@ -1034,6 +1062,8 @@ class ServerConn final : public Conn {
     auto it = streams_.find(id);
     return it == streams_.end() ? nullptr : &it->second->answer;
   }
+
+  void OnDeath() override { core_->Died(id_); }
 
   ServerCore* core_;
   absl::flat_hash_map<int64_t, std::unique_ptr<Stream>> streams_;
@@ -1148,15 +1178,16 @@ void ServerCore::OnExpiry(uint64_t now) {
   Reap();
 }
 
+// Deletes the connections that died since the last time (not inside
+// ngtcp2's callbacks, nor while a list of dirty connections may name them).
 void ServerCore::Reap() {
-  for (auto it = by_id_.begin(); it != by_id_.end();) {
-    if (it->second->dead()) {
-      timers_.Remove(it->second.get());
-      by_id_.erase(it++);
-    } else {
-      ++it;
-    }
+  for (uint64_t id : died_) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) continue;
+    timers_.Remove(it->second.get());
+    by_id_.erase(it);
   }
+  died_.clear();
 }
 
 void ServerCore::OnStop() {
@@ -1170,65 +1201,44 @@ void ServerCore::OnStop() {
 
 void ServerCore::StreamOp(uint64_t conn, int64_t stream, std::string payload, int op,
                           WireError code) {
-  auto run = [self = shared_from_this(), conn, stream, payload = std::move(payload), op,
-              code]() mutable {
+  RunOrPost([self = shared_from_this(), conn, stream, payload = std::move(payload), op,
+             code]() mutable {
     if (ServerConn* c = self->Find(conn)) c->StreamOp(stream, std::move(payload), op, code);
-  };
-  if (OnLoopThread()) {
-    run();
-  } else {
-    Post(std::move(run));
-  }
+  });
 }
 
 absl::Status ServerCore::Push(uint64_t conn, std::string payload) {
-  auto run = [self = shared_from_this(), conn, payload = std::move(payload)]() mutable {
+  if (OnLoopThread() && Find(conn) == nullptr) return absl::NotFoundError("no such connection");
+  bool queued = RunOrPost([self = shared_from_this(), conn, payload = std::move(payload)]() mutable {
     if (ServerConn* c = self->Find(conn)) c->Push(std::move(payload));
-  };
-  if (OnLoopThread()) {
-    if (Find(conn) == nullptr) return absl::NotFoundError("no such connection");
-    run();
-    return absl::OkStatus();
-  }
-  if (!Post(std::move(run))) return absl::FailedPreconditionError("server stopped");
-  return absl::OkStatus();
+  });
+  return queued ? absl::OkStatus() : absl::FailedPreconditionError("server stopped");
 }
 
 std::vector<uint64_t> ServerCore::ConnectionIds() {
-  auto collect = [this] {
-    std::vector<uint64_t> ids;
-    for (auto& [id, c] : by_id_) {
-      if (!c->dead()) ids.push_back(id);
-    }
-    std::sort(ids.begin(), ids.end());
-    return ids;
-  };
-  if (OnLoopThread()) return collect();
-  auto promise = std::make_shared<std::promise<std::vector<uint64_t>>>();
-  std::future<std::vector<uint64_t>> f = promise->get_future();
-  if (!Post([promise, collect] { promise->set_value(collect()); })) return {};
-  return f.get();
+  return OnLoop([this] {
+           std::vector<uint64_t> ids;
+           for (auto& [id, c] : by_id_) {
+             if (!c->dead()) ids.push_back(id);
+           }
+           std::sort(ids.begin(), ids.end());
+           return ids;
+         })
+      .value_or(std::vector<uint64_t>());
 }
 
 ServerStats ServerCore::Stats() {
-  auto collect = [this] {
-    ServerStats s;
-    for (auto& [id, c] : by_id_) {
-      if (c->dead()) continue;
-      ++s.connections;
-      s.buffered_bytes += c->Buffered();
-    }
-    s.streams = open_streams;
-    return s;
-  };
-  ServerStats s;
-  if (OnLoopThread()) {
-    s = collect();
-  } else {
-    auto promise = std::make_shared<std::promise<ServerStats>>();
-    std::future<ServerStats> f = promise->get_future();
-    if (Post([promise, collect] { promise->set_value(collect()); })) s = f.get();
-  }
+  ServerStats s = OnLoop([this] {
+                    ServerStats live;
+                    for (auto& [id, c] : by_id_) {
+                      if (c->dead()) continue;
+                      ++live.connections;
+                      live.buffered_bytes += c->Buffered();
+                    }
+                    live.streams = open_streams;
+                    return live;
+                  })
+                      .value_or(ServerStats());
   s.connections_total = connections_total;
   s.requests_total = requests_total;
   s.streams_reset = streams_reset;
@@ -1329,7 +1339,6 @@ class ClientConn final : public Conn {
 
   absl::Status Init(const Address& remote, const std::string& sni, const std::string& verify) {
     remote_.len = 0;  // the socket is connected: send(), not sendto()
-    peer_ = remote;
     ngtcp2_callbacks cb{};
     FillCommonCallbacks(&cb);
     cb.client_initial = ngtcp2_crypto_client_initial_cb;
@@ -1387,9 +1396,7 @@ class ClientConn final : public Conn {
     Random(dcid.data, dcid.datalen);
     scid.datalen = 16;
     Random(scid.data, scid.datalen);
-    ngtcp2_path path{{const_cast<sockaddr*>(core_->local().get()), core_->local().len},
-                     {peer_.get(), peer_.len},
-                     nullptr};
+    ngtcp2_path path = PathTo(remote);
     int rv = ngtcp2_conn_client_new(&conn_, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1, &cb,
                                     &settings, &params, nullptr, static_cast<Conn*>(this));
     if (rv != 0) return absl::InternalError(ngtcp2_strerror(rv));
@@ -1415,8 +1422,6 @@ class ClientConn final : public Conn {
     streams_.clear();
     queued_.clear();
   }
-
-  const Address& peer() const { return peer_; }
 
  private:
   struct Stream {
@@ -1524,7 +1529,6 @@ class ClientConn final : public Conn {
 
   ClientCore* core_;
   std::string verify_name_;  // session_ verifies against this (GnuTLS keeps the pointer)
-  Address peer_;
   absl::flat_hash_map<int64_t, Stream> streams_;
   std::deque<Pending> queued_;
   std::vector<std::function<void()>> callbacks_;
@@ -1568,23 +1572,19 @@ void ClientCore::HandshakeDone(absl::Status status) {
 
 void ClientCore::Request(Pending request) {
   std::function<void(absl::Status)> on_done = request.on_done;
-  auto run = [self = shared_from_this(), p = std::move(request)]() mutable {
+  bool queued = RunOrPost([self = shared_from_this(), p = std::move(request)]() mutable {
     if (self->conn_ == nullptr || self->conn_->dead()) {
       p.on_done(absl::UnavailableError("not connected"));
       return;
     }
     self->conn_->Submit(std::move(p));
-  };
-  if (OnLoopThread()) {
-    run();
-  } else if (!Post(std::move(run))) {
-    on_done(absl::UnavailableError("client closed"));
-  }
+  });
+  if (!queued) on_done(absl::UnavailableError("client closed"));
 }
 
 void ClientCore::OnPacket(const Address& from, const uint8_t* data, size_t n) {
   if (conn_ == nullptr) return;
-  conn_->Read(conn_->peer(), data, n);
+  conn_->Read(from, data, n);  // the connected socket's peer
 }
 
 void ClientCore::OnSocketError(int err) {
