@@ -105,29 +105,21 @@ class PageStore {
   absl::flat_hash_map<std::string, Page> pages_;
 };
 
-// Splits HOST:PORT (IPv6 in brackets).
-bool SplitAddr(const std::string& addr, std::string* host, uint16_t* port) {
-  size_t colon = addr.rfind(':');
-  if (colon == std::string::npos) return false;
-  *host = addr.substr(0, colon);
-  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
-    *host = host->substr(1, host->size() - 2);
-  }
-  char* end = nullptr;
-  unsigned long p = std::strtoul(addr.c_str() + colon + 1, &end, 10);
-  if (end == addr.c_str() + colon + 1 || *end != '\0' || p > 65535) return false;
-  *port = static_cast<uint16_t>(p);
-  return !host->empty();
-}
-
 }  // namespace
 
 int RunServeQuic(const ServeQuicOptions& o) {
   quic::ServerOptions so;
-  if (!SplitAddr(o.addr, &so.address, &so.port)) {
-    std::fprintf(stderr, "sexp serve-quic: --addr must be HOST:PORT, got '%s'\n", o.addr.c_str());
+  // The port is required here (no default port for a listener).
+  absl::StatusOr<quic::HostPort> addr = quic::ParseHostPort(o.addr);
+  if (!addr.ok() || o.addr.empty() || o.addr.back() == ']' ||
+      o.addr.find(':') == std::string::npos) {
+    std::fprintf(stderr, "sexp serve-quic: --addr must be HOST:PORT, got '%s'%s%s\n",
+                 o.addr.c_str(), addr.ok() ? "" : ": ",
+                 addr.ok() ? "" : std::string(addr.status().message()).c_str());
     return 1;
   }
+  so.address = addr->host;
+  so.port = addr->port;
   struct stat st;
   if (stat(o.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     std::fprintf(stderr, "sexp serve-quic: '%s' is not a directory\n", o.dir.c_str());

@@ -63,6 +63,16 @@ struct Url {
 };
 absl::StatusOr<Url> ParseUrl(std::string_view text);
 
+// HOST[:PORT] as in a URL's authority (IPv6 in brackets), without a scheme:
+// a missing port is `default_port`; port 0 is allowed here (a server asking
+// for any free port), not in URLs.
+struct HostPort {
+  std::string host;
+  uint16_t port;
+};
+absl::StatusOr<HostPort> ParseHostPort(std::string_view authority,
+                                       uint16_t default_port = kDefaultPort);
+
 // A development certificate: ECDSA P-256, self-signed, valid for
 // "localhost", 127.0.0.1 and ::1, as PEM text.
 struct PemCertificate {
