@@ -1,13 +1,11 @@
 // The machine (calls, frames, limits) and the Environment around it.
 #include "machine.h"
 
-#include <optional>
 #include "strutil.h"
 
 #include <pthread.h>
 
 #include <algorithm>
-#include <exception>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -312,17 +310,29 @@ Value Machine::ApplyPrimitive(const Primitive& p, const Value* args, size_t n, c
   }
 }
 
+namespace {
+
+// A fault with its code, message and the position of `at` (if any).
+Fault FaultAt(std::string code, std::string message, const Code* at) {
+  Fault fault;
+  fault.code = std::move(code);
+  fault.message = std::move(message);
+  if (at != nullptr) {
+    fault.file = at->file;
+    fault.offset = at->offset;
+  }
+  return fault;
+}
+
+}  // namespace
+
 void Machine::FailDepth(const Code* site) {
   --depth_;  // CallDepth's destructor will not run
-  Fault fault;
-  fault.code = "depth-limit";
-  fault.message = absl::StrCat("calls nested deeper than the limit of ", limits_.max_depth,
-                               " (unbounded recursion?)");
+  Fault fault = FaultAt("depth-limit",
+                        absl::StrCat("calls nested deeper than the limit of ", limits_.max_depth,
+                                     " (unbounded recursion?)"),
+                        site);
   fault.limit = true;
-  if (site != nullptr) {
-    fault.file = site->file;
-    fault.offset = site->offset;
-  }
   throw fault;
 }
 
@@ -421,26 +431,18 @@ bool LookupKey(const Value& m, const Value& key, Value* out) {
 }
 
 void Machine::Fail(std::string code, std::string message, const Code* at) {
-  Fault fault;
-  fault.code = std::move(code);
-  fault.message = std::move(message);
-  if (at == nullptr) at = site_;
-  if (at != nullptr) {
-    fault.file = at->file;
-    fault.offset = at->offset;
-  }
-  throw fault;
+  throw FaultAt(std::move(code), std::move(message), at != nullptr ? at : site_);
 }
 
 void Machine::FailLimit(std::string code, std::string message) {
-  Fault fault;
-  fault.code = std::move(code);
-  fault.message = std::move(message);
+  Fault fault = FaultAt(std::move(code), std::move(message), site_);
   fault.limit = true;
-  if (site_ != nullptr) {
-    fault.file = site_->file;
-    fault.offset = site_->offset;
-  }
+  throw fault;
+}
+
+void Machine::FailPending(std::string message) {
+  Fault fault = FaultAt("pending", std::move(message), site_);
+  fault.pending = true;
   throw fault;
 }
 
@@ -748,31 +750,12 @@ Value CallContext::Call(const Value& fn, absl::Span<const Value> args) {
 void CallContext::Fail(std::string_view code, std::string message) {
   m_->Fail(std::string(code), std::move(message), nullptr);
 }
-void CallContext::Pending(std::string message) {
-  Fault fault;
-  fault.code = "pending";
-  fault.message = std::move(message);
-  fault.pending = true;
-  if (const eval_internal::Code* at = m_->current_site()) {
-    fault.file = at->file;
-    fault.offset = at->offset;
-  }
-  throw fault;
-}
+void CallContext::Pending(std::string message) { m_->FailPending(std::move(message)); }
 
 namespace eval_internal {
 
 void EvalArgsResolving(Machine& m, Frame* f, const Code* const* args, size_t n, Value* out) {
-  std::exception_ptr first;  // rethrown as it is, not copied
-  for (size_t i = 0; i < n; ++i) {
-    try {
-      out[i] = args[i]->Eval(m, f);
-    } catch (Fault& fault) {
-      if (!fault.pending) throw;  // a real error of a sibling wins
-      if (!first) first = std::current_exception();
-    }
-  }
-  if (first) std::rethrow_exception(first);
+  EachPastPending(n, [&](size_t i) { out[i] = args[i]->Eval(m, f); });
 }
 
 void ThrowTypeError(CallContext& ctx, std::string_view prim, size_t index, std::string_view want,

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,24 @@ struct Fault {
   // not catch it, and argument lists go on past it (EvalArgs).
   bool pending = false;
 };
+
+// Runs each(i) for i < n. A pending I/O request (sexp/resolver.h) raised by
+// one does not stop the others — their requests are independent, so a
+// resolver gets all of them in one round — and the first is rethrown (as
+// it is, not copied) once all have run. Any other fault ends it at once.
+template <typename F>
+void EachPastPending(size_t n, F&& each) {
+  std::exception_ptr first;
+  for (size_t i = 0; i < n; ++i) {
+    try {
+      each(i);
+    } catch (Fault& fault) {
+      if (!fault.pending) throw;
+      if (!first) first = std::current_exception();
+    }
+  }
+  if (first) std::rethrow_exception(first);
+}
 
 class Machine;
 struct Frame;
@@ -276,6 +295,8 @@ class Machine {
 
   [[noreturn]] void Fail(std::string code, std::string message, const Code* at);
   [[noreturn]] void FailLimit(std::string code, std::string message);
+  // A `pending` fault at the current call site (CallContext::Pending).
+  [[noreturn]] void FailPending(std::string message);
 
   const Code* current_site() const { return site_; }
   // Values made from now on go to `scratch` (released by the caller when the

@@ -4,9 +4,7 @@
 #include "prims.h"
 
 #include <algorithm>
-#include <exception>
 #include <cmath>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,23 +25,12 @@ namespace {
 using Args = absl::Span<const Value>;
 using internal::AV;
 
-// Calls fn on each item (out[i] = result). An item whose call waits on a
-// pending I/O request does not stop the others — each item's requests are
-// independent, so a resolver gets all of them in one round — and the first
-// such fault is rethrown once every item has run.
+// Calls fn on each item (out[i] = result), every item even when one waits
+// on a pending I/O request (EachPastPending).
 void CallEach(CallContext& c, const Value& fn, absl::Span<const Value> items,
               std::vector<Value>* out) {
   out->resize(items.size());
-  std::exception_ptr pending;  // rethrown as it is, not copied
-  for (size_t i = 0; i < items.size(); ++i) {
-    try {
-      (*out)[i] = c.Call(fn, {&items[i], 1});
-    } catch (Fault& fault) {
-      if (!fault.pending) throw;
-      if (!pending) pending = std::current_exception();
-    }
-  }
-  if (pending) std::rethrow_exception(pending);
+  EachPastPending(items.size(), [&](size_t i) { (*out)[i] = c.Call(fn, {&items[i], 1}); });
 }
 
 const char kPrelude[] =
