@@ -396,6 +396,7 @@ class Env {
 
   uint32_t groups_ = 0;
   std::vector<std::unique_ptr<sexp::TieredCache>> caches_;  // outlive env_ (declared first)
+  friend class PyResolution;  // renders through Html and Options
   std::unique_ptr<sexp::Environment> env_;
   sexp::EvalLimits limits_;
   Busy::State busy_;
@@ -451,16 +452,9 @@ class PyResolution {
   std::string Html(bool allow_any_url) const {
     const sexp::EvalResult& r = resolution_.result();
     if (!r.ok()) ThrowEvalError(r.error());
-    std::string html;
-    sexp::RenderOptions o;
-    if (allow_any_url) o.url_policy = sexp::UrlPolicy::kAllowAll;
-    sexp::EvalResult rendered = [&] {
-      py::gil_scoped_release release;
-      sexp::HtmlStringSink sink(&html);
-      return sexp::RenderData(r.value(), sink, o);
-    }();
-    if (!rendered.ok()) ThrowEvalError(rendered.error());
-    return html;
+    return env_.Html([&](sexp::HtmlSink& sink) {
+      return sexp::RenderData(r.value(), sink, Env::Options(allow_any_url));
+    });
   }
   py::dict Stats() const {
     const sexp::ResolveStats& s = resolution_.stats();
