@@ -53,6 +53,10 @@ Value ToValue(CallContext& c, const Node& n) {
 
 }  // namespace
 
+// A pending fault's message: it never reaches a user (round-limit has its
+// own), so it is not worth building per request.
+constexpr char kWaiting[] = "waiting for an I/O result";
+
 struct Resolution::State {
   enum class Status { kRequested, kDispatched, kReady, kFailed };
   struct Entry {
@@ -76,11 +80,13 @@ struct Resolution::State {
   ResolveStats stats;
 
   std::mutex mu;  // guards entries' results (Supply may come from any thread)
-  absl::flat_hash_map<std::string, std::unique_ptr<Entry>> memo;
+  // By key; the view is the entry's own `key` (entries never move).
+  absl::flat_hash_map<absl::string_view, std::unique_ptr<Entry>> memo;
   std::vector<Entry*> by_id;
   std::vector<Entry*> new_this_round;
-  // `cached` subtrees this resolution has already looked up or made: later
-  // rounds reuse them rather than asking the cache again (evaluating thread).
+  // `cached` subtrees this resolution has already looked up or made, by the
+  // call's printed form: later rounds reuse them without reading, hashing
+  // or asking the cache again (evaluating thread).
   absl::flat_hash_map<std::string, Value> subtrees;
 
   // What an I/O primitive call answers (on the evaluating thread).
@@ -89,17 +95,18 @@ struct Resolution::State {
     for (const Value& a : args) absl::StrAppend(&key, " ", ToText(a));
     key += ")";
     std::lock_guard<std::mutex> lock(mu);
-    auto it = memo.find(key);
+    auto it = memo.find(AV(key));
     if (it == memo.end()) {
       auto e = std::make_unique<Entry>();
       e->id = by_id.size();
-      e->key = key;
+      e->key = std::move(key);
       e->service = std::string(service);
       e->args = c.MakeList(args);
       by_id.push_back(e.get());
       new_this_round.push_back(e.get());
-      memo.emplace(key, std::move(e));
-      c.Pending(absl::StrCat("waiting for ", key));
+      absl::string_view view = AV(e->key);
+      memo.emplace(view, std::move(e));
+      c.Pending(kWaiting);
     }
     Entry& e = *it->second;
     switch (e.status) {
@@ -112,7 +119,7 @@ struct Resolution::State {
         c.Fail("io", absl::StrCat(key, " failed: ", e.error));
       default:
         ++stats.merged;  // asked twice in one round: one request
-        c.Pending(absl::StrCat("waiting for ", key));
+        c.Pending(kWaiting);
     }
   }
 };
@@ -152,18 +159,17 @@ void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view n
         std::string form = absl::StrCat("(", AV(a[0].str()));
         for (const Value& arg : a.subspan(1)) absl::StrAppend(&form, " ", ToText(arg));
         form += ")";
-        Result<Document> call = ReadOne(form);
+        Resolution::State* resolution = current;
+        if (resolution != nullptr) {
+          auto it = resolution->subtrees.find(form);
+          if (it != resolution->subtrees.end()) return it->second;
+        }
+        Result<Document> call = ReadOne(form);  // callables print as #<…>: not data
         absl::StatusOr<Digest> key =
-            call.ok() ? SubtreeKey(call->roots()[0], {}) : absl::StatusOr<Digest>(absl::InvalidArgumentError(""));
+            call.ok() ? SubtreeKey(call->roots()[0], {}) : call.error().ToStatus();
         if (!key.ok()) {
           c.Fail("type", absl::StrCat("cached: the arguments of ", AV(a[0].str()),
                                       " must be data (strings, numbers, lists, dicts…)"));
-        }
-        Resolution::State* resolution = current;
-        std::string memo_key(reinterpret_cast<const char*>(key->bytes.data()), key->bytes.size());
-        if (resolution != nullptr) {
-          auto it = resolution->subtrees.find(memo_key);
-          if (it != resolution->subtrees.end()) return it->second;
         }
         Value out;
         if (std::optional<std::string> html = cache->Get(*key)) {
@@ -177,7 +183,7 @@ void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view n
           cache->Put(*key, rendered);
           out = c.MakeHtml(rendered);
         }
-        if (resolution != nullptr) resolution->subtrees.emplace(std::move(memo_key), out);
+        if (resolution != nullptr) resolution->subtrees.emplace(std::move(form), out);
         return out;
       });
 }
@@ -197,9 +203,10 @@ bool Resolution::Step() {
   State& s = *state_;
   if (s.done) return true;
   {
-    // Requests handed out last round and never answered fail now.
+    // Requests handed out last round (the previous round's new ones) and
+    // never answered fail now.
     std::lock_guard<std::mutex> lock(s.mu);
-    for (State::Entry* e : s.by_id) {
+    for (State::Entry* e : s.new_this_round) {
       if (e->status == State::Status::kDispatched) {
         e->status = State::Status::kFailed;
         e->error = "no result was supplied";
