@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -24,10 +25,17 @@ std::string Encode(const Node& n) {
   return text.ok() ? *text : std::string("(error :code \"internal\")");
 }
 
-std::string BadRequest(std::string_view message) {
+// Answers are shared, not copied: a page's answer is sent as it is kept.
+using Answer = std::shared_ptr<const std::string>;
+
+Answer Shared(std::string text) { return std::make_shared<const std::string>(std::move(text)); }
+
+Answer BadRequest(std::string_view message) {
   Builder b;
-  return Encode(MakeErrorResponse(b, "bad-request", message));
+  return Shared(Encode(MakeErrorResponse(b, "bad-request", message)));
 }
+
+int64_t MtimeNs(const struct stat& st) { return st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec; }
 
 // The pages of a directory, read on first request and again whenever the
 // file's size or modification time changes; each kept as its whole
@@ -37,7 +45,7 @@ class PageStore {
   explicit PageStore(std::string dir) : dir_(std::move(dir)) {}
 
   // The answer to GET `path` with `have` (empty: none).
-  std::string Answer(std::string_view path, std::string_view have) {
+  Answer Get(std::string_view path, std::string_view have) {
     if (path.empty() || path[0] != '/' || path.find("/../") != std::string_view::npos ||
         path.ends_with("/..") || path.find('\0') != std::string_view::npos) {
       return BadRequest("path must start with / and may not contain ..");
@@ -55,18 +63,17 @@ class PageStore {
       if (stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
       std::lock_guard<std::mutex> lock(mu_);
       Page& page = pages_[file];
-      if (page.mtime_ns != st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec ||
-          page.size != st.st_size || page.answer.empty()) {
+      if (page.mtime_ns != MtimeNs(st) || page.size != st.st_size || page.answer == nullptr) {
         Load(file, st, &page);
       }
       if (!page.hash.empty() && have == page.hash) {
         Builder b;
-        return Encode(MakeNotModified(b, page.hash));
+        return Shared(Encode(MakeNotModified(b, page.hash)));
       }
       return page.answer;
     }
     Builder b;
-    return Encode(MakeNotFound(b, "no page at " + std::string(path)));
+    return Shared(Encode(MakeNotFound(b, "no page at " + std::string(path))));
   }
 
  private:
@@ -74,11 +81,11 @@ class PageStore {
     int64_t mtime_ns = -1;
     int64_t size = -1;
     std::string hash;    // empty when the file is not a valid page
-    std::string answer;  // the whole response
+    Answer answer;       // the whole response
   };
 
   void Load(const std::string& file, const struct stat& st, Page* page) {
-    page->mtime_ns = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    page->mtime_ns = MtimeNs(st);
     page->size = st.st_size;
     page->hash.clear();
     std::ifstream in(file, std::ios::binary);
@@ -91,13 +98,13 @@ class PageStore {
       if (doc.ok()) doc->Locate(&e);
       Builder b;
       // Named relative to DIR: clients learn nothing of the server's files.
-      page->answer = Encode(MakeErrorResponse(b, "bad-page",
-                                              file.substr(dir_.size() + 1) + ": " + e.ToString()));
+      page->answer = Shared(Encode(MakeErrorResponse(
+          b, "bad-page", file.substr(dir_.size() + 1) + ": " + e.ToString())));
       return;
     }
     page->hash = Sha3_256(*canon).hex_address();
     // (ok :hash "sha3-…" PAGE): the page's canonical text goes in as it is.
-    page->answer = "(ok :hash \"" + page->hash + "\" " + *canon + ")";
+    page->answer = Shared("(ok :hash \"" + page->hash + "\" " + *canon + ")");
   }
 
   std::string dir_;
@@ -141,7 +148,7 @@ int RunServeQuic(const ServeQuicOptions& o) {
   absl::StatusOr<std::unique_ptr<quic::Server>> server = quic::Server::Start(
       so, [pages](std::string_view request, quic::Responder r) {
         Result<Document> doc = ReadOne(request);
-        std::string answer;
+        Answer answer;
         if (!doc.ok()) {
           answer = BadRequest("request is not sx: " + doc.error().ToString());
         } else if (Error e = ValidateMessage(doc->roots()[0], &*doc); !e.ok()) {
@@ -157,10 +164,10 @@ int RunServeQuic(const ServeQuicOptions& o) {
                 have = req[i + 1].str();
               }
             }
-            answer = pages->Answer(req[1].str(), have);
+            answer = pages->Get(req[1].str(), have);
           }
         }
-        r.Send(answer);
+        r.Send(*answer);
         r.Finish();
       });
   if (!server.ok()) {
