@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <string>
 
+#include "file.h"
 #include "sexp/cache.h"
 
 namespace sexp {
@@ -45,30 +46,13 @@ std::string Shard(std::string_view cid) {
   return std::string(cid.substr(cid.size() - 3, 2));
 }
 
-// Reads a whole file. NotFound when it does not exist.
+// A whole file (internal::ReadWholeFile), with this tier's error prefix.
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return absl::NotFoundError(path);
-    return IoError("open", path, errno);
+  absl::StatusOr<std::string> bytes = internal::ReadWholeFile(path);
+  if (!bytes.ok() && !absl::IsNotFound(bytes.status())) {
+    return absl::UnavailableError("disk: " + std::string(bytes.status().message()));
   }
-  std::string out;
-  struct stat st;
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return IoError("read", path, err);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
+  return bytes;
 }
 
 bool WriteAll(int fd, std::string_view bytes) {

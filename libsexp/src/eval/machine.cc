@@ -1,6 +1,7 @@
 // The machine (calls, frames, limits) and the Environment around it.
 #include "machine.h"
 
+#include "file.h"
 #include "strutil.h"
 
 #include <pthread.h>
@@ -8,9 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <new>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "compile.h"
@@ -686,17 +685,15 @@ EvalResult Environment::Eval(std::string_view text, std::string_view file,
 }
 
 EvalResult Environment::LoadFile(const std::string& path, const EvalLimits& limits) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  absl::StatusOr<std::string> text = internal::ReadWholeFile(path);
+  if (!text.ok()) {
     EvalError e;
     e.code = "read";
     e.message = absl::StrCat("cannot open ", path);
     e.file = path;
     return e;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return Eval(ss.str(), path, limits);
+  return Eval(*text, path, limits);
 }
 
 EvalResult Environment::Call(const Value& fn, absl::Span<const Value> args,

@@ -56,6 +56,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "file.h"
 #include "net/tls.h"
 #include "strutil.h"
 
@@ -1101,9 +1102,9 @@ absl::Status ServerCore::Init() {
     cert_pem_ = dev->cert_pem;
     key_pem = dev->key_pem;
   } else {
-    absl::StatusOr<std::string> c = tls::ReadFile(options_.cert_file);
+    absl::StatusOr<std::string> c = internal::ReadWholeFile(options_.cert_file);
     if (!c.ok()) return c.status();
-    absl::StatusOr<std::string> k = tls::ReadFile(options_.key_file);
+    absl::StatusOr<std::string> k = internal::ReadWholeFile(options_.key_file);
     if (!k.ok()) return k.status();
     cert_pem_ = *c;
     key_pem = *k;

@@ -8,9 +8,7 @@
 #include <arpa/inet.h>
 
 #include <ctime>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "sexp/quic.h"
@@ -135,14 +133,6 @@ std::string VerifyFailure(gnutls_session_t session) {
   std::string out(reinterpret_cast<const char*>(text.data), text.size);
   gnutls_free(text.data);
   return out;
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace tls

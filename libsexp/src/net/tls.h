@@ -47,8 +47,6 @@ bool NegotiatedAlpn(gnutls_session_t session);
 // Why certificate verification failed (empty when it did not).
 std::string VerifyFailure(gnutls_session_t session);
 
-absl::StatusOr<std::string> ReadFile(const std::string& path);
-
 }  // namespace sexp::quic::tls
 
 #endif  // SEXP_NET_TLS_H_
