@@ -280,7 +280,7 @@ class Dispatcher:
             self._setup(env)
         for path in self._files:
             env.load(path)
-        if env.eval("(count *routes*)" if routes else "0") != len(routes):
+        if routes and env.eval("(count *routes*)") != len(routes):
             raise ValueError("defroute forms must be at the top level of the route files")
         self._routes, self._router = routes, router
         return env
