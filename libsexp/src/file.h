@@ -4,6 +4,7 @@
 #define SEXP_SRC_FILE_H_
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -12,6 +13,10 @@ namespace sexp::internal {
 // The file's bytes. NotFound (message: the path) when it does not exist;
 // Unavailable ("open PATH: reason" / "read PATH: reason") on other errors.
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
+
+// Writes all of `bytes` to `fd` (retrying short writes and EINTR); false on
+// an error, with errno set.
+bool WriteAll(int fd, std::string_view bytes);
 
 }  // namespace sexp::internal
 

@@ -55,18 +55,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return bytes;
 }
 
-bool WriteAll(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 }  // namespace
 
 struct DiskTier::Impl {
@@ -92,7 +80,7 @@ struct DiskTier::Impl {
     std::string tmp = tmp_dir + "/put-XXXXXX";
     int fd = ::mkstemp(tmp.data());
     if (fd < 0) return IoError("create", tmp, errno);
-    bool ok = WriteAll(fd, bytes);
+    bool ok = internal::WriteAll(fd, bytes);
     int err = errno;
     if (::close(fd) != 0 && ok) {
       ok = false;

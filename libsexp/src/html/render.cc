@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "html/elements.h"
+#include "file.h"
 #include "machine.h"
 #include "strutil.h"
 
@@ -23,17 +24,7 @@ namespace sexp {
 
 using internal::AV;
 
-bool HtmlFdSink::Write(std::string_view chunk) {
-  while (!chunk.empty()) {
-    ssize_t n = ::write(fd_, chunk.data(), chunk.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    chunk.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
+bool HtmlFdSink::Write(std::string_view chunk) { return internal::WriteAll(fd_, chunk); }
 
 std::string EscapeHtml(std::string_view text) {
   std::string out;
