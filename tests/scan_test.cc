@@ -4,10 +4,15 @@
 // control bytes at every offset of a block.
 #include "scan.h"
 
+#include "reader_paths.h"
+
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
+#include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -226,6 +231,173 @@ TEST(Scan, ValidatedAndCheckingReadersAgree) {
   EXPECT_EQ(slow.error().offset, text.size() + 1);
   EXPECT_TRUE(internal::IsValidUtf8Fast(text));
   EXPECT_FALSE(internal::IsValidUtf8Fast(text + "\xFF"));
+}
+
+// ---------------------------------------------------------------------------
+// The reader's paths (reader_paths.h): the validated fast loop, with SSE2 or
+// with the class table, must read every text exactly as the checking reader
+// does — the same nodes, flags and offsets, or the same error.
+
+constexpr internal::ReaderPath kFastPaths[] = {internal::ReaderPath::kValidated,
+                                               internal::ReaderPath::kValidatedSimd};
+
+// Reads `text` through every path and checks they agree; returns the
+// checking reader's result.
+Result<Document> ReadAllPathsAgree(const std::string& text) {
+  ReadOptions options;
+  options.max_depth = 64;
+  Result<Document> ref = internal::ReadVia(internal::ReaderPath::kChecking, text, options);
+  if (!internal::IsValidUtf8Fast(text)) return ref;
+  for (internal::ReaderPath path : kFastPaths) {
+    Result<Document> got = internal::ReadVia(path, text, options);
+    EXPECT_EQ(got.ok(), ref.ok()) << "path " << int(path) << " on: " << text;
+    if (got.ok() != ref.ok()) continue;
+    if (!ref.ok()) {
+      EXPECT_EQ(got.error().ToString(), ref.error().ToString())
+          << "path " << int(path) << " on: " << text;
+    } else {
+      EXPECT_EQ(internal::FirstDifference(*ref, *got), "")
+          << "path " << int(path) << " on: " << text;
+    }
+  }
+  return ref;
+}
+
+// Padding that keeps the text under test away from the end of the input (the
+// fast loop leaves the last 32 bytes to the general one).
+const std::string kTail(40, ' ');
+
+TEST(ReaderPaths, IntegersAtEveryBoundary) {
+  const int64_t kMax = std::numeric_limits<int64_t>::max();
+  const int64_t kMin = std::numeric_limits<int64_t>::min();
+  std::vector<int64_t> values = {0, 1, -1, 9, 10, 99, kMax, kMin, kMax - 1, kMin + 1};
+  for (int64_t p = 1, d = 1; d <= 18; ++d, p *= 10) {
+    for (int64_t v : {p - 1, p, p + 1, 10 * p - 1}) {
+      values.push_back(v);
+      values.push_back(-v);
+    }
+  }
+  for (int64_t v : values) {
+    for (size_t pad = 0; pad < 20; ++pad) {
+      std::string text = "(" + std::string(pad + 1, 'a') + " " + std::to_string(v) + ")" + kTail;
+      auto doc = ReadAllPathsAgree(text);
+      ASSERT_TRUE(doc.ok()) << text;
+      ASSERT_EQ(doc->roots()[0][1].as_int(), v) << text;
+    }
+  }
+  // One past either end, 20 digits, and forms that are not plain integers.
+  for (std::string bad : {"9223372036854775808", "-9223372036854775809", "18446744073709551616",
+                          "00", "-01", "12x", "1-2", "0x10", "1e400"}) {
+    std::string text = "(n " + bad + ")" + kTail;
+    auto doc = ReadAllPathsAgree(text);
+    EXPECT_FALSE(doc.ok()) << text;
+  }
+  for (std::string good : {"1.5", "-0.25", "1e10", "2E-3", "-0", "0"}) {
+    EXPECT_TRUE(ReadAllPathsAgree("(n " + good + ")" + kTail).ok()) << good;
+  }
+}
+
+TEST(ReaderPaths, TokensStraddlingBlocksAndTheTail) {
+  // Symbols and keywords of every length up to 40 at every offset of a
+  // 16-byte block, and near the end of the input, where the fast loop hands
+  // over to the general one.
+  for (size_t len = 1; len <= 40; ++len) {
+    std::string name;
+    for (size_t i = 0; i < len; ++i) name += static_cast<char>('a' + (i * 7 + len) % 26);
+    for (size_t pad = 0; pad < 18; ++pad) {
+      for (const std::string& tail : {kTail, std::string(pad, ' ')}) {
+        std::string text = std::string(pad, ' ') + "(" + name + " :" + name + " " + name +
+                           ")" + tail;
+        auto doc = ReadAllPathsAgree(text);
+        ASSERT_TRUE(doc.ok()) << text;
+        const Node& list = doc->roots()[0];
+        EXPECT_TRUE(list[0].is_symbol(name));
+        EXPECT_EQ(list[1].name(), name);
+        EXPECT_EQ(list[0].atom(), list[2].atom());  // interned once
+      }
+    }
+  }
+  // Literals and their near misses.
+  for (std::string word : {"true", "false", "nil", "tru", "truex", "falsey", "ni", "nil?",
+                           "True", "-", "-x", ":", "::k", "+1", "a#b", "#t", "#f"}) {
+    ReadAllPathsAgree("(" + word + " " + word + ")" + kTail);
+  }
+}
+
+TEST(ReaderPaths, TokensEndedByEveryByte) {
+  // Every byte value right after a token, a number and a string: delimiters
+  // end them; control bytes, DEL, U+FEFF and invalid UTF-8 are errors at
+  // their exact offset; other bytes continue the token.
+  for (int b = 0; b < 256; ++b) {
+    std::string c(1, static_cast<char>(b));
+    ReadAllPathsAgree("(abc" + c + "def \"s\"" + c + " x)" + kTail);
+    ReadAllPathsAgree("(:kw" + c + " 12" + c + ")" + kTail);
+  }
+  for (std::string seq : {"\xC3\xA9", "\xE6\x9D\xB1", "\xF0\x9F\x8C\xB9", "\xEF\xBB\xBF"}) {
+    ReadAllPathsAgree("(abc" + seq + "def " + seq + "x :k" + seq + ")" + kTail);
+  }
+}
+
+// Random documents built from the constructs the fast loop handles and the
+// ones it hands back (comments, sugar, #, escapes, dicts, non-ASCII).
+std::string RandomDocument(std::mt19937_64& rng) {
+  static const char* const kAtoms[] = {
+      "a", "div", "Note", "attributed-to", ":id", ":attributed-to", ":x", "true", "false",
+      "nil", "-", "+", "0", "-7", "42", "123456789012345678", "9223372036854775807",
+      "1.5", "-2e3", "caf\xC3\xA9", "~card", "a.b/c", "#t", "#f", "#b64\"AAEC\"",
+      "exactly-16-bytes", "seventeen-bytes-x", ":key-of-sixteen-", "\"\"", "\"plain string\"",
+      "\"esc \\\" \\\\ \\n \\u00e9 \\ud83c\\udf39\"", "\"raw\ttab\"",
+      "\"a string that is longer than thirty-two bytes for sure\""};
+  static const char* const kSpace[] = {" ", " ", " ", "\n  ", "\t", "  ", " ; note\n", "\r\n"};
+  auto pick = [&rng](const auto& arr) {
+    return std::string(arr[rng() % (sizeof(arr) / sizeof(arr[0]))]);
+  };
+  std::string out;
+  std::vector<char> closers;
+  std::vector<int> counts;  // elements so far in each open container
+  size_t target = 40 + rng() % 400;
+  while (out.size() < target || !closers.empty()) {
+    unsigned r = rng() % 16;
+    if (out.size() >= target) r = 15;
+    bool in_dict = !closers.empty() && closers.back() == '}';
+    if (r < 2 && closers.size() < 20 && !(in_dict && counts.back() % 2 == 0)) {
+      out += "([{"[rng() % 3];
+      closers.push_back(out.back() == '(' ? ')' : out.back() == '[' ? ']' : '}');
+      counts.push_back(0);
+    } else if (r == 2 && !in_dict) {
+      out += rng() % 3 == 0 ? "'" : rng() % 2 ? "#;" : ",@";
+      continue;  // sugar and datum comments take the next datum
+    } else if (r >= 14 && !closers.empty()) {
+      if (in_dict && counts.back() % 2 == 1) out += " 0";
+      out += closers.back();
+      closers.pop_back();
+      counts.pop_back();
+    } else if (in_dict && counts.back() % 2 == 0) {
+      out += ":k" + std::to_string(counts.back());
+    } else {
+      out += pick(kAtoms);
+    }
+    if (!counts.empty() && out.back() != '(' && out.back() != '[' && out.back() != '{') {
+      ++counts.back();
+    }
+    out += pick(kSpace);
+  }
+  return out;
+}
+
+TEST(ReaderPaths, AgreeOnRandomDocumentsAndTheirDamage) {
+  std::mt19937_64 rng(20261121);
+  int valid = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string text = RandomDocument(rng);
+    if (ReadAllPathsAgree(text).ok()) ++valid;
+    // Truncated anywhere, and one byte changed anywhere.
+    ReadAllPathsAgree(text.substr(0, rng() % (text.size() + 1)));
+    std::string changed = text;
+    changed[rng() % changed.size()] = static_cast<char>(rng() % 128);
+    ReadAllPathsAgree(changed);
+  }
+  EXPECT_GT(valid, 2000);  // the generator mostly makes valid documents
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "absl/hash/hash.h"
 #include "chars.h"
+#include "intern.h"
 
 namespace sexp {
 
@@ -47,45 +48,49 @@ uint32_t Node::raw_offset(const char* source_begin) const {
 // 32-bit hash is stored in each Atom, so probes compare hashes before bytes
 // and growth never rehashes names.
 
+namespace internal {
+const uint64_t kNameHashSeed = [] {
+  uint64_t local = 0;
+  return absl::HashOf(&local, reinterpret_cast<uintptr_t>(&kNameHashSeed)) | 1;
+}();
+}  // namespace internal
+
 namespace {
 
-// Seeded once per process, so input cannot be crafted to collide.
-const uint64_t kHashSeed = [] {
-  uint64_t local = 0;
-  return absl::HashOf(&local, reinterpret_cast<uintptr_t>(&kHashSeed)) | 1;
-}();
+using internal::HashShortName;
+using internal::MixWords;
 
-inline uint64_t Mix(uint64_t a, uint64_t b) {
-  __uint128_t r = static_cast<__uint128_t>(a) * b;
-  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
-}
-
-// The first n (< 8) bytes at p as a little-endian word, upper bytes zero. One
-// load when 8 bytes are readable there, else byte by byte.
-inline uint64_t LoadTail(const char* p, size_t n, const char* readable_end) {
+// The first n (<= 8) bytes at p as a little-endian word, upper bytes zero.
+// One load when 8 bytes are readable there, else byte by byte.
+inline uint64_t LoadPartialWord(const char* p, size_t n, const char* readable_end) {
   if (n == 0) return 0;
   if (readable_end - p >= 8) {
     uint64_t w;
     std::memcpy(&w, p, 8);
-    return w & (~uint64_t{0} >> (64 - 8 * n));
+    return n == 8 ? w : w & (~uint64_t{0} >> (64 - 8 * n));
   }
   uint64_t w = 0;
   for (size_t i = 0; i < n; ++i) w |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
   return w;
 }
 
-// Names are short (most under 16 bytes): hash them 8 bytes at a time with a
-// multiply-fold (the wyhash idea) instead of a general-purpose byte hash.
+// Names of up to 16 bytes (almost all) hash as two words with one multiply;
+// longer ones fold 8 bytes at a time.
 inline uint32_t HashName(const char* p, size_t n, const char* readable_end) {
-  uint64_t h = kHashSeed ^ (n * 0x9E3779B97F4A7C15ull);
+  if (n <= 16) {
+    size_t n0 = n < 8 ? n : 8;
+    return HashShortName(LoadPartialWord(p, n0, readable_end),
+                         LoadPartialWord(p + n0, n - n0, readable_end), n);
+  }
+  uint64_t h = internal::kNameHashSeed ^ (n * 0x9E3779B97F4A7C15ull);
   while (n >= 8) {
     uint64_t w;
     std::memcpy(&w, p, 8);
-    h = Mix(h ^ w, 0xBF58476D1CE4E5B9ull);
+    h = MixWords(h ^ w, 0xBF58476D1CE4E5B9ull);
     p += 8;
     n -= 8;
   }
-  if (n > 0) h = Mix(h ^ LoadTail(p, n, readable_end), 0x94D049BB133111EBull);
+  if (n > 0) h = MixWords(h ^ LoadPartialWord(p, n, readable_end), 0x94D049BB133111EBull);
   return static_cast<uint32_t>(h ^ (h >> 32));
 }
 
@@ -106,7 +111,7 @@ inline bool SameName(const Atom* a, const char* p, size_t n, const char* readabl
   if (n == 0) return true;
   uint64_t x;
   std::memcpy(&x, q, 8);
-  return x == LoadTail(p, n, readable_end);
+  return x == LoadPartialWord(p, n, readable_end);
 }
 
 }  // namespace
@@ -156,29 +161,40 @@ bool Interner::Grow() {
 
 const Atom* Interner::Intern(Arena& arena, std::string_view name,
                              const char* readable_end) {
-  // Keep the load factor at or below 1/2.
-  if ((size_ + 1) * 2 > capacity_ && !Grow()) return nullptr;
   const char* p = name.data();
   size_t n = name.size();
   uint32_t h = HashName(p, n, readable_end);
-  size_t mask = capacity_ - 1;
-  for (size_t i = h & mask;; i = (i + 1) & mask) {
-    const Atom* a = slots_[i];
-    if (a == nullptr) {
-      size_t bytes = (sizeof(Atom) + n + 7) & ~size_t{7};
-      void* mem = arena.Allocate(bytes);
-      if (mem == nullptr) return nullptr;
-      auto* atom = static_cast<Atom*>(mem);
-      std::memset(static_cast<char*>(mem) + bytes - 8, 0, 8);  // zero the padding
-      atom->size = static_cast<uint32_t>(n);
-      atom->hash = h;
-      if (n > 0) std::memcpy(atom + 1, p, n);
-      slots_[i] = atom;
-      ++size_;
-      return atom;
+  if (capacity_ != 0) {
+    size_t mask = capacity_ - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const Atom* a = slots_[i];
+      if (a == nullptr) break;
+      if (a->hash == h && a->size == n && SameName(a, p, n, readable_end)) return a;
     }
-    if (a->hash == h && a->size == n && SameName(a, p, n, readable_end)) return a;
   }
+  return Insert(arena, p, n, h);
+}
+
+const Atom* Interner::Insert(Arena& arena, const char* name, size_t n, uint32_t hash) {
+  // Keep the load factor at or below 1/2.
+  if ((size_ + 1) * 2 > capacity_ && !Grow()) return nullptr;
+  size_t mask = capacity_ - 1;
+  size_t i = hash & mask;
+  while (slots_[i] != nullptr) i = (i + 1) & mask;
+  // Header, name, and zeroed padding to the next multiple of 8 (at least one
+  // word of name, so short names always compare as whole words).
+  size_t bytes = sizeof(Atom) + ((n + 7) & ~size_t{7});
+  if (n == 0) bytes += 8;
+  void* mem = arena.Allocate(bytes);
+  if (mem == nullptr) return nullptr;
+  auto* atom = static_cast<Atom*>(mem);
+  std::memset(static_cast<char*>(mem) + bytes - 8, 0, 8);
+  atom->size = static_cast<uint32_t>(n);
+  atom->hash = hash;
+  if (n > 0) std::memcpy(atom + 1, name, n);
+  slots_[i] = atom;
+  ++size_;
+  return atom;
 }
 
 // ---------------------------------------------------------------------------

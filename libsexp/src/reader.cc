@@ -27,9 +27,15 @@
 #include <utility>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "chars.h"
+#include "intern.h"
+#include "reader_paths.h"
 #include "keys.h"
 #include "scan.h"
 #include "strutil.h"
@@ -40,6 +46,7 @@ namespace {
 using internal::AV;
 using internal::ClassOf;
 using internal::kControl;
+using internal::kDelimiter;
 using internal::kDigit;
 using internal::kHigh;
 using internal::kSymbolChar;
@@ -61,11 +68,12 @@ class ScratchStack {
   ScratchStack& operator=(const ScratchStack&) = delete;
 
   bool push(const T& v) {
-    if (size_ == cap_ && !Grow()) return false;
+    if (__builtin_expect(size_ == cap_, 0) && !Grow()) return false;
     data_[size_++] = v;
     return true;
   }
   T& back() { return data_[size_ - 1]; }
+  const T& back() const { return data_[size_ - 1]; }
   void pop() { --size_; }
   void truncate(size_t n) { size_ = n; }
   size_t size() const { return size_; }
@@ -73,7 +81,7 @@ class ScratchStack {
   T* data() { return data_; }
 
  private:
-  bool Grow() {
+  __attribute__((noinline)) bool Grow() {
     size_t cap = cap_ == 0 ? 64 : cap_ * 2;
     auto* d = static_cast<T*>(upstream_.allocate(upstream_.context, cap * sizeof(T)));
     if (d == nullptr) return false;
@@ -164,12 +172,53 @@ std::string Excerpt(std::string_view token) {
 
 constexpr uint64_t kHardMaxSize = 0xFFFFFFFEu;  // node offsets are 32-bit
 
+// The fast path reads whole words and 16-byte blocks at a token's start, so it
+// stops this far before the end of the input and leaves the tail to the
+// general loop.
+constexpr ptrdiff_t kFastTail = 32;
+
+// Loads 8 bytes (unaligned).
+inline uint64_t Word(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+// The low n (0..8) bytes of w.
+inline uint64_t LowBytes(uint64_t w, size_t n) {
+  return n >= 8 ? w : w & ((uint64_t{1} << (8 * n)) - 1);
+}
+
+#if defined(__SSE2__)
+// Bit i set when byte i of the 16 at p ends a token: whitespace, controls and
+// bytes >= 0x80 (all signed-less-than 0x21), DEL, and the delimiters
+// " ' ( ) , ; [ ] ` { }. Twelve compares, no table: SSE2 has no byte shuffle.
+inline uint32_t TokenStops16(const char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  auto eq = [&v](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+  __m128i stop = _mm_cmplt_epi8(v, _mm_set1_epi8(0x21));
+  // ( and ) differ in the low bit; [ { and ] } differ in bit 5.
+  stop = _mm_or_si128(stop, _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(1)),
+                                           _mm_set1_epi8(')')));
+  const __m128i folded = _mm_and_si128(v, _mm_set1_epi8(static_cast<char>(0xDF)));
+  stop = _mm_or_si128(stop, _mm_or_si128(_mm_cmpeq_epi8(folded, _mm_set1_epi8('[')),
+                                         _mm_cmpeq_epi8(folded, _mm_set1_epi8(']'))));
+  stop = _mm_or_si128(stop, _mm_or_si128(_mm_or_si128(eq('"'), eq('\'')),
+                                         _mm_or_si128(eq(','), eq(';'))));
+  stop = _mm_or_si128(stop, _mm_or_si128(eq('`'), eq('\x7F')));
+  return static_cast<uint32_t>(_mm_movemask_epi8(stop));
+}
+#endif
+
 // kUtf8Checked: the whole input was validated as UTF-8 up front, so the scans
 // need not look at bytes >= 0x80 (except for U+FEFF in tokens) and string
 // bodies can be searched with the SIMD kernel. The other instantiation checks
 // UTF-8 as it goes; it runs only for input that is not valid UTF-8, and it is
 // what reports the first error in reading order.
-template <bool kUtf8Checked>
+//
+// kSimd (validated input only, chosen at run time with the scan kernel):
+// FastRun finds token ends 16 bytes at a time with SSE2; otherwise it walks
+// them with the class table. See FAST_PATH.md.
+template <bool kUtf8Checked, bool kSimd>
 class Reader {
  public:
   Reader(const ReadOptions& options, const Allocator& upstream)
@@ -183,6 +232,7 @@ class Reader {
 
  private:
   bool Parse();
+  bool FastRun();
   bool Fail(ErrorCode code, uint64_t offset, std::string message);
   bool FailOom(const char* at) {
     return Fail(ErrorCode::kOutOfMemory, static_cast<uint64_t>(at - base_),
@@ -203,7 +253,15 @@ class Reader {
 
   bool Open(FrameType type, const char* at);
   bool Close(const char* at);
-  bool Complete(Node node);
+  // Pushes a finished datum. Inline: it runs once per node, and almost always
+  // inside a plain list, where there is nothing more to do.
+  bool Complete(Node node) {
+    if (!values_.push(node)) return FailOom(p_);
+    if (frames_.empty() || frames_.back().type < FrameType::kQuote) return true;
+    return CompleteWaiting();
+  }
+  bool CompleteWaiting();
+  const NodeSeq* MakeSeq(const Node* items, size_t n);
   bool CheckDict(const Node* items, size_t n, const char* closer);
   bool ReadString();
   bool ReadHash();
@@ -224,8 +282,8 @@ class Reader {
   internal::FindStringSpecialFn find_string_special_;
 };
 
-template <bool kUtf8Checked>
-std::pair<uint32_t, uint32_t> Reader<kUtf8Checked>::LineColumn(uint64_t offset) const {
+template <bool kUtf8Checked, bool kSimd>
+std::pair<uint32_t, uint32_t> Reader<kUtf8Checked, kSimd>::LineColumn(uint64_t offset) const {
   uint32_t line = 1;
   const char* line_start = base_;
   const char* stop = base_ + offset;
@@ -239,8 +297,8 @@ std::pair<uint32_t, uint32_t> Reader<kUtf8Checked>::LineColumn(uint64_t offset) 
   return {line, static_cast<uint32_t>(stop - line_start + 1)};
 }
 
-template <bool kUtf8Checked>
-bool Reader<kUtf8Checked>::Fail(ErrorCode code, uint64_t offset, std::string message) {
+template <bool kUtf8Checked, bool kSimd>
+bool Reader<kUtf8Checked, kSimd>::Fail(ErrorCode code, uint64_t offset, std::string message) {
   error_.code = code;
   error_.offset = offset;
   error_.message = std::move(message);
@@ -248,8 +306,8 @@ bool Reader<kUtf8Checked>::Fail(ErrorCode code, uint64_t offset, std::string mes
   return false;
 }
 
-template <bool kUtf8Checked>
-const char* Reader<kUtf8Checked>::StepUtf8(const char* q, const char* limit,
+template <bool kUtf8Checked, bool kSimd>
+const char* Reader<kUtf8Checked, kSimd>::StepUtf8(const char* q, const char* limit,
                                            const char* where) {
   if constexpr (kUtf8Checked) return q + 1;
   size_t n = internal::Utf8SequenceLength(reinterpret_cast<const unsigned char*>(q),
@@ -261,8 +319,8 @@ const char* Reader<kUtf8Checked>::StepUtf8(const char* q, const char* limit,
   return q + n;
 }
 
-template <bool kUtf8Checked>
-const Atom* Reader<kUtf8Checked>::SugarAtom(FrameType type) {
+template <bool kUtf8Checked, bool kSimd>
+const Atom* Reader<kUtf8Checked, kSimd>::SugarAtom(FrameType type) {
   int i = static_cast<int>(type) - static_cast<int>(FrameType::kQuote);
   if (sugar_[i] == nullptr) {
     static constexpr std::string_view kNames[4] = {
@@ -272,8 +330,8 @@ const Atom* Reader<kUtf8Checked>::SugarAtom(FrameType type) {
   return sugar_[i];
 }
 
-template <bool kUtf8Checked>
-bool Reader<kUtf8Checked>::Open(FrameType type, const char* at) {
+template <bool kUtf8Checked, bool kSimd>
+bool Reader<kUtf8Checked, kSimd>::Open(FrameType type, const char* at) {
   if (frames_.size() >= options_.max_depth) {
     return Fail(ErrorCode::kDepthLimit, Offset(at),
                 absl::StrCat("nesting deeper than the limit of ",
@@ -285,11 +343,10 @@ bool Reader<kUtf8Checked>::Open(FrameType type, const char* at) {
   return true;
 }
 
-// Pushes a finished datum, then lets any sugar or datum-comment frames that
-// were waiting for exactly one datum close over it.
-template <bool kUtf8Checked>
-bool Reader<kUtf8Checked>::Complete(Node node) {
-  if (!values_.push(node)) return FailOom(p_);
+// Lets any sugar or datum-comment frames that were waiting for exactly one
+// datum close over the datum just pushed (the rare case; see Complete).
+template <bool kUtf8Checked, bool kSimd>
+bool Reader<kUtf8Checked, kSimd>::CompleteWaiting() {
   while (!frames_.empty()) {
     Frame& top = frames_.back();
     if (top.type == FrameType::kDatumComment) {
@@ -309,8 +366,8 @@ bool Reader<kUtf8Checked>::Complete(Node node) {
   return true;
 }
 
-template <bool kUtf8Checked>
-bool Reader<kUtf8Checked>::CheckDict(const Node* items, size_t n, const char* closer) {
+template <bool kUtf8Checked, bool kSimd>
+bool Reader<kUtf8Checked, kSimd>::CheckDict(const Node* items, size_t n, const char* closer) {
   if (n % 2 != 0) {
     return Fail(ErrorCode::kInvalidDict, Offset(closer),
                 absl::StrCat("expected a value for the last key before '}' (a "
@@ -333,8 +390,8 @@ bool Reader<kUtf8Checked>::CheckDict(const Node* items, size_t n, const char* cl
                            key.is_keyword() ? "" : "\""));
 }
 
-template <bool kUtf8Checked>
-bool Reader<kUtf8Checked>::Close(const char* at) {
+template <bool kUtf8Checked, bool kSimd>
+bool Reader<kUtf8Checked, kSimd>::Close(const char* at) {
   char c = *at;
   if (frames_.empty()) {
     return Fail(ErrorCode::kUnexpectedClose, Offset(at),
@@ -363,15 +420,32 @@ bool Reader<kUtf8Checked>::Close(const char* at) {
   } else if (top.type == FrameType::kBracket) {
     flags = Node::kFlagSquare;
   }
-  const NodeSeq* seq = doc_.MakeSeq(absl::MakeConstSpan(items, n));
+  const NodeSeq* seq = MakeSeq(items, n);
   if (seq == nullptr) return FailOom(at);
   values_.truncate(top.start);
   frames_.pop();
   return Complete(Node::MakeSeq(kind, seq, top.pos, flags));
 }
 
-template <bool kUtf8Checked>
-bool Reader<kUtf8Checked>::ReadString() {
+// Document::MakeSeq, inline, copying a pair of nodes at a time: most lists are
+// short, and a memcpy call per list cost more than the copy.
+template <bool kUtf8Checked, bool kSimd>
+const NodeSeq* Reader<kUtf8Checked, kSimd>::MakeSeq(const Node* items, size_t n) {
+  if (n == 0) return NodeSeq::Empty();
+  void* mem = doc_.arena().Allocate(sizeof(NodeSeq) + n * sizeof(Node));
+  if (mem == nullptr) return nullptr;
+  auto* seq = static_cast<NodeSeq*>(mem);
+  seq->size = n;
+  char* out = reinterpret_cast<char*>(seq + 1);
+  const char* in = reinterpret_cast<const char*>(items);
+  size_t i = 0;
+  for (; i + 2 <= n; i += 2) std::memcpy(out + i * sizeof(Node), in + i * sizeof(Node), 2 * sizeof(Node));
+  if (i < n) std::memcpy(out + i * sizeof(Node), in + i * sizeof(Node), sizeof(Node));
+  return seq;
+}
+
+template <bool kUtf8Checked, bool kSimd>
+bool Reader<kUtf8Checked, kSimd>::ReadString() {
   const char* open = p_;
   const char* q = p_ + 1;
   bool escapes = false;
@@ -500,8 +574,8 @@ bool Reader<kUtf8Checked>::ReadString() {
   return Complete(Node::MakeBlobString(blob, Offset(open)));
 }
 
-template <bool kUtf8Checked>
-bool Reader<kUtf8Checked>::ReadBytes(const char* hash) {
+template <bool kUtf8Checked, bool kSimd>
+bool Reader<kUtf8Checked, kSimd>::ReadBytes(const char* hash) {
   const char* body = hash + 5;  // after #b64"
   const char* close = static_cast<const char*>(
       std::memchr(body, '"', static_cast<size_t>(end_ - body)));
@@ -526,8 +600,8 @@ bool Reader<kUtf8Checked>::ReadBytes(const char* hash) {
   return Complete(Node::MakeBytes(blob, Offset(hash)));
 }
 
-template <bool kUtf8Checked>
-bool Reader<kUtf8Checked>::ReadHash() {
+template <bool kUtf8Checked, bool kSimd>
+bool Reader<kUtf8Checked, kSimd>::ReadHash() {
   const char* at = p_;
   if (at + 1 < end_ && at[1] == ';') {
     p_ += 2;
@@ -547,8 +621,8 @@ bool Reader<kUtf8Checked>::ReadHash() {
                            "'; expected #t, #f, #; or #b64\"...\""));
 }
 
-template <bool kUtf8Checked>
-bool Reader<kUtf8Checked>::ReadToken() {
+template <bool kUtf8Checked, bool kSimd>
+bool Reader<kUtf8Checked, kSimd>::ReadToken() {
   const char* start = p_;
   const char* q = p_;
   for (;;) {
@@ -603,8 +677,8 @@ bool Reader<kUtf8Checked>::ReadToken() {
   return false;
 }
 
-template <bool kUtf8Checked>
-bool Reader<kUtf8Checked>::ReadNumber(std::string_view tok) {
+template <bool kUtf8Checked, bool kSimd>
+bool Reader<kUtf8Checked, kSimd>::ReadNumber(std::string_view tok) {
   const char* s = tok.data();
   const char* e = s + tok.size();
   const char* q = s;
@@ -675,13 +749,167 @@ bool Reader<kUtf8Checked>::ReadNumber(std::string_view tok) {
   return Complete(Node::MakeFloat(d, pos));
 }
 
-template <bool kUtf8Checked>
-bool Reader<kUtf8Checked>::Parse() {
+// The common case without detours: ASCII tokens (symbols, keywords, plain
+// integers, true/false/nil), strings without escapes, ( ) [ ] and {.
+// Anything else — comments, sugar, '#', escapes, non-ASCII symbols, floats,
+// dict closers, every error — returns to Parse with p_ at its first byte,
+// and Parse reads it exactly as it would have without this loop. Runs only
+// while the innermost open frame is a plain list (not waiting for one datum).
+template <bool kUtf8Checked, bool kSimd>
+bool Reader<kUtf8Checked, kSimd>::FastRun() {
+  if constexpr (!kUtf8Checked) {
+    return true;
+  } else {
+    const char* p = p_;
+    const char* const stop = end_ - kFastTail;
+    auto waiting = [this] {
+      return !frames_.empty() && frames_.back().type >= FrameType::kQuote;
+    };
+    if (waiting()) return true;
+    while (p < stop) {
+      unsigned char c = static_cast<unsigned char>(*p);
+      if (ClassOf(static_cast<char>(c)) & kWhitespace) {
+        ++p;
+        continue;
+      }
+      const char* at = p;
+      if (c == '"') {
+        const char* q = find_string_special_(p + 1, end_);
+        if (q >= end_ || *q != '"') break;  // escapes, controls, or unclosed
+        p = q + 1;
+        p_ = p;
+        if (!Complete(Node::MakeSourceString(at + 1, static_cast<uint32_t>(q - at - 1),
+                                             Node::kFlagPlainString))) {
+          return false;
+        }
+        continue;
+      }
+      if (c == '(' || c == '[') {
+        ++p;
+        if (!Open(c == '(' ? FrameType::kParen : FrameType::kBracket, at)) return false;
+        continue;
+      }
+      if (c == ')' || c == ']') {
+        if (frames_.empty() || CloserFor(frames_.back().type) != static_cast<char>(c)) break;
+        ++p;
+        p_ = p;
+        if (!Close(at)) return false;
+        continue;
+      }
+      if (c == '{') {
+        ++p;
+        if (!Open(FrameType::kBrace, at)) return false;
+        continue;
+      }
+      if (!(ClassOf(static_cast<char>(c)) & kSymbolChar) || c == '#') break;
+
+      // A token: find its end.
+      const char* q = p + 1;
+      if constexpr (kSimd) {
+        for (;;) {
+          uint32_t stops = TokenStops16(q);
+          if (stops != 0) {
+            q += __builtin_ctz(stops);
+            break;
+          }
+          q += 16;
+          if (q >= stop) break;
+        }
+      } else {
+        while (q < stop && (ClassOf(*q) & kSymbolChar)) ++q;
+      }
+      // Only an ASCII delimiter ends a token here (a non-ASCII or control
+      // byte goes to ReadToken, which checks U+FEFF and reports controls).
+      if (q >= stop || !(ClassOf(*q) & kDelimiter)) break;
+      size_t n = static_cast<size_t>(q - p);
+      uint32_t pos = Offset(at);
+      if (c == ':') {
+        if (n == 1) break;  // lone ':' — ReadToken reports it
+        const char* name = at + 1;
+        size_t len = n - 1;
+        const Atom* a;
+        if (len <= 16) {
+          uint64_t w0 = Word(name);
+          a = doc_.interner().InternShort(doc_.arena(), name, len, LowBytes(w0, len),
+                                          len > 8 ? LowBytes(Word(name + 8), len - 8) : 0);
+        } else {
+          a = doc_.Intern(std::string_view(name, len), end_);
+        }
+        if (a == nullptr) return FailOom(at);
+        p = q;
+        p_ = p;
+        if (!Complete(Node::MakeAtom(Kind::kKeyword, a, pos))) return false;
+        continue;
+      }
+      bool negative = c == '-';
+      if ((c >= '0' && c <= '9') ||
+          (negative && n > 1 && at[1] >= '0' && at[1] <= '9')) {
+        // Plain integers of up to 18 digits cannot overflow; the rest
+        // (floats, leading zeros, longer) go through ReadNumber.
+        const char* d = at + negative;
+        size_t nd = n - negative;
+        if (nd > 18 || (d[0] == '0' && nd > 1)) {
+          p_ = q;
+          if (!ReadNumber(std::string_view(at, n))) return false;
+          p = p_;
+          continue;
+        }
+        uint64_t v = 0;
+        size_t i = 0;
+        for (; i < nd; ++i) {
+          unsigned digit = static_cast<unsigned char>(d[i]) - '0';
+          if (digit > 9) break;
+          v = v * 10 + digit;
+        }
+        p_ = q;
+        if (i < nd) {
+          if (!ReadNumber(std::string_view(at, n))) return false;
+        } else {
+          int64_t iv = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+          if (!Complete(Node::MakeInt(iv, pos))) return false;
+        }
+        p = p_;
+        continue;
+      }
+      // A symbol, or true / false / nil.
+      uint64_t w0 = LowBytes(Word(at), n);
+      p = q;
+      p_ = p;
+      if (n <= 5) {
+        constexpr uint64_t kTrue = 0x65757274;          // "true"
+        constexpr uint64_t kFalse = 0x65736c6166;       // "false"
+        constexpr uint64_t kNil = 0x6c696e;             // "nil"
+        if (w0 == kTrue || w0 == kFalse) {
+          if (!Complete(Node::MakeBool(w0 == kTrue, pos))) return false;
+          continue;
+        }
+        if (w0 == kNil) {
+          if (!Complete(Node::MakeNil(pos))) return false;
+          continue;
+        }
+      }
+      const Atom* a =
+          n <= 16 ? doc_.interner().InternShort(doc_.arena(), at, n, w0,
+                                                n > 8 ? LowBytes(Word(at + 8), n - 8) : 0)
+                  : doc_.Intern(std::string_view(at, n), end_);
+      if (a == nullptr) return FailOom(at);
+      if (!Complete(Node::MakeAtom(Kind::kSymbol, a, pos))) return false;
+    }
+    p_ = p;
+    return true;
+  }
+}
+
+template <bool kUtf8Checked, bool kSimd>
+bool Reader<kUtf8Checked, kSimd>::Parse() {
   if (end_ - p_ >= 3 && internal::IsByteOrderMark(p_)) {
     return Fail(ErrorCode::kInvalidCharacter, 0,
                 "a byte order mark is not allowed; sx text is plain UTF-8");
   }
   for (;;) {
+    if constexpr (kUtf8Checked) {
+      if (!FastRun()) return false;
+    }
     // Whitespace and line comments.
     while (p_ < end_) {
       char c = *p_;
@@ -774,8 +1002,8 @@ bool Reader<kUtf8Checked>::Parse() {
   return true;
 }
 
-template <bool kUtf8Checked>
-Result<Document> Reader<kUtf8Checked>::Run(std::string_view text, bool exactly_one) {
+template <bool kUtf8Checked, bool kSimd>
+Result<Document> Reader<kUtf8Checked, kSimd>::Run(std::string_view text, bool exactly_one) {
   uint64_t limit = std::min<uint64_t>(options_.max_size, kHardMaxSize);
   if (text.size() > limit) {
     base_ = text.data();  // for the line and column of the first byte past it
@@ -821,16 +1049,26 @@ Result<Document> Reader<kUtf8Checked>::Run(std::string_view text, bool exactly_o
 
 namespace {
 
+template <bool kUtf8Checked, bool kSimd>
+Result<Document> RunReader(std::string_view text, const ReadOptions& options,
+                           bool exactly_one) {
+  const Allocator& upstream = options.allocator ? *options.allocator : DefaultAllocator();
+  Reader<kUtf8Checked, kSimd> reader(options, upstream);
+  return reader.Run(text, exactly_one);
+}
+
 Result<Document> ReadImpl(std::string_view text, const ReadOptions& options,
                           bool exactly_one) {
-  const Allocator& upstream = options.allocator ? *options.allocator : DefaultAllocator();
   bool within_limit = text.size() <= std::min<uint64_t>(options.max_size, kHardMaxSize);
   if (within_limit && internal::IsValidUtf8Fast(text)) {
-    Reader<true> reader(options, upstream);
-    return reader.Run(text, exactly_one);
+#if defined(__SSE2__)
+    if (internal::ActiveScanKernel().simd_tokens) {
+      return RunReader<true, true>(text, options, exactly_one);
+    }
+#endif
+    return RunReader<true, false>(text, options, exactly_one);
   }
-  Reader<false> reader(options, upstream);
-  return reader.Run(text, exactly_one);
+  return RunReader<false, false>(text, options, exactly_one);
 }
 
 }  // namespace
@@ -843,4 +1081,52 @@ Result<Document> ReadOne(std::string_view text, const ReadOptions& options) {
   return ReadImpl(text, options, /*exactly_one=*/true);
 }
 
+namespace internal {
+
+Result<Document> ReadVia(ReaderPath path, std::string_view text, const ReadOptions& options) {
+  switch (path) {
+    case ReaderPath::kChecking:
+      return RunReader<false, false>(text, options, false);
+    case ReaderPath::kValidated:
+      return RunReader<true, false>(text, options, false);
+    case ReaderPath::kValidatedSimd:
+#if defined(__SSE2__)
+      return RunReader<true, true>(text, options, false);
+#else
+      return RunReader<true, false>(text, options, false);
+#endif
+  }
+  return RunReader<false, false>(text, options, false);
+}
+
+std::string FirstDifference(const Document& a, const Document& b) {
+  struct Pair {
+    absl::Span<const Node> x, y;
+  };
+  std::vector<Pair> stack{{a.roots(), b.roots()}};
+  while (!stack.empty()) {
+    Pair pair = stack.back();
+    stack.pop_back();
+    if (pair.x.size() != pair.y.size()) {
+      return absl::StrCat("element counts differ: ", pair.x.size(), " vs ", pair.y.size());
+    }
+    for (size_t i = 0; i < pair.x.size(); ++i) {
+      const Node& x = pair.x[i];
+      const Node& y = pair.y[i];
+      uint32_t offset = x.raw_offset(a.source().data());
+      if (offset != y.raw_offset(b.source().data()) || x.kind() != y.kind() ||
+          x.flags() != y.flags()) {
+        return absl::StrCat("node at offset ", offset, " differs in kind, flags or offset");
+      }
+      if (x.is_list() || x.is_dict()) {
+        stack.push_back({x.items(), y.items()});
+      } else if (!Equal(x, y)) {
+        return absl::StrCat("node at offset ", offset, " differs in value");
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace internal
 }  // namespace sexp

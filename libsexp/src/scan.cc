@@ -103,9 +103,9 @@ __attribute__((target("avx2"), no_sanitize("address"))) char* EscapeHtmlAvx2(cha
 }
 #endif
 
-const ScanKernel kScalar{"scalar", &FindStringSpecialScalar, &EscapeHtmlBaseline};
+const ScanKernel kScalar{"scalar", &FindStringSpecialScalar, &EscapeHtmlBaseline, false};
 #ifdef SEXP_HAVE_X86
-const ScanKernel kAvx2{"avx2", &FindStringSpecialAvx2, &EscapeHtmlAvx2};
+const ScanKernel kAvx2{"avx2", &FindStringSpecialAvx2, &EscapeHtmlAvx2, true};
 #endif
 
 const ScanKernel* BestKernel() {

@@ -34,6 +34,8 @@ struct ScanKernel {
   std::string_view name;  // "avx2" or "scalar"
   FindStringSpecialFn find_string_special;
   EscapeHtmlFn escape_html;
+  // The reader's fast path finds token ends with SSE2 (see reader.cc).
+  bool simd_tokens;
 };
 
 // The entity for each byte that needs one in HTML text (size 0: none).

@@ -9,7 +9,10 @@
 // names and strings valid UTF-8, nesting within max_depth. On failure the
 // error must have a real code, an offset within the input (or exactly
 // max_size for size-limit), the line and column of that offset, and a
-// message. ReadOne must agree with Read (spec/grammar.md §11).
+// message. ReadOne must agree with Read (spec/grammar.md §11). The reader's
+// fast paths (the validated loop with SSE2 and with the class table) must
+// read every valid-UTF-8 input exactly as the checking reader does: the same
+// nodes, flags and offsets, or the same error (reader_paths.h).
 //
 // With copy_source = true the input is read from a heap copy that is
 // scribbled over and freed before the walk, so a document that still points
@@ -30,6 +33,8 @@
 #include <vector>
 
 #include "fuzz_check.h"
+#include "reader_paths.h"
+#include "scan.h"
 #include "sexp/ast.h"
 #include "sexp/error.h"
 #include "sexp/reader.h"
@@ -380,6 +385,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     copy.reset(new char[size + 1]);
     if (size > 0) std::memcpy(copy.get(), data, size);
     text = std::string_view(copy.get(), size);
+  }
+
+  // Differential: every reader path against the checking one.
+  if (sexp::internal::IsValidUtf8Fast(input)) {
+    using sexp::internal::ReaderPath;
+    sexp::Result<sexp::Document> ref =
+        sexp::internal::ReadVia(ReaderPath::kChecking, input, options);
+    for (ReaderPath path : {ReaderPath::kValidated, ReaderPath::kValidatedSimd}) {
+      sexp::Result<sexp::Document> got = sexp::internal::ReadVia(path, input, options);
+      FUZZ_CHECK(got.ok() == ref.ok());
+      if (!ref.ok()) {
+        FUZZ_CHECK(got.error().ToString() == ref.error().ToString());
+      } else {
+        FUZZ_CHECK(sexp::internal::FirstDifference(*ref, *got).empty());
+      }
+    }
   }
 
   sexp::Result<sexp::Document> read = sexp::Read(text, options);

@@ -231,10 +231,17 @@ class Interner {
   // The bytes from name.data() up to `readable_end` (>= the end of name) may
   // be read, which lets the hash and compare load whole words.
   const Atom* Intern(Arena& arena, std::string_view name, const char* readable_end);
+  // Intern for a name of 1..16 bytes already loaded as two little-endian
+  // words (bytes past the name zero; w1 == 0 when n <= 8). Inline, defined in
+  // the library's src/intern.h: the reader's fast path.
+  inline const Atom* InternShort(Arena& arena, const char* name, size_t n,
+                                 uint64_t w0, uint64_t w1);
   size_t size() const { return size_; }
 
  private:
   bool Grow();
+  // Adds the atom `name` with hash `hash` (known to be absent).
+  const Atom* Insert(Arena& arena, const char* name, size_t n, uint32_t hash);
   Allocator upstream_;
   const Atom** slots_ = nullptr;
   size_t capacity_ = 0;  // power of two, or 0
@@ -279,6 +286,7 @@ class Document {
   const Atom* Intern(std::string_view name, const char* readable_end) {
     return interner_.Intern(arena_, name, readable_end);
   }
+  Interner& interner() { return interner_; }
   const NodeSeq* MakeSeq(absl::Span<const Node> items);
   const Blob* MakeBlob(std::string_view bytes);
   // Sets the roots (copied into the arena). False on allocation failure.
