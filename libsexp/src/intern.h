@@ -39,7 +39,7 @@ namespace sexp {
 
 // The names of atoms are stored zero-padded to a multiple of 8 bytes, so a
 // short name compares as one or two whole words.
-inline const Atom* Interner::InternShort(Arena& arena, const char* name, size_t n,
+[[gnu::always_inline]] inline const Atom* Interner::InternShort(Arena& arena, const char* name, size_t n,
                                          uint64_t w0, uint64_t w1) {
   uint32_t h = internal::HashShortName(w0, w1, n);
   if (capacity_ != 0) {

@@ -67,7 +67,7 @@ class ScratchStack {
   ScratchStack(const ScratchStack&) = delete;
   ScratchStack& operator=(const ScratchStack&) = delete;
 
-  bool push(const T& v) {
+  [[gnu::always_inline]] bool push(const T& v) {
     if (__builtin_expect(size_ == cap_, 0) && !Grow()) return false;
     data_[size_++] = v;
     return true;
@@ -234,7 +234,7 @@ class Reader {
   bool Parse();
   bool FastRun();
   bool Fail(ErrorCode code, uint64_t offset, std::string message);
-  bool FailOom(const char* at) {
+  [[gnu::noinline, gnu::cold]] bool FailOom(const char* at) {
     return Fail(ErrorCode::kOutOfMemory, static_cast<uint64_t>(at - base_),
                 "out of memory");
   }
@@ -251,17 +251,34 @@ class Reader {
   const char* StepUtf8(const char* q, const char* limit, const char* where);
   uint32_t Offset(const char* p) const { return static_cast<uint32_t>(p - base_); }
 
-  bool Open(FrameType type, const char* at);
+  [[gnu::always_inline]] bool Open(FrameType type, const char* at) {
+    if (frames_.size() >= options_.max_depth) return FailDepth(type, at);
+    if (!frames_.push({static_cast<uint32_t>(values_.size()), Offset(at), type})) {
+      return FailOom(at);
+    }
+    return true;
+  }
+  [[gnu::noinline, gnu::cold]] bool FailDepth(FrameType type, const char* at);
   bool Close(const char* at);
+  // Closes the innermost frame, a ( or [ whose closer is at `at` (checked).
+  [[gnu::always_inline]] bool CloseList(const char* at) {
+    Frame top = frames_.back();
+    const NodeSeq* seq = MakeSeq(values_.data() + top.start, values_.size() - top.start);
+    if (seq == nullptr) return FailOom(at);
+    values_.truncate(top.start);
+    frames_.pop();
+    return Complete(Node::MakeSeq(Kind::kList, seq, top.pos,
+                                  top.type == FrameType::kBracket ? Node::kFlagSquare : 0));
+  }
   // Pushes a finished datum. Inline: it runs once per node, and almost always
   // inside a plain list, where there is nothing more to do.
-  bool Complete(Node node) {
+  [[gnu::always_inline]] bool Complete(Node node) {
     if (!values_.push(node)) return FailOom(p_);
     if (frames_.empty() || frames_.back().type < FrameType::kQuote) return true;
     return CompleteWaiting();
   }
   bool CompleteWaiting();
-  const NodeSeq* MakeSeq(const Node* items, size_t n);
+  [[gnu::always_inline]] const NodeSeq* MakeSeq(const Node* items, size_t n);
   bool CheckDict(const Node* items, size_t n, const char* closer);
   bool ReadString();
   bool ReadHash();
@@ -331,16 +348,10 @@ const Atom* Reader<kUtf8Checked, kSimd>::SugarAtom(FrameType type) {
 }
 
 template <bool kUtf8Checked, bool kSimd>
-bool Reader<kUtf8Checked, kSimd>::Open(FrameType type, const char* at) {
-  if (frames_.size() >= options_.max_depth) {
-    return Fail(ErrorCode::kDepthLimit, Offset(at),
-                absl::StrCat("nesting deeper than the limit of ",
-                             options_.max_depth, " at '", OpenerText(type), "'"));
-  }
-  if (!frames_.push({static_cast<uint32_t>(values_.size()), Offset(at), type})) {
-    return FailOom(at);
-  }
-  return true;
+bool Reader<kUtf8Checked, kSimd>::FailDepth(FrameType type, const char* at) {
+  return Fail(ErrorCode::kDepthLimit, Offset(at),
+              absl::StrCat("nesting deeper than the limit of ", options_.max_depth, " at '",
+                           OpenerText(type), "'"));
 }
 
 // Lets any sugar or datum-comment frames that were waiting for exactly one
@@ -410,27 +421,21 @@ bool Reader<kUtf8Checked, kSimd>::Close(const char* at) {
                              OpenerText(top.type), "' at ", Where(top.pos),
                              ", got '", std::string(1, c), "'"));
   }
+  if (top.type != FrameType::kBrace) return CloseList(at);
   Node* items = values_.data() + top.start;
   size_t n = values_.size() - top.start;
-  Kind kind = Kind::kList;
-  uint8_t flags = 0;
-  if (top.type == FrameType::kBrace) {
-    if (!CheckDict(items, n, at)) return false;
-    kind = Kind::kDict;
-  } else if (top.type == FrameType::kBracket) {
-    flags = Node::kFlagSquare;
-  }
+  if (!CheckDict(items, n, at)) return false;
   const NodeSeq* seq = MakeSeq(items, n);
   if (seq == nullptr) return FailOom(at);
   values_.truncate(top.start);
   frames_.pop();
-  return Complete(Node::MakeSeq(kind, seq, top.pos, flags));
+  return Complete(Node::MakeSeq(Kind::kDict, seq, top.pos));
 }
 
 // Document::MakeSeq, inline, copying a pair of nodes at a time: most lists are
 // short, and a memcpy call per list cost more than the copy.
 template <bool kUtf8Checked, bool kSimd>
-const NodeSeq* Reader<kUtf8Checked, kSimd>::MakeSeq(const Node* items, size_t n) {
+inline const NodeSeq* Reader<kUtf8Checked, kSimd>::MakeSeq(const Node* items, size_t n) {
   if (n == 0) return NodeSeq::Empty();
   void* mem = doc_.arena().Allocate(sizeof(NodeSeq) + n * sizeof(Node));
   if (mem == nullptr) return nullptr;
@@ -793,7 +798,7 @@ bool Reader<kUtf8Checked, kSimd>::FastRun() {
         if (frames_.empty() || CloserFor(frames_.back().type) != static_cast<char>(c)) break;
         ++p;
         p_ = p;
-        if (!Close(at)) return false;
+        if (!CloseList(at)) return false;
         continue;
       }
       if (c == '{') {
