@@ -338,6 +338,19 @@ TEST(ReaderPaths, TokensEndedByEveryByte) {
   }
 }
 
+TEST(ReaderPaths, SugarWaitingPastADatumComment) {
+  // The datum comment takes (a b); the quote then waits for c, which the
+  // fast loop must hand to the general one rather than push bare.
+  for (std::string text : {"(x '#;(a b) c d)", "(x `#;[a] #;(b) c)", "(x ,@#;(a) c)"}) {
+    auto doc = ReadAllPathsAgree(text + kTail);
+    ASSERT_TRUE(doc.ok()) << text;
+    const Node& second = doc->roots()[0][1];
+    ASSERT_TRUE(second.is_list()) << text;
+    EXPECT_TRUE(second.flags() & Node::kFlagSugar) << text;
+    EXPECT_TRUE(second[1].is_symbol("c")) << text;
+  }
+}
+
 // Random documents built from the constructs the fast loop handles and the
 // ones it hands back (comments, sugar, #, escapes, dicts, non-ASCII).
 std::string RandomDocument(std::mt19937_64& rng) {

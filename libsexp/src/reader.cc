@@ -272,6 +272,11 @@ class Reader {
   }
   // Pushes a finished datum. Inline: it runs once per node, and almost always
   // inside a plain list, where there is nothing more to do.
+  // Pushes a datum where no frame waits for one (the fast loop's case).
+  [[gnu::always_inline]] bool Push(Node node) {
+    if (!values_.push(node)) return FailOom(p_);
+    return true;
+  }
   [[gnu::always_inline]] bool Complete(Node node) {
     if (!values_.push(node)) return FailOom(p_);
     if (frames_.empty() || frames_.back().type < FrameType::kQuote) return true;
@@ -759,7 +764,9 @@ bool Reader<kUtf8Checked, kSimd>::ReadNumber(std::string_view tok) {
 // Anything else — comments, sugar, '#', escapes, non-ASCII symbols, floats,
 // dict closers, every error — returns to Parse with p_ at its first byte,
 // and Parse reads it exactly as it would have without this loop. Runs only
-// while the innermost open frame is a plain list (not waiting for one datum).
+// while the innermost open frame is a plain list or there is none (never a
+// sugar or datum-comment frame waiting for one datum), so it pushes values
+// without Complete's check.
 template <bool kUtf8Checked, bool kSimd>
 bool Reader<kUtf8Checked, kSimd>::FastRun() {
   if constexpr (!kUtf8Checked) {
@@ -783,7 +790,7 @@ bool Reader<kUtf8Checked, kSimd>::FastRun() {
         if (q >= end_ || *q != '"') break;  // escapes, controls, or unclosed
         p = q + 1;
         p_ = p;
-        if (!Complete(Node::MakeSourceString(at + 1, static_cast<uint32_t>(q - at - 1),
+        if (!Push(Node::MakeSourceString(at + 1, static_cast<uint32_t>(q - at - 1),
                                              Node::kFlagPlainString))) {
           return false;
         }
@@ -799,6 +806,9 @@ bool Reader<kUtf8Checked, kSimd>::FastRun() {
         ++p;
         p_ = p;
         if (!CloseList(at)) return false;
+        // A datum comment that took this list can leave a sugar frame
+        // waiting for the next datum: that one goes through Complete.
+        if (waiting()) break;
         continue;
       }
       if (c == '{') {
@@ -843,7 +853,7 @@ bool Reader<kUtf8Checked, kSimd>::FastRun() {
         if (a == nullptr) return FailOom(at);
         p = q;
         p_ = p;
-        if (!Complete(Node::MakeAtom(Kind::kKeyword, a, pos))) return false;
+        if (!Push(Node::MakeAtom(Kind::kKeyword, a, pos))) return false;
         continue;
       }
       bool negative = c == '-';
@@ -871,7 +881,7 @@ bool Reader<kUtf8Checked, kSimd>::FastRun() {
           if (!ReadNumber(std::string_view(at, n))) return false;
         } else {
           int64_t iv = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
-          if (!Complete(Node::MakeInt(iv, pos))) return false;
+          if (!Push(Node::MakeInt(iv, pos))) return false;
         }
         p = p_;
         continue;
@@ -885,11 +895,11 @@ bool Reader<kUtf8Checked, kSimd>::FastRun() {
         constexpr uint64_t kFalse = 0x65736c6166;       // "false"
         constexpr uint64_t kNil = 0x6c696e;             // "nil"
         if (w0 == kTrue || w0 == kFalse) {
-          if (!Complete(Node::MakeBool(w0 == kTrue, pos))) return false;
+          if (!Push(Node::MakeBool(w0 == kTrue, pos))) return false;
           continue;
         }
         if (w0 == kNil) {
-          if (!Complete(Node::MakeNil(pos))) return false;
+          if (!Push(Node::MakeNil(pos))) return false;
           continue;
         }
       }
@@ -898,7 +908,7 @@ bool Reader<kUtf8Checked, kSimd>::FastRun() {
                                                 n > 8 ? LowBytes(Word(at + 8), n - 8) : 0)
                   : doc_.Intern(std::string_view(at, n), end_);
       if (a == nullptr) return FailOom(at);
-      if (!Complete(Node::MakeAtom(Kind::kSymbol, a, pos))) return false;
+      if (!Push(Node::MakeAtom(Kind::kSymbol, a, pos))) return false;
     }
     p_ = p;
     return true;
