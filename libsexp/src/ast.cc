@@ -57,36 +57,24 @@ const uint64_t kNameHashSeed = [] {
 
 namespace {
 
-using internal::HashShortName;
 using internal::MixWords;
 
 // The first n (<= 8) bytes at p as a little-endian word, upper bytes zero.
 // One load when 8 bytes are readable there, else byte by byte.
 inline uint64_t LoadPartialWord(const char* p, size_t n, const char* readable_end) {
   if (n == 0) return 0;
-  if (readable_end - p >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    return n == 8 ? w : w & (~uint64_t{0} >> (64 - 8 * n));
-  }
+  if (readable_end - p >= 8) return internal::LowBytes(internal::LoadWord(p), n);
   uint64_t w = 0;
   for (size_t i = 0; i < n; ++i) w |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
   return w;
 }
 
-// Names of up to 16 bytes (almost all) hash as two words with one multiply;
-// longer ones fold 8 bytes at a time.
-inline uint32_t HashName(const char* p, size_t n, const char* readable_end) {
-  if (n <= 16) {
-    size_t n0 = n < 8 ? n : 8;
-    return HashShortName(LoadPartialWord(p, n0, readable_end),
-                         LoadPartialWord(p + n0, n - n0, readable_end), n);
-  }
+// Names longer than 16 bytes (short ones go through InternShort) fold 8
+// bytes per multiply.
+inline uint32_t HashLongName(const char* p, size_t n, const char* readable_end) {
   uint64_t h = internal::kNameHashSeed ^ (n * 0x9E3779B97F4A7C15ull);
   while (n >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = MixWords(h ^ w, 0xBF58476D1CE4E5B9ull);
+    h = MixWords(h ^ internal::LoadWord(p), 0xBF58476D1CE4E5B9ull);
     p += 8;
     n -= 8;
   }
@@ -163,7 +151,12 @@ const Atom* Interner::Intern(Arena& arena, std::string_view name,
                              const char* readable_end) {
   const char* p = name.data();
   size_t n = name.size();
-  uint32_t h = HashName(p, n, readable_end);
+  if (n >= 1 && n <= 16) {
+    size_t n0 = n < 8 ? n : 8;
+    return InternShort(arena, p, n, LoadPartialWord(p, n0, readable_end),
+                       LoadPartialWord(p + n0, n - n0, readable_end));
+  }
+  uint32_t h = HashLongName(p, n, readable_end);
   if (capacity_ != 0) {
     size_t mask = capacity_ - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
@@ -268,16 +261,6 @@ void Document::Locate(Error* error) const {
   Position p = PositionOfOffset(error->offset);
   error->line = p.line;
   error->column = p.column;
-}
-
-const NodeSeq* Document::MakeSeq(absl::Span<const Node> items) {
-  if (items.empty()) return NodeSeq::Empty();
-  void* mem = arena_.Allocate(sizeof(NodeSeq) + items.size() * sizeof(Node));
-  if (mem == nullptr) return nullptr;
-  auto* seq = static_cast<NodeSeq*>(mem);
-  seq->size = items.size();
-  std::memcpy(seq + 1, items.data(), items.size() * sizeof(Node));
-  return seq;
 }
 
 const Blob* Document::MakeBlob(std::string_view bytes) {

@@ -1,6 +1,7 @@
 // Internal: the interner's name hash and its inline lookup for short names,
-// shared by Interner (ast.cc) and the reader's fast path (reader.cc), which
-// already holds a token's bytes as words and so skips the general entry.
+// shared by Interner::Intern (ast.cc, which loads the words carefully near
+// the end of a buffer) and the reader's fast loop (reader.cc, which knows 16
+// bytes are readable and loads them whole).
 #ifndef SEXP_SRC_INTERN_H_
 #define SEXP_SRC_INTERN_H_
 
@@ -14,6 +15,18 @@ namespace sexp::internal {
 
 // Seeded once per process (ast.cc), so input cannot be crafted to collide.
 extern const uint64_t kNameHashSeed;
+
+// 8 bytes at p (unaligned), little-endian.
+inline uint64_t LoadWord(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// The low n (0..8) bytes of w, the others zero.
+inline uint64_t LowBytes(uint64_t w, size_t n) {
+  return n >= 8 ? w : w & ((uint64_t{1} << (8 * n)) - 1);
+}
 
 inline uint64_t MixWords(uint64_t a, uint64_t b) {
   __uint128_t r = static_cast<__uint128_t>(a) * b;

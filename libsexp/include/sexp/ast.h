@@ -232,8 +232,9 @@ class Interner {
   // be read, which lets the hash and compare load whole words.
   const Atom* Intern(Arena& arena, std::string_view name, const char* readable_end);
   // Intern for a name of 1..16 bytes already loaded as two little-endian
-  // words (bytes past the name zero; w1 == 0 when n <= 8). Inline, defined in
-  // the library's src/intern.h: the reader's fast path.
+  // words (bytes past the name zero; w1 == 0 when n <= 8). Intern's path for
+  // such names; inline, defined in the library's src/intern.h, so the
+  // reader's fast loop calls it directly.
   inline const Atom* InternShort(Arena& arena, const char* name, size_t n,
                                  uint64_t w0, uint64_t w1);
   size_t size() const { return size_; }
@@ -287,7 +288,7 @@ class Document {
     return interner_.Intern(arena_, name, readable_end);
   }
   Interner& interner() { return interner_; }
-  const NodeSeq* MakeSeq(absl::Span<const Node> items);
+  inline const NodeSeq* MakeSeq(absl::Span<const Node> items);
   const Blob* MakeBlob(std::string_view bytes);
   // Sets the roots (copied into the arena). False on allocation failure.
   bool SetRoots(absl::Span<const Node> roots);
@@ -306,6 +307,23 @@ class Document {
   // Offsets of line starts, built on first position() and published once.
   mutable std::atomic<const LineIndex*> lines_{nullptr};
 };
+
+// Inline: the reader makes one per list. Nodes are copied two at a time
+// (most lists are short, and a memcpy call per list cost more than the copy).
+inline const NodeSeq* Document::MakeSeq(absl::Span<const Node> items) {
+  size_t n = items.size();
+  if (n == 0) return NodeSeq::Empty();
+  void* mem = arena_.Allocate(sizeof(NodeSeq) + n * sizeof(Node));
+  if (mem == nullptr) return nullptr;
+  auto* seq = static_cast<NodeSeq*>(mem);
+  seq->size = n;
+  char* out = reinterpret_cast<char*>(seq + 1);
+  const char* in = reinterpret_cast<const char*>(items.data());
+  size_t i = 0;
+  for (; i + 2 <= n; i += 2) std::memcpy(out + i * sizeof(Node), in + i * sizeof(Node), 2 * sizeof(Node));
+  if (i < n) std::memcpy(out + i * sizeof(Node), in + i * sizeof(Node), sizeof(Node));
+  return seq;
+}
 
 // Builds a Document in code. Invalid input (a symbol name that would not read
 // back, a non-finite float, a dict with a non-key) records the first error and
