@@ -51,6 +51,8 @@ using internal::kDigit;
 using internal::kHigh;
 using internal::kSymbolChar;
 using internal::kWhitespace;
+using internal::LoadWord;
+using internal::LowBytes;
 
 // A growable array of trivially copyable T over the upstream allocator, so
 // the reader's scratch memory is subject to the same hook (and failure
@@ -81,7 +83,7 @@ class ScratchStack {
   T* data() { return data_; }
 
  private:
-  __attribute__((noinline)) bool Grow() {
+  [[gnu::noinline]] bool Grow() {
     size_t cap = cap_ == 0 ? 64 : cap_ * 2;
     auto* d = static_cast<T*>(upstream_.allocate(upstream_.context, cap * sizeof(T)));
     if (d == nullptr) return false;
@@ -177,17 +179,6 @@ constexpr uint64_t kHardMaxSize = 0xFFFFFFFEu;  // node offsets are 32-bit
 // general loop.
 constexpr ptrdiff_t kFastTail = 32;
 
-// Loads 8 bytes (unaligned).
-inline uint64_t Word(const char* p) {
-  uint64_t w;
-  std::memcpy(&w, p, 8);
-  return w;
-}
-// The low n (0..8) bytes of w.
-inline uint64_t LowBytes(uint64_t w, size_t n) {
-  return n >= 8 ? w : w & ((uint64_t{1} << (8 * n)) - 1);
-}
-
 #if defined(__SSE2__)
 // Bit i set when byte i of the 16 at p ends a token: whitespace, controls and
 // bytes >= 0x80 (all signed-less-than 0x21), DEL, and the delimiters
@@ -263,27 +254,38 @@ class Reader {
   // Closes the innermost frame, a ( or [ whose closer is at `at` (checked).
   [[gnu::always_inline]] bool CloseList(const char* at) {
     Frame top = frames_.back();
-    const NodeSeq* seq = MakeSeq(values_.data() + top.start, values_.size() - top.start);
+    const NodeSeq* seq = doc_.MakeSeq(
+        absl::MakeConstSpan(values_.data() + top.start, values_.size() - top.start));
     if (seq == nullptr) return FailOom(at);
     values_.truncate(top.start);
     frames_.pop();
     return Complete(Node::MakeSeq(Kind::kList, seq, top.pos,
                                   top.type == FrameType::kBracket ? Node::kFlagSquare : 0));
   }
-  // Pushes a finished datum. Inline: it runs once per node, and almost always
-  // inside a plain list, where there is nothing more to do.
+  // Is the innermost frame a sugar or datum-comment frame, waiting for one
+  // datum?
+  bool Waiting() const {
+    return !frames_.empty() && frames_.back().type >= FrameType::kQuote;
+  }
   // Pushes a datum where no frame waits for one (the fast loop's case).
   [[gnu::always_inline]] bool Push(Node node) {
     if (!values_.push(node)) return FailOom(p_);
     return true;
   }
+  // Pushes a finished datum. Inline: it runs once per node, and almost always
+  // inside a plain list, where there is nothing more to do.
   [[gnu::always_inline]] bool Complete(Node node) {
-    if (!values_.push(node)) return FailOom(p_);
-    if (frames_.empty() || frames_.back().type < FrameType::kQuote) return true;
-    return CompleteWaiting();
+    if (!Push(node)) return false;
+    return Waiting() ? CompleteWaiting() : true;
   }
   bool CompleteWaiting();
-  [[gnu::always_inline]] const NodeSeq* MakeSeq(const Node* items, size_t n);
+  // The atom for the name of n bytes at `name`, where 16 bytes are readable
+  // (the fast loop's case): short names go straight to InternShort.
+  [[gnu::always_inline]] const Atom* InternName(const char* name, size_t n) {
+    if (n > 16) return doc_.Intern(std::string_view(name, n), end_);
+    return doc_.interner().InternShort(doc_.arena(), name, n, LowBytes(LoadWord(name), n),
+                                       n > 8 ? LowBytes(LoadWord(name + 8), n - 8) : 0);
+  }
   bool CheckDict(const Node* items, size_t n, const char* closer);
   bool ReadString();
   bool ReadHash();
@@ -430,28 +432,11 @@ bool Reader<kUtf8Checked, kSimd>::Close(const char* at) {
   Node* items = values_.data() + top.start;
   size_t n = values_.size() - top.start;
   if (!CheckDict(items, n, at)) return false;
-  const NodeSeq* seq = MakeSeq(items, n);
+  const NodeSeq* seq = doc_.MakeSeq(absl::MakeConstSpan(items, n));
   if (seq == nullptr) return FailOom(at);
   values_.truncate(top.start);
   frames_.pop();
   return Complete(Node::MakeSeq(Kind::kDict, seq, top.pos));
-}
-
-// Document::MakeSeq, inline, copying a pair of nodes at a time: most lists are
-// short, and a memcpy call per list cost more than the copy.
-template <bool kUtf8Checked, bool kSimd>
-inline const NodeSeq* Reader<kUtf8Checked, kSimd>::MakeSeq(const Node* items, size_t n) {
-  if (n == 0) return NodeSeq::Empty();
-  void* mem = doc_.arena().Allocate(sizeof(NodeSeq) + n * sizeof(Node));
-  if (mem == nullptr) return nullptr;
-  auto* seq = static_cast<NodeSeq*>(mem);
-  seq->size = n;
-  char* out = reinterpret_cast<char*>(seq + 1);
-  const char* in = reinterpret_cast<const char*>(items);
-  size_t i = 0;
-  for (; i + 2 <= n; i += 2) std::memcpy(out + i * sizeof(Node), in + i * sizeof(Node), 2 * sizeof(Node));
-  if (i < n) std::memcpy(out + i * sizeof(Node), in + i * sizeof(Node), sizeof(Node));
-  return seq;
 }
 
 template <bool kUtf8Checked, bool kSimd>
@@ -774,10 +759,7 @@ bool Reader<kUtf8Checked, kSimd>::FastRun() {
   } else {
     const char* p = p_;
     const char* const stop = end_ - kFastTail;
-    auto waiting = [this] {
-      return !frames_.empty() && frames_.back().type >= FrameType::kQuote;
-    };
-    if (waiting()) return true;
+    if (Waiting()) return true;
     while (p < stop) {
       unsigned char c = static_cast<unsigned char>(*p);
       if (ClassOf(static_cast<char>(c)) & kWhitespace) {
@@ -796,9 +778,12 @@ bool Reader<kUtf8Checked, kSimd>::FastRun() {
         }
         continue;
       }
-      if (c == '(' || c == '[') {
+      if (c == '(' || c == '[' || c == '{') {
         ++p;
-        if (!Open(c == '(' ? FrameType::kParen : FrameType::kBracket, at)) return false;
+        FrameType type = c == '(' ? FrameType::kParen
+                         : c == '[' ? FrameType::kBracket
+                                    : FrameType::kBrace;
+        if (!Open(type, at)) return false;
         continue;
       }
       if (c == ')' || c == ']') {
@@ -808,12 +793,7 @@ bool Reader<kUtf8Checked, kSimd>::FastRun() {
         if (!CloseList(at)) return false;
         // A datum comment that took this list can leave a sugar frame
         // waiting for the next datum: that one goes through Complete.
-        if (waiting()) break;
-        continue;
-      }
-      if (c == '{') {
-        ++p;
-        if (!Open(FrameType::kBrace, at)) return false;
+        if (Waiting()) break;
         continue;
       }
       if (!(ClassOf(static_cast<char>(c)) & kSymbolChar) || c == '#') break;
@@ -840,16 +820,7 @@ bool Reader<kUtf8Checked, kSimd>::FastRun() {
       uint32_t pos = Offset(at);
       if (c == ':') {
         if (n == 1) break;  // lone ':' — ReadToken reports it
-        const char* name = at + 1;
-        size_t len = n - 1;
-        const Atom* a;
-        if (len <= 16) {
-          uint64_t w0 = Word(name);
-          a = doc_.interner().InternShort(doc_.arena(), name, len, LowBytes(w0, len),
-                                          len > 8 ? LowBytes(Word(name + 8), len - 8) : 0);
-        } else {
-          a = doc_.Intern(std::string_view(name, len), end_);
-        }
+        const Atom* a = InternName(at + 1, n - 1);
         if (a == nullptr) return FailOom(at);
         p = q;
         p_ = p;
@@ -863,31 +834,25 @@ bool Reader<kUtf8Checked, kSimd>::FastRun() {
         // (floats, leading zeros, longer) go through ReadNumber.
         const char* d = at + negative;
         size_t nd = n - negative;
-        if (nd > 18 || (d[0] == '0' && nd > 1)) {
-          p_ = q;
-          if (!ReadNumber(std::string_view(at, n))) return false;
-          p = p_;
-          continue;
-        }
+        bool plain = nd <= 18 && !(d[0] == '0' && nd > 1);
         uint64_t v = 0;
-        size_t i = 0;
-        for (; i < nd; ++i) {
+        for (size_t i = 0; plain && i < nd; ++i) {
           unsigned digit = static_cast<unsigned char>(d[i]) - '0';
-          if (digit > 9) break;
+          plain = digit <= 9;
           v = v * 10 + digit;
         }
-        p_ = q;
-        if (i < nd) {
+        p = q;
+        p_ = p;
+        if (!plain) {
           if (!ReadNumber(std::string_view(at, n))) return false;
-        } else {
-          int64_t iv = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
-          if (!Push(Node::MakeInt(iv, pos))) return false;
+        } else if (!Push(Node::MakeInt(negative ? -static_cast<int64_t>(v)
+                                                : static_cast<int64_t>(v), pos))) {
+          return false;
         }
-        p = p_;
         continue;
       }
       // A symbol, or true / false / nil.
-      uint64_t w0 = LowBytes(Word(at), n);
+      uint64_t w0 = LowBytes(LoadWord(at), n);
       p = q;
       p_ = p;
       if (n <= 5) {
@@ -903,10 +868,7 @@ bool Reader<kUtf8Checked, kSimd>::FastRun() {
           continue;
         }
       }
-      const Atom* a =
-          n <= 16 ? doc_.interner().InternShort(doc_.arena(), at, n, w0,
-                                                n > 8 ? LowBytes(Word(at + 8), n - 8) : 0)
-                  : doc_.Intern(std::string_view(at, n), end_);
+      const Atom* a = InternName(at, n);
       if (a == nullptr) return FailOom(at);
       if (!Push(Node::MakeAtom(Kind::kSymbol, a, pos))) return false;
     }
@@ -1072,18 +1034,33 @@ Result<Document> RunReader(std::string_view text, const ReadOptions& options,
   return reader.Run(text, exactly_one);
 }
 
-Result<Document> ReadImpl(std::string_view text, const ReadOptions& options,
-                          bool exactly_one) {
-  bool within_limit = text.size() <= std::min<uint64_t>(options.max_size, kHardMaxSize);
-  if (within_limit && internal::IsValidUtf8Fast(text)) {
+Result<Document> RunPath(internal::ReaderPath path, std::string_view text,
+                         const ReadOptions& options, bool exactly_one) {
+  switch (path) {
+    case internal::ReaderPath::kChecking:
+      break;
+    case internal::ReaderPath::kValidated:
+      return RunReader<true, false>(text, options, exactly_one);
+    case internal::ReaderPath::kValidatedSimd:
 #if defined(__SSE2__)
-    if (internal::ActiveScanKernel().simd_tokens) {
       return RunReader<true, true>(text, options, exactly_one);
-    }
+#else
+      return RunReader<true, false>(text, options, exactly_one);
 #endif
-    return RunReader<true, false>(text, options, exactly_one);
   }
   return RunReader<false, false>(text, options, exactly_one);
+}
+
+Result<Document> ReadImpl(std::string_view text, const ReadOptions& options,
+                          bool exactly_one) {
+  using internal::ReaderPath;
+  bool within_limit = text.size() <= std::min<uint64_t>(options.max_size, kHardMaxSize);
+  ReaderPath path = ReaderPath::kChecking;
+  if (within_limit && internal::IsValidUtf8Fast(text)) {
+    path = internal::ActiveScanKernel().simd_tokens ? ReaderPath::kValidatedSimd
+                                                    : ReaderPath::kValidated;
+  }
+  return RunPath(path, text, options, exactly_one);
 }
 
 }  // namespace
@@ -1099,19 +1076,7 @@ Result<Document> ReadOne(std::string_view text, const ReadOptions& options) {
 namespace internal {
 
 Result<Document> ReadVia(ReaderPath path, std::string_view text, const ReadOptions& options) {
-  switch (path) {
-    case ReaderPath::kChecking:
-      return RunReader<false, false>(text, options, false);
-    case ReaderPath::kValidated:
-      return RunReader<true, false>(text, options, false);
-    case ReaderPath::kValidatedSimd:
-#if defined(__SSE2__)
-      return RunReader<true, true>(text, options, false);
-#else
-      return RunReader<true, false>(text, options, false);
-#endif
-  }
-  return RunReader<false, false>(text, options, false);
+  return RunPath(path, text, options, /*exactly_one=*/false);
 }
 
 std::string FirstDifference(const Document& a, const Document& b) {
