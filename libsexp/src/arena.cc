@@ -17,15 +17,7 @@
 #include <mimalloc.h>
 #endif
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SEXP_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define SEXP_ASAN 1
-#endif
-#ifdef SEXP_ASAN
+#ifdef SEXP_ARENA_POISONS  // arena.h: built with AddressSanitizer
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -91,7 +83,7 @@ Arena& Arena::operator=(Arena&& other) noexcept {
 }
 
 void Arena::Unpoison(void* p, size_t size) {
-#ifdef SEXP_ASAN
+#ifdef SEXP_ARENA_POISONS
   ASAN_UNPOISON_MEMORY_REGION(p, size);
 #else
   (void)p;
@@ -116,7 +108,7 @@ void* Arena::AllocateSlow(size_t size) {
   reserved_ += want;
   ptr_ = static_cast<char*>(raw) + kHeader;
   end_ = static_cast<char*>(raw) + want;
-#ifdef SEXP_ASAN
+#ifdef SEXP_ARENA_POISONS
   ASAN_POISON_MEMORY_REGION(ptr_, end_ - ptr_);
 #endif
   void* p = ptr_;
