@@ -1079,6 +1079,9 @@ Result<Document> ReadVia(ReaderPath path, std::string_view text, const ReadOptio
   return RunPath(path, text, options, /*exactly_one=*/false);
 }
 
+namespace {
+
+// Where two documents read from the same text differ; empty if they do not.
 std::string FirstDifference(const Document& a, const Document& b) {
   struct Pair {
     absl::Span<const Node> x, y;
@@ -1103,6 +1106,30 @@ std::string FirstDifference(const Document& a, const Document& b) {
       } else if (!Equal(x, y)) {
         return absl::StrCat("node at offset ", offset, " differs in value");
       }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string ReaderPathsDisagree(std::string_view text, const ReadOptions& options) {
+  if (!IsValidUtf8Fast(text)) return {};
+  Result<Document> ref = ReadVia(ReaderPath::kChecking, text, options);
+  for (ReaderPath path : {ReaderPath::kValidated, ReaderPath::kValidatedSimd}) {
+    Result<Document> got = ReadVia(path, text, options);
+    std::string which = absl::StrCat("path ", static_cast<int>(path), ": ");
+    if (got.ok() != ref.ok()) {
+      return absl::StrCat(which, got.ok() ? "read" : "failed", " where the checking path ",
+                          ref.ok() ? "read" : "failed");
+    }
+    if (!ref.ok() && got.error().ToString() != ref.error().ToString()) {
+      return absl::StrCat(which, "error '", got.error().ToString(), "' instead of '",
+                          ref.error().ToString(), "'");
+    }
+    if (ref.ok()) {
+      std::string difference = FirstDifference(*ref, *got);
+      if (!difference.empty()) return which + difference;
     }
   }
   return {};

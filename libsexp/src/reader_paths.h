@@ -25,10 +25,12 @@ enum class ReaderPath { kChecking, kValidated, kValidatedSimd };
 // be valid UTF-8 (see IsValidUtf8Fast).
 Result<Document> ReadVia(ReaderPath path, std::string_view text, const ReadOptions& options);
 
-// Where two documents read from the same text differ — in a node's kind,
-// value, flags or source offset, or in the number of roots or elements — as
-// a sentence naming the node's offset; empty if they do not.
-std::string FirstDifference(const Document& a, const Document& b);
+// Reads valid-UTF-8 `text` through every path and says where a validated
+// path disagrees with the checking one — success or failure, error text, or
+// a node's kind, value, flags or source offset, or an element count — or
+// returns empty when all agree (or when `text` is not valid UTF-8, which
+// only the checking path reads). For tests and the reader fuzz target.
+std::string ReaderPathsDisagree(std::string_view text, const ReadOptions& options);
 
 }  // namespace sexp::internal
 

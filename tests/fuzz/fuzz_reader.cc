@@ -34,7 +34,6 @@
 
 #include "fuzz_check.h"
 #include "reader_paths.h"
-#include "scan.h"
 #include "sexp/ast.h"
 #include "sexp/error.h"
 #include "sexp/reader.h"
@@ -388,20 +387,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   // Differential: every reader path against the checking one.
-  if (sexp::internal::IsValidUtf8Fast(input)) {
-    using sexp::internal::ReaderPath;
-    sexp::Result<sexp::Document> ref =
-        sexp::internal::ReadVia(ReaderPath::kChecking, input, options);
-    for (ReaderPath path : {ReaderPath::kValidated, ReaderPath::kValidatedSimd}) {
-      sexp::Result<sexp::Document> got = sexp::internal::ReadVia(path, input, options);
-      FUZZ_CHECK(got.ok() == ref.ok());
-      if (!ref.ok()) {
-        FUZZ_CHECK(got.error().ToString() == ref.error().ToString());
-      } else {
-        FUZZ_CHECK(sexp::internal::FirstDifference(*ref, *got).empty());
-      }
-    }
-  }
+  FUZZ_CHECK(sexp::internal::ReaderPathsDisagree(input, options).empty());
 
   sexp::Result<sexp::Document> read = sexp::Read(text, options);
   sexp::Result<sexp::Document> one = sexp::ReadOne(text, options);
