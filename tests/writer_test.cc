@@ -2,13 +2,17 @@
 #include "sexp/writer.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "sexp/address.h"
 #include "sexp/ast.h"
 #include "sexp/reader.h"
 #include "test_util.h"
@@ -122,6 +126,322 @@ TEST(Canonical, FloatsFollowEcmaScript) {
   EXPECT_EQ(Float(123.456), "123.456");
   EXPECT_EQ(Float(-1e-7), "-1e-7");
   EXPECT_EQ(CanonAll("1e2 1E5 2.5e+2 0.1e1 1e-400"), "100.0\n100000.0\n250.0\n1.0\n0.0");
+}
+
+// The decimal m * 10^-places laid out as ECMAScript does for a value in
+// [1e-6, 1e21), with ".0" for an integer: the expected text of a double read
+// from it when m has at most 15 significant digits (so the shortest digits of
+// that double are m's own).
+std::string FixedLayout(bool negative, uint64_t m, int places) {
+  std::string digits = std::to_string(m);
+  std::string out = negative ? "-" : "";
+  if (places == 0) return out + digits + ".0";
+  if (static_cast<int>(digits.size()) > places) {
+    return out + digits.substr(0, digits.size() - places) + "." +
+           digits.substr(digits.size() - places);
+  }
+  return out + "0." + std::string(places - digits.size(), '0') + digits;
+}
+
+// Significant digits of a float text: no sign, point, exponent, or leading
+// and trailing zeros.
+std::string SignificantDigits(std::string_view text) {
+  std::string d;
+  for (char c : text) {
+    if (c == 'e' || c == 'E') break;
+    if (c >= '0' && c <= '9') d += c;
+  }
+  d.erase(0, std::min(d.find_first_not_of('0'), d.size()));
+  while (!d.empty() && d.back() == '0') d.pop_back();
+  return d;
+}
+
+TEST(Canonical, ShortDecimalsAndTheirNeighbours) {
+  // Short decimals take a fast path (m / 10^d == v); each must give the
+  // decimal it was read from. Their ulp neighbours must not: they need the
+  // general shortest-digits search, whose digits std::to_chars confirms.
+  std::mt19937_64 rng(97401);
+  int fixed = 0;
+  for (int iter = 0; iter < 200000; ++iter) {
+    int sig = 1 + static_cast<int>(rng() % 15);
+    uint64_t m = 1 + rng() % 9;
+    for (int i = 1; i < sig; ++i) m = m * 10 + rng() % 10;
+    int places = static_cast<int>(rng() % 13);
+    if (places > 0 && m % 10 == 0) m += 1 + rng() % 9;  // no trailing zero after the point
+    bool negative = rng() % 2;
+    std::string text = FixedLayout(negative, m, places);
+    double v = 0;
+    ASSERT_EQ(std::from_chars(text.data(), text.data() + text.size(), v).ec, std::errc());
+    if (std::fabs(v) < 1e-6 || std::fabs(v) >= 1e21) continue;
+    ++fixed;
+    ASSERT_EQ(Float(v), text) << text;
+    for (double n : {std::nextafter(v, INFINITY), std::nextafter(v, -INFINITY)}) {
+      std::string got = Float(n);
+      double back = 0;
+      ASSERT_EQ(std::from_chars(got.data(), got.data() + got.size(), back).ec, std::errc());
+      ASSERT_EQ(back, n) << got;
+      char sci[40];
+      auto r = std::to_chars(sci, sci + sizeof sci, n, std::chars_format::scientific);
+      ASSERT_EQ(SignificantDigits(got), SignificantDigits(std::string_view(sci, r.ptr - sci)))
+          << got << " for neighbour of " << text;
+    }
+  }
+  EXPECT_GT(fixed, 150000);
+  // Doubles drawn near the fast path's limit for each number of places
+  // (|v| * 10^d just under 2^50, where its rounding argument is tightest)
+  // must have std::to_chars's shortest digits.
+  for (int iter = 0; iter < 200000; ++iter) {
+    int d = static_cast<int>(rng() % 10);
+    double hi = std::ldexp(1.0, 50) / std::pow(10.0, d);
+    double v = hi * (0.05 + 0.95 * std::ldexp(static_cast<double>(rng() >> 11), -53));
+    std::string got = Float(v);
+    double back = 0;
+    ASSERT_EQ(std::from_chars(got.data(), got.data() + got.size(), back).ec, std::errc());
+    ASSERT_EQ(back, v) << got;
+    char sci[40];
+    auto r = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
+    ASSERT_EQ(SignificantDigits(got), SignificantDigits(std::string_view(sci, r.ptr - sci))) << got;
+  }
+  // The edges of the fast path: 2^50 and the integers below it, 1e-6, nine
+  // and ten decimal places.
+  EXPECT_EQ(Float(1125899906842624.0), "1125899906842624.0");
+  EXPECT_EQ(Float(1125899906842623.0), "1125899906842623.0");
+  EXPECT_EQ(Float(1125899906842623.5), "1125899906842623.5");
+  EXPECT_EQ(Float(112589990684262.35), "112589990684262.34");
+  EXPECT_EQ(Float(0.000001), "0.000001");
+  EXPECT_EQ(Float(0.000001234), "0.000001234");
+  EXPECT_EQ(Float(0.0000012345), "0.0000012345");
+  EXPECT_EQ(Float(0.123456789), "0.123456789");
+  EXPECT_EQ(Float(0.1234567891), "0.1234567891");
+  EXPECT_EQ(Float(97.401), "97.401");
+  EXPECT_EQ(Float(-75.7), "-75.7");
+  EXPECT_EQ(Float(std::nextafter(0.3, 1.0)), "0.30000000000000004");
+  EXPECT_EQ(Float(std::nextafter(0.3, 0.0)), "0.29999999999999993");
+}
+
+// Canonical form written the plain way (recursion, std::string, stable_sort
+// over element texts), with its own string escaping: the writer's buffered
+// loop, reordered copies and flush boundaries must give exactly this.
+std::string PlainCanonical(const Node& n) {
+  switch (n.kind()) {
+    case Kind::kNil: return "nil";
+    case Kind::kBool: return n.as_bool() ? "true" : "false";
+    case Kind::kInt: return std::to_string(n.as_int());
+    case Kind::kFloat: return Float(n.as_float());
+    case Kind::kSymbol: return std::string(n.name());
+    case Kind::kKeyword: return ":" + std::string(n.name());
+    case Kind::kBytes: return *Canonical(n);
+    case Kind::kString: {
+      std::string out = "\"";
+      for (unsigned char c : n.str()) {
+        if (c == '"' || c == '\\') {
+          out += '\\';
+          out += static_cast<char>(c);
+        } else if (c == '\n') {
+          out += "\\n";
+        } else if (c == '\t') {
+          out += "\\t";
+        } else if (c == '\r') {
+          out += "\\r";
+        } else if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+      }
+      return out + "\"";
+    }
+    case Kind::kList:
+    case Kind::kDict: {
+      auto x = n.items();
+      std::vector<std::string> el;
+      for (const Node& c : x) el.push_back(PlainCanonical(c));
+      std::vector<std::pair<std::string, std::string>> pairs;
+      std::string body;
+      auto join = [&](const std::string& t) { body += (body.empty() ? "" : " ") + t; };
+      if (n.is_dict()) {
+        for (size_t i = 0; i + 1 < x.size(); i += 2) {
+          // Keyword keys first (sorted by name), then string keys by text.
+          std::string key = x[i].is_keyword() ? "0" + std::string(x[i].name())
+                                              : "1" + std::string(x[i].str());
+          pairs.emplace_back(key, el[i] + " " + el[i + 1]);
+        }
+        std::sort(pairs.begin(), pairs.end());
+        for (auto& [k, t] : pairs) join(t);
+        return "{" + body + "}";
+      }
+      for (size_t i = 0; i < x.size();) {
+        if (i > 0 && x[i].is_keyword() && i + 1 < x.size()) {
+          pairs.emplace_back(std::string(x[i].name()), el[i] + " " + el[i + 1]);
+          i += 2;
+          continue;
+        }
+        std::stable_sort(pairs.begin(), pairs.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (auto& [k, t] : pairs) join(t);
+        pairs.clear();
+        join(el[i++]);
+      }
+      std::stable_sort(pairs.begin(), pairs.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (auto& [k, t] : pairs) join(t);
+      return "(" + body + ")";
+    }
+  }
+  return "?";
+}
+
+// Random documents of every size class the writer treats differently: names
+// and strings of 0..16, 17..48, 49..256 and longer bytes, escaped strings,
+// byte strings, lists of repeating and changing keyword shapes (reordered
+// copies), dicts, nesting; big enough that closers and spaces fall at every
+// offset of the writer's 64 KiB buffer.
+class SizedTrees {
+ public:
+  explicit SizedTrees(uint64_t seed) : rng_(seed) {}
+  Node Tree(Builder& b, int depth) {
+    switch (depth <= 0 ? rng_() % 7 : rng_() % 10) {
+      case 0: return b.Int(static_cast<int64_t>(rng_()) >> (rng_() % 64));
+      case 1: return b.Float(static_cast<double>(rng_() % 100000) / 1000.0);
+      case 2: return b.Symbol(Name());
+      case 3: return b.Keyword(Name());
+      case 4: return b.String(Text());
+      case 5: return rng_() % 8 ? b.String(Text()) : b.Bytes(Text());
+      case 6: return rng_() % 2 ? b.Nil() : b.Bool(rng_() % 2);
+      case 7: return Dict(b, depth);
+      default: return List(b, depth);
+    }
+  }
+
+ private:
+  size_t Length() {
+    switch (rng_() % 8) {
+      case 0: return rng_() % 17;
+      case 1: case 2: return 17 + rng_() % 32;
+      case 3: return 49 + rng_() % 208;
+      case 4: return 257 + rng_() % 2000;
+      default: return rng_() % 12;
+    }
+  }
+  std::string Name() {
+    size_t n = 1 + Length();
+    std::string s;
+    for (size_t i = 0; i < n; ++i) s += static_cast<char>('a' + rng_() % 26);
+    return s;
+  }
+  std::string Text() {
+    size_t n = Length();
+    std::string s;
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t r = rng_() % 40;
+      s += r == 0 ? '"' : r == 1 ? '\n' : r == 2 ? '\x01' : static_cast<char>('a' + r % 26);
+    }
+    return s;
+  }
+  Node List(Builder& b, int depth) {
+    std::vector<Node> items{b.Symbol(Name())};
+    std::vector<std::string> keys;
+    size_t n = rng_() % 9;
+    for (size_t i = 0; i < n; ++i) {
+      if (rng_() % 2) {
+        // Keywords from a small set, so shapes repeat; never twice in a list.
+        std::string k = std::string(1, static_cast<char>('a' + rng_() % 6));
+        if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
+          keys.push_back(k);
+          items.push_back(b.Keyword(k));
+          items.push_back(Tree(b, depth - 1));
+          continue;
+        }
+      }
+      Node t = Tree(b, depth - 1);
+      items.push_back(t.is_keyword() ? b.Symbol("k") : t);
+    }
+    return b.List(items);
+  }
+  Node Dict(Builder& b, int depth) {
+    std::vector<Node> items;
+    std::vector<std::string> keys;
+    size_t n = rng_() % 6;
+    for (size_t i = 0; i < n; ++i) {
+      bool kw = rng_() % 2;
+      std::string k = (kw ? "k" : "s") + std::to_string(rng_() % 8);
+      if (std::find(keys.begin(), keys.end(), k) != keys.end()) continue;
+      keys.push_back(k);
+      items.push_back(kw ? b.Keyword(k) : b.String(k));
+      items.push_back(Tree(b, depth - 1));
+    }
+    return b.Dict(items);
+  }
+  std::mt19937_64 rng_;
+};
+
+TEST(Canonical, MatchesPlainWriterAcrossBufferBoundaries) {
+  struct Chunks : ByteSink {
+    std::string all;
+    size_t count = 0;
+    void Append(std::string_view c) override {
+      all.append(c);
+      ++count;
+    }
+  };
+  SizedTrees gen(2026);
+  size_t big = 0;
+  for (int doc = 0; doc < 60; ++doc) {
+    Builder b;
+    std::vector<Node> items{b.Symbol("root")};
+    size_t n = doc < 40 ? 1 + doc % 5 : 300;
+    for (size_t i = 0; i < n; ++i) items.push_back(gen.Tree(b, 5));
+    auto built = b.Finish({b.List(items)});
+    ASSERT_TRUE(built.ok()) << built.error().ToString();
+    const Node& root = built->roots()[0];
+    std::string want = PlainCanonical(root);
+    Chunks chunks;
+    ASSERT_TRUE(WriteCanonical(root, chunks).ok());
+    ASSERT_EQ(chunks.all.size(), want.size());
+    ASSERT_EQ(chunks.all, want);
+    ASSERT_EQ(HashNode(root)->bytes, Sha3_256(want).bytes);
+    if (chunks.count > 1) ++big;
+    // The same text read back is already canonical.
+    auto back = ReadOne(want);
+    ASSERT_TRUE(back.ok());
+    ASSERT_EQ(*Canonical(back->roots()[0]), want);
+  }
+  EXPECT_GE(big, 15u);
+  {
+    // Long runs of closers cross the buffer's end: each must still replace
+    // the space after the last element, also when a flush kept that space.
+    Builder nb;
+    const size_t depth = 150000;
+    Node inner = nb.Symbol("a");
+    for (size_t i = 0; i < depth; ++i) inner = nb.List({nb.Symbol("a"), inner});
+    auto nested = nb.Finish({inner});
+    ASSERT_TRUE(nested.ok());
+    std::string want;
+    for (size_t i = 0; i < depth; ++i) want += "(a ";
+    want += "a" + std::string(depth, ')');
+    Chunks chunks;
+    ASSERT_TRUE(WriteCanonical(nested->roots()[0], chunks).ok());
+    EXPECT_GT(chunks.count, 4u);
+    EXPECT_EQ(chunks.all, want);
+  }
+  // A string longer than the buffer, between short elements.
+  Builder b;
+  std::string huge(200000, 'x');
+  huge[100000] = '\n';
+  auto built = b.Finish({b.List({b.Symbol("a"), b.String(huge), b.Keyword("k"), b.Int(1)})});
+  ASSERT_TRUE(built.ok());
+  Chunks chunks;
+  ASSERT_TRUE(WriteCanonical(built->roots()[0], chunks).ok());
+  EXPECT_EQ(chunks.all, PlainCanonical(built->roots()[0]));
+  // The same through the reader, whose plain strings take the other path.
+  std::string text = "(a \"" + std::string(200000, 'y') + "\" :k (b))";
+  auto read = ReadOne(text);
+  ASSERT_TRUE(read.ok());
+  EXPECT_TRUE(read->roots()[0][1].flags() & Node::kFlagPlainString);
+  EXPECT_EQ(*Canonical(read->roots()[0]), text);
+  EXPECT_EQ(PlainCanonical(read->roots()[0]), text);
 }
 
 TEST(Canonical, StreamsInChunks) {

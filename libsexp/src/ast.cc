@@ -174,14 +174,14 @@ const Atom* Interner::Insert(Arena& arena, const char* name, size_t n, uint32_t 
   size_t mask = capacity_ - 1;
   size_t i = hash & mask;
   while (slots_[i] != nullptr) i = (i + 1) & mask;
-  // Header, name, and zeroed padding to the next multiple of 8 (at least one
-  // word of name, so short names always compare as whole words).
-  size_t bytes = sizeof(Atom) + ((n + 7) & ~size_t{7});
-  if (n == 0) bytes += 8;
+  // Header, name, and zeroed padding to the next multiple of 8, 16 bytes of
+  // name at least (ast.h: short names compare as whole words, and writers
+  // copy them as one 16-byte block).
+  size_t bytes = sizeof(Atom) + std::max<size_t>(16, (n + 7) & ~size_t{7});
   void* mem = arena.Allocate(bytes);
   if (mem == nullptr) return nullptr;
   auto* atom = static_cast<Atom*>(mem);
-  std::memset(static_cast<char*>(mem) + bytes - 8, 0, 8);
+  std::memset(static_cast<char*>(mem) + bytes - 16, 0, 16);
   atom->size = static_cast<uint32_t>(n);
   atom->hash = hash;
   if (n > 0) std::memcpy(atom + 1, name, n);

@@ -1,8 +1,8 @@
 // Canonical writer and pretty-printer.
 //
-// Both walk the tree with an explicit stack. Output goes through OutBuffer,
-// which batches bytes into 64 KiB chunks for the ByteSink, so a hashing sink
-// sees large updates and the canonical text is never held whole.
+// Both walk the tree with an explicit stack and batch their output into
+// 64 KiB chunks for the ByteSink, so a hashing sink sees large updates and the
+// canonical text is never held whole.
 //
 // Keyword-pair order (spec/canonical.md): after the head, a keyword followed
 // by another element forms a pair; each maximal run of pairs is written sorted
@@ -56,16 +56,6 @@ class OutBuffer {
     if (n_ > 0) sink_.Append(std::string_view(buf_, n_));
     n_ = 0;
   }
-  // Space for `size` more bytes, or nullptr when `size` exceeds the buffer.
-  // Write into it, then Commit(the end of what was written).
-  char* Room(size_t size) {
-    if (size > kSize - n_) {
-      Flush();
-      if (size > kSize) return nullptr;
-    }
-    return buf_ + n_;
-  }
-  void Commit(const char* end) { n_ = static_cast<size_t>(end - buf_); }
 
  private:
   static constexpr size_t kSize = 64 * 1024;
@@ -74,26 +64,31 @@ class OutBuffer {
   char buf_[kSize];
 };
 
-// memcpy for the short names and strings that dominate documents: up to 16
-// bytes are moved with two overlapping loads and stores (never touching a
-// byte outside either range) instead of a call.
+// Copies n <= 16 bytes with two overlapping loads and stores of the widest
+// size that fits (never touching a byte outside either range), so the short
+// names and strings documents are made of cost no call and no loop (a byte
+// loop here would itself be turned into a memcpy call).
 inline void CopyShort(char* dst, const char* src, size_t n) {
-  if (n >= 8 && n <= 16) {
+  if (n >= 8) {
     uint64_t a, b;
     std::memcpy(&a, src, 8);
     std::memcpy(&b, src + n - 8, 8);
     std::memcpy(dst, &a, 8);
     std::memcpy(dst + n - 8, &b, 8);
-  } else if (n >= 4 && n < 8) {
+  } else if (n >= 4) {
     uint32_t a, b;
     std::memcpy(&a, src, 4);
     std::memcpy(&b, src + n - 4, 4);
     std::memcpy(dst, &a, 4);
     std::memcpy(dst + n - 4, &b, 4);
-  } else if (n < 4) {
-    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
-  } else {
-    std::memcpy(dst, src, n);
+  } else if (n >= 2) {
+    uint16_t a, b;
+    std::memcpy(&a, src, 2);
+    std::memcpy(&b, src + n - 2, 2);
+    std::memcpy(dst, &a, 2);
+    std::memcpy(dst + n - 2, &b, 2);
+  } else if (n == 1) {
+    *dst = *src;
   }
 }
 
@@ -202,8 +197,10 @@ class Orderer {
   // when source order is canonical. Sets *error on duplicates.
   long Order(const Node& n, Error* error) {
     auto items = n.items();
-    if (n.is_dict()) return OrderDict(items, error);
-    return OrderList(items, error);
+    // Two pairs at least, or there is nothing to order: a list needs a head
+    // and four more elements, a dict four elements.
+    if (n.is_dict()) return items.size() < 4 ? -1 : OrderDict(items, error);
+    return items.size() < 5 ? -1 : OrderList(items, error);
   }
   const uint32_t* at(long off) const { return pool_.data() + off; }
   void Release(long off) {
@@ -359,11 +356,71 @@ class Orderer {
 
 }  // namespace
 
+namespace {
+
+// Floats with a short decimal form (prices, scores, coordinates: "97.401")
+// without the general shortest-digits search. For d = 0, 1, ... the candidate
+// is m = round(|v| * 10^d); if m / 10^d (one correctly rounded division, both
+// operands exact) gives back |v|, the decimal m * 10^-d reads as v. The first
+// such d is the answer ECMAScript's Number::toString gives: no decimal with
+// fewer places reads as v (each smaller d was tried: while |v| * 10^d <
+// 2^50, the rounding interval around it is under 1/8 wide, so the one integer
+// that could lie in it is the rounded product), a decimal with fewer
+// significant digits would have fewer places, and none other with d places
+// reads as v (they are 1 apart, the interval is narrower). The fixed layout
+// is ECMAScript's for 1e-6 <= |v| < 1e21. Returns 0 when there is no such d
+// in range, and the caller takes the general path.
+size_t FormatShortDecimal(double v, char* out) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+  static constexpr int kMaxPlaces = 9;
+  static constexpr double kExactLimit = 1125899906842624.0;  // 2^50
+  const double a = std::fabs(v);
+  if (!(a >= 1e-6 && a < kExactLimit)) return 0;
+  for (int d = 0; d <= kMaxPlaces; ++d) {
+    const double scaled = a * kPow10[d];
+    if (scaled >= kExactLimit) return 0;
+    const double m = std::nearbyint(scaled);
+    if (m / kPow10[d] != a) continue;
+    // Digits of m, with the point d places from the right ("0.0…" when m is
+    // shorter than that) and ".0" for an integer.
+    char digits[24];
+    char* end = std::to_chars(digits, digits + sizeof digits, static_cast<uint64_t>(m)).ptr;
+    size_t count = static_cast<size_t>(end - digits);
+    char* w = out;
+    if (v < 0) *w++ = '-';
+    if (d == 0) {
+      std::memcpy(w, digits, count);
+      w += count;
+      std::memcpy(w, ".0", 2);
+      return static_cast<size_t>(w + 2 - out);
+    }
+    const size_t places = static_cast<size_t>(d);
+    if (count > places) {
+      std::memcpy(w, digits, count - places);
+      w += count - places;
+      *w++ = '.';
+      std::memcpy(w, digits + count - places, places);
+      w += places;
+    } else {
+      *w++ = '0';
+      *w++ = '.';
+      for (size_t i = count; i < places; ++i) *w++ = '0';
+      std::memcpy(w, digits, count);
+      w += count;
+    }
+    return static_cast<size_t>(w - out);
+  }
+  return 0;
+}
+
+}  // namespace
+
 size_t FormatFloat(double v, char* out) {
   if (v == 0) {  // both zeros
     std::memcpy(out, "0.0", 3);
     return 3;
   }
+  if (size_t n = FormatShortDecimal(v, out)) return n;
   // Shortest round-trip digits, then ECMAScript's layout rules.
   char sci[32];
   auto r = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
@@ -423,106 +480,246 @@ void AppendQuotedString(std::string_view text, std::string* out) {
 
 namespace {
 
-// The canonical writer proper. Atoms that are the bulk of real documents
-// (symbols, keywords, plain strings, integers) are written with their
-// separator in one step into the output buffer; everything else goes through
-// WriteAtom. Containers push a frame instead of recursing.
+// Copies n bytes with no call for the lengths documents are made of, never
+// touching a byte outside either range: up to 16 bytes as in CopyShort; up
+// to 48 (URLs, ids, short text) as three 16-byte blocks, the first, the
+// last, and one that covers the gap between them (overlaps are harmless), so
+// the length picks no branch; longer text in 16-byte blocks, the last one
+// overlapping the one before it.
+inline char* CopyText(char* dst, const char* src, size_t n) {
+  if (n <= 16) {
+    CopyShort(dst, src, n);
+  } else if (n <= 48) {
+    const size_t mid = n > 32 ? 16 : n - 16;
+    std::memcpy(dst, src, 16);
+    std::memcpy(dst + mid, src + mid, 16);
+    std::memcpy(dst + n - 16, src + n - 16, 16);
+  } else {
+    for (size_t i = 0; i + 16 < n; i += 16) std::memcpy(dst + i, src + i, 16);
+    std::memcpy(dst + n - 16, src + n - 16, 16);
+  }
+  return dst + n;
+}
+
+// Contiguous runs of Nodes handed out and given back in stack order; a run
+// never moves while it is in use (new blocks are added, never grown), so the
+// writer can iterate a reordered copy of a list by pointer while it writes
+// the lists nested in it.
+class NodeRuns {
+ public:
+  struct Mark {
+    size_t block = 0;
+    size_t used = 0;
+  };
+  Mark mark() const { return {current_, used_}; }
+  Node* Take(size_t n) {
+    while (current_ < blocks_.size() && blocks_[current_].size - used_ < n) {
+      ++current_;
+      used_ = 0;
+    }
+    if (current_ == blocks_.size()) {
+      size_t size = std::max<size_t>(n, kBlockNodes);
+      blocks_.push_back({std::make_unique<Node[]>(size), size});
+    }
+    Node* run = blocks_[current_].nodes.get() + used_;
+    used_ += n;
+    return run;
+  }
+  void Release(Mark m) {
+    current_ = m.block;
+    used_ = m.used;
+  }
+
+ private:
+  static constexpr size_t kBlockNodes = 4096;
+  struct Block {
+    std::unique_ptr<Node[]> nodes;
+    size_t size;
+  };
+  std::vector<Block> blocks_;
+  size_t current_ = 0;
+  size_t used_ = 0;
+};
+
+// The canonical writer proper: one loop over an explicit stack of frames
+// (any depth), writing into its own 64 KiB buffer through a local cursor.
+//
+// Every element is written followed by a space; a closer replaces the space
+// after the last element (canonical text never ends an element with a
+// space, so "the byte before the cursor is a space" means "an element came
+// last"). That space is always still in the buffer: a flush happens before
+// an element is written or after a closer has dropped the space. A frame is a pair of Node pointers: a list in
+// source order is iterated in place, one whose keyword pairs (or dict keys)
+// move is first copied in canonical order into a NodeRuns run.
+//
+// Before each element the loop makes room for the largest atom it writes
+// inline (kAtomRoom), so symbols, keywords, plain strings up to kInlineText
+// bytes, integers, floats, nil and booleans are each a few stores with no
+// further check and no call. Interned names carry at least 16 readable bytes
+// (ast.h), so names up to 16 bytes are one 16-byte copy. Anything else
+// (escaped or long strings, byte strings) goes through WriteOther.
 class CanonicalWriter {
  public:
-  explicit CanonicalWriter(ByteSink& sink) : out_(sink) {}
+  explicit CanonicalWriter(ByteSink& sink) : sink_(sink) {}
 
   Error Run(const Node& root) {
-    if (!Write(root, false)) return error_;
-    while (!stack_.empty()) {
-      Frame& top = stack_.back();
-      if (top.i == top.n) {
-        out_.Put(top.close);
-        orderer_.Release(top.perm);
+    char* w = buf_;
+    char* const limit = buf_ + kBufferSize;
+    // The frame being written lives in `cur` (registers); stack_ holds the
+    // frames around it. The root is the one element of a frame with no
+    // closer.
+    Frame cur{&root, &root + 1, runs_.mark(), 0};
+    for (;;) {
+      if (cur.next == cur.end) {
+        w -= w > buf_ && w[-1] == ' ';  // the space after the last element
+        if (stack_.empty()) break;
+        if (static_cast<size_t>(limit - w) < 2) w = Flush(w);
+        w[0] = cur.close;
+        w[1] = ' ';
+        w += 2;
+        runs_.Release(cur.run_mark);
+        cur = stack_.back();
         stack_.pop_back();
         continue;
       }
-      uint32_t idx = top.perm >= 0 ? orderer_.at(top.perm)[top.i] : top.i;
-      const Node& child = top.items[idx];
-      bool sep = top.i++ > 0;
-      if (!Write(child, sep)) return error_;  // `top` may dangle after this
+      const Node& c = *cur.next++;
+      if (static_cast<size_t>(limit - w) < kAtomRoom) w = Flush(w);
+      // Keywords, strings and symbols are most of every document: they are
+      // tested first with plain branches, which predict better from the
+      // document's rhythm than one indirect jump over all kinds.
+      const Kind kind = c.kind();
+      if (kind == Kind::kKeyword || kind == Kind::kSymbol) {
+        const Atom* a = c.atom();
+        const size_t size = a->size;
+        if (size <= kInlineText) {
+          *w = ':';
+          w += kind == Kind::kKeyword;
+          const char* name = a->name().data();
+          std::memcpy(w, name, 16);  // names have 16 readable bytes (ast.h)
+          if (size > 16) CopyText(w + 16, name + 16, size - 16);
+          w += size;
+          *w++ = ' ';
+          continue;
+        }
+      } else if (kind == Kind::kString) {
+        std::string_view s = c.str();
+        if ((c.flags() & Node::kFlagPlainString) && s.size() <= kInlineText) {
+          *w++ = '"';
+          w = CopyText(w, s.data(), s.size());
+          w[0] = '"';
+          w[1] = ' ';
+          w += 2;
+          continue;
+        }
+      }
+      switch (kind) {
+        case Kind::kSymbol:
+        case Kind::kKeyword:
+        case Kind::kString:
+        case Kind::kBytes:
+          break;  // long or escaped text, byte strings
+        case Kind::kInt:
+          w = std::to_chars(w, w + kIntRoom, c.as_int()).ptr;
+          *w++ = ' ';
+          continue;
+        case Kind::kFloat:
+          if (!std::isfinite(c.as_float())) {
+            error_ = Unrepresentable();
+            return Finish(w);
+          }
+          w += FormatFloat(c.as_float(), w);
+          *w++ = ' ';
+          continue;
+        case Kind::kNil:
+          std::memcpy(w, "nil ", 4);
+          w += 4;
+          continue;
+        case Kind::kBool:
+          if (c.as_bool()) {
+            std::memcpy(w, "true ", 5);
+            w += 5;
+          } else {
+            std::memcpy(w, "false ", 6);
+            w += 6;
+          }
+          continue;
+        case Kind::kList:
+        case Kind::kDict: {
+          long perm = orderer_.Order(c, &error_);
+          if (!error_.ok()) return Finish(w);
+          const bool dict = c.is_dict();
+          *w++ = dict ? '{' : '(';
+          stack_.push_back(cur);
+          auto items = c.items();
+          cur = {items.data(), items.data() + items.size(), runs_.mark(), dict ? '}' : ')'};
+          if (perm >= 0) {
+            // Canonical order differs from source order: iterate a copy.
+            Node* run = runs_.Take(items.size());
+            const uint32_t* order = orderer_.at(perm);
+            for (size_t k = 0; k < items.size(); ++k) run[k] = items[order[k]];
+            orderer_.Release(perm);
+            cur.next = run;
+            cur.end = run + items.size();
+          }
+          continue;
+        }
+      }
+      w = WriteOther(c, w);
     }
-    return error_;
+    return Finish(w);
   }
 
  private:
   struct Frame {
-    const Node* items;
-    uint32_t n;
-    uint32_t i;
-    long perm;  // offset in the orderer's pool, or -1
+    const Node* next;
+    const Node* end;
+    NodeRuns::Mark run_mark;  // runs_ as it was before this frame's copy
     char close;
   };
+  static constexpr size_t kBufferSize = 64 * 1024;
+  static constexpr size_t kInlineText = 256;  // longest name or string written inline
+  static constexpr size_t kIntRoom = 20;      // "-9223372036854775808"
+  // The largest inline atom with its space: ':' + name (copied as 16 bytes
+  // at least), or a quoted string.
+  static constexpr size_t kAtomRoom = kInlineText + 3 + 16;
+  static_assert(kAtomRoom >= kIntRoom + 1 && kAtomRoom >= 32 + 1, "ints and floats fit");
 
-  // Writes `n`, preceded by a space when `sep`. False on error.
-  bool Write(const Node& n, bool sep) {
-    switch (n.kind()) {
-      case Kind::kSymbol:
-        return Text(sep, "", n.name(), "");
-      case Kind::kKeyword:
-        return Text(sep, ":", n.name(), "");
-      case Kind::kString:
-        if (n.flags() & Node::kFlagPlainString) return Text(sep, "\"", n.str(), "\"");
-        break;
-      case Kind::kInt:
-        if (char* w = out_.Room(24)) {
-          *w = ' ';
-          w += sep;
-          out_.Commit(std::to_chars(w, w + 22, n.as_int()).ptr);
-          return true;
+  // Writes an atom the loop does not write inline (it is never a float, so
+  // never fails), then its space; returns the new cursor. Out of line, so
+  // that the loop's cursor stays in a register.
+  [[gnu::noinline]] char* WriteOther(const Node& c, char* w) {
+    char* const limit = buf_ + kBufferSize;
+    auto put = [&](std::string_view t) {
+      if (t.size() > static_cast<size_t>(limit - w)) {
+        w = Flush(w);
+        if (t.size() > kBufferSize) {
+          sink_.Append(t);
+          return;
         }
-        break;
-      case Kind::kList:
-      case Kind::kDict: {
-        long perm = orderer_.Order(n, &error_);
-        if (!error_.ok()) return false;
-        if (sep) out_.Put(' ');
-        out_.Put(n.is_dict() ? '{' : '(');
-        stack_.push_back({n.items().data(), static_cast<uint32_t>(n.size()), 0, perm,
-                          n.is_dict() ? '}' : ')'});
-        return true;
       }
-      default:
-        break;
-    }
-    if (sep) out_.Put(' ');
-    if (!WriteAtom(n, [&](std::string_view t) { out_.Put(t); })) {
-      error_ = Unrepresentable();
-      return false;
-    }
-    return true;
+      std::memcpy(w, t.data(), t.size());
+      w += t.size();
+    };
+    WriteAtom(c, put);
+    put(" ");
+    return w;
+  }
+  char* Flush(char* w) {
+    if (w > buf_) sink_.Append(std::string_view(buf_, static_cast<size_t>(w - buf_)));
+    return buf_;
+  }
+  // On success and on error alike the sink gets what was written.
+  Error Finish(char* w) {
+    Flush(w);
+    return error_;
   }
 
-  // Writes [' '] prefix body suffix, where prefix and suffix are at most one
-  // byte, with one capacity check.
-  bool Text(bool sep, std::string_view prefix, std::string_view body,
-            std::string_view suffix) {
-    char* w = out_.Room(body.size() + 3);
-    if (w == nullptr) {  // longer than the buffer
-      if (sep) out_.Put(' ');
-      out_.Put(prefix);
-      out_.Put(body);
-      out_.Put(suffix);
-      return true;
-    }
-    *w = ' ';
-    w += sep;
-    if (!prefix.empty()) *w++ = prefix[0];
-    CopyShort(w, body.data(), body.size());
-    w += body.size();
-    if (!suffix.empty()) *w++ = suffix[0];
-    out_.Commit(w);
-    return true;
-  }
-
-  OutBuffer out_;
+  ByteSink& sink_;
   Orderer orderer_;
+  NodeRuns runs_;
   std::vector<Frame> stack_;
   Error error_;
+  char buf_[kBufferSize];
 };
 
 }  // namespace
