@@ -359,58 +359,60 @@ class Orderer {
 namespace {
 
 // Floats with a short decimal form (prices, scores, coordinates: "97.401")
-// without the general shortest-digits search. For d = 0, 1, ... the candidate
-// is m = round(|v| * 10^d); if m / 10^d (one correctly rounded division, both
-// operands exact) gives back |v|, the decimal m * 10^-d reads as v. The first
-// such d is the answer ECMAScript's Number::toString gives: no decimal with
-// fewer places reads as v (each smaller d was tried: while |v| * 10^d <
-// 2^50, the rounding interval around it is under 1/8 wide, so the one integer
-// that could lie in it is the rounded product), a decimal with fewer
-// significant digits would have fewer places, and none other with d places
-// reads as v (they are 1 apart, the interval is narrower). The fixed layout
-// is ECMAScript's for 1e-6 <= |v| < 1e21. Returns 0 when there is no such d
-// in range, and the caller takes the general path.
+// without the general shortest-digits search. Take the most places D <= 9
+// for which |v| * 10^D stays under 2^50, and m = round(|v| * 10^D). Below
+// 2^50 both the error of that product and the interval of reals that read as
+// v (scaled by 10^D) are narrower than 1/8 either side, so the one integer
+// that can read back as v, if any, is m; and m / 10^D (one correctly rounded
+// division of exact operands) says whether it does. If it does not, no
+// decimal with at most D places reads as v: the general path takes it. If it
+// does, every decimal with d <= D places that reads as v is m with D - d
+// trailing zeros dropped, so dropping all of them gives the fewest places,
+// hence the fewest significant digits: ECMAScript's Number::toString
+// digits, in its fixed layout (used for 1e-6 <= |v| < 1e21). Returns 0 when
+// the general path must decide.
 size_t FormatShortDecimal(double v, char* out) {
   static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
   static constexpr int kMaxPlaces = 9;
   static constexpr double kExactLimit = 1125899906842624.0;  // 2^50
   const double a = std::fabs(v);
   if (!(a >= 1e-6 && a < kExactLimit)) return 0;
-  for (int d = 0; d <= kMaxPlaces; ++d) {
-    const double scaled = a * kPow10[d];
-    if (scaled >= kExactLimit) return 0;
-    const double m = std::nearbyint(scaled);
-    if (m / kPow10[d] != a) continue;
-    // Digits of m, with the point d places from the right ("0.0…" when m is
-    // shorter than that) and ".0" for an integer.
-    char digits[24];
-    char* end = std::to_chars(digits, digits + sizeof digits, static_cast<uint64_t>(m)).ptr;
-    size_t count = static_cast<size_t>(end - digits);
-    char* w = out;
-    if (v < 0) *w++ = '-';
-    if (d == 0) {
-      std::memcpy(w, digits, count);
-      w += count;
-      std::memcpy(w, ".0", 2);
-      return static_cast<size_t>(w + 2 - out);
-    }
-    const size_t places = static_cast<size_t>(d);
-    if (count > places) {
-      std::memcpy(w, digits, count - places);
-      w += count - places;
-      *w++ = '.';
-      std::memcpy(w, digits + count - places, places);
-      w += places;
-    } else {
-      *w++ = '0';
-      *w++ = '.';
-      for (size_t i = count; i < places; ++i) *w++ = '0';
-      std::memcpy(w, digits, count);
-      w += count;
-    }
-    return static_cast<size_t>(w - out);
+  int d = kMaxPlaces;
+  while (d > 0 && a * kPow10[d] >= kExactLimit) --d;
+  const double m = std::nearbyint(a * kPow10[d]);
+  if (m / kPow10[d] != a) return 0;
+  uint64_t kept = static_cast<uint64_t>(m);
+  while (d > 0 && kept % 10 == 0) {
+    kept /= 10;
+    --d;
   }
-  return 0;
+  // The digits with the point d places from the right ("0.00…" when there
+  // are fewer digits than that), or ".0" after an integer.
+  char digits[24];
+  const size_t count = static_cast<size_t>(
+      std::to_chars(digits, digits + sizeof digits, kept).ptr - digits);
+  const size_t places = static_cast<size_t>(d);
+  char* w = out;
+  if (v < 0) *w++ = '-';
+  if (places == 0) {
+    std::memcpy(w, digits, count);
+    std::memcpy(w + count, ".0", 2);
+    return static_cast<size_t>(w + count + 2 - out);
+  }
+  if (count > places) {
+    std::memcpy(w, digits, count - places);
+    w += count - places;
+    *w++ = '.';
+    std::memcpy(w, digits + count - places, places);
+    w += places;
+  } else {
+    *w++ = '0';
+    *w++ = '.';
+    for (size_t i = count; i < places; ++i) *w++ = '0';
+    std::memcpy(w, digits, count);
+    w += count;
+  }
+  return static_cast<size_t>(w - out);
 }
 
 }  // namespace
@@ -507,12 +509,9 @@ inline char* CopyText(char* dst, const char* src, size_t n) {
 // the lists nested in it.
 class NodeRuns {
  public:
-  struct Mark {
-    size_t block = 0;
-    size_t used = 0;
-  };
-  Mark mark() const { return {current_, used_}; }
-  Node* Take(size_t n) {
+  // A run of n Nodes, valid until the matching Pop().
+  Node* Push(size_t n) {
+    marks_.push_back({current_, used_});
     while (current_ < blocks_.size() && blocks_[current_].size - used_ < n) {
       ++current_;
       used_ = 0;
@@ -525,9 +524,11 @@ class NodeRuns {
     used_ += n;
     return run;
   }
-  void Release(Mark m) {
-    current_ = m.block;
-    used_ = m.used;
+  // Gives back the most recent run.
+  void Pop() {
+    current_ = marks_.back().first;
+    used_ = marks_.back().second;
+    marks_.pop_back();
   }
 
  private:
@@ -537,6 +538,7 @@ class NodeRuns {
     size_t size;
   };
   std::vector<Block> blocks_;
+  std::vector<std::pair<size_t, size_t>> marks_;  // (block, used) before each run
   size_t current_ = 0;
   size_t used_ = 0;
 };
@@ -568,7 +570,7 @@ class CanonicalWriter {
     // The frame being written lives in `cur` (registers); stack_ holds the
     // frames around it. The root is the one element of a frame with no
     // closer.
-    Frame cur{&root, &root + 1, runs_.mark(), 0};
+    Frame cur{&root, &root + 1, 0, false};
     for (;;) {
       if (cur.next == cur.end) {
         w -= w > buf_ && w[-1] == ' ';  // the space after the last element
@@ -577,7 +579,7 @@ class CanonicalWriter {
         w[0] = cur.close;
         w[1] = ' ';
         w += 2;
-        runs_.Release(cur.run_mark);
+        if (cur.copied) runs_.Pop();
         cur = stack_.back();
         stack_.pop_back();
         continue;
@@ -647,14 +649,14 @@ class CanonicalWriter {
         case Kind::kDict: {
           long perm = orderer_.Order(c, &error_);
           if (!error_.ok()) return Finish(w);
-          const bool dict = c.is_dict();
+          const bool dict = kind == Kind::kDict;
           *w++ = dict ? '{' : '(';
           stack_.push_back(cur);
           auto items = c.items();
-          cur = {items.data(), items.data() + items.size(), runs_.mark(), dict ? '}' : ')'};
+          cur = {items.data(), items.data() + items.size(), dict ? '}' : ')', perm >= 0};
           if (perm >= 0) {
             // Canonical order differs from source order: iterate a copy.
-            Node* run = runs_.Take(items.size());
+            Node* run = runs_.Push(items.size());
             const uint32_t* order = orderer_.at(perm);
             for (size_t k = 0; k < items.size(); ++k) run[k] = items[order[k]];
             orderer_.Release(perm);
@@ -673,8 +675,8 @@ class CanonicalWriter {
   struct Frame {
     const Node* next;
     const Node* end;
-    NodeRuns::Mark run_mark;  // runs_ as it was before this frame's copy
     char close;
+    bool copied;  // iterating a NodeRuns copy, released when the frame ends
   };
   static constexpr size_t kBufferSize = 64 * 1024;
   static constexpr size_t kInlineText = 256;  // longest name or string written inline
