@@ -12,6 +12,7 @@
 #include "sexp/writer.h"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cstdint>
 #include <cmath>
@@ -193,43 +194,64 @@ Error DuplicateKeyword(const Node& second, bool dict) {
 // Canonical element order of one list or dict.
 class Orderer {
  public:
-  // Returns the offset in pool_ of the permutation for `n`'s elements, or -1
-  // when source order is canonical. Sets *error on duplicates.
-  long Order(const Node& n, Error* error) {
+  // The canonical order of `n`'s elements as indices into n.items(), or
+  // nullptr when source order is canonical (or on error: *error is set, for
+  // a repeated key). The array is valid until the next call.
+  const uint32_t* Order(const Node& n, Error* error) {
     auto items = n.items();
     // Two pairs at least, or there is nothing to order: a list needs a head
     // and four more elements, a dict four elements.
-    if (n.is_dict()) return items.size() < 4 ? -1 : OrderDict(items, error);
-    return items.size() < 5 ? -1 : OrderList(items, error);
-  }
-  const uint32_t* at(long off) const { return pool_.data() + off; }
-  void Release(long off) {
-    if (off >= 0) pool_.resize(static_cast<size_t>(off));
+    if (n.is_dict()) return items.size() < 4 ? nullptr : OrderDict(items, error);
+    return items.size() < 5 ? nullptr : OrderList(items, error);
   }
 
  private:
-  long OrderList(absl::Span<const Node> x, Error* error) {
-    size_t n = x.size();
-    // Find the pairs and hash the list's shape: where its pairs are and which
-    // keywords they hold.
-    uint64_t shape = n;
+  // Lists up to this long have their shape remembered.
+  static constexpr size_t kShapeMax = 33;  // the head and 32 elements (one mask bit each)
+
+  const uint32_t* OrderList(absl::Span<const Node> x, Error* error) {
+    const size_t n = x.size();
+    ShapeEntry* entry = nullptr;
+    if (n <= kShapeMax) {
+      // Lists of one shape (every Note of a feed, every card of a page)
+      // order the same way, so the order worked out for the last list of a
+      // shape is kept. A shape is the list's length, which elements after
+      // the head are keywords (a mask, made without branches), and the
+      // keywords of its pairs; atoms are interned per document, so equal
+      // pointers mean equal names.
+      uint32_t mask = 0;
+      for (size_t i = 1; i < n; ++i) mask |= uint32_t{x[i].is_keyword()} << (i - 1);
+      if (std::popcount(mask) < 2) return nullptr;  // at most one pair
+      const Node& first_key = x[std::countr_zero(mask) + 1];
+      uint64_t h = (n ^ (uint64_t{mask} << 8)) * 0x9E3779B97F4A7C15ull;
+      h ^= reinterpret_cast<uintptr_t>(first_key.atom());
+      if (x[0].is_symbol()) h ^= reinterpret_cast<uintptr_t>(x[0].atom()) >> 3;
+      h *= 0xC2B2AE3D27D4EB4Full;
+      if (!shapes_) shapes_ = std::make_unique<ShapeEntry[]>(kShapeSlots);
+      entry = &shapes_[h >> (64 - kShapeBits)];
+      if (entry->size == n && entry->mask == mask) {
+        uintptr_t differ = 0;
+        for (uint32_t k = 0; k < entry->key_count; ++k) {
+          differ |= reinterpret_cast<uintptr_t>(x[entry->key_slot[k]].atom()) ^
+                    reinterpret_cast<uintptr_t>(entry->key_atom[k]);
+        }
+        if (differ == 0) return entry->reordered ? entry->perm : nullptr;
+      }
+      entry->size = 0;  // rewritten below, unless a duplicate key stops us
+      entry->mask = mask;
+    }
+
+    // Find the pairs: after the head, a keyword and the element after it.
     keys_.clear();
     for (size_t i = 1; i < n;) {
       if (x[i].is_keyword() && i + 1 < n) {
         keys_.push_back(static_cast<uint32_t>(i));
-        shape = (shape ^ reinterpret_cast<uintptr_t>(x[i].atom()) ^ i) * 0x9E3779B97F4A7C15ull;
         i += 2;
       } else {
         ++i;
       }
     }
-    if (keys_.size() <= 1) return -1;
-
-    // Lists of one shape (every Note of a feed, every card of a page) order
-    // the same way: reuse what was worked out for the last one.
-    if (!shapes_) shapes_ = std::make_unique<ShapeEntry[]>(kShapeSlots);
-    ShapeEntry& entry = shapes_[(shape >> 58) & (kShapeSlots - 1)];
-    if (entry.hash == shape && SameShape(entry, x)) return Replay(entry);
+    if (keys_.size() <= 1) return Remember(entry, x, nullptr);
 
     // Is each run strictly increasing already? (Then there are no duplicates
     // within a run, but runs may still repeat each other's keys.)
@@ -242,39 +264,32 @@ class Orderer {
         sorted = false;
       }
     }
-    if (runs == 1 && sorted) {
-      Remember(entry, shape, x, -1);
-      return -1;
-    }
+    if (runs == 1 && sorted) return Remember(entry, x, nullptr);
     if (const Node* dup = FindDuplicate(x)) {
       *error = DuplicateKeyword(*dup, false);
-      return -1;
+      return nullptr;
     }
-    long off = -1;
-    if (!sorted) {  // else several runs, each already in order
-      off = static_cast<long>(pool_.size());
-      for (size_t i = 0; i < n; ++i) pool_.push_back(static_cast<uint32_t>(i));
-      uint32_t* perm = pool_.data() + off;
-      // Sort each run of pairs (consecutive pair slots in keys_) in place.
-      for (size_t k = 0; k < keys_.size();) {
-        size_t end = k + 1;
-        while (end < keys_.size() && keys_[end] == keys_[end - 1] + 2) ++end;
-        run_.assign(keys_.begin() + static_cast<long>(k), keys_.begin() + static_cast<long>(end));
-        std::stable_sort(run_.begin(), run_.end(), [&](uint32_t a, uint32_t b) {
-          return x[a].name() < x[b].name();
-        });
-        for (size_t r = 0; r < run_.size(); ++r) {
-          perm[keys_[k] + 2 * r] = run_[r];
-          perm[keys_[k] + 2 * r + 1] = run_[r] + 1;
-        }
-        k = end;
+    if (sorted) return Remember(entry, x, nullptr);  // several runs, each in order
+    pool_.resize(n);
+    for (size_t i = 0; i < n; ++i) pool_[i] = static_cast<uint32_t>(i);
+    // Sort each run of pairs (consecutive pair slots in keys_) in place.
+    for (size_t k = 0; k < keys_.size();) {
+      size_t end = k + 1;
+      while (end < keys_.size() && keys_[end] == keys_[end - 1] + 2) ++end;
+      run_.assign(keys_.begin() + static_cast<long>(k), keys_.begin() + static_cast<long>(end));
+      std::stable_sort(run_.begin(), run_.end(), [&](uint32_t a, uint32_t b) {
+        return x[a].name() < x[b].name();
+      });
+      for (size_t r = 0; r < run_.size(); ++r) {
+        pool_[keys_[k] + 2 * r] = run_[r];
+        pool_[keys_[k] + 2 * r + 1] = run_[r] + 1;
       }
+      k = end;
     }
-    Remember(entry, shape, x, off);
-    return off;
+    return Remember(entry, x, pool_.data());
   }
 
-  long OrderDict(absl::Span<const Node> x, Error* error) {
+  const uint32_t* OrderDict(absl::Span<const Node> x, Error* error) {
     size_t n = x.size();
     keys_.clear();
     for (size_t i = 0; i + 1 < n; i += 2) keys_.push_back(static_cast<uint32_t>(i));
@@ -292,18 +307,19 @@ class Orderer {
         break;
       }
     }
-    if (sorted) return -1;  // strictly increasing: no duplicates either
+    if (sorted) return nullptr;  // strictly increasing: no duplicates either
     if (const Node* dup = FindDuplicate(x)) {
       *error = DuplicateKeyword(*dup, true);
-      return -1;
+      return nullptr;
     }
     std::sort(keys_.begin(), keys_.end(), less);
-    long off = static_cast<long>(pool_.size());
+    pool_.clear();
     for (uint32_t k : keys_) {
       pool_.push_back(k);
       pool_.push_back(k + 1);
     }
-    return off;
+    if (n % 2) pool_.push_back(static_cast<uint32_t>(n - 1));
+    return pool_.data();
   }
 
   // keys_ holds key indices in source order; the first key whose name (and
@@ -314,38 +330,33 @@ class Orderer {
     return k == keys_.size() ? nullptr : &x[keys_[k]];
   }
 
-  // One remembered list shape: its length, its pair keys (slot and atom, in
-  // source order) and the permutation it needed (empty: source order).
+  // One remembered list shape (size 0: none): see OrderList.
   struct ShapeEntry {
-    uint64_t hash = 0;
-    size_t size = 0;
-    std::vector<std::pair<uint32_t, const Atom*>> keys;
-    std::vector<uint32_t> perm;
+    uint32_t size = 0;
+    uint32_t mask = 0;
+    uint32_t key_count = 0;
+    bool reordered = false;
+    uint8_t key_slot[kShapeMax / 2];
+    const Atom* key_atom[kShapeMax / 2];
+    uint32_t perm[kShapeMax];
   };
-  static constexpr size_t kShapeSlots = 64;
+  static constexpr int kShapeBits = 6;
+  static constexpr size_t kShapeSlots = size_t{1} << kShapeBits;
 
-  // keys_ holds the pair slots of x. Atoms are interned per document, so
-  // equal pointers mean equal names: a match orders exactly as the entry did.
-  bool SameShape(const ShapeEntry& e, absl::Span<const Node> x) const {
-    if (e.size != x.size() || e.keys.size() != keys_.size()) return false;
+  // Records x's shape (keys_ holds its pair slots) in `entry`, if any, with
+  // its order (`perm`, n indices, or nullptr for source order); returns the
+  // order.
+  const uint32_t* Remember(ShapeEntry* entry, absl::Span<const Node> x, const uint32_t* perm) {
+    if (entry == nullptr) return perm;
+    entry->size = static_cast<uint32_t>(x.size());
+    entry->key_count = static_cast<uint32_t>(keys_.size());
     for (size_t k = 0; k < keys_.size(); ++k) {
-      if (e.keys[k].first != keys_[k] || e.keys[k].second != x[keys_[k]].atom()) return false;
+      entry->key_slot[k] = static_cast<uint8_t>(keys_[k]);
+      entry->key_atom[k] = x[keys_[k]].atom();
     }
-    return true;
-  }
-  long Replay(const ShapeEntry& e) {
-    if (e.perm.empty()) return -1;
-    long off = static_cast<long>(pool_.size());
-    pool_.insert(pool_.end(), e.perm.begin(), e.perm.end());
-    return off;
-  }
-  void Remember(ShapeEntry& e, uint64_t hash, absl::Span<const Node> x, long off) {
-    e.hash = hash;
-    e.size = x.size();
-    e.keys.clear();
-    for (uint32_t i : keys_) e.keys.emplace_back(i, x[i].atom());
-    e.perm.clear();
-    if (off >= 0) e.perm.assign(pool_.begin() + off, pool_.begin() + off + static_cast<long>(x.size()));
+    entry->reordered = perm != nullptr;
+    if (perm != nullptr) std::copy(perm, perm + x.size(), entry->perm);
+    return perm;
   }
 
   std::vector<uint32_t> pool_;
@@ -647,19 +658,17 @@ class CanonicalWriter {
           continue;
         case Kind::kList:
         case Kind::kDict: {
-          long perm = orderer_.Order(c, &error_);
+          const uint32_t* order = orderer_.Order(c, &error_);
           if (!error_.ok()) return Finish(w);
           const bool dict = kind == Kind::kDict;
           *w++ = dict ? '{' : '(';
           stack_.push_back(cur);
           auto items = c.items();
-          cur = {items.data(), items.data() + items.size(), dict ? '}' : ')', perm >= 0};
-          if (perm >= 0) {
+          cur = {items.data(), items.data() + items.size(), dict ? '}' : ')', order != nullptr};
+          if (order != nullptr) {
             // Canonical order differs from source order: iterate a copy.
             Node* run = runs_.Push(items.size());
-            const uint32_t* order = orderer_.at(perm);
             for (size_t k = 0; k < items.size(); ++k) run[k] = items[order[k]];
-            orderer_.Release(perm);
             cur.next = run;
             cur.end = run + items.size();
           }
