@@ -549,6 +549,33 @@ TEST(Canonical, KeywordOrderMatchesReferenceOverRepeatedShapes) {
   EXPECT_EQ(CanonAll(all), expected);
 }
 
+TEST(Canonical, KeywordOrderIsBytewiseForNamesSharingLongPrefixes) {
+  // Names are compared 16 bytes at a time first; prefixes of each other,
+  // names equal in their first 8 or 16 bytes, and multi-byte UTF-8 must all
+  // still sort bytewise (checked against std::string's order).
+  std::mt19937 rng(16);
+  const std::vector<std::string> kPieces = {"a", "b", "é", "~", "-", "aaaaaaaa", "z"};
+  for (int iter = 0; iter < 2000; ++iter) {
+    std::vector<std::string> names;
+    std::string stem = iter % 3 == 0 ? "" : iter % 3 == 1 ? "abcdefg" : "abcdefghijklmno";
+    while (names.size() < 2 + rng() % 12) {
+      std::string name = stem;
+      for (size_t n = rng() % 4; n > 0; --n) name += kPieces[rng() % kPieces.size()];
+      if (name.empty()) name = "q";
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+    std::string text = "(f";
+    std::vector<std::string> el{"f"};
+    for (size_t i = 0; i < names.size(); ++i) {
+      text += " :" + names[i] + " " + std::to_string(i);
+      el.push_back(":" + names[i]);
+      el.push_back(std::to_string(i));
+    }
+    text += ")";
+    ASSERT_EQ(CanonAll(text), ReferenceList(el)) << text;
+  }
+}
+
 TEST(Canonical, RawControlsInStringsAreEscapedPlainStringsCopied) {
   // The reader marks strings with nothing to escape; strings holding a raw
   // LF, TAB or CR are not marked and come out escaped.

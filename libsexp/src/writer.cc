@@ -191,6 +191,29 @@ Error DuplicateKeyword(const Node& second, bool dict) {
   return e;
 }
 
+// Bytewise order of two interned names. Names carry 16 readable bytes,
+// zero past their end (ast.h), so the first 16 bytes compare as two
+// big-endian words; a zero pad sorts below any byte, as a shorter name sorts
+// before a longer one it begins. Only names equal in those 16 bytes compare
+// in full.
+inline bool NameLess(const Atom* a, const Atom* b) {
+  const char* p = a->name().data();
+  const char* q = b->name().data();
+  for (int i = 0; i < 16; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, p + i, 8);
+    std::memcpy(&y, q + i, 8);
+    if (x != y) {
+      if constexpr (std::endian::native == std::endian::little) {
+        x = __builtin_bswap64(x);
+        y = __builtin_bswap64(y);
+      }
+      return x < y;
+    }
+  }
+  return a->name() < b->name();
+}
+
 // Canonical element order of one list or dict.
 class Orderer {
  public:
@@ -208,6 +231,19 @@ class Orderer {
  private:
   // Lists up to this long have their shape remembered.
   static constexpr size_t kShapeMax = 33;  // the head and 32 elements (one mask bit each)
+
+  // One remembered list shape (size 0: none): see OrderList.
+  struct ShapeEntry {
+    uint32_t size = 0;
+    uint32_t mask = 0;
+    uint32_t key_count = 0;
+    bool reordered = false;
+    uint8_t key_slot[kShapeMax / 2];
+    const Atom* key_atom[kShapeMax / 2];
+    uint32_t perm[kShapeMax];
+  };
+  static constexpr int kShapeBits = 6;
+  static constexpr size_t kShapeSlots = size_t{1} << kShapeBits;
 
   const uint32_t* OrderList(absl::Span<const Node> x, Error* error) {
     const size_t n = x.size();
@@ -237,10 +273,17 @@ class Orderer {
         }
         if (differ == 0) return entry->reordered ? entry->perm : nullptr;
       }
-      entry->size = 0;  // rewritten below, unless a duplicate key stops us
+      entry->size = 0;  // rewritten by Remember, unless a duplicate key stops it
       entry->mask = mask;
     }
+    return OrderNewShape(x, entry, error);
+  }
 
+  // OrderList for a shape not remembered (entry: where to remember it, or
+  // nullptr). Out of line: the writer's loop inlines only the check above.
+  [[gnu::noinline]] const uint32_t* OrderNewShape(absl::Span<const Node> x, ShapeEntry* entry,
+                                                  Error* error) {
+    const size_t n = x.size();
     // Find the pairs: after the head, a keyword and the element after it.
     keys_.clear();
     for (size_t i = 1; i < n;) {
@@ -260,12 +303,12 @@ class Orderer {
     for (size_t k = 1; k < keys_.size(); ++k) {
       if (keys_[k] != keys_[k - 1] + 2) {
         ++runs;
-      } else if (!(x[keys_[k - 1]].name() < x[keys_[k]].name())) {
+      } else if (!NameLess(x[keys_[k - 1]].atom(), x[keys_[k]].atom())) {
         sorted = false;
       }
     }
     if (runs == 1 && sorted) return Remember(entry, x, nullptr);
-    if (const Node* dup = FindDuplicate(x)) {
+    if (const Node* dup = FindRepeatedKeyword(x)) {
       *error = DuplicateKeyword(*dup, false);
       return nullptr;
     }
@@ -277,9 +320,19 @@ class Orderer {
       size_t end = k + 1;
       while (end < keys_.size() && keys_[end] == keys_[end - 1] + 2) ++end;
       run_.assign(keys_.begin() + static_cast<long>(k), keys_.begin() + static_cast<long>(end));
-      std::stable_sort(run_.begin(), run_.end(), [&](uint32_t a, uint32_t b) {
-        return x[a].name() < x[b].name();
-      });
+      auto less = [&](uint32_t a, uint32_t b) { return NameLess(x[a].atom(), x[b].atom()); };
+      if (run_.size() <= 16) {
+        // Runs are short: a stable insertion sort, without the buffer
+        // std::stable_sort allocates.
+        for (size_t i = 1; i < run_.size(); ++i) {
+          uint32_t v = run_[i];
+          size_t j = i;
+          for (; j > 0 && less(v, run_[j - 1]); --j) run_[j] = run_[j - 1];
+          run_[j] = v;
+        }
+      } else {
+        std::stable_sort(run_.begin(), run_.end(), less);
+      }
       for (size_t r = 0; r < run_.size(); ++r) {
         pool_[keys_[k] + 2 * r] = run_[r];
         pool_[keys_[k] + 2 * r + 1] = run_[r] + 1;
@@ -322,6 +375,20 @@ class Orderer {
     return pool_.data();
   }
 
+  // keys_ holds the pair keywords' indices in source order; the first whose
+  // keyword appeared earlier, or nullptr. Keywords of one document are
+  // interned, so they compare by atom.
+  const Node* FindRepeatedKeyword(absl::Span<const Node> x) {
+    if (keys_.size() <= 16) {
+      for (size_t b = 1; b < keys_.size(); ++b) {
+        for (size_t a = 0; a < b; ++a) {
+          if (x[keys_[a]].atom() == x[keys_[b]].atom()) return &x[keys_[b]];
+        }
+      }
+      return nullptr;
+    }
+    return FindDuplicate(x);  // by name, through a hash set
+  }
   // keys_ holds key indices in source order; the first key whose name (and
   // kind, for dicts) appeared earlier, or nullptr.
   const Node* FindDuplicate(absl::Span<const Node> x) {
@@ -330,18 +397,6 @@ class Orderer {
     return k == keys_.size() ? nullptr : &x[keys_[k]];
   }
 
-  // One remembered list shape (size 0: none): see OrderList.
-  struct ShapeEntry {
-    uint32_t size = 0;
-    uint32_t mask = 0;
-    uint32_t key_count = 0;
-    bool reordered = false;
-    uint8_t key_slot[kShapeMax / 2];
-    const Atom* key_atom[kShapeMax / 2];
-    uint32_t perm[kShapeMax];
-  };
-  static constexpr int kShapeBits = 6;
-  static constexpr size_t kShapeSlots = size_t{1} << kShapeBits;
 
   // Records x's shape (keys_ holds its pair slots) in `entry`, if any, with
   // its order (`perm`, n indices, or nullptr for source order); returns the
