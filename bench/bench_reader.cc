@@ -12,6 +12,7 @@
 // size relative to the text. BM_Simdjson_DOM parses the JSON twin of the same
 // feed with simdjson's DOM parser — the named peer for the reader.
 #include <cstdio>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -190,6 +191,29 @@ void BM_Sha3_OpenSSL(benchmark::State& state) {
   state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(canonical.size()));
 }
 BENCHMARK(BM_Sha3_OpenSSL)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The same two back to back in each iteration, so a slow spell of the
+// (shared) host slows both: `ratio` is HashNode's rate over SHA3's, from
+// the summed times of the pairs.
+void BM_HashNode_vs_Sha3(benchmark::State& state) {
+  if (!NeedFeed(state, FeedSx(), "SEXP_BENCH_FEED")) return;
+  const sexp::Node& root = Parsed().doc.roots()[0];
+  const std::string& canonical = Parsed().canonical;
+  std::chrono::duration<double> hash{0}, sha3{0};
+  for (auto _ : state) {
+    auto t0 = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(sexp::HashNode(root));
+    auto t1 = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(sexp::Sha3_256(canonical));
+    auto t2 = std::chrono::steady_clock::now();
+    hash += t1 - t0;
+    sha3 += t2 - t1;
+  }
+  state.counters["ratio"] = sha3.count() / hash.count();
+  state.counters["hash_ms"] = 1e3 * hash.count() / double(state.iterations());
+  state.counters["sha3_ms"] = 1e3 * sha3.count() / double(state.iterations());
+}
+BENCHMARK(BM_HashNode_vs_Sha3)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -36,6 +36,9 @@ print("  canonical writer %6.3f GB/s of output   %5.1f M nodes/s" %
       (rate("BM_Canonical"), runs["BM_Canonical"]["nodes/s"] / 1e6))
 h, s = rate("BM_HashNode"), rate("BM_Sha3_OpenSSL")
 print("  HashNode         %6.3f GB/s   OpenSSL SHA3 alone %.3f GB/s   ratio = %.2f" % (h, s, h / s))
+p = runs["BM_HashNode_vs_Sha3"]
+print("  HashNode, SHA3 back to back: %.1f ms, %.1f ms   ratio = %.2f" %
+      (p["hash_ms"], p["sha3_ms"], p["ratio"]))
 for label, name, path in (("page", "Page", sys.argv[3]), ("table", "Table", sys.argv[4])):
     rd, wr = runs["BM_Read_" + name], runs["BM_Canonical_" + name]
     print("  %-5s (%4.1f MB)  reader %6.3f GB/s %6.1f M nodes/s   AST %.2fx   writer %6.3f GB/s %6.1f M nodes/s" %
