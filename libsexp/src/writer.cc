@@ -717,6 +717,23 @@ class CanonicalWriter {
           if (!error_.ok()) return Finish(w);
           const bool dict = kind == Kind::kDict;
           *w++ = dict ? '{' : '(';
+          // Ask memory early for what comes after this list. The reader (and
+          // the Builder) allocate a list's element array when the list is
+          // complete, so in the arena a list's last descendants lie just
+          // before its array: fetch the kPrefetchBehind bytes before the
+          // next sibling list's array, and its first line. Measured on the
+          // 27 MB feed (an AST larger than the caches): 22 → 17.5 ms per
+          // write. Fetching the exact gap after this list's array, or the
+          // rest of this list's own array, gained nothing.
+          for (const Node* y = cur.next; y < cur.end && y < cur.next + kSiblingLookahead; ++y) {
+            if (y->kind() == Kind::kList) {
+              const char* array = reinterpret_cast<const char*>(y->items().data());
+              for (long off = -kPrefetchBehind; off <= 0; off += kCacheLine) {
+                __builtin_prefetch(array + off);
+              }
+              break;
+            }
+          }
           stack_.push_back(cur);
           auto items = c.items();
           cur = {items.data(), items.data() + items.size(), dict ? '}' : ')', order != nullptr};
@@ -743,6 +760,9 @@ class CanonicalWriter {
     bool copied;  // iterating a NodeRuns copy, released when the frame ends
   };
   static constexpr size_t kBufferSize = 64 * 1024;
+  static constexpr long kSiblingLookahead = 4;  // elements searched for the next list
+  static constexpr long kPrefetchBehind = 512;  // bytes fetched before its array
+  static constexpr long kCacheLine = 64;
   static constexpr size_t kInlineText = 256;  // longest name or string written inline
   static constexpr size_t kIntRoom = 20;      // "-9223372036854775808"
   // The largest inline atom with its space: ':' + name (copied as 16 bytes
