@@ -57,7 +57,10 @@ std::string_view KindName(Kind kind);  // "nil", "bool", ..., "dict"
 struct Atom {
   uint32_t size;
   uint32_t hash;
-  // `size` bytes of name follow the struct (not NUL-terminated).
+  // `size` bytes of name follow the struct (not NUL-terminated), then zero
+  // bytes up to a multiple of 8 and to 16 bytes at least: the 16 bytes from
+  // name().data() are always readable, zero past the name (the interner
+  // compares and the writer copies names in whole words).
   std::string_view name() const {
     return {reinterpret_cast<const char*>(this + 1), size};
   }
