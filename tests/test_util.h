@@ -3,6 +3,7 @@
 #define SEXP_TESTS_TEST_UTIL_H_
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,31 @@
 #include "sexp/sexp.h"
 
 namespace sexp::testing {
+
+// Canonical quoted form of a string, one byte at a time (escapes exactly
+// '"', '\\' and bytes below 0x20; \n \t \r, others \u00xx): the plain
+// reference the writer's scanning paths are compared with.
+inline std::string PlainQuoted(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
 
 // An upstream allocator that counts calls and outstanding bytes, and can be
 // told to refuse the Nth call (1-based) and every call after it.

@@ -156,6 +156,22 @@ std::string SignificantDigits(std::string_view text) {
   return d;
 }
 
+// Float(v) reads back as v and has the shortest digits (std::to_chars's).
+::testing::AssertionResult ShortestAndReadsBack(double v) {
+  std::string got = Float(v);
+  double back = 0;
+  if (std::from_chars(got.data(), got.data() + got.size(), back).ec != std::errc() || back != v) {
+    return ::testing::AssertionFailure() << got << " does not read back";
+  }
+  char sci[40];
+  auto r = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
+  std::string want = SignificantDigits(std::string_view(sci, r.ptr - sci));
+  if (SignificantDigits(got) != want) {
+    return ::testing::AssertionFailure() << got << " has other digits than " << want;
+  }
+  return ::testing::AssertionSuccess();
+}
+
 TEST(Canonical, ShortDecimalsAndTheirNeighbours) {
   // Short decimals take a fast path (m / 10^d == v); each must give the
   // decimal it was read from. Their ulp neighbours must not: they need the
@@ -176,14 +192,7 @@ TEST(Canonical, ShortDecimalsAndTheirNeighbours) {
     ++fixed;
     ASSERT_EQ(Float(v), text) << text;
     for (double n : {std::nextafter(v, INFINITY), std::nextafter(v, -INFINITY)}) {
-      std::string got = Float(n);
-      double back = 0;
-      ASSERT_EQ(std::from_chars(got.data(), got.data() + got.size(), back).ec, std::errc());
-      ASSERT_EQ(back, n) << got;
-      char sci[40];
-      auto r = std::to_chars(sci, sci + sizeof sci, n, std::chars_format::scientific);
-      ASSERT_EQ(SignificantDigits(got), SignificantDigits(std::string_view(sci, r.ptr - sci)))
-          << got << " for neighbour of " << text;
+      ASSERT_TRUE(ShortestAndReadsBack(n)) << "neighbour of " << text;
     }
   }
   EXPECT_GT(fixed, 150000);
@@ -194,13 +203,7 @@ TEST(Canonical, ShortDecimalsAndTheirNeighbours) {
     int d = static_cast<int>(rng() % 10);
     double hi = std::ldexp(1.0, 50) / std::pow(10.0, d);
     double v = hi * (0.05 + 0.95 * std::ldexp(static_cast<double>(rng() >> 11), -53));
-    std::string got = Float(v);
-    double back = 0;
-    ASSERT_EQ(std::from_chars(got.data(), got.data() + got.size(), back).ec, std::errc());
-    ASSERT_EQ(back, v) << got;
-    char sci[40];
-    auto r = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
-    ASSERT_EQ(SignificantDigits(got), SignificantDigits(std::string_view(sci, r.ptr - sci))) << got;
+    ASSERT_TRUE(ShortestAndReadsBack(v));
   }
   // The edges of the fast path: 2^50 and the integers below it, 1e-6, nine
   // and ten decimal places.
@@ -231,28 +234,7 @@ std::string PlainCanonical(const Node& n) {
     case Kind::kSymbol: return std::string(n.name());
     case Kind::kKeyword: return ":" + std::string(n.name());
     case Kind::kBytes: return *Canonical(n);
-    case Kind::kString: {
-      std::string out = "\"";
-      for (unsigned char c : n.str()) {
-        if (c == '"' || c == '\\') {
-          out += '\\';
-          out += static_cast<char>(c);
-        } else if (c == '\n') {
-          out += "\\n";
-        } else if (c == '\t') {
-          out += "\\t";
-        } else if (c == '\r') {
-          out += "\\r";
-        } else if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-      }
-      return out + "\"";
-    }
+    case Kind::kString: return testing::PlainQuoted(n.str());
     case Kind::kList:
     case Kind::kDict: {
       auto x = n.items();
