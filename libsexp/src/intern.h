@@ -50,8 +50,8 @@ inline uint64_t AtomKey(uint32_t size, uint32_t hash) {
 
 namespace sexp {
 
-// The names of atoms are stored zero-padded to a multiple of 8 bytes, so a
-// short name compares as one or two whole words.
+// The names of atoms are stored zero-padded to a multiple of 8 bytes and to
+// 16 at least (ast.h), so a short name compares as one or two whole words.
 [[gnu::always_inline]] inline const Atom* Interner::InternShort(Arena& arena, const char* name, size_t n,
                                          uint64_t w0, uint64_t w1) {
   uint32_t h = internal::HashShortName(w0, w1, n);

@@ -21,23 +21,25 @@ inline std::pair<bool, std::string_view> KeyOf(const Node& key) {
 
 // The keys are items[index(0)], items[index(1)], ... in source order. Returns
 // the first k whose key equals an earlier one (the earliest second
-// occurrence), or `count` if all differ. Small sets compare pairwise; larger
-// ones use a hash set, so a hostile dict with a million keys stays linear.
-template <class IndexFn>
-size_t FirstRepeatedKey(const Node* items, size_t count, IndexFn index) {
+// occurrence), or `count` if all differ. Keys compare by key_of(node) (by
+// default KeyOf; the keywords of one document may compare by atom, since
+// they are interned). Small sets compare pairwise; larger ones use a hash
+// set, so a hostile dict with a million keys stays linear.
+template <class IndexFn, class KeyFn = decltype(&KeyOf)>
+size_t FirstRepeatedKey(const Node* items, size_t count, IndexFn index, KeyFn key_of = &KeyOf) {
   if (count <= 16) {
     for (size_t b = 1; b < count; ++b) {
-      auto key = KeyOf(items[index(b)]);
+      auto key = key_of(items[index(b)]);
       for (size_t a = 0; a < b; ++a) {
-        if (KeyOf(items[index(a)]) == key) return b;
+        if (key_of(items[index(a)]) == key) return b;
       }
     }
     return count;
   }
-  absl::flat_hash_set<std::pair<bool, std::string_view>> seen;
+  absl::flat_hash_set<decltype(key_of(items[0]))> seen;
   seen.reserve(count);
   for (size_t k = 0; k < count; ++k) {
-    if (!seen.insert(KeyOf(items[index(k)])).second) return k;
+    if (!seen.insert(key_of(items[index(k)])).second) return k;
   }
   return count;
 }

@@ -397,15 +397,10 @@ class Orderer {
   // keyword appeared earlier, or nullptr. Keywords of one document are
   // interned, so they compare by atom.
   const Node* FindRepeatedKeyword(absl::Span<const Node> x) {
-    if (keys_.size() <= 16) {
-      for (size_t b = 1; b < keys_.size(); ++b) {
-        for (size_t a = 0; a < b; ++a) {
-          if (x[keys_[a]].atom() == x[keys_[b]].atom()) return &x[keys_[b]];
-        }
-      }
-      return nullptr;
-    }
-    return FindDuplicate(x);  // by name, through a hash set
+    size_t k = internal::FirstRepeatedKey(x.data(), keys_.size(),
+                                          [&](size_t i) { return keys_[i]; },
+                                          [](const Node& key) { return key.atom(); });
+    return k == keys_.size() ? nullptr : &x[keys_[k]];
   }
   // keys_ holds key indices in source order; the first key whose name (and
   // kind, for dicts) appeared earlier, or nullptr.
