@@ -218,6 +218,19 @@ TEST(Canonical, ShortDecimalsAndTheirNeighbours) {
   EXPECT_EQ(Float(0.1234567891), "0.1234567891");
   EXPECT_EQ(Float(97.401), "97.401");
   EXPECT_EQ(Float(-75.7), "-75.7");
+  // Trailing zeros of the scaled integer, dropped a word at a time: none,
+  // fewer than eight, exactly eight, nine (all places), and integers whose
+  // own zeros must stay.
+  EXPECT_EQ(Float(0.123456781), "0.123456781");
+  EXPECT_EQ(Float(0.12345), "0.12345");
+  EXPECT_EQ(Float(0.1), "0.1");
+  EXPECT_EQ(Float(1.1), "1.1");
+  EXPECT_EQ(Float(7.0), "7.0");
+  EXPECT_EQ(Float(100.0), "100.0");
+  EXPECT_EQ(Float(1000000.0), "1000000.0");
+  EXPECT_EQ(Float(100000000.0), "100000000.0");
+  EXPECT_EQ(Float(120000.5), "120000.5");
+  EXPECT_EQ(Float(-1000.001), "-1000.001");
   EXPECT_EQ(Float(std::nextafter(0.3, 1.0)), "0.30000000000000004");
   EXPECT_EQ(Float(std::nextafter(0.3, 0.0)), "0.29999999999999993");
 }

@@ -111,6 +111,18 @@ inline void CopyShort(char* dst, const char* src, size_t n) {
   }
 }
 
+// Copies the n <= 32 digits of a number (CopyShort, or two overlapping
+// 16-byte blocks), exactly: FormatFloat's caller promises only 32 bytes.
+inline char* CopyDigits(char* dst, const char* src, size_t n) {
+  if (n <= 16) {
+    CopyShort(dst, src, n);
+  } else {
+    std::memcpy(dst, src, 16);
+    std::memcpy(dst + n - 16, src + n - 16, 16);
+  }
+  return dst + n;
+}
+
 // Appends the quoted, escaped string; `put` takes string_views. The bytes
 // that need escaping ('"', '\\', controls) are exactly what the reader's
 // string kernel searches for, so plain runs are skipped 32 bytes at a time.
@@ -454,42 +466,53 @@ size_t FormatShortDecimal(double v, char* out) {
   static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
   static constexpr int kMaxPlaces = 9;
   static constexpr double kExactLimit = 1125899906842624.0;  // 2^50
+  static constexpr double kRoundingShift = 4503599627370496.0;  // 2^52
   const double a = std::fabs(v);
   if (!(a >= 1e-6 && a < kExactLimit)) return 0;
   int d = kMaxPlaces;
   while (d > 0 && a * kPow10[d] >= kExactLimit) --d;
-  const double m = std::nearbyint(a * kPow10[d]);
+  // The nearest integer: below 2^52, adding and subtracting 2^52 rounds
+  // (inline, where std::nearbyint was a library call).
+  const double m = (a * kPow10[d] + kRoundingShift) - kRoundingShift;
   if (m / kPow10[d] != a) return 0;
-  uint64_t kept = static_cast<uint64_t>(m);
-  while (d > 0 && kept % 10 == 0) {
-    kept /= 10;
-    --d;
-  }
-  // The digits with the point d places from the right ("0.00…" when there
-  // are fewer digits than that), or ".0" after an integer.
-  char digits[24];
-  const size_t count = static_cast<size_t>(
-      std::to_chars(digits, digits + sizeof digits, kept).ptr - digits);
-  const size_t places = static_cast<size_t>(d);
+  // m's digits (a >= 1e-6 makes m >= 1000), the point d places from the
+  // right, trailing zeros of the fraction dropped. The 8 bytes before the
+  // digits are not '0', so the last 8 can be loaded as one word whatever
+  // the count: its trailing '0's are its top zero bytes after an XOR
+  // (little-endian), at most `places` of them. A ninth zero (d = 9) may
+  // stay: one place is left then, a '0', and "N.0" is how an integer is
+  // written anyway.
+  char buffer[8 + 24] = {'#', '#', '#', '#', '#', '#', '#', '#'};
+  char* const digits = buffer + 8;
+  size_t count = static_cast<size_t>(
+      std::to_chars(digits, buffer + sizeof buffer, static_cast<uint64_t>(m)).ptr - digits);
+  size_t places = static_cast<size_t>(d);
+  uint64_t tail;
+  std::memcpy(&tail, digits + count - 8, 8);
+  if constexpr (std::endian::native == std::endian::big) tail = __builtin_bswap64(tail);
+  tail ^= 0x3030303030303030ull;  // '0' bytes become zero
+  size_t zeros = tail == 0 ? 8 : static_cast<size_t>(std::countl_zero(tail)) / 8;
+  zeros = std::min(zeros, places);
+  count -= zeros;
+  places -= zeros;
+  // Written as the digits with the point `places` from the right ("0.00…"
+  // when there are fewer digits than that), or with ".0" after an integer.
   char* w = out;
   if (v < 0) *w++ = '-';
   if (places == 0) {
-    std::memcpy(w, digits, count);
+    CopyDigits(w, digits, count);
     std::memcpy(w + count, ".0", 2);
     return static_cast<size_t>(w + count + 2 - out);
   }
   if (count > places) {
-    std::memcpy(w, digits, count - places);
-    w += count - places;
+    w = CopyDigits(w, digits, count - places);
     *w++ = '.';
-    std::memcpy(w, digits + count - places, places);
-    w += places;
+    w = CopyDigits(w, digits + count - places, places);
   } else {
     *w++ = '0';
     *w++ = '.';
     for (size_t i = count; i < places; ++i) *w++ = '0';
-    std::memcpy(w, digits, count);
-    w += count;
+    w = CopyDigits(w, digits, count);
   }
   return static_cast<size_t>(w - out);
 }
@@ -506,45 +529,44 @@ size_t FormatFloat(double v, char* out) {
   char sci[32];
   auto r = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
   const char* p = sci;
-  const char* e = r.ptr;
   char* w = out;
   if (*p == '-') {
     *w++ = '-';
     ++p;
   }
+  // p is "d" or "d.ddd", then 'e', a sign and two or three digits.
+  const char* e = r.ptr - 4;
+  if (*e != 'e') --e;
   char digits[20];
-  int k = 0;
-  while (p < e && *p != 'e') {
-    if (*p != '.') digits[k++] = *p;
-    ++p;
+  digits[0] = p[0];
+  int k = 1;
+  if (p[1] == '.') {
+    CopyDigits(digits + 1, p + 2, static_cast<size_t>(e - p - 2));
+    k += static_cast<int>(e - p - 2);
   }
   int exp10 = 0;
-  std::from_chars(p + 1 + (p[1] == '+'), e, exp10);
+  for (const char* x = e + 2; x < r.ptr; ++x) exp10 = exp10 * 10 + (*x - '0');
+  if (e[1] == '-') exp10 = -exp10;
   int n = exp10 + 1;  // value = 0.d1d2... * 10^n
   if (k <= n && n <= 21) {
-    std::memcpy(w, digits, k);
-    w += k;
+    w = CopyDigits(w, digits, static_cast<size_t>(k));
     for (int i = 0; i < n - k; ++i) *w++ = '0';
     *w++ = '.';
     *w++ = '0';
   } else if (0 < n && n <= 21) {
-    std::memcpy(w, digits, n);
-    w += n;
+    w = CopyDigits(w, digits, static_cast<size_t>(n));
     *w++ = '.';
-    std::memcpy(w, digits + n, k - n);
-    w += k - n;
+    w = CopyDigits(w, digits + n, static_cast<size_t>(k - n));
   } else if (-6 < n && n <= 0) {
     *w++ = '0';
     *w++ = '.';
     for (int i = 0; i < -n; ++i) *w++ = '0';
-    std::memcpy(w, digits, k);
-    w += k;
+    w = CopyDigits(w, digits, static_cast<size_t>(k));
   } else {
     *w++ = digits[0];
     if (k > 1) {
       *w++ = '.';
-      std::memcpy(w, digits + 1, k - 1);
-      w += k - 1;
+      w = CopyDigits(w, digits + 1, static_cast<size_t>(k - 1));
     }
     *w++ = 'e';
     int x = n - 1;
@@ -560,6 +582,7 @@ void AppendQuotedString(std::string_view text, std::string* out) {
 }
 
 namespace {
+
 
 // Copies n bytes with no call for the lengths documents are made of, never
 // touching a byte outside either range: up to 16 bytes as in CopyShort; up
