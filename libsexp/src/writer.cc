@@ -15,6 +15,7 @@
 #include <bit>
 #include <charconv>
 #include <cstdint>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -472,8 +473,13 @@ size_t FormatShortDecimal(double v, char* out) {
   int d = kMaxPlaces;
   while (d > 0 && a * kPow10[d] >= kExactLimit) --d;
   // The nearest integer: below 2^52, adding and subtracting 2^52 rounds
-  // (inline, where std::nearbyint was a library call).
+  // (inline, where std::nearbyint is a library call) — when doubles are
+  // evaluated as doubles and the compiler keeps the two operations.
+#if FLT_EVAL_METHOD == 0 && !defined(__FAST_MATH__)
   const double m = (a * kPow10[d] + kRoundingShift) - kRoundingShift;
+#else
+  const double m = std::nearbyint(a * kPow10[d]);
+#endif
   if (m / kPow10[d] != a) return 0;
   // m's digits (a >= 1e-6 makes m >= 1000), the point d places from the
   // right, trailing zeros of the fraction dropped. The 8 bytes before the
