@@ -3,9 +3,12 @@
 // tests pin the API behaviour around them.
 #include "sexp/reader.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <random>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -169,6 +172,53 @@ TEST(Reader, Floats) {
   EXPECT_TRUE(std::signbit(doc.roots()[6].as_float()));
   EXPECT_EQ(CanonAll("1e999"), "ERROR number-out-of-range 1:1");
   EXPECT_EQ(CanonAll("-1e309"), "ERROR number-out-of-range 1:1");
+}
+
+// Plain decimals take a fast path (m / 10^places when both are exact); each
+// must read as the correctly rounded double std::from_chars gives, on both
+// sides of its limits (2^53 for the digits, 22 places, 19 digits).
+TEST(Reader, PlainDecimalsReadAsFromChars) {
+  auto expect_same = [](const std::string& text) {
+    double want = 0;
+    ASSERT_EQ(std::from_chars(text.data(), text.data() + text.size(), want).ec, std::errc())
+        << text;
+    auto one = ReadOne(text);
+    ASSERT_TRUE(one.ok()) << text;
+    ASSERT_TRUE(one->roots()[0].is_float()) << text;
+    double got = one->roots()[0].as_float();
+    ASSERT_EQ(std::memcmp(&got, &want, sizeof got), 0) << text;
+  };
+  std::mt19937_64 rng(2053);
+  for (int iter = 0; iter < 300000; ++iter) {
+    const int digits = 1 + static_cast<int>(rng() % 20);
+    const int places = 1 + static_cast<int>(rng() % std::min(digits, 24));
+    std::string text = rng() % 2 ? "-" : "";
+    const int int_digits = digits - places;
+    if (int_digits == 0) text += "0";
+    for (int i = 0; i < int_digits; ++i) {
+      text += static_cast<char>('0' + (i == 0 ? 1 + rng() % 9 : rng() % 10));
+    }
+    text += '.';
+    for (int i = 0; i < places; ++i) text += static_cast<char>('0' + rng() % 10);
+    expect_same(text);
+  }
+  const uint64_t two53 = uint64_t{1} << 53;
+  for (uint64_t m : {two53 - 1, two53, two53 + 1, two53 + 2, uint64_t{9999999999999999999u}}) {
+    for (int places : {1, 5, 15, 19}) {
+      std::string digits = std::to_string(m);
+      const size_t p = static_cast<size_t>(places);
+      std::string text = p < digits.size()
+                             ? digits.substr(0, digits.size() - p) + "." + digits.substr(digits.size() - p)
+                             : "0." + std::string(p - digits.size(), '0') + digits;
+      expect_same(text);
+      expect_same("-" + text);
+    }
+  }
+  for (const char* text : {"0.0000000000000000000001", "0.00000000000000000000001",
+                           "0.1234567890123456789012", "-0.0", "0.0", "1.0", "0.30000000000000004",
+                           "9007199254740993.0", "123456789012345678.9"}) {
+    expect_same(text);
+  }
 }
 
 TEST(Reader, InvalidNumbers) {
