@@ -17,7 +17,6 @@
 #include "sexp/reader.h"
 
 #include <algorithm>
-#include <cfloat>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -35,6 +34,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "chars.h"
+#include "decimal.h"
 #include "intern.h"
 #include "reader_paths.h"
 #include "keys.h"
@@ -673,17 +673,6 @@ bool Reader<kUtf8Checked, kSimd>::ReadToken() {
   return false;
 }
 
-// 10^0 ... 10^18, exact as doubles (10^22 is the last that is), for
-// ReadNumber's plain decimals; valid only where double arithmetic is done in
-// doubles (not x87's extended precision) and not reassociated.
-constexpr double kExactPow10[] = {1e0, 1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
-                                  1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
-#if FLT_EVAL_METHOD == 0 && !defined(__FAST_MATH__)
-constexpr bool kPlainDoubleArithmetic = true;
-#else
-constexpr bool kPlainDoubleArithmetic = false;
-#endif
-
 template <bool kUtf8Checked, bool kSimd>
 bool Reader<kUtf8Checked, kSimd>::ReadNumber(std::string_view tok) {
   const char* s = tok.data();
@@ -706,7 +695,7 @@ bool Reader<kUtf8Checked, kSimd>::ReadNumber(std::string_view tok) {
   }
   const char* digits_end = q;
   bool is_float = false;
-  const char* fraction = q;  // the digits after '.', if any
+  const char* fraction = q;  // the digits after '.', if any (none: an empty run)
   const char* fraction_end = q;
   if (q < e && *q == '.') {
     is_float = true;
@@ -716,9 +705,7 @@ bool Reader<kUtf8Checked, kSimd>::ReadNumber(std::string_view tok) {
     while (q < e && digit(*q)) ++q;
     fraction_end = q;
   }
-  bool has_exponent = false;
   if (q < e && (*q == 'e' || *q == 'E')) {
-    has_exponent = true;
     is_float = true;
     ++q;
     if (q < e && (*q == '+' || *q == '-')) ++q;
@@ -732,7 +719,7 @@ bool Reader<kUtf8Checked, kSimd>::ReadNumber(std::string_view tok) {
     bool overflow = nd > 19;
     uint64_t v = 0;
     if (!overflow) {
-      for (const char* d = digits; d < digits_end; ++d) v = v * 10 + uint64_t(*d - '0');
+      v = internal::AppendDigits(0, digits, digits_end);
       overflow = v > (neg ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1);
     }
     if (overflow) {
@@ -744,21 +731,20 @@ bool Reader<kUtf8Checked, kSimd>::ReadNumber(std::string_view tok) {
     return Complete(Node::MakeInt(iv, pos));
   }
 
-  if (!has_exponent) {
-    // A plain decimal (prices, scores, coordinates) of at most 19 digits
-    // (so at most 18 places), whose digits as an integer m stay within
-    // 2^53: m and 10^places are exact doubles, so m / 10^places — one
-    // correctly rounded IEEE division — is the correctly rounded value
-    // (Clinger's fast path, which from_chars takes first too; here without
-    // its call and its second scan of the text).
+  if (fraction_end == e) {
+    // A plain decimal, no exponent (prices, scores, coordinates), of at
+    // most 19 digits (so at most 18 places) whose digits as an integer m
+    // stay within 2^53: m and 10^places are exact doubles, so m / 10^places
+    // — one correctly rounded IEEE division — is the correctly rounded
+    // value (Clinger's fast path, which from_chars takes first too; here
+    // without its call and its second scan of the text).
     const size_t int_digits = static_cast<size_t>(digits_end - digits);
     const size_t places = static_cast<size_t>(fraction_end - fraction);
-    if (kPlainDoubleArithmetic && int_digits + places <= 19) {
-      uint64_t m = 0;
-      for (const char* x = digits; x < digits_end; ++x) m = m * 10 + uint64_t(*x - '0');
-      for (const char* x = fraction; x < fraction_end; ++x) m = m * 10 + uint64_t(*x - '0');
+    if (internal::kPlainDoubleArithmetic && int_digits + places <= 19) {
+      const uint64_t m =
+          internal::AppendDigits(internal::AppendDigits(0, digits, digits_end), fraction, fraction_end);
       if (m <= (uint64_t{1} << 53)) {
-        double v = static_cast<double>(m) / kExactPow10[places];
+        double v = static_cast<double>(m) / internal::kExactPow10[places];
         return Complete(Node::MakeFloat(neg ? -v : v, pos));
       }
     }

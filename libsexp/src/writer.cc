@@ -15,7 +15,6 @@
 #include <bit>
 #include <charconv>
 #include <cstdint>
-#include <cfloat>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -25,6 +24,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "decimal.h"
 #include "keys.h"
 #include "scan.h"
 #include "strutil.h"
@@ -464,23 +464,21 @@ namespace {
 // digits, in its fixed layout (used for 1e-6 <= |v| < 1e21). Returns 0 when
 // the general path must decide.
 size_t FormatShortDecimal(double v, char* out) {
-  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+  using internal::kExactPow10;
   static constexpr int kMaxPlaces = 9;
   static constexpr double kExactLimit = 1125899906842624.0;  // 2^50
   static constexpr double kRoundingShift = 4503599627370496.0;  // 2^52
   const double a = std::fabs(v);
   if (!(a >= 1e-6 && a < kExactLimit)) return 0;
   int d = kMaxPlaces;
-  while (d > 0 && a * kPow10[d] >= kExactLimit) --d;
+  while (d > 0 && a * kExactPow10[d] >= kExactLimit) --d;
   // The nearest integer: below 2^52, adding and subtracting 2^52 rounds
-  // (inline, where std::nearbyint is a library call) — when doubles are
-  // evaluated as doubles and the compiler keeps the two operations.
-#if FLT_EVAL_METHOD == 0 && !defined(__FAST_MATH__)
-  const double m = (a * kPow10[d] + kRoundingShift) - kRoundingShift;
-#else
-  const double m = std::nearbyint(a * kPow10[d]);
-#endif
-  if (m / kPow10[d] != a) return 0;
+  // (inline, where std::nearbyint is a library call), given plain double
+  // arithmetic (decimal.h).
+  const double scaled = a * kExactPow10[d];
+  const double m = internal::kPlainDoubleArithmetic ? (scaled + kRoundingShift) - kRoundingShift
+                                                    : std::nearbyint(scaled);
+  if (m / kExactPow10[d] != a) return 0;
   // m's digits (a >= 1e-6 makes m >= 1000), the point d places from the
   // right, trailing zeros of the fraction dropped. The 8 bytes before the
   // digits are not '0', so the last 8 can be loaded as one word whatever
