@@ -205,13 +205,8 @@ TEST(Reader, PlainDecimalsReadAsFromChars) {
   const uint64_t two53 = uint64_t{1} << 53;
   for (uint64_t m : {two53 - 1, two53, two53 + 1, two53 + 2, uint64_t{9999999999999999999u}}) {
     for (int places : {1, 5, 15, 19}) {
-      std::string digits = std::to_string(m);
-      const size_t p = static_cast<size_t>(places);
-      std::string text = p < digits.size()
-                             ? digits.substr(0, digits.size() - p) + "." + digits.substr(digits.size() - p)
-                             : "0." + std::string(p - digits.size(), '0') + digits;
-      expect_same(text);
-      expect_same("-" + text);
+      expect_same(testing::FixedLayout(false, m, places));
+      expect_same(testing::FixedLayout(true, m, places));
     }
   }
   for (const char* text : {"0.0000000000000000000001", "0.00000000000000000000001",

@@ -117,8 +117,8 @@ TEST_P(ScanKernelTest, SpecVectorsAndRoundTripsUnderThisKernel) {
 TEST_P(ScanKernelTest, WriterEscapesEveryByteAtEveryBlockOffset) {
   // Strings built in code are scanned by the writer with this kernel: each
   // byte that needs escaping, at every offset around the 32-byte blocks,
-  // must come out exactly as a byte-at-a-time escaper writes it.
-
+  // must come out exactly as a byte-at-a-time escaper writes it
+  // (testing::PlainQuoted).
   for (char special : {'"', '\\', '\n', '\t', '\r', '\x01', '\x1f', '\0'}) {
     for (size_t len = 1; len < 80; ++len) {
       for (size_t at = 0; at < len; at += (len > 40 ? 3 : 1)) {

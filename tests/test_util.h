@@ -3,6 +3,7 @@
 #define SEXP_TESTS_TEST_UTIL_H_
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -40,6 +41,21 @@ inline std::string PlainQuoted(std::string_view s) {
     }
   }
   return out + "\"";
+}
+
+// The decimal m * 10^-places written in fixed notation ("12.5", "0.005"),
+// with ".0" for an integer (places 0): ECMAScript's layout for a value in
+// [1e-6, 1e21), and the expected text of a double read from it when m has
+// at most 15 significant digits (its shortest digits are then m's own).
+inline std::string FixedLayout(bool negative, uint64_t m, int places) {
+  std::string digits = std::to_string(m);
+  std::string out = negative ? "-" : "";
+  if (places == 0) return out + digits + ".0";
+  if (static_cast<int>(digits.size()) > places) {
+    return out + digits.substr(0, digits.size() - places) + "." +
+           digits.substr(digits.size() - places);
+  }
+  return out + "0." + std::string(places - digits.size(), '0') + digits;
 }
 
 // An upstream allocator that counts calls and outstanding bytes, and can be

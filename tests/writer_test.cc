@@ -128,21 +128,6 @@ TEST(Canonical, FloatsFollowEcmaScript) {
   EXPECT_EQ(CanonAll("1e2 1E5 2.5e+2 0.1e1 1e-400"), "100.0\n100000.0\n250.0\n1.0\n0.0");
 }
 
-// The decimal m * 10^-places laid out as ECMAScript does for a value in
-// [1e-6, 1e21), with ".0" for an integer: the expected text of a double read
-// from it when m has at most 15 significant digits (so the shortest digits of
-// that double are m's own).
-std::string FixedLayout(bool negative, uint64_t m, int places) {
-  std::string digits = std::to_string(m);
-  std::string out = negative ? "-" : "";
-  if (places == 0) return out + digits + ".0";
-  if (static_cast<int>(digits.size()) > places) {
-    return out + digits.substr(0, digits.size() - places) + "." +
-           digits.substr(digits.size() - places);
-  }
-  return out + "0." + std::string(places - digits.size(), '0') + digits;
-}
-
 // Significant digits of a float text: no sign, point, exponent, or leading
 // and trailing zeros.
 std::string SignificantDigits(std::string_view text) {
@@ -185,7 +170,7 @@ TEST(Canonical, ShortDecimalsAndTheirNeighbours) {
     int places = static_cast<int>(rng() % 13);
     if (places > 0 && m % 10 == 0) m += 1 + rng() % 9;  // no trailing zero after the point
     bool negative = rng() % 2;
-    std::string text = FixedLayout(negative, m, places);
+    std::string text = testing::FixedLayout(negative, m, places);
     double v = 0;
     ASSERT_EQ(std::from_chars(text.data(), text.data() + text.size(), v).ec, std::errc());
     if (std::fabs(v) < 1e-6 || std::fabs(v) >= 1e21) continue;
@@ -235,6 +220,35 @@ TEST(Canonical, ShortDecimalsAndTheirNeighbours) {
   EXPECT_EQ(Float(std::nextafter(0.3, 0.0)), "0.29999999999999993");
 }
 
+// Reference keyword-pair ordering (spec/canonical.md §5), written the plain
+// way over element texts: the writer's fast paths (already-sorted runs, the
+// shape cache, permutations) must agree with it on every list.
+std::string ReferenceList(const std::vector<std::string>& el) {
+  std::vector<std::string> out(el);
+  auto is_kw = [&](size_t i) { return el[i][0] == ':'; };
+  for (size_t i = 1; i < el.size();) {
+    if (!(is_kw(i) && i + 1 < el.size())) {
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    std::vector<std::pair<std::string, std::string>> run;
+    while (i < el.size() && is_kw(i) && i + 1 < el.size()) {
+      run.emplace_back(el[i], el[i + 1]);
+      i += 2;
+    }
+    std::stable_sort(run.begin(), run.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t k = 0; k < run.size(); ++k) {
+      out[start + 2 * k] = run[k].first;
+      out[start + 2 * k + 1] = run[k].second;
+    }
+  }
+  std::string s = "(";
+  for (size_t i = 0; i < out.size(); ++i) s += (i ? " " : "") + out[i];
+  return s + ")";
+}
+
 // Canonical form written the plain way (recursion, std::string, stable_sort
 // over element texts), with its own string escaping: the writer's buffered
 // loop, reordered copies and flush boundaries must give exactly this.
@@ -253,36 +267,18 @@ std::string PlainCanonical(const Node& n) {
       auto x = n.items();
       std::vector<std::string> el;
       for (const Node& c : x) el.push_back(PlainCanonical(c));
+      if (!n.is_dict()) return ReferenceList(el);
+      // Keyword keys first (sorted by name), then string keys by text.
       std::vector<std::pair<std::string, std::string>> pairs;
+      for (size_t i = 0; i + 1 < x.size(); i += 2) {
+        std::string key = x[i].is_keyword() ? "0" + std::string(x[i].name())
+                                            : "1" + std::string(x[i].str());
+        pairs.emplace_back(key, el[i] + " " + el[i + 1]);
+      }
+      std::sort(pairs.begin(), pairs.end());
       std::string body;
-      auto join = [&](const std::string& t) { body += (body.empty() ? "" : " ") + t; };
-      if (n.is_dict()) {
-        for (size_t i = 0; i + 1 < x.size(); i += 2) {
-          // Keyword keys first (sorted by name), then string keys by text.
-          std::string key = x[i].is_keyword() ? "0" + std::string(x[i].name())
-                                              : "1" + std::string(x[i].str());
-          pairs.emplace_back(key, el[i] + " " + el[i + 1]);
-        }
-        std::sort(pairs.begin(), pairs.end());
-        for (auto& [k, t] : pairs) join(t);
-        return "{" + body + "}";
-      }
-      for (size_t i = 0; i < x.size();) {
-        if (i > 0 && x[i].is_keyword() && i + 1 < x.size()) {
-          pairs.emplace_back(std::string(x[i].name()), el[i] + " " + el[i + 1]);
-          i += 2;
-          continue;
-        }
-        std::stable_sort(pairs.begin(), pairs.end(),
-                         [](const auto& a, const auto& b) { return a.first < b.first; });
-        for (auto& [k, t] : pairs) join(t);
-        pairs.clear();
-        join(el[i++]);
-      }
-      std::stable_sort(pairs.begin(), pairs.end(),
-                       [](const auto& a, const auto& b) { return a.first < b.first; });
-      for (auto& [k, t] : pairs) join(t);
-      return "(" + body + ")";
+      for (auto& [k, t] : pairs) body += (body.empty() ? "" : " ") + t;
+      return "{" + body + "}";
     }
   }
   return "?";
@@ -458,35 +454,6 @@ TEST(Canonical, StreamsInChunks) {
   ASSERT_TRUE(WriteCanonical(doc->roots()[0], chunks).ok());
   EXPECT_GT(chunks.count, 1);
   EXPECT_EQ(chunks.all, *Canonical(doc->roots()[0]));
-}
-
-// Reference keyword-pair ordering (spec/canonical.md §5), written the plain
-// way over element texts: the writer's fast paths (already-sorted runs, the
-// shape cache, permutations) must agree with it on every list.
-std::string ReferenceList(const std::vector<std::string>& el) {
-  std::vector<std::string> out(el);
-  auto is_kw = [&](size_t i) { return el[i][0] == ':'; };
-  for (size_t i = 1; i < el.size();) {
-    if (!(is_kw(i) && i + 1 < el.size())) {
-      ++i;
-      continue;
-    }
-    size_t start = i;
-    std::vector<std::pair<std::string, std::string>> run;
-    while (i < el.size() && is_kw(i) && i + 1 < el.size()) {
-      run.emplace_back(el[i], el[i + 1]);
-      i += 2;
-    }
-    std::stable_sort(run.begin(), run.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (size_t k = 0; k < run.size(); ++k) {
-      out[start + 2 * k] = run[k].first;
-      out[start + 2 * k + 1] = run[k].second;
-    }
-  }
-  std::string s = "(";
-  for (size_t i = 0; i < out.size(); ++i) s += (i ? " " : "") + out[i];
-  return s + ")";
 }
 
 TEST(Canonical, KeywordOrderMatchesReferenceOverRepeatedShapes) {
