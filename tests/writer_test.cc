@@ -284,6 +284,16 @@ std::string PlainCanonical(const Node& n) {
   return "?";
 }
 
+// A sink that keeps what it is given and counts the chunks.
+struct Chunks : ByteSink {
+  std::string all;
+  size_t count = 0;
+  void Append(std::string_view c) override {
+    all.append(c);
+    ++count;
+  }
+};
+
 // Random documents of every size class the writer treats differently: names
 // and strings of 0..16, 17..48, 49..256 and longer bytes, escaped strings,
 // byte strings, lists of repeating and changing keyword shapes (reordered
@@ -369,14 +379,6 @@ class SizedTrees {
 };
 
 TEST(Canonical, MatchesPlainWriterAcrossBufferBoundaries) {
-  struct Chunks : ByteSink {
-    std::string all;
-    size_t count = 0;
-    void Append(std::string_view c) override {
-      all.append(c);
-      ++count;
-    }
-  };
   SizedTrees gen(2026);
   size_t big = 0;
   for (int doc = 0; doc < 60; ++doc) {
@@ -443,16 +445,9 @@ TEST(Canonical, StreamsInChunks) {
   text += ")";
   auto doc = ReadOne(text);
   ASSERT_TRUE(doc.ok());
-  struct Chunks : ByteSink {
-    int count = 0;
-    std::string all;
-    void Append(std::string_view c) override {
-      ++count;
-      all.append(c);
-    }
-  } chunks;
+  Chunks chunks;
   ASSERT_TRUE(WriteCanonical(doc->roots()[0], chunks).ok());
-  EXPECT_GT(chunks.count, 1);
+  EXPECT_GT(chunks.count, 1u);
   EXPECT_EQ(chunks.all, *Canonical(doc->roots()[0]));
 }
 
