@@ -9,7 +9,7 @@ Run with PYTHONPATH at the built package (build/python) and Debian's
 /usr/bin/python3 (python3-jinja2, python3-sexpdata, python3-html5lib).
 
 Parse: FEED_PREFIX.sx and FEED_PREFIX.json are the same feed from
-../shared/tools/gen_feed.py. sexp.parse reads the sx into Python objects,
+bench/gen_feed.py. sexp.parse reads the sx into Python objects,
 json.loads the JSON twin, each from a fresh str (decoded outside the timing,
 so sexp pays for UTF-8 encoding the str every run) and from bytes; MB/s is of
 each one's own input. sexpdata.loads (pure Python) is timed on the first

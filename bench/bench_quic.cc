@@ -25,7 +25,7 @@
 #include <thread>
 #include <vector>
 
-#include "sexp/quic.h"
+#include "sexp/net/quic.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // Reader, writer and hash throughput over the federated feed made by
-// ../shared/tools/gen_feed.py (the same feed as sx and as JSON), and over the
+// bench/gen_feed.py (the same feed as sx and as JSON), and over the
 // two further shapes of bench/gen_shapes.py (a component-heavy page and a
 // numeric table).
 //

@@ -1,5 +1,5 @@
 // Renders the feed page of bench/html/feed_page.sx (50 cards, the page of
-// ../shared/bench/jinja_page.py) with sexp::RenderCall: components expand
+// bench/jinja_page.py) with sexp::RenderCall: components expand
 // through the evaluator and the HTML goes to a string sink. Reports renders/s
 // and bytes/s of HTML; bench/bench_render.py runs it beside Jinja2.
 //   SEXP_BENCH_PAGE_SX  the page file (default: bench/html/feed_page.sx

@@ -7,7 +7,7 @@ HTML.
 
 The sx side is bench/html/feed_page.sx through sexp::RenderCall (median of
 REPEATS Google Benchmark repetitions); the Jinja2 side is
-../shared/bench/jinja_page.py (2 s of renders each run; median of REPEATS)."""
+bench/jinja_page.py (2 s of renders each run; median of REPEATS)."""
 import json
 import os
 import statistics

@@ -1,6 +1,6 @@
 // A page's resolve + render time with a cold and a warm subtree cache, and
 // route matching
-// (sexp/resolver.h, sexp/cache.h). The page lists 40 posts; each post is a
+// (sexp/web/resolver.h, sexp/cache/cache.h). The page lists 40 posts; each post is a
 // `(cached "~post" :id id)` whose component fetches the post and its
 // author (two services). Services answer at once, in the calling thread, so
 // what is measured is the resolver, the cache and the renderer — not I/O.
@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "sexp/cache.h"
-#include "sexp/html.h"
-#include "sexp/resolver.h"
-#include "sexp/router.h"
+#include "sexp/cache/cache.h"
+#include "sexp/html/render.h"
+#include "sexp/web/resolver.h"
+#include "sexp/web/router.h"
 
 namespace {
 
@@ -109,7 +109,7 @@ BENCHMARK_CAPTURE(BM_ResolveRender, cold_cache, kPage, false)->Unit(benchmark::k
 BENCHMARK_CAPTURE(BM_ResolveRender, warm_cache, kPage, true)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_ResolveRender, no_cache, kPageUncached, false)->Unit(benchmark::kMicrosecond);
 
-// Route matching (sexp/router.h): 60 defroute patterns of a typical site,
+// Route matching (sexp/web/router.h): 60 defroute patterns of a typical site,
 // matched against a mix of request targets with parameters and queries.
 void BM_RouterMatch(benchmark::State& state) {
   sexp::Router router;

@@ -13,7 +13,7 @@ n=${1:-40000}
 data=build/bench-data
 mkdir -p "$data"
 feed="$data/feed-$n"
-[ -f "$feed.sx" ] || /usr/bin/python3 ../shared/tools/gen_feed.py "$n" "$feed"
+[ -f "$feed.sx" ] || /usr/bin/python3 bench/gen_feed.py "$n" "$feed"
 shapes="$data/shapes"
 [ -f "$shapes-table.sx" ] || /usr/bin/python3 bench/gen_shapes.py "$shapes"
 out="$data/bench_reader.json"
@@ -52,9 +52,9 @@ echo
 
 # The renderer against Jinja2 on the feed page.
 echo
-/usr/bin/python3 bench/bench_render.py build/bench/bench_render ../shared/bench/jinja_page.py 5
+/usr/bin/python3 bench/bench_render.py build/bench/bench_render bench/jinja_page.py 5
 
 # The Python module: parse against json.loads and sexpdata, env.render
 # against Jinja2 (same feed, same page).
 echo
-PYTHONPATH=build/python /usr/bin/python3 bench/bench_python.py "$feed" ../shared/bench/jinja_page.py 5
+PYTHONPATH=build/python /usr/bin/python3 bench/bench_python.py "$feed" bench/jinja_page.py 5

@@ -13,7 +13,7 @@ bash scripts/build.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
 if [ "${1:-}" = "--fast" ]; then
-  ctest --test-dir build --output-on-failure -j"$jobs" -L 'unit|spec|property|fault|hostile'
+  ctest --test-dir build --output-on-failure -j"$jobs" -L 'unit|spec|property|fault|hostile|layout'
   exit
 fi
 ctest --test-dir build --output-on-failure -j"$jobs"
@@ -25,4 +25,4 @@ cmake --build build-asan
 # Fuzzers take one core each; run them beside each other.
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs" \
-    -L 'unit|spec|property|fault|hostile|net|cli|fuzz'
+    -L 'unit|spec|property|fault|hostile|layout|net|cli|fuzz'

@@ -11,7 +11,8 @@
 //                          HTML (--allow-any-url turns the URL policy off)
 //   sexp from-html FILE    read HTML (a document or a fragment) and print it
 //                          as sx, pretty-printed
-//   sexp serve-quic DIR    serve DIR's .sx pages over sexpr:// (QUIC)
+//   sexp serve-quic DIR    serve DIR's .sx pages over sexpr:// (QUIC; only when
+//                          built with SEXP_BUILD_QUIC, as is `get`)
 //   sexp get URL           fetch a sexpr:// URL; print each response frame
 //
 // FILE may be '-' for standard input. Exit codes: 0 success, 1 bad input,
@@ -27,11 +28,13 @@
 #include <string_view>
 
 #include "CLI/CLI.hpp"
-#include "sexp/eval.h"
-#include "sexp/html.h"
-#include "sexp/html_reader.h"
+#include "sexp/eval/eval.h"
+#include "sexp/html/render.h"
+#include "sexp/html/reader.h"
 #include "sexp/sexp.h"
+#if SEXP_CLI_HAVE_QUIC
 #include "wire_commands.h"
+#endif
 
 namespace {
 
@@ -272,6 +275,7 @@ int main(int argc, char** argv) {
   fh->add_option("--timeout-ms", ho.timeout_ms, "wall-time limit for parsing (0: none)")
       ->capture_default_str();
 
+#if SEXP_CLI_HAVE_QUIC
   sexp::cli::ServeQuicOptions sq;
   CLI::App* serve = app.add_subcommand("serve-quic", "serve the .sx pages of DIR over sexpr:// (QUIC)");
   serve->add_option("DIR", sq.dir, "directory of pages (/a/b is a/b.sx or a/b/index.sx)")->required();
@@ -293,6 +297,7 @@ int main(int argc, char** argv) {
   get->add_option("--ca", go.ca, "trust the CA certificates in this PEM file");
   get->add_option("--timeout-ms", go.timeout_ms, "connect and answer timeout")->capture_default_str();
 
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -305,8 +310,10 @@ int main(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
+#if SEXP_CLI_HAVE_QUIC
   if (serve->parsed()) return sexp::cli::RunServeQuic(sq);
   if (get->parsed()) return sexp::cli::RunGet(go);
+#endif
   if (cmd == Command::kEval || cmd == Command::kRender) {
     return RunEval(in, eo, cmd == Command::kRender);
   }

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "sexp/quic.h"
+#include "sexp/net/quic.h"
 #include "sexp/sexp.h"
 
 namespace sexp::cli {

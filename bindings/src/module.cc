@@ -294,7 +294,7 @@ class Env {
   void Interrupt() { env_->Interrupt(); }
   size_t BytesUsed() const { return env_->bytes_used(); }
 
-  // Makes `name` an I/O service (sexp/resolver.h); Python supplies results.
+  // Makes `name` an I/O service (sexp/web/resolver.h); Python supplies results.
   void Service(const std::string& name) {
     Busy busy(busy_);
     if ((groups_ & sexp::kGroupIo) == 0) {
@@ -586,7 +586,7 @@ PYBIND11_MODULE(_sexp, m) {
       .def_property_readonly("arena_bytes",
                              [](const DocHandle& d) { return d.doc->arena_stats().bytes_used; });
 
-  // Wire framing (sexp/frame.h): frames of canonical sx.
+  // Wire framing (sexp/wire/frame.h): frames of canonical sx.
   m.def("frame", [](py::handle v) {
     std::string wire;
     sexp::AppendFrame(Canonical(v), &wire);
@@ -629,13 +629,13 @@ PYBIND11_MODULE(_sexp, m) {
         if (!s.ok()) throw py::value_error(std::string(s.message()));
       }, py::arg("pattern"), py::arg("route"))
       .def("match", [](const sexp::Router& r, const std::string& target) -> py::object {
-        std::optional<sexp::RouteMatch> m = r.Match(target);
-        if (!m) return py::none();
+        std::optional<sexp::RouteMatch> match = r.Match(target);
+        if (!match) return py::none();
         py::dict params;
-        for (auto& [k, v] : m->params) params[py::str(k)] = py::str(v);
+        for (auto& [k, v] : match->params) params[py::str(k)] = py::str(v);
         py::list query;
-        for (auto& [k, v] : m->query) query.append(py::make_tuple(k, v));
-        return py::make_tuple(m->route, params, query);
+        for (auto& [k, v] : match->query) query.append(py::make_tuple(k, v));
+        return py::make_tuple(match->route, params, query);
       }, py::arg("target"))
       .def("__len__", &sexp::Router::size);
 

@@ -2,7 +2,7 @@
 //   consumer-build/sx_url sexpr://example.org/feed   ->  example.org 4433 /feed
 #include <cstdio>
 
-#include "sexp/quic.h"
+#include "sexp/net/quic.h"
 
 int main(int argc, char** argv) {
   if (argc != 2) return 2;

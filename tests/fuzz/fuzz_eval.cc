@@ -23,8 +23,8 @@
 #include <string_view>
 
 #include "fuzz_check.h"
-#include "sexp/eval.h"
-#include "sexp/reader.h"
+#include "sexp/eval/eval.h"
+#include "sexp/core/reader.h"
 
 namespace {
 
@@ -69,7 +69,7 @@ void CheckPosition(const sexp::EvalError& e, std::string_view text) {
       ++line;
       column = 1;
     } else {
-      ++column;  // columns count bytes (sexp/error.h)
+      ++column;  // columns count bytes (sexp/core/error.h)
     }
   }
   FUZZ_CHECK(e.line == line);

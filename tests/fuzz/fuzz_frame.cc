@@ -1,4 +1,4 @@
-// libFuzzer target: the frame decoder (sexp/frame.h).
+// libFuzzer target: the frame decoder (sexp/wire/frame.h).
 //
 // The input is a byte stream; its first byte picks a chunk size (1..32) and a
 // small maximum frame size. Invariants:
@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "fuzz_check.h"
-#include "sexp/frame.h"
-#include "sexp/message.h"
-#include "sexp/reader.h"
+#include "sexp/wire/frame.h"
+#include "sexp/wire/message.h"
+#include "sexp/core/reader.h"
 
 namespace {
 

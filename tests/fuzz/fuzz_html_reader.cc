@@ -1,4 +1,4 @@
-// libFuzzer target: HtmlToSx (sexp/html_reader.h, spec/html-reader.md).
+// libFuzzer target: HtmlToSx (sexp/html/reader.h, spec/html-reader.md).
 //
 // A first input byte of 0x80 or more picks the options (bits 0-1: mode, 3
 // meaning auto; bit 2: drop whitespace; bit 3: max_depth 1 + bits 4-6) and
@@ -29,11 +29,11 @@
 #include <vector>
 
 #include "fuzz_check.h"
-#include "sexp/ast.h"
-#include "sexp/error.h"
-#include "sexp/html_reader.h"
-#include "sexp/reader.h"
-#include "sexp/writer.h"
+#include "sexp/core/ast.h"
+#include "sexp/core/error.h"
+#include "sexp/html/reader.h"
+#include "sexp/core/reader.h"
+#include "sexp/core/writer.h"
 
 namespace {
 

@@ -33,10 +33,10 @@
 #include <vector>
 
 #include "fuzz_check.h"
-#include "reader_paths.h"
-#include "sexp/ast.h"
-#include "sexp/error.h"
-#include "sexp/reader.h"
+#include "core/reader_paths.h"
+#include "sexp/core/ast.h"
+#include "sexp/core/error.h"
+#include "sexp/core/reader.h"
 
 namespace {
 

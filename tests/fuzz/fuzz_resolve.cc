@@ -1,4 +1,4 @@
-// libFuzzer target: programs evaluated inside a resolution (sexp/resolver.h),
+// libFuzzer target: programs evaluated inside a resolution (sexp/web/resolver.h),
 // where I/O calls raise `pending` and evaluation goes on past them in call
 // arguments, element children and map/filter items.
 //
@@ -21,8 +21,8 @@
 
 #include <set>
 #include "fuzz_check.h"
-#include "sexp/eval.h"
-#include "sexp/resolver.h"
+#include "sexp/eval/eval.h"
+#include "sexp/web/resolver.h"
 
 namespace {
 

@@ -22,12 +22,12 @@
 #include <string_view>
 #include <utility>
 
-#include "sexp/address.h"
+#include "sexp/core/address.h"
 #include "fuzz_check.h"
-#include "sexp/ast.h"
-#include "sexp/error.h"
-#include "sexp/reader.h"
-#include "sexp/writer.h"
+#include "sexp/core/ast.h"
+#include "sexp/core/error.h"
+#include "sexp/core/reader.h"
+#include "sexp/core/writer.h"
 
 namespace {
 

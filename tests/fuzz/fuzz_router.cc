@@ -1,4 +1,4 @@
-// libFuzzer target: routes (sexp/router.h). The input's lines: the first few
+// libFuzzer target: routes (sexp/web/router.h). The input's lines: the first few
 // are patterns added to a router (each ok or refused, never a crash), the
 // rest request targets matched against it. Invariants: a match names a
 // route that was added, with one parameter per parameter of its pattern; a
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "fuzz_check.h"
-#include "sexp/router.h"
+#include "sexp/web/router.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);

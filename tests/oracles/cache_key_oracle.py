@@ -12,7 +12,7 @@ libsexp:
     the input names, sorted by their UTF-8 bytes, appear in the dict in
     that order, each as a quoted string followed by a space.
 
-tests/cache_test.cc checks the same vectors against sexp::SubtreeKey.
+tests/cache/cache_test.cc checks the same vectors against sexp::SubtreeKey.
 Prints `N passed, M failed`; exits 0 only when M == 0 and N > 0.
 """
 

@@ -5,7 +5,7 @@
   render_dom_oracle.py SEXP_BINARY FEED_PAGE_SX JINJA_PAGE_PY
 
 Renders bench/html/feed_page.sx with `sexp render`, renders
-../shared/bench/jinja_page.py's page (50 posts, --html), parses both with
+bench/jinja_page.py's page (50 posts, --html), parses both with
 html5lib and compares the trees: element names, attributes (as sets), and
 text. Whitespace-only text nodes are dropped before comparing (Jinja's
 template indents its markup; the sx page writes none), other text must be

@@ -150,7 +150,7 @@ class Env(_sexp.Env):
         straight to sx values (nothing is kept in the environment)."""
         return self._render(component, kwargs, allow_any_url)
 
-    # --- I/O through the resolver (libsexp's sexp/resolver.h) -------------
+    # --- I/O through the resolver (libsexp's sexp/web/resolver.h) -------------
 
     def service(self, name: str | None = None, *, batch: bool = False):
         """Decorator registering a function (async or not) as the I/O primitive

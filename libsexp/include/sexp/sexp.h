@@ -16,21 +16,28 @@
 #ifndef SEXP_SEXP_H_
 #define SEXP_SEXP_H_
 
-#include "sexp/address.h"
-#include "sexp/arena.h"
-#include "sexp/ast.h"
-#include "sexp/cache.h"
-#include "sexp/error.h"
-#include "sexp/eval.h"
-#include "sexp/frame.h"
-#include "sexp/html.h"
-#include "sexp/html_reader.h"
-#include "sexp/message.h"
-#include "sexp/pipeline.h"
-#include "sexp/reader.h"
-#include "sexp/resolver.h"
-#include "sexp/router.h"
+// core: the syntax (arena, AST, reader, canonical writer, content addresses)
+#include "sexp/core/address.h"
+#include "sexp/core/arena.h"
+#include "sexp/core/ast.h"
+#include "sexp/core/error.h"
+#include "sexp/core/reader.h"
+#include "sexp/core/writer.h"
 #include "sexp/version.h"
-#include "sexp/writer.h"
+// wire: frames and messages between peers
+#include "sexp/wire/frame.h"
+#include "sexp/wire/message.h"
+// eval: the evaluator (environment, primitives, limits)
+#include "sexp/eval/eval.h"
+// html: the renderer and the HTML reader
+#include "sexp/html/reader.h"
+#include "sexp/html/render.h"
+// cache: the subtree cache and its tiers
+#include "sexp/cache/cache.h"
+// web: routes, the resolver of batched I/O, the page pipeline
+#include "sexp/web/pipeline.h"
+#include "sexp/web/resolver.h"
+#include "sexp/web/router.h"
+// (net: the QUIC transport is a target of its own: include "sexp/net/quic.h".)
 
 #endif  // SEXP_SEXP_H_

@@ -26,8 +26,8 @@
 #include <filesystem>
 #include <string>
 
-#include "file.h"
-#include "sexp/cache.h"
+#include "core/file.h"
+#include "sexp/cache/cache.h"
 
 namespace sexp {
 namespace {

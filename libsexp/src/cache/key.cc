@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "chars.h"
-#include "sexp/cache.h"
-#include "sexp/writer.h"
+#include "core/chars.h"
+#include "sexp/cache/cache.h"
+#include "sexp/core/writer.h"
 
 namespace sexp {
 

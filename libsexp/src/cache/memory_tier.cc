@@ -7,7 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
-#include "sexp/cache.h"
+#include "sexp/cache/cache.h"
 
 namespace sexp {
 namespace {

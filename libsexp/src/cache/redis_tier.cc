@@ -29,7 +29,7 @@
 #include <mutex>
 #include <string>
 
-#include "sexp/cache.h"
+#include "sexp/cache/cache.h"
 
 namespace sexp {
 namespace {

@@ -6,7 +6,7 @@
 #include <atomic>
 #include <mutex>
 
-#include "sexp/cache.h"
+#include "sexp/cache/cache.h"
 
 namespace sexp {
 namespace {

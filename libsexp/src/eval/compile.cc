@@ -15,7 +15,7 @@
 // marker and the caller's Apply loop reuses its C++ frame (proper tail calls).
 //
 // Macros are expanded when a form is compiled, i.e. once per definition site.
-#include "compile.h"
+#include "eval/compile.h"
 
 #include <string>
 #include <utility>
@@ -24,9 +24,9 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "html/elements.h"
-#include "machine.h"
-#include "nodes.h"
-#include "strutil.h"
+#include "eval/machine.h"
+#include "eval/nodes.h"
+#include "core/strutil.h"
 
 namespace sexp::eval_internal {
 

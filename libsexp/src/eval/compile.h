@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "machine.h"
+#include "eval/machine.h"
 
 namespace sexp::eval_internal {
 

@@ -1,8 +1,8 @@
 // The machine (calls, frames, limits) and the Environment around it.
-#include "machine.h"
+#include "eval/machine.h"
 
-#include "file.h"
-#include "strutil.h"
+#include "core/file.h"
+#include "core/strutil.h"
 
 #include <pthread.h>
 
@@ -12,10 +12,10 @@
 #include <new>
 
 #include "absl/strings/str_cat.h"
-#include "compile.h"
-#include "prims.h"
-#include "sexp/reader.h"
-#include "sexp/writer.h"
+#include "eval/compile.h"
+#include "eval/prims.h"
+#include "sexp/core/reader.h"
+#include "sexp/core/writer.h"
 
 namespace sexp {
 

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "sexp/eval.h"
-#include "strutil.h"
+#include "sexp/eval/eval.h"
+#include "core/strutil.h"
 
 namespace sexp::html_internal {
 class Renderer;
@@ -45,12 +45,12 @@ struct Fault {
   uint32_t offset = Node::kNoPos32;
   std::vector<std::string> trace;
   bool limit = false;
-  // An I/O request whose result is not in yet (sexp/resolver.h): `try` does
+  // An I/O request whose result is not in yet (sexp/web/resolver.h): `try` does
   // not catch it, and argument lists go on past it (EvalArgs).
   bool pending = false;
 };
 
-// Runs each(i) for i < n. A pending I/O request (sexp/resolver.h) raised by
+// Runs each(i) for i < n. A pending I/O request (sexp/web/resolver.h) raised by
 // one does not stop the others — their requests are independent, so a
 // resolver gets all of them in one round — and the first is rethrown (as
 // it is, not copied) once all have run. Any other fault ends it at once.
@@ -77,7 +77,7 @@ struct Code {
   uint32_t offset = Node::kNoPos32;
   virtual ~Code() = default;
   virtual Value Eval(Machine& m, Frame* f) const = 0;
-  // Writes the HTML of the value to `r` (sexp/html.h). Returns nil, or the
+  // Writes the HTML of the value to `r` (sexp/html/render.h). Returns nil, or the
   // tail-call marker when the value is a pending tail call (the caller's
   // Apply loop renders it). The default evaluates and renders the value;
   // elements, calls and control forms stream (libsexp/src/html/stream.cc).
@@ -210,7 +210,7 @@ class Machine {
   Machine& operator=(const Machine&) = delete;
 
   Environment::State& env() { return env_; }
-  // A resolution (sexp/resolver.h) runs this evaluation: pending I/O
+  // A resolution (sexp/web/resolver.h) runs this evaluation: pending I/O
   // requests can be raised (EvalArgs).
   bool resolving() const { return resolving_; }
 
@@ -454,7 +454,7 @@ struct Environment::State {
       : arena(upstream), scratch(upstream), interner(upstream) {}
 
   Arena arena;
-  Arena scratch;  // values of the render running now (sexp/html.h); reset after each
+  Arena scratch;  // values of the render running now (sexp/html/render.h); reset after each
   Interner interner;
   uint32_t groups = 0;
   absl::flat_hash_map<const Atom*, std::unique_ptr<eval_internal::Global>> globals;
@@ -462,13 +462,13 @@ struct Environment::State {
   // globals (an element plan's guards) stays checked until one changes.
   uint64_t global_version = 1;
   // Machines and renders running on this environment now: more than one
-  // when a host primitive calls back in (sexp/html.h). The scratch arena is
+  // when a host primitive calls back in (sexp/html/render.h). The scratch arena is
   // emptied when the outermost render ends, a pending Interrupt() is
   // cleared only by the outermost machine, and no global may change while
   // any render runs.
   int active_machines = 0;
   int active_renders = 0;
-  // Resolutions (sexp/resolver.h) evaluating on this environment now: only
+  // Resolutions (sexp/web/resolver.h) evaluating on this environment now: only
   // then can a `pending` fault be raised, and argument lists take the path
   // that goes on past one (EvalArgs).
   int active_resolutions = 0;

@@ -12,8 +12,8 @@
 #include "absl/base/optimization.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
-#include "machine.h"
-#include "strutil.h"
+#include "eval/machine.h"
+#include "core/strutil.h"
 
 namespace sexp::eval_internal {
 

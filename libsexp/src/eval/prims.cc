@@ -1,7 +1,7 @@
 // The built-in primitives, by group. Each charges steps in proportion to the
 // work it does (per element, per 64 bytes built) so that a single call cannot
 // outrun the step limit.
-#include "prims.h"
+#include "eval/prims.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,8 +16,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
-#include "machine.h"
-#include "strutil.h"
+#include "eval/machine.h"
+#include "core/strutil.h"
 
 namespace sexp::eval_internal {
 namespace {
@@ -34,7 +34,7 @@ void CallEach(CallContext& c, const Value& fn, absl::Span<const Value> items,
 }
 
 const char kPrelude[] =
-#include "prelude.inc"
+#include "eval/prelude.inc"
     ;
 
 [[noreturn]] void TypeError(CallContext& c, std::string_view prim, std::string_view want,

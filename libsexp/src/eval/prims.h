@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "sexp/eval.h"
+#include "sexp/eval/eval.h"
 
 namespace sexp::eval_internal {
 

@@ -3,9 +3,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "machine.h"
-#include "strutil.h"
-#include "sexp/writer.h"
+#include "eval/machine.h"
+#include "core/strutil.h"
+#include "sexp/core/writer.h"
 
 namespace sexp {
 

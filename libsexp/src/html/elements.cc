@@ -4,7 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "strutil.h"
+#include "core/strutil.h"
 
 namespace sexp::html_internal {
 namespace {

@@ -1,5 +1,5 @@
 // The HTML renderer: output buffer, data renderer, and the public API of
-// sexp/html.h. The streaming path (compiled code writing its HTML as it
+// sexp/html/render.h. The streaming path (compiled code writing its HTML as it
 // runs) is in stream.cc and uses the Renderer's pieces.
 #include "html/render.h"
 
@@ -16,9 +16,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "html/elements.h"
-#include "file.h"
-#include "machine.h"
-#include "strutil.h"
+#include "core/file.h"
+#include "eval/machine.h"
+#include "core/strutil.h"
 
 namespace sexp {
 

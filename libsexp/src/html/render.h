@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
-#include "sexp/eval.h"
-#include "sexp/html.h"
+#include "sexp/eval/eval.h"
+#include "sexp/html/render.h"
 #include "html/elements.h"
-#include "scan.h"
+#include "core/scan.h"
 
 namespace sexp::eval_internal {
 class Machine;

@@ -11,7 +11,7 @@
 //   - if/cond/case/let/do render the branch or last form they pick;
 //   - (str …) writes its pieces escaped; (map f xs) renders each (f x).
 // The bytes are those of evaluating to data and rendering that
-// (tests/html_stream_test.cc holds the two paths to it).
+// (tests/html/stream_test.cc holds the two paths to it).
 #include <algorithm>
 #include <functional>
 #include <string>
@@ -20,9 +20,9 @@
 #include "absl/strings/str_cat.h"
 #include "html/elements.h"
 #include "html/render.h"
-#include "nodes.h"
-#include "prims.h"
-#include "strutil.h"
+#include "eval/nodes.h"
+#include "eval/prims.h"
+#include "core/strutil.h"
 
 namespace sexp::eval_internal {
 

@@ -22,7 +22,7 @@
 // flow-control window is only given back when a request is handed off or
 // its stream closes, so a connection never holds more than its window
 // (max_frame_size + 1 MiB) of unanswered requests.
-#include "sexp/quic.h"
+#include "sexp/net/quic.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -56,9 +56,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "file.h"
+#include "core/file.h"
 #include "net/tls.h"
-#include "strutil.h"
+#include "core/strutil.h"
 
 namespace sexp::quic {
 

@@ -1,5 +1,5 @@
 #include "net/tls.h"
-#include "strutil.h"
+#include "core/strutil.h"
 
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>
@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "sexp/quic.h"
+#include "sexp/net/quic.h"
 
 namespace sexp::quic {
 

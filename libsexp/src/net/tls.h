@@ -1,7 +1,7 @@
 // GnuTLS pieces of the QUIC adapter: credentials, sessions configured for
 // ngtcp2 (ALPN sexpr/1, TLS 1.3 only), and development certificates.
-#ifndef SEXP_NET_TLS_H_
-#define SEXP_NET_TLS_H_
+#ifndef SEXP_SRC_NET_TLS_H_
+#define SEXP_SRC_NET_TLS_H_
 
 #include <gnutls/gnutls.h>
 #include <ngtcp2/ngtcp2_crypto.h>
@@ -49,4 +49,4 @@ std::string VerifyFailure(gnutls_session_t session);
 
 }  // namespace sexp::quic::tls
 
-#endif  // SEXP_NET_TLS_H_
+#endif  // SEXP_SRC_NET_TLS_H_

@@ -1,0 +1,120 @@
+// sexp/html/render.h — rendering sx element trees to HTML, safe by construction.
+//
+//   sexp::Environment env;
+//   std::string html;
+//   sexp::HtmlStringSink sink(&html);
+//   sexp::EvalResult r = sexp::RenderHtml(env,
+//       "(defcomp ~card (&key title &rest children) (article (h2 title) children))"
+//       "(~card :title \"<Hi>\" (p :class \"x\" \"body\"))", sink, "page.sx");
+//   // html == "<article><h2>&lt;Hi&gt;</h2><p class=\"x\">body</p></article>"
+//
+// An element is `(tag :attr value … child…)`. Text is escaped, attribute
+// names are validated, `(raw! s)` is the only way to emit unescaped HTML (and
+// only code can call it: a raw! list arriving as data renders as an error,
+// never as markup). The full rules are in spec/rendering.md.
+//
+// The last form is evaluated to an element tree, which is then written out;
+// the output reaches the sink in chunks (RenderOptions::chunk_bytes). Values
+// made while rendering live in a scratch arena released when the render
+// ends, so an Environment can render many pages without growing.
+//
+// Errors are EvalErrors (code `render` for the rules of this header, the
+// evaluator's codes otherwise). A chunked sink (file descriptor, callback)
+// may already hold part of the page when a render fails; an HtmlStringSink
+// never does.
+#ifndef SEXP_HTML_RENDER_H_
+#define SEXP_HTML_RENDER_H_
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "absl/types/span.h"
+#include "sexp/eval/eval.h"
+
+namespace sexp {
+
+// Where rendered HTML goes.
+class HtmlSink {
+ public:
+  virtual ~HtmlSink() = default;
+  // Takes the next chunk of output. Returning false stops the render with a
+  // `render` error ("the sink refused the output").
+  virtual bool Write(std::string_view chunk) = 0;
+};
+
+// Appends to a string the caller owns (and must keep alive while rendering).
+// The renderer writes into the string directly (no chunks, no copy); when a
+// render fails, the string is left as it was before it.
+class HtmlStringSink final : public HtmlSink {
+ public:
+  explicit HtmlStringSink(std::string* out) : out_(out) {}
+  bool Write(std::string_view chunk) override {
+    out_->append(chunk);
+    return true;
+  }
+  std::string* target() const { return out_; }
+
+ private:
+  std::string* out_;
+};
+
+// Writes to a file descriptor (not closed), retrying short writes and EINTR.
+class HtmlFdSink final : public HtmlSink {
+ public:
+  explicit HtmlFdSink(int fd) : fd_(fd) {}
+  bool Write(std::string_view chunk) override;
+
+ private:
+  int fd_;
+};
+
+// Hands each chunk to a callback (e.g. a chunked HTTP response).
+class HtmlCallbackSink final : public HtmlSink {
+ public:
+  explicit HtmlCallbackSink(std::function<bool(std::string_view)> fn) : fn_(std::move(fn)) {}
+  bool Write(std::string_view chunk) override { return fn_(chunk); }
+
+ private:
+  std::function<bool(std::string_view)> fn_;
+};
+
+enum class UrlPolicy {
+  // href, src, action, formaction, poster, cite, background, xlink:href and
+  // srcset values must be relative or use http, https, mailto, tel or sexpr
+  // (javascript:, data:, vbscript: … are `render` errors).
+  kSafeSchemes,
+  kAllowAll,
+};
+
+struct RenderOptions {
+  UrlPolicy url_policy = UrlPolicy::kSafeSchemes;
+  // Output is handed to the sink in chunks of about this many bytes.
+  size_t chunk_bytes = size_t{16} << 10;
+};
+
+// Evaluates every top-level form of `text` in order (definitions persist, as
+// Environment::Eval) and renders the value of the last one. On success the
+// result's value is the number of bytes written (an int).
+EvalResult RenderHtml(Environment& env, std::string_view text, HtmlSink& sink,
+                      std::string_view file = "", const RenderOptions& options = {},
+                      const EvalLimits& limits = EvalLimits());
+
+// Calls `fn` (a component, function or primitive) with `args` and renders
+// what it returns; nothing is compiled, so a host rendering the same page
+// many times uses this. Result as RenderHtml.
+EvalResult RenderCall(Environment& env, const Value& fn, absl::Span<const Value> args,
+                      HtmlSink& sink, const RenderOptions& options = {},
+                      const EvalLimits& limits = EvalLimits());
+
+// Renders a value that is already data (e.g. a tree received from a peer):
+// no code runs.
+EvalResult RenderData(const Value& tree, HtmlSink& sink, const RenderOptions& options = {});
+
+// The text escaping the renderer uses: & < > " ' as entities.
+std::string EscapeHtml(std::string_view text);
+
+}  // namespace sexp
+
+#endif  // SEXP_HTML_RENDER_H_

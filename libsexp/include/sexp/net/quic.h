@@ -1,0 +1,213 @@
+// sexp/net/quic.h — sexpr:// over QUIC (spec/wire.md §3): a server and a client
+// that carry frames (sexp/wire/frame.h) on QUIC streams, ALPN "sexpr/1", TLS 1.3.
+//
+//   // Server: each request stream's one frame goes to the handler, which
+//   // answers with frames through its Responder (now or later, any thread).
+//   auto server = sexp::quic::Server::Start({.port = 4433},
+//       [](std::string_view request, sexp::quic::Responder r) {
+//         r.Send("(ok \"hi\")");
+//         r.Finish();
+//       });
+//   // Client: one connection; each request gets its own stream.
+//   auto client = sexp::quic::Client::Connect("127.0.0.1", 4433, {.insecure = true});
+//   absl::StatusOr<std::vector<std::string>> frames = (*client)->Call("(GET \"/\")");
+//
+// Payloads are the bytes inside frames (canonical sx); the transport adds and
+// removes the framing and never parses sx — hosts do (tools/sexp_main.cc's
+// serve-quic is one). ngtcp2 and GnuTLS stay inside the adapter
+// (libsexp/src/net/); this header names neither. Link `sexp::quic`.
+//
+// Threads: a Server or Client runs one event-loop thread of its own. Handlers
+// and callbacks run on it and must not block it; Responder, Server::Push and
+// Client::Request may be called from any thread. Destroying, closing or
+// shutting one down joins its thread: do it from any thread but that one
+// (not from its own handlers or callbacks).
+#ifndef SEXP_NET_QUIC_H_
+#define SEXP_NET_QUIC_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "sexp/wire/frame.h"
+
+namespace sexp::quic {
+
+inline constexpr std::string_view kAlpn = "sexpr/1";
+inline constexpr uint16_t kDefaultPort = 4433;
+
+// Application error codes carried by RESET_STREAM / STOP_SENDING and
+// CONNECTION_CLOSE (spec/wire.md §3.4).
+enum class WireError : uint64_t {
+  kNoError = 0x0,
+  kFrameTooLarge = 0x1,   // a frame over the receiver's maximum
+  kBadVarint = 0x2,       // a frame length not in shortest form
+  kFrameTruncated = 0x3,  // the stream ended inside a frame
+  kBadRequest = 0x4,      // not exactly one frame on a request stream
+  kInternal = 0x5,        // the host's handler failed or vanished
+  kShutdown = 0x6,        // the server is shutting down
+};
+
+// sexpr://host[:port]/path — host may be a name, an IPv4 address or a
+// bracketed IPv6 address; the port defaults to 4433, the path to "/".
+struct Url {
+  std::string host;
+  uint16_t port = kDefaultPort;
+  std::string path = "/";
+};
+absl::StatusOr<Url> ParseUrl(std::string_view text);
+
+// HOST[:PORT] as in a URL's authority (IPv6 in brackets), without a scheme:
+// a missing port is `default_port`; port 0 is allowed here (a server asking
+// for any free port), not in URLs.
+struct HostPort {
+  std::string host;
+  uint16_t port;
+};
+absl::StatusOr<HostPort> ParseHostPort(std::string_view authority,
+                                       uint16_t default_port = kDefaultPort);
+
+// A development certificate: ECDSA P-256, self-signed, valid for
+// "localhost", 127.0.0.1 and ::1, as PEM text.
+struct PemCertificate {
+  std::string cert_pem;
+  std::string key_pem;
+};
+absl::StatusOr<PemCertificate> MakeSelfSignedCertificate();
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";  // IPv4 or IPv6 literal
+  uint16_t port = kDefaultPort;       // 0: the system picks (see port())
+  // PEM files. Both empty: a self-signed development certificate is
+  // generated (MakeSelfSignedCertificate); see certificate_pem().
+  std::string cert_file;
+  std::string key_file;
+  size_t max_frame_size = kDefaultMaxFrameSize;  // of a request
+  uint64_t max_streams_per_connection = 100;     // concurrent request streams
+  size_t max_connections = 4096;   // more are refused (CONNECTION_CLOSE)
+  uint64_t idle_timeout_ms = 30000;
+};
+
+// Live counters (a snapshot). Buffered bytes are request bytes held until a
+// frame completes plus response bytes sent but not yet acknowledged.
+struct ServerStats {
+  uint64_t connections = 0;        // open now
+  uint64_t streams = 0;            // open request/push streams now
+  uint64_t buffered_bytes = 0;     // now
+  uint64_t connections_total = 0;  // accepted since Start
+  uint64_t requests_total = 0;     // handed to the handler
+  uint64_t streams_reset = 0;      // request streams reset for framing errors
+  uint64_t connections_refused = 0;
+};
+
+class ServerCore;  // the adapter's state (libsexp/src/net/quic.cc)
+
+// Answers one request stream. A cheap handle (copy it into async work);
+// every method may be called from any thread, and does nothing once the
+// stream or its connection is gone.
+class Responder {
+ public:
+  // Sends one frame carrying `payload`.
+  void Send(std::string_view payload) const;
+  // Ends the answer (FIN). Call exactly once, after the last Send.
+  void Finish() const;
+  // Abandons the answer: RESET_STREAM with `code`.
+  void Reset(WireError code) const;
+  // The connection the request came on (for Server::Push).
+  uint64_t connection() const { return connection_; }
+
+ private:
+  friend class ServerCore;
+  Responder(std::shared_ptr<ServerCore> core, uint64_t connection, int64_t stream)
+      : core_(std::move(core)), connection_(connection), stream_(stream) {}
+  std::shared_ptr<ServerCore> core_;
+  uint64_t connection_;
+  int64_t stream_;
+};
+
+// `request` is the payload of the stream's one frame, valid during the call.
+// An exception escaping the handler resets the stream (`internal`).
+using RequestHandler = std::function<void(std::string_view request, Responder responder)>;
+
+// Listens on UDP and serves sexpr/1 connections. Owns its loop thread,
+// socket and connections; destroying it shuts down cleanly.
+class Server {
+ public:
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
+                                                       RequestHandler handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  uint16_t port() const;                   // the bound port
+  const std::string& certificate_pem() const;  // the certificate served
+  // Sends one frame on a new server-initiated unidirectional stream of the
+  // connection (queued while the peer's stream limit is reached).
+  absl::Status Push(uint64_t connection, std::string_view payload);
+  std::vector<uint64_t> Connections() const;  // open connections' ids
+  ServerStats Stats() const;
+  // Closes every connection (CONNECTION_CLOSE, kShutdown) and stops the loop.
+  void Shutdown();
+
+ private:
+  explicit Server(std::shared_ptr<ServerCore> core) : core_(std::move(core)) {}
+  std::shared_ptr<ServerCore> core_;
+};
+
+struct ClientOptions {
+  bool insecure = false;    // skip certificate verification (development)
+  std::string ca_file;      // trusted CAs (PEM); empty: the system's store
+  std::string server_name;  // for SNI and verification; empty: the host
+  size_t max_frame_size = kDefaultMaxFrameSize;  // of a response frame
+  uint64_t connect_timeout_ms = 5000;
+  uint64_t idle_timeout_ms = 30000;
+  // Each pushed frame (server-initiated unidirectional streams), on the
+  // client's loop thread.
+  std::function<void(std::string_view payload)> on_push;
+};
+
+class ClientCore;
+
+// One connection to a server. Owns its loop thread and socket.
+class Client {
+ public:
+  // Resolves `host`, completes the handshake (or fails: unreachable,
+  // certificate not trusted, ALPN refused, timeout).
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(std::string_view host, uint16_t port,
+                                                         const ClientOptions& options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Sends one request frame on a new stream. `on_frame` gets each response
+  // frame, then `on_done` once: OK at the end of the answer, or why it
+  // failed (stream reset by the server, framing error, connection lost).
+  // Both run on the client's loop thread.
+  void Request(std::string payload, std::function<void(std::string_view frame)> on_frame,
+               std::function<void(absl::Status)> on_done);
+  // Like Request, but `bytes` go on the stream as they are, unframed: for
+  // proxies that relay framed bytes, and for tests of servers.
+  void RequestRaw(std::string bytes, std::function<void(std::string_view frame)> on_frame,
+                  std::function<void(absl::Status)> on_done);
+  // Blocking convenience: the response frames of one request.
+  absl::StatusOr<std::vector<std::string>> Call(std::string payload, uint64_t timeout_ms = 10000);
+  // Closes the connection (CONNECTION_CLOSE, no error); pending requests fail.
+  void Close();
+  // Stops without telling the server, as a crashed peer would (tests).
+  void Abandon();
+  bool connected() const;
+
+ private:
+  explicit Client(std::shared_ptr<ClientCore> core) : core_(std::move(core)) {}
+  std::shared_ptr<ClientCore> core_;
+};
+
+}  // namespace sexp::quic
+
+#endif  // SEXP_NET_QUIC_H_

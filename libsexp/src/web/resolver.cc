@@ -1,0 +1,341 @@
+// The resolver (sexp/web/resolver.h, spec/resolver.md): rounds of evaluation,
+// with I/O requests memoized by their printed form.
+//
+// How a round gathers every independent request: an I/O primitive whose
+// result is not in raises a `pending` fault (CallContext::Pending). The
+// evaluator lets that fault pass `try`, and where several computations are
+// independent — the arguments of one call, the children of an element, the
+// items of `map`/`filter` — it evaluates all of them before rethrowing
+// (EvalArgs in eval/nodes.h, CallEach in eval/prims.cc). Whatever needs a
+// pending value is not evaluated at all, so no request is ever made from a
+// value that was not there: the requests of round n are exactly those whose
+// inputs were known after round n - 1.
+#include "sexp/web/resolver.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "sexp/html/render.h"
+#include "eval/machine.h"  // Environment::State::active_resolutions
+#include "sexp/core/reader.h"
+#include "core/strutil.h"
+
+namespace sexp {
+namespace {
+
+using internal::AV;
+
+// A read result turned into values of the running evaluation.
+Value ToValue(CallContext& c, const Node& n) {
+  switch (n.kind()) {
+    case Kind::kNil: return Value();
+    case Kind::kBool: return Value::Bool(n.as_bool());
+    case Kind::kInt: return Value::Int(n.as_int());
+    case Kind::kFloat: return Value::Float(n.as_float());
+    case Kind::kString: return c.MakeString(n.str());
+    case Kind::kBytes: return c.MakeString(n.bytes());
+    case Kind::kSymbol: return c.Symbol(n.name());
+    case Kind::kKeyword: return c.Keyword(n.name());
+    case Kind::kList:
+    case Kind::kDict: {
+      std::vector<Value> items;
+      items.reserve(n.size());
+      for (const Node& item : n.items()) items.push_back(ToValue(c, item));
+      return n.is_dict() ? c.MakeDict(items) : c.MakeList(items);
+    }
+  }
+  return Value();
+}
+
+}  // namespace
+
+// A pending fault's message: it never reaches a user (round-limit has its
+// own), so it is not worth building per request.
+constexpr char kWaiting[] = "waiting for an I/O result";
+
+struct Resolution::State {
+  enum class Status { kRequested, kDispatched, kReady, kFailed };
+  struct Entry {
+    Status status = Status::kRequested;
+    size_t id = 0;
+    std::string key;
+    std::string service;
+    Value args;
+    std::optional<Document> doc;   // the result as read
+    std::optional<Value> value;    // … and as a value (made on first use)
+    std::string error;
+  };
+
+  Environment* env;
+  Value page;
+  EvalLimits limits;
+  uint32_t max_rounds = 0;
+  EvalResult result{Value()};
+  bool done = false;
+  std::vector<IoBatch> batches;
+  ResolveStats stats;
+
+  std::mutex mu;  // guards entries' results (Supply may come from any thread)
+  // By key; the view is the entry's own `key` (entries never move).
+  absl::flat_hash_map<absl::string_view, std::unique_ptr<Entry>> memo;
+  std::vector<Entry*> by_id;
+  std::vector<Entry*> new_this_round;
+  // `cached` subtrees this resolution has already looked up or made, by the
+  // call's printed form: later rounds reuse them without reading, hashing
+  // or asking the cache again (evaluating thread).
+  absl::flat_hash_map<std::string, Value> subtrees;
+
+  // What an I/O primitive call answers (on the evaluating thread).
+  Value Call(CallContext& c, std::string_view service, absl::Span<const Value> args) {
+    std::string key = absl::StrCat("(", AV(service));
+    for (const Value& a : args) absl::StrAppend(&key, " ", ToText(a));
+    key += ")";
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = memo.find(AV(key));
+    if (it == memo.end()) {
+      auto e = std::make_unique<Entry>();
+      e->id = by_id.size();
+      e->key = std::move(key);
+      e->service = std::string(service);
+      e->args = c.MakeList(args);
+      by_id.push_back(e.get());
+      new_this_round.push_back(e.get());
+      absl::string_view view = AV(e->key);
+      memo.emplace(view, std::move(e));
+      c.Pending(kWaiting);
+    }
+    Entry& e = *it->second;
+    switch (e.status) {
+      case Status::kReady:
+        ++stats.memo_hits;
+        if (!e.value) e.value = ToValue(c, e.doc->roots()[0]);
+        return *e.value;
+      case Status::kFailed:
+        ++stats.memo_hits;
+        c.Fail("io", absl::StrCat(key, " failed: ", e.error));
+      default:
+        ++stats.merged;  // asked twice in one round: one request
+        c.Pending(kWaiting);
+    }
+  }
+};
+
+namespace {
+thread_local Resolution::State* current = nullptr;
+}  // namespace
+
+void DefineService(Environment& env, std::string_view name) {
+  std::string service(name);
+  env.DefinePrimitive(
+      name, 0, -1,
+      [service](CallContext& c, absl::Span<const Value> args) -> Value {
+        if (current == nullptr) {
+          c.Fail("io", absl::StrCat("'", service,
+                                    "' is an I/O primitive: it runs inside a resolution "
+                                    "(sexp::Resolve, env.resolve)"));
+        }
+        return current->Call(c, service, args);
+      },
+      kGroupIo);
+}
+
+void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view name) {
+  Environment* e = &env;
+  env.DefinePrimitive(
+      name, 1, -1,
+      [e, cache](CallContext& c, absl::Span<const Value> a) -> Value {
+        if (!a[0].is_string()) {
+          c.Fail("type", "(cached \"~component\" arg…): the component's name comes first");
+        }
+        const Value* fn = e->Lookup(a[0].str());
+        if (fn == nullptr || !fn->is_callable()) {
+          c.Fail("unbound", absl::StrCat("cached: '", AV(a[0].str()), "' is not a component"));
+        }
+        // The call as a datum: (~component arg…).
+        std::string form = absl::StrCat("(", AV(a[0].str()));
+        for (const Value& arg : a.subspan(1)) absl::StrAppend(&form, " ", ToText(arg));
+        form += ")";
+        Resolution::State* resolution = current;
+        if (resolution != nullptr) {
+          auto it = resolution->subtrees.find(form);
+          if (it != resolution->subtrees.end()) return it->second;
+        }
+        Result<Document> call = ReadOne(form);  // callables print as #<…>: not data
+        absl::StatusOr<Digest> key =
+            call.ok() ? SubtreeKey(call->roots()[0], {}) : call.error().ToStatus();
+        if (!key.ok()) {
+          c.Fail("type", absl::StrCat("cached: the arguments of ", AV(a[0].str()),
+                                      " must be data (strings, numbers, lists, dicts…)"));
+        }
+        Value out;
+        if (std::optional<std::string> html = cache->Get(*key)) {
+          out = c.MakeHtml(*html);
+        } else {
+          Value tree = c.Call(*fn, a.subspan(1));  // a pending request passes through
+          std::string rendered;
+          HtmlStringSink sink(&rendered);
+          EvalResult r = RenderData(tree, sink);
+          if (!r.ok()) c.Fail(r.error().code, r.error().message);
+          cache->Put(*key, rendered);
+          out = c.MakeHtml(rendered);
+        }
+        if (resolution != nullptr) resolution->subtrees.emplace(std::move(form), out);
+        return out;
+      });
+}
+
+Resolution::Resolution(Environment& env, Value page, const EvalLimits& limits,
+                       uint32_t max_rounds)
+    : state_(std::make_unique<State>()) {
+  state_->env = &env;
+  state_->page = page;
+  state_->limits = limits;
+  state_->max_rounds = max_rounds;
+}
+
+Resolution::~Resolution() = default;
+
+bool Resolution::Step() {
+  State& s = *state_;
+  if (s.done) return true;
+  {
+    // Requests handed out last round (the previous round's new ones) and
+    // never answered fail now.
+    std::lock_guard<std::mutex> lock(s.mu);
+    for (State::Entry* e : s.new_this_round) {
+      if (e->status == State::Status::kDispatched) {
+        e->status = State::Status::kFailed;
+        e->error = "no result was supplied";
+        ++s.stats.failures;
+      }
+    }
+  }
+  s.batches.clear();
+  s.new_this_round.clear();
+  ++s.stats.rounds;
+  // This resolution is the current one, and the environment knows one runs,
+  // for exactly the evaluation (restored however it ends).
+  struct Running {
+    State* saved;
+    int& resolving;
+    Running(State* s, int& r) : saved(current), resolving(r) {
+      current = s;
+      ++resolving;
+    }
+    ~Running() {
+      --resolving;
+      current = saved;
+    }
+  };
+  EvalResult r = [&] {
+    Running running(&s, eval_internal::Access::StateOf(*s.env).active_resolutions);
+    return s.env->Call(s.page, {}, s.limits);
+  }();
+
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (s.new_this_round.empty()) {
+    // Finished — or stopped by something other than a pending request.
+    s.result = std::move(r);
+    s.done = true;
+    return true;
+  }
+  if (s.stats.rounds >= s.max_rounds) {
+    EvalError e;
+    e.code = "round-limit";
+    e.message = absl::StrCat("the page still asked for new requests after ", s.max_rounds,
+                             " rounds (", s.new_this_round.front()->key, "…)");
+    s.result = EvalResult(std::move(e));
+    s.done = true;
+    return true;
+  }
+  for (State::Entry* e : s.new_this_round) {
+    e->status = State::Status::kDispatched;
+    ++s.stats.requests;
+    auto batch = std::find_if(s.batches.begin(), s.batches.end(),
+                              [&](const IoBatch& b) { return b.service == e->service; });
+    if (batch == s.batches.end()) {
+      s.batches.push_back({e->service, {}});
+      batch = s.batches.end() - 1;
+    }
+    batch->requests.push_back({e->id, e->service, e->args, e->key});
+  }
+  return false;
+}
+
+const EvalResult& Resolution::result() const { return state_->result; }
+const std::vector<IoBatch>& Resolution::batches() const { return state_->batches; }
+const ResolveStats& Resolution::stats() const { return state_->stats; }
+
+void Resolution::Supply(size_t id, Result<Document> result) {
+  State& s = *state_;
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (id >= s.by_id.size() || s.by_id[id]->status != State::Status::kDispatched) return;
+  State::Entry& e = *s.by_id[id];
+  if (!result.ok()) {
+    e.status = State::Status::kFailed;
+    e.error = "the result is not sx: " + result.error().ToString();
+    ++s.stats.failures;
+    return;
+  }
+  e.doc = std::move(*result);
+  e.status = State::Status::kReady;
+}
+
+void Resolution::SupplyText(size_t id, std::string_view sx) { Supply(id, ReadOne(sx)); }
+
+void Resolution::Fail(size_t id, std::string message) {
+  State& s = *state_;
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (id >= s.by_id.size() || s.by_id[id]->status != State::Status::kDispatched) return;
+  s.by_id[id]->status = State::Status::kFailed;
+  s.by_id[id]->error = std::move(message);
+  ++s.stats.failures;
+}
+
+EvalResult Resolve(Environment& env, Value page,
+                   const absl::flat_hash_map<std::string, Fetcher>& services,
+                   const EvalLimits& limits, ResolveStats* stats, uint32_t max_rounds) {
+  Resolution r(env, page, limits, max_rounds);
+  while (!r.Step()) {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t outstanding = r.batches().size();
+    for (const IoBatch& batch : r.batches()) {
+      auto finish = [&] {
+        std::lock_guard<std::mutex> lock(mu);
+        if (--outstanding == 0) cv.notify_all();
+      };
+      auto fetcher = services.find(batch.service);
+      if (fetcher == services.end()) {
+        for (const IoRequest& q : batch.requests) {
+          r.Fail(q.id, absl::StrCat("no fetcher for service '", batch.service, "'"));
+        }
+        finish();
+        continue;
+      }
+      fetcher->second(batch, [&r, &batch, finish](std::vector<absl::StatusOr<std::string>> results) {
+        for (size_t i = 0; i < batch.requests.size(); ++i) {
+          size_t id = batch.requests[i].id;
+          if (i >= results.size()) {
+            r.Fail(id, "the fetcher returned fewer results than requests");
+          } else if (!results[i].ok()) {
+            r.Fail(id, std::string(results[i].status().message()));
+          } else {
+            r.SupplyText(id, *results[i]);
+          }
+        }
+        finish();
+      });
+    }
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return outstanding == 0; });
+  }
+  if (stats != nullptr) *stats = r.stats();
+  return r.result();
+}
+
+}  // namespace sexp
