@@ -1,6 +1,7 @@
 // The compiler: sx data → a tree of Code objects, with every variable
-// resolved to (frames up, slot) or to a global cell. All special forms live in
-// this file.
+// resolved to (frames up, slot) or to a global cell. The special forms are a
+// table (specials.cc, and the extensions' forms: extension.h); the larger
+// ones (let, cond, case, define, try, quasiquote, lambdas) are compiled here.
 //
 // Scopes. Each fn/lambda/defcomp/defmacro body gets one Frame whose slots hold
 // its parameters and every let-bound or internally defined local (a let adds
@@ -23,7 +24,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
-#include "html/elements.h"
+#include "eval/extension.h"
 #include "eval/machine.h"
 #include "eval/nodes.h"
 #include "core/strutil.h"
@@ -41,25 +42,7 @@ Compiler::Compiler(Machine& m, Environment::State& env) : m_(m), env_(env) {
   s_.quasiquote = sym("quasiquote");
   s_.unquote = sym("unquote");
   s_.unquote_splicing = sym("unquote-splicing");
-  s_.if_ = sym("if");
-  s_.when = sym("when");
-  s_.unless = sym("unless");
-  s_.cond = sym("cond");
-  s_.case_ = sym("case");
-  s_.and_ = sym("and");
-  s_.or_ = sym("or");
-  s_.let = sym("let");
-  s_.let_star = sym("let*");
-  s_.do_ = sym("do");
-  s_.begin = sym("begin");
-  s_.fn = sym("fn");
-  s_.lambda = sym("lambda");
   s_.define = sym("define");
-  s_.set = sym("set!");
-  s_.defcomp = sym("defcomp");
-  s_.defmacro = sym("defmacro");
-  s_.defroute = sym("defroute");
-  s_.try_ = sym("try");
   s_.catch_ = sym("catch");
   s_.else_ = sym("else");
   s_.amp_key = sym("&key");
@@ -78,13 +61,6 @@ Pos Compiler::ListPos(const Value& list, Pos fallback) const {
   auto it = env_.list_sources.find(list.items().data());
   if (it == env_.list_sources.end()) return fallback;
   return Pos{it->second.file, it->second.self};
-}
-
-template <class T>
-T* Compiler::At(T* code, Pos pos) {
-  code->file = pos.file;
-  code->offset = pos.offset;
-  return code;
 }
 
 void Compiler::Error(Pos pos, std::string message) {
@@ -204,109 +180,33 @@ const Code* Compiler::CompileList(const Value& x, Pos pos, Scope* scope, bool ta
   const Value& head = x[0];
   if (head.is_symbol() && !IsShadowed(head.atom(), scope)) {
     const Atom* h = head.atom();
-    if (h == s_.quote) {
-      if (x.size() != 2) Error(pos, "quote takes exactly one datum");
-      return At(env_.NewCode<Const>(x[1]), pos);
-    }
-    if (h == s_.quasiquote) {
-      if (x.size() != 2) Error(pos, "quasiquote takes exactly one template");
-      return CompileQuasi(x[1], ElementPos(x, 1, pos), scope, 1);
-    }
-    if (h == s_.if_) {
-      if (x.size() < 3 || x.size() > 4) Error(pos, "if takes a test, a then and an optional else");
-      const Code* test = Compile(x[1], ElementPos(x, 1, pos), scope, false);
-      const Code* then = Compile(x[2], ElementPos(x, 2, pos), scope, tail);
-      const Code* otherwise = x.size() == 4
-                                  ? Compile(x[3], ElementPos(x, 3, pos), scope, tail)
-                                  : At(env_.NewCode<Const>(Value()), pos);
-      return At(env_.NewCode<If>(test, then, otherwise), pos);
-    }
-    if (h == s_.when || h == s_.unless) {
-      if (x.size() < 2) Error(pos, absl::StrCat(AV(h->name()), " needs a test"));
-      const Code* test = Compile(x[1], ElementPos(x, 1, pos), scope, false);
-      const Code* body = CompileBody(x, 2, pos, scope, tail);
-      const Code* nil = At(env_.NewCode<Const>(Value()), pos);
-      return h == s_.when ? At(env_.NewCode<If>(test, body, nil), pos)
-                          : At(env_.NewCode<If>(test, nil, body), pos);
-    }
-    if (h == s_.cond) return CompileCond(x, pos, scope, tail);
-    if (h == s_.case_) return CompileCase(x, pos, scope, tail);
-    if (h == s_.and_ || h == s_.or_) {
-      if (x.size() == 1) return At(env_.NewCode<Const>(Value::Bool(h == s_.and_)), pos);
-      auto* c = At(env_.NewCode<AndOr>(), pos);
-      c->is_and = h == s_.and_;
-      for (size_t i = 1; i < x.size(); ++i) {
-        c->parts.push_back(
-            Compile(x[i], ElementPos(x, i, pos), scope, tail && i + 1 == x.size()));
-      }
-      return c;
-    }
-    if (h == s_.let || h == s_.let_star) return CompileLet(x, pos, scope, tail, h == s_.let_star);
-    if (h == s_.do_ || h == s_.begin) return CompileBody(x, 1, pos, scope, tail);
-    if (h == s_.fn || h == s_.lambda) {
-      if (x.size() < 3) Error(pos, absl::StrCat(AV(h->name()), " needs a parameter list and a body"));
-      const Lambda* l = CompileLambda("", x[1], ElementPos(x, 1, pos), x, 2, pos, scope, false);
-      return At(env_.NewCode<MakeClosure>(l, ValueType::kFunction), pos);
-    }
-    if (h == s_.define) return CompileDefine(x, pos, scope);
-    if (h == s_.set) {
-      if (x.size() != 3 || !x[1].is_symbol()) Error(pos, "set! takes a name and a value");
-      const Code* v = Compile(x[2], ElementPos(x, 2, pos), scope, false);
-      uint32_t depth, index;
-      if (Resolve(x[1].atom(), scope, &depth, &index)) {
-        return At(env_.NewCode<SetLocal>(depth, index, v), pos);
-      }
-      return At(env_.NewCode<SetGlobal>(env_.GlobalCell(x[1].atom()), v, false), pos);
-    }
-    if (h == s_.defcomp) return CompileGlobalCallable(x, pos, scope, ValueType::kComponent);
-    if (h == s_.defmacro) return CompileGlobalCallable(x, pos, scope, ValueType::kMacro);
-    if (h == s_.defroute) return CompileDefroute(x, pos, scope);
-    if (h == s_.try_) return CompileTry(x, pos, scope);
+    // Special forms: the table of specials.cc and of the extensions.
+    auto special = env_.special_forms.find(h);
+    if (special != env_.special_forms.end()) return special->second(*this, x, pos, scope, tail);
 
     // A macro bound when this form is compiled expands here, once.
     Global* cell = env_.GlobalCell(h);
     if (cell->bound && cell->value.type() == ValueType::kMacro) {
       return CompileMacroCall(cell, x, pos, scope, tail);
     }
-    if (!(cell->bound && cell->value.is_callable()) && html_internal::IsElementName(h->name())) {
-      return CompileElement(x, pos, scope, tail, cell, nullptr);
+    // A head form of an extension (an html element's name) not bound to
+    // something callable now.
+    if (!(cell->bound && cell->value.is_callable())) {
+      for (const HeadForm* form : env_.head_forms) {
+        if (form->claims(h->name())) return form->compile(*this, x, pos, scope, tail, cell, nullptr);
+      }
     }
-  } else if (head.is_symbol() && html_internal::IsElementName(head.atom()->name())) {
-    // A local with an element's name (a component's `title` parameter):
-    // called if it holds a callable, else the element.
-    return CompileElement(x, pos, scope, tail, nullptr,
-                          Compile(head, ElementPos(x, 0, pos), scope, false));
+  } else if (head.is_symbol()) {
+    // A local with a head form's name (a component's `title` parameter): the
+    // head form decides, at run time, whether to call it.
+    for (const HeadForm* form : env_.head_forms) {
+      if (form->claims(head.atom()->name())) {
+        return form->compile(*this, x, pos, scope, tail, nullptr,
+                             Compile(head, ElementPos(x, 0, pos), scope, false));
+      }
+    }
   }
   return CompileCall(x, pos, scope, tail);
-}
-
-const Code* Compiler::CompileElement(const Value& x, Pos pos, Scope* scope, bool tail,
-                                     Global* cell, const Code* local) {
-  auto* e = At(env_.NewCode<Element>(), pos);
-  e->cell = cell;
-  e->local = local;
-  e->name = x[0].atom();
-  e->tail = tail;
-  for (size_t i = 1; i < x.size(); ++i) {
-    e->args.push_back(Compile(x[i], ElementPos(x, i, pos), scope, false));
-  }
-  auto is_keyword_call = [&](const Value& form) {
-    if (!form.is_list() || form.size() != 2) return false;
-    const Primitive* p = PrimitiveAt(form[0], scope, nullptr);
-    return p != nullptr && p->stream == StreamOp::kKeyword;
-  };
-  for (size_t i = 0; i < e->args.size(); ++i) {
-    if (x[i + 1].is_keyword()) {
-      ++i;  // an attribute name and its value
-    } else if (i + 1 < e->args.size() && is_keyword_call(x[i + 1])) {
-      e->computed_names.push_back(static_cast<uint32_t>(i));
-      ++i;
-    } else if (dynamic_cast<const Const*>(e->args[i]) == nullptr) {
-      e->computed_children.push_back(static_cast<uint32_t>(i));
-    }
-  }
-  PlanElement(*e);
-  return e;
 }
 
 template <class T>
@@ -377,7 +277,7 @@ const Code* Compiler::CompileCall(const Value& x, Pos pos, Scope* scope, bool ta
     }
   }
   // (map (fn (x) …) xs) of the built-in: the same call, plus a way to
-  // render each item's body in place.
+  // emit each item's body in place.
   if (prim != nullptr && prim->stream == StreamOp::kMap && args.size() == 2) {
     const auto* lambda = dynamic_cast<const MakeClosure*>(args[0]);
     if (lambda != nullptr && lambda->type == ValueType::kFunction && lambda->lambda->simple &&
@@ -391,7 +291,7 @@ const Code* Compiler::CompileCall(const Value& x, Pos pos, Scope* scope, bool ta
       return m;
     }
   }
-  // (str …) of the built-in: the same call, plus a way to render in place.
+  // (str …) of the built-in: the same call, plus a way to emit its pieces in place.
   if (prim != nullptr && prim->stream == StreamOp::kStr) {
     auto* s = At(env_.NewCode<CallStr>(), pos);
     s->cell = cell;
@@ -599,22 +499,6 @@ const Code* Compiler::CompileGlobalCallable(const Value& x, Pos pos, Scope* scop
                                   pos, scope, type == ValueType::kComponent);
   const Code* make = At(env_.NewCode<MakeClosure>(l, type), pos);
   return At(env_.NewCode<SetGlobal>(env_.GlobalCell(x[1].atom()), make, true), pos);
-}
-
-const Code* Compiler::CompileDefroute(const Value& x, Pos pos, Scope* scope) {
-  // (defroute "/path/:id" (id) body…): defines a handler function and
-  // records it in the global `*routes*` list as (path handler) pairs.
-  if (x.size() < 4 || !x[1].is_string() || !x[2].is_list()) {
-    Error(pos, "(defroute \"/path/:param\" (param…) body…)");
-  }
-  const Lambda* l = CompileLambda(absl::StrCat("route ", AV(x[1].str())), x[2],
-                                  ElementPos(x, 2, pos), x, 3, pos, scope, false);
-  auto* call = At(env_.NewCode<Call>(), pos);
-  call->fn = At(env_.NewCode<GlobalRef>(env_.GlobalCell(env_.Intern("register-route!"))), pos);
-  call->tail = false;
-  call->args.push_back(At(env_.NewCode<Const>(x[1]), pos));
-  call->args.push_back(At(env_.NewCode<MakeClosure>(l, ValueType::kFunction), pos));
-  return call;
 }
 
 const Code* Compiler::CompileTry(const Value& x, Pos pos, Scope* scope) {

@@ -1,4 +1,6 @@
-// Internal: the compiler from sx data to Code (see compile.cc).
+// Internal: the compiler from sx data to Code (compile.cc), with the
+// special forms as a table (specials.cc) that extensions add to
+// (extension.h).
 #ifndef SEXP_SRC_EVAL_COMPILE_H_
 #define SEXP_SRC_EVAL_COMPILE_H_
 
@@ -25,11 +27,53 @@ struct Scope {
   bool captured = false;  // a closure is made in this frame
 };
 
+// Compiles sx data to Code. The built-in special forms are a table
+// (eval/specials.cc) and language extensions add their own forms to it
+// (eval/extension.h); the public members below are what a form's compiler
+// may use.
 class Compiler {
  public:
   Compiler(Machine& m, Environment::State& env);
   // Compiles one top-level form; `top` is the evaluation's top-level scope.
   const Code* CompileTop(const Value& form, Pos pos, Scope* top);
+
+  // --- For the compilers of special forms and head forms -----------------
+  Environment::State& env() { return env_; }
+  // Compiles any expression; `tail`: in tail position.
+  const Code* Compile(const Value& x, Pos pos, Scope* scope, bool tail);
+  // list[from…] as a body: each evaluated, the value of the last.
+  const Code* CompileBody(const Value& list, size_t from, Pos pos, Scope* scope, bool tail);
+  // A call of whatever `x[0]` evaluates to (no special form, no head form).
+  const Code* CompileCall(const Value& x, Pos pos, Scope* scope, bool tail);
+  const Code* CompileCond(const Value& x, Pos pos, Scope* scope, bool tail);
+  const Code* CompileCase(const Value& x, Pos pos, Scope* scope, bool tail);
+  const Code* CompileLet(const Value& x, Pos pos, Scope* scope, bool tail, bool star);
+  const Code* CompileDefine(const Value& x, Pos pos, Scope* scope);
+  // (defcomp name …) and (defmacro name …): a callable of `type` bound to name.
+  const Code* CompileGlobalCallable(const Value& x, Pos pos, Scope* scope, ValueType type);
+  const Code* CompileTry(const Value& x, Pos pos, Scope* scope);
+  const Code* CompileQuasi(const Value& t, Pos pos, Scope* scope, int depth);
+  // A lambda named `name` (for traces) with `params` and the body
+  // body_list[body_from…].
+  const Lambda* CompileLambda(std::string name, const Value& params, Pos ppos,
+                              const Value& body_list, size_t body_from, Pos pos, Scope* scope,
+                              bool component);
+  // The local slot `name` resolves to in `scope` (false: not a local).
+  bool Resolve(const Atom* name, Scope* scope, uint32_t* depth, uint32_t* index) const;
+  // The primitive a global `head` (a symbol no local shadows) holds now, and
+  // its cell; nullptr when it holds something else.
+  const Primitive* PrimitiveAt(const Value& head, Scope* scope, Global** cell);
+  // Where element i of a list read from source is (else `fallback`).
+  Pos ElementPos(const Value& list, size_t i, Pos fallback) const;
+  // Records `pos` in `code` (for errors) and returns it.
+  template <class T>
+  T* At(T* code, Pos pos) {
+    code->file = pos.file;
+    code->offset = pos.offset;
+    return code;
+  }
+  // A compile error at `pos`.
+  [[noreturn]] void Error(Pos pos, std::string message);
 
  private:
   static constexpr int kMaxExpansions = 100000;    // per top-level form
@@ -49,37 +93,13 @@ class Compiler {
   };
   Nesting Enter(Pos pos);
 
-  const Code* Compile(const Value& x, Pos pos, Scope* scope, bool tail);
   const Code* CompileList(const Value& x, Pos pos, Scope* scope, bool tail);
-  const Code* CompileCall(const Value& x, Pos pos, Scope* scope, bool tail);
-  const Code* CompileElement(const Value& x, Pos pos, Scope* scope, bool tail, Global* cell,
-                             const Code* local);
-  const Code* CompileBody(const Value& list, size_t from, Pos pos, Scope* scope, bool tail);
-  const Code* CompileCond(const Value& x, Pos pos, Scope* scope, bool tail);
-  const Code* CompileCase(const Value& x, Pos pos, Scope* scope, bool tail);
-  const Code* CompileLet(const Value& x, Pos pos, Scope* scope, bool tail, bool star);
-  const Code* CompileDefine(const Value& x, Pos pos, Scope* scope);
-  const Code* CompileGlobalCallable(const Value& x, Pos pos, Scope* scope, ValueType type);
-  const Code* CompileDefroute(const Value& x, Pos pos, Scope* scope);
-  const Code* CompileTry(const Value& x, Pos pos, Scope* scope);
-  const Code* CompileQuasi(const Value& t, Pos pos, Scope* scope, int depth);
   const Code* CompileMacroCall(Global* cell, const Value& x, Pos pos, Scope* scope, bool tail);
-  const Lambda* CompileLambda(std::string name, const Value& params, Pos ppos,
-                              const Value& body_list, size_t body_from, Pos pos, Scope* scope,
-                              bool component);
 
-  bool Resolve(const Atom* name, Scope* scope, uint32_t* depth, uint32_t* index) const;
-  // The primitive a global `head` (a symbol no local shadows) holds now, and
-  // its cell; nullptr when it holds something else.
-  const Primitive* PrimitiveAt(const Value& head, Scope* scope, Global** cell);
   bool IsShadowed(const Atom* name, Scope* scope) const;
   uint32_t AddLocal(Scope* scope, const Atom* name);
   void PopLocals(Scope* scope, size_t names_before);
-  Pos ElementPos(const Value& list, size_t i, Pos fallback) const;
   Pos ListPos(const Value& list, Pos fallback) const;
-  template <class T>
-  T* At(T* code, Pos pos);
-  [[noreturn]] void Error(Pos pos, std::string message);
 
   Machine& m_;
   Environment::State& env_;
@@ -87,9 +107,8 @@ class Compiler {
   int expansion_depth_ = 0;
   int nesting_ = 0;
   struct Symbols {
-    const Atom *quote, *quasiquote, *unquote, *unquote_splicing, *if_, *when, *unless, *cond,
-        *case_, *and_, *or_, *let, *let_star, *do_, *begin, *fn, *lambda, *define, *set,
-        *defcomp, *defmacro, *defroute, *try_, *catch_, *else_, *amp_key, *amp_rest, *children;
+    const Atom *quote, *quasiquote, *unquote, *unquote_splicing, *define, *catch_, *else_,
+        *amp_key, *amp_rest, *children;
   } s_;
 };
 

@@ -1,4 +1,5 @@
-// The machine (calls, frames, limits) and the Environment around it.
+// The machine: calls, frames, tail calls, limits, faults. The Environment
+// (the public API around it) is environment.cc.
 #include "eval/machine.h"
 
 #include "core/file.h"
@@ -336,21 +337,21 @@ void Machine::FailDepth(const Code* site) {
 }
 
 Value Machine::Apply(const Value& fn_in, const Value* args, size_t n, const Code* site,
-                     html_internal::Renderer* render) {
+                     Emitter* out) {
   CallDepth depth(*this, site);
-  return CallLoop(fn_in, args, n, site, render);
+  return CallLoop(fn_in, args, n, site, out);
 }
 
 Value Machine::CallLoop(const Value& fn_in, const Value* args, size_t n, const Code* site,
-                        html_internal::Renderer* render) {
+                        Emitter* out) {
   Value fn = fn_in;
   for (;;) {
     Step();
     switch (fn.type()) {
       case ValueType::kPrimitive: {
         const auto& p = *static_cast<const Primitive*>(fn.object());
-        if (render != nullptr) {
-          RenderPrimitive(*this, p, args, n, site, *render);
+        if (out != nullptr) {
+          EmitPrimitive(*this, p, args, n, site, *out);
           return Value();
         }
         return RunPrimitive(p, args, n, site);
@@ -363,7 +364,7 @@ Value Machine::CallLoop(const Value& fn_in, const Value* args, size_t n, const C
         Value r;
         try {
           Frame* frame = PushFrame(f, args, n, site);
-          r = render != nullptr ? l.body->Render(*this, frame, *render) : l.body->Eval(*this, frame);
+          r = out != nullptr ? l.body->Emit(*this, frame, *out) : l.body->Eval(*this, frame);
         } catch (Fault& fault) {
           PopStack(mark);
           AddTrace(fault, l, site);
@@ -384,8 +385,8 @@ Value Machine::CallLoop(const Value& fn_in, const Value* args, size_t n, const C
         if (n < 1 || n > 2) Fail("arity", absl::StrCat("(:", AV(fn.name()), " m [default]) takes 1 or 2 arguments, got ", n), site);
         Value found;
         if (!LookupKey(args[0], fn, &found) && n == 2) found = args[1];
-        if (render != nullptr) {
-          RenderValue(*render, found);
+        if (out != nullptr) {
+          out->Emit(found);
           return Value();
         }
         return found;
@@ -503,253 +504,6 @@ Value Datum(Environment::State& env, SourceFile* file, const Node& n) {
   }
   return Value();
 }
-
-}  // namespace eval_internal
-
-using eval_internal::Fault;
-using eval_internal::Machine;
-using eval_internal::FromFault;
-
-eval_internal::Global* Environment::State::GlobalCell(const Atom* name) {
-  auto& slot = globals[name];
-  if (!slot) {
-    slot = std::make_unique<eval_internal::Global>();
-    slot->name = name;
-  }
-  return slot.get();
-}
-
-const char* Environment::State::CopyBytes(std::string_view bytes, Arena* into) {
-  if (into == nullptr) into = &arena;
-  char* p = static_cast<char*>(into->Allocate(bytes.empty() ? 1 : bytes.size()));
-  if (p != nullptr && !bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
-  return p;
-}
-
-const Value* Environment::State::CopyValues(absl::Span<const Value> items, Arena* into) {
-  if (items.empty()) return nullptr;
-  if (into == nullptr) into = &arena;
-  Value* p = into->AllocateArray<Value>(items.size());
-  if (p != nullptr) std::memcpy(static_cast<void*>(p), items.data(), items.size() * sizeof(Value));
-  return p;
-}
-
-// ---------------------------------------------------------------------------
-// Errors
-
-std::string EvalError::ToString() const {
-  std::string s;
-  if (line > 0) absl::StrAppend(&s, file.empty() ? "<input>" : file, ":", line, ":", column, ": ");
-  absl::StrAppend(&s, code, ": ", message);
-  // Runs of the same entry (deep recursion) print once with a count.
-  for (size_t i = 0; i < trace.size();) {
-    size_t j = i + 1;
-    while (j < trace.size() && trace[j] == trace[i]) ++j;
-    absl::StrAppend(&s, "\n  in ", trace[i]);
-    if (j - i > 1) absl::StrAppend(&s, " (", j - i, " times)");
-    i = j;
-  }
-  return s;
-}
-
-bool EvalError::is_limit() const {
-  return code == "step-limit" || code == "depth-limit" || code == "memory-limit" ||
-         code == "timeout" || code == "interrupted" || code == "round-limit";
-}
-
-absl::Status EvalError::ToStatus() const {
-  if (code == "timeout") return absl::DeadlineExceededError(ToString());
-  if (code == "interrupted") return absl::CancelledError(ToString());
-  if (is_limit()) return absl::ResourceExhaustedError(ToString());
-  return absl::InvalidArgumentError(ToString());
-}
-
-namespace eval_internal {
-
-EvalError FromFault(const Fault& f) {
-  EvalError e;
-  e.code = f.code;
-  e.message = f.message;
-  e.trace = f.trace;
-  if (f.file != nullptr) {
-    e.file = f.file->name;
-    if (f.offset != Node::kNoPos32) {
-      Position p = f.file->doc.PositionOfOffset(f.offset);
-      e.offset = p.offset;
-      e.line = p.line;
-      e.column = p.column;
-    }
-  }
-  return e;
-}
-
-}  // namespace eval_internal
-
-// ---------------------------------------------------------------------------
-// Environment
-
-Environment::Environment(uint32_t groups, const Allocator& upstream)
-    : state_(std::make_unique<State>(upstream)) {
-  state_->groups = groups;
-  eval_internal::InstallPrimitives(*this, *state_, groups);
-}
-
-Environment::~Environment() = default;
-
-void Environment::DefinePrimitive(std::string_view name, int min_args, int max_args,
-                                  PrimitiveFn fn, uint32_t group) {
-  auto p = std::make_unique<eval_internal::Primitive>();
-  p->name = std::string(name);
-  p->min_args = min_args;
-  p->max_args = max_args;
-  p->group = group;
-  p->fn = std::move(fn);
-  if (group == 0 || (state_->groups & group) != 0) {
-    eval_internal::Global* g = state_->GlobalCell(state_->Intern(name));
-    g->value = Value::Callable(ValueType::kPrimitive, p.get());
-    g->bound = true;
-    ++state_->global_version;
-  }
-  state_->primitives.push_back(std::move(p));
-}
-
-void Environment::DefineValue(std::string_view name, const Value& value) {
-  eval_internal::Global* g = state_->GlobalCell(state_->Intern(name));
-  g->value = value;
-  g->bound = true;
-  ++state_->global_version;
-}
-
-const Value* Environment::Lookup(std::string_view name) const {
-  const Atom* a = state_->Intern(name);
-  auto it = state_->globals.find(a);
-  if (it == state_->globals.end() || !it->second->bound) return nullptr;
-  return &it->second->value;
-}
-
-namespace eval_internal {
-
-EvalResult RunText(Environment& env, std::string_view text, std::string_view file,
-                   const EvalLimits& limits, const LastForm* last_form) {
-  Environment::State& state = Access::StateOf(env);
-  auto src = std::make_unique<SourceFile>();
-  src->name = std::string(file);
-  ReadOptions options;
-  Result<Document> doc = Read(text, options);
-  if (!doc.ok()) {
-    EvalError e;
-    e.code = "read";
-    e.message = absl::StrCat(AV(ErrorCodeName(doc.error().code)), ": ", doc.error().message);
-    e.file = src->name;
-    e.offset = doc.error().offset;
-    e.line = doc.error().line;
-    e.column = doc.error().column;
-    return e;
-  }
-  src->doc = std::move(doc.value());
-  SourceFile* sf = src.get();
-  state.files.push_back(std::move(src));
-
-  Machine m(state, Access::InterruptOf(env), limits);
-  try {
-    Compiler compiler(m, state);
-    Value last;
-    const char* base = sf->doc.source().data();
-    auto roots = sf->doc.roots();
-    for (size_t i = 0; i < roots.size(); ++i) {
-      Value form = Datum(state, sf, roots[i]);
-      Scope top;
-      const Code* code = compiler.CompileTop(form, Pos{sf, roots[i].raw_offset(base)}, &top);
-      Frame* frame = m.NewHeapFrame(top.frame_size, nullptr);
-      bool is_last = i + 1 == roots.size();
-      last = is_last && last_form != nullptr ? last_form->Run(m, code, frame)
-                                             : code->Eval(m, frame);
-    }
-    return last;
-  } catch (const Fault& f) {
-    return FromFault(f);
-  } catch (const std::bad_alloc&) {
-    EvalError e;
-    e.code = "memory-limit";
-    e.message = "out of memory";
-    e.file = sf->name;
-    return e;
-  }
-}
-
-}  // namespace eval_internal
-
-EvalResult Environment::Eval(std::string_view text, std::string_view file,
-                             const EvalLimits& limits) {
-  return eval_internal::RunText(*this, text, file, limits, nullptr);
-}
-
-EvalResult Environment::LoadFile(const std::string& path, const EvalLimits& limits) {
-  absl::StatusOr<std::string> text = internal::ReadWholeFile(path);
-  if (!text.ok()) {
-    EvalError e;
-    e.code = "read";
-    e.message = absl::StrCat("cannot open ", path);
-    e.file = path;
-    return e;
-  }
-  return Eval(*text, path, limits);
-}
-
-EvalResult Environment::Call(const Value& fn, absl::Span<const Value> args,
-                             const EvalLimits& limits) {
-  Machine m(*state_, interrupt_, limits);
-  try {
-    return m.Apply(fn, args.data(), args.size(), nullptr);
-  } catch (const Fault& f) {
-    return FromFault(f);
-  }
-}
-
-Value Environment::String(std::string_view text) {
-  const char* p = state_->CopyBytes(text);
-  if (p == nullptr) throw std::bad_alloc();
-  return Value::StringView(std::string_view(p, text.size()));
-}
-
-Value Environment::Keyword(std::string_view name) { return Value::Keyword(state_->Intern(name)); }
-Value Environment::Symbol(std::string_view name) { return Value::Symbol(state_->Intern(name)); }
-
-Value Environment::List(absl::Span<const Value> items) {
-  const Value* p = state_->CopyValues(items);
-  if (p == nullptr && !items.empty()) throw std::bad_alloc();
-  return Value::ListView(absl::MakeConstSpan(p, items.size()));
-}
-
-size_t Environment::bytes_used() const { return state_->arena.stats().bytes_used; }
-
-// ---------------------------------------------------------------------------
-// CallContext
-
-void CallContext::Charge(uint64_t units) { m_->Charge(units); }
-Value CallContext::MakeString(std::string_view text) {
-  m_->Charge(text.size() / 64);
-  return m_->MakeString(text);
-}
-Value CallContext::MakeHtml(std::string_view markup) {
-  Value s = MakeString(markup);
-  return Value::HtmlView(s.str());
-}
-Value CallContext::MakeList(absl::Span<const Value> items) { return m_->MakeList(items); }
-Value CallContext::MakeDict(absl::Span<const Value> flat) { return m_->MakeDict(flat); }
-Value CallContext::Keyword(std::string_view name) {
-  return Value::Keyword(m_->env().Intern(name));
-}
-Value CallContext::Symbol(std::string_view name) { return Value::Symbol(m_->env().Intern(name)); }
-Value CallContext::Call(const Value& fn, absl::Span<const Value> args) {
-  return m_->Apply(fn, args.data(), args.size(), m_->current_site());
-}
-void CallContext::Fail(std::string_view code, std::string message) {
-  m_->Fail(std::string(code), std::move(message), nullptr);
-}
-void CallContext::Pending(std::string message) { m_->FailPending(std::move(message)); }
-
-namespace eval_internal {
 
 void EvalArgsResolving(Machine& m, Frame* f, const Code* const* args, size_t n, Value* out) {
   EachPastPending(n, [&](size_t i) { out[i] = args[i]->Eval(m, f); });

@@ -14,10 +14,6 @@
 #include "sexp/eval/eval.h"
 #include "core/strutil.h"
 
-namespace sexp::html_internal {
-class Renderer;
-}
-
 namespace sexp::eval_internal {
 
 using ::sexp::internal::AV;
@@ -70,6 +66,33 @@ void EachPastPending(size_t n, F&& each) {
 
 class Machine;
 struct Frame;
+class Compiler;
+struct Pos;
+struct Scope;
+struct HeadForm;
+
+// Where code that streams puts its value instead of returning it: the value
+// of a form is handed over piece by piece as it is computed, so a page is
+// never built as a tree first. The HTML renderer is one (libsexp/src/html/
+// render.h); the evaluator knows only this interface. Code::Emit hands its
+// value to one; the nodes of control forms and calls pass it down to the
+// branch or body that makes the value (eval/emit.cc).
+class Emitter {
+ public:
+  // `kind` identifies the implementation, for nodes that an extension added
+  // and that write to their own kind of emitter directly (html elements).
+  explicit Emitter(const void* kind) : kind_(kind) {}
+  virtual ~Emitter() = default;
+  // A whole value.
+  virtual void Emit(const Value& v) = 0;
+  // The display text of a value, as `str` joins it: one piece of a (str …)
+  // written in place.
+  virtual void EmitDisplay(const Value& v) = 0;
+  const void* kind() const { return kind_; }
+
+ private:
+  const void* kind_;
+};
 
 // A compiled expression. `offset`/`file` are where it came from, for errors.
 struct Code {
@@ -77,12 +100,18 @@ struct Code {
   uint32_t offset = Node::kNoPos32;
   virtual ~Code() = default;
   virtual Value Eval(Machine& m, Frame* f) const = 0;
-  // Writes the HTML of the value to `r` (sexp/html/render.h). Returns nil, or the
+  // Hands the value to `out` instead of returning it. Returns nil, or the
   // tail-call marker when the value is a pending tail call (the caller's
-  // Apply loop renders it). The default evaluates and renders the value;
-  // elements, calls and control forms stream (libsexp/src/html/stream.cc).
-  virtual Value Render(Machine& m, Frame* f, html_internal::Renderer& r) const;
+  // Apply loop emits it). The default evaluates and emits the value; calls
+  // and control forms stream (eval/emit.cc), as do the nodes extensions add
+  // (html elements).
+  virtual Value Emit(Machine& m, Frame* f, Emitter& out) const;
 };
+
+// Compiles a special form `form` (a list whose head names it) found at
+// `pos` in `scope`; `tail`: in tail position. See eval/extension.h.
+using SpecialForm = const Code* (*)(Compiler& c, const Value& form, Pos pos, Scope* scope,
+                                    bool tail);
 
 // A lambda's frame: parameters and let-bound locals, then a link to the frame
 // the closure was made in.
@@ -127,10 +156,11 @@ struct Function {
 // primitives carry one; a host primitive of the same name does not.
 enum class InlineOp : uint8_t { kNone, kAdd, kSub, kMul, kMod, kLt, kGt, kLe, kGe, kEq, kNot };
 
-// Built-in primitives the HTML renderer streams (libsexp/src/html/stream.cc)
-// when rendering their value: `str` writes its pieces, `map` renders each
-// call in place; a `keyword` call in an element form names an attribute.
-// Like InlineOp, only the library's own primitives have one.
+// Built-in primitives that stream when their value is emitted (eval/emit.cc):
+// `str` emits its pieces, `map` emits each call's value in place. `keyword`
+// is marked so that extensions can recognise its calls in forms they compile
+// (an html element's computed attribute names). Like InlineOp, only the
+// library's own primitives have one.
 enum class StreamOp : uint8_t { kNone, kStr, kMap, kKeyword };
 
 struct Primitive {
@@ -215,18 +245,18 @@ class Machine {
   bool resolving() const { return resolving_; }
 
   // Calls a callable with evaluated arguments (not in tail position). With
-  // `render`, the value is written to it as HTML instead of returned (sx
-  // code renders its body in place) and the result is nil.
+  // `out`, the value is emitted to it instead of returned (sx code emits its
+  // body in place) and the result is nil.
   Value Apply(const Value& fn, const Value* args, size_t n, const Code* site,
-              html_internal::Renderer* render = nullptr);
-  // Renders (map fn items) as its calls would, where fn is the
-  // one-parameter lambda `l` closed over `env`: the depth, steps, frames and
-  // error traces of Apply of `map` and of fn on each item, without a closure
-  // or the calls. `body(frame)` renders the lambda's body in `frame` and
-  // returns what Code::Render does (a pending tail call runs here).
+              Emitter* out = nullptr);
+  // Emits (map fn items) as its calls would, where fn is the one-parameter
+  // lambda `l` closed over `env`: the depth, steps, frames and error traces
+  // of Apply of `map` and of fn on each item, without a closure or the
+  // calls. `body(frame)` emits the lambda's body in `frame` and returns what
+  // Code::Emit does (a pending tail call runs here).
   template <class Body>
   void ForEachCall(const Lambda& l, Frame* env, absl::Span<const Value> items, const Code* site,
-                   html_internal::Renderer& render, Body&& body) {
+                   Emitter& out, Body&& body) {
     Step();  // the call of map (a primitive: no call depth)
     const Function fn{&l, env};
     for (const Value& x : items) {
@@ -242,13 +272,13 @@ class Machine {
         throw;
       }
       PopStack(mark);
-      if (IsTailMarker(v)) CallLoop(tail_fn_, tail_args_.data(), tail_args_.size(), site, &render);
+      if (IsTailMarker(v)) CallLoop(tail_fn_, tail_args_.data(), tail_args_.size(), site, &out);
     }
   }
-  // Runs the tail call a Render in tail position left pending (as Apply's
+  // Runs the tail call an Emit in tail position left pending (as Apply's
   // loop would, in the call now running).
-  void RunTailCall(const Code* site, html_internal::Renderer& render) {
-    CallLoop(tail_fn_, tail_args_.data(), tail_args_.size(), site, &render);
+  void RunTailCall(const Code* site, Emitter& out) {
+    CallLoop(tail_fn_, tail_args_.data(), tail_args_.size(), site, &out);
   }
   // Calls a primitive: one step, then RunPrimitive. The same as Apply on a
   // primitive, without the call-depth work (a primitive that calls back into
@@ -304,7 +334,7 @@ class Machine {
   // there may outlive it. nullptr: back to the environment's arena.
   void UseScratch(Arena* scratch) { heap_ = scratch != nullptr ? scratch : home_; }
   bool in_scratch() const { return heap_ != home_; }
-  // Where errors raised outside any call (e.g. while rendering a value) point.
+  // Where errors raised outside any call (e.g. while emitting a value) point.
   void set_site(const Code* site) { site_ = site; }
 
  private:
@@ -341,8 +371,7 @@ class Machine {
   [[noreturn]] void FailDepth(const Code* site);
   // Apply without the depth accounting: runs the call and the tail calls it
   // leads to.
-  Value CallLoop(const Value& fn, const Value* args, size_t n, const Code* site,
-                 html_internal::Renderer* render);
+  Value CallLoop(const Value& fn, const Value* args, size_t n, const Code* site, Emitter* out);
   struct StackMark {
     size_t segment, top;
   };
@@ -405,11 +434,10 @@ class Machine {
 // pairs of list m. False when absent.
 bool LookupKey(const Value& m, const Value& key, Value* out);
 
-// The HTML of a value, and of a primitive's call (streamed for the StreamOp
-// ones): libsexp/src/html/stream.cc, for Apply's render mode.
-void RenderValue(html_internal::Renderer& r, const Value& v);
-void RenderPrimitive(Machine& m, const Primitive& p, const Value* args, size_t n,
-                     const Code* site, html_internal::Renderer& r);
+// A primitive's call emitted (streamed for the StreamOp ones: map emits each
+// call's value as it is made): eval/emit.cc, for Apply's emitting mode.
+void EmitPrimitive(Machine& m, const Primitive& p, const Value* args, size_t n, const Code* site,
+                   Emitter& out);
 
 // Dict keys are equal when kind and text are ("a" and :a differ).
 inline bool SameKey(const Value& a, const Value& b) {
@@ -421,7 +449,7 @@ inline bool SameKey(const Value& a, const Value& b) {
 Value Datum(Environment::State& env, SourceFile* file, const Node& n);
 
 // The Environment's internals, for the parts of the library beside the
-// evaluator (the HTML renderer).
+// evaluator (the HTML renderer, the resolver).
 struct Access {
   static Environment::State& StateOf(Environment& env) { return *env.state_; }
   static std::atomic<bool>& InterruptOf(Environment& env) { return env.interrupt_; }
@@ -454,7 +482,7 @@ struct Environment::State {
       : arena(upstream), scratch(upstream), interner(upstream) {}
 
   Arena arena;
-  Arena scratch;  // values of the render running now (sexp/html/render.h); reset after each
+  Arena scratch;  // values of the render running now (an html render); reset after each
   Interner interner;
   uint32_t groups = 0;
   absl::flat_hash_map<const Atom*, std::unique_ptr<eval_internal::Global>> globals;
@@ -462,7 +490,7 @@ struct Environment::State {
   // globals (an element plan's guards) stays checked until one changes.
   uint64_t global_version = 1;
   // Machines and renders running on this environment now: more than one
-  // when a host primitive calls back in (sexp/html/render.h). The scratch arena is
+  // when a host primitive calls back in (an html render). The scratch arena is
   // emptied when the outermost render ends, a pending Interrupt() is
   // cleared only by the outermost machine, and no global may change while
   // any render runs.
@@ -473,6 +501,10 @@ struct Environment::State {
   // that goes on past one (EvalArgs).
   int active_resolutions = 0;
   std::vector<std::unique_ptr<eval_internal::Primitive>> primitives;
+  // The special forms by name (eval/specials.cc, and those of the installed
+  // language extensions: eval/extension.h), and the extensions' head forms.
+  absl::flat_hash_map<const Atom*, eval_internal::SpecialForm> special_forms;
+  std::vector<const eval_internal::HeadForm*> head_forms;
   std::vector<std::unique_ptr<eval_internal::Code>> code;
   std::vector<std::unique_ptr<eval_internal::Lambda>> lambdas;
   std::vector<std::unique_ptr<eval_internal::SourceFile>> files;

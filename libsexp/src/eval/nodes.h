@@ -1,7 +1,8 @@
-// Internal: the nodes of compiled code, built by compile.cc. Each evaluates
-// (Eval, defined here); the ones that matter for HTML also render in place
-// (Render, defined in libsexp/src/html/stream.cc), which is what makes a
-// page stream out without its tree being built first.
+// Internal: the nodes of compiled code, built by compile.cc and specials.cc.
+// Each evaluates (Eval, defined here); calls and control forms also emit in
+// place (Emit, defined in emit.cc), which is what makes a page stream out
+// without its tree being built first. Extensions add nodes of their own
+// (html elements: libsexp/src/html/element.h).
 #ifndef SEXP_SRC_EVAL_NODES_H_
 #define SEXP_SRC_EVAL_NODES_H_
 
@@ -16,8 +17,6 @@
 #include "core/strutil.h"
 
 namespace sexp::eval_internal {
-
-using html_internal::Renderer;
 
 struct Const final : Code {
   Value v;
@@ -97,7 +96,7 @@ struct If final : Code {
   Value Eval(Machine& m, Frame* f) const override {
     return test->Eval(m, f).truthy() ? then->Eval(m, f) : otherwise->Eval(m, f);
   }
-  Value Render(Machine& m, Frame* f, Renderer& r) const override;
+  Value Emit(Machine& m, Frame* f, Emitter& out) const override;
 };
 
 struct Seq final : Code {
@@ -107,7 +106,7 @@ struct Seq final : Code {
     for (size_t i = 0; i < last; ++i) body[i]->Eval(m, f);
     return body[last]->Eval(m, f);
   }
-  Value Render(Machine& m, Frame* f, Renderer& r) const override;
+  Value Emit(Machine& m, Frame* f, Emitter& out) const override;
 };
 
 struct AndOr final : Code {
@@ -131,7 +130,7 @@ struct Cond final : Code {
     }
     return Value();
   }
-  Value Render(Machine& m, Frame* f, Renderer& r) const override;
+  Value Emit(Machine& m, Frame* f, Emitter& out) const override;
 };
 
 struct Case final : Code {
@@ -145,7 +144,7 @@ struct Case final : Code {
     }
     return otherwise ? otherwise->Eval(m, f) : Value();
   }
-  Value Render(Machine& m, Frame* f, Renderer& r) const override;
+  Value Emit(Machine& m, Frame* f, Emitter& out) const override;
 };
 
 struct MakeClosure final : Code {
@@ -192,20 +191,20 @@ inline Value Invoke(Machine& m, const Value& callee, const Value* args, size_t n
   return m.Apply(callee, args, n, site);
 }
 
-// Invoke for a call whose value is to be rendered: sx code renders its body
-// in place (a tail call is left to the caller's Apply loop, as in Invoke);
-// anything else renders what it returns.
-inline Value RenderInvoke(Machine& m, const Value& callee, const Value* args, size_t n,
-                          bool tail, const Code* site, Renderer& r) {
+// Invoke for a call whose value is to be emitted: sx code emits its body in
+// place (a tail call is left to the caller's Apply loop, as in Invoke);
+// anything else emits what it returns.
+inline Value EmitInvoke(Machine& m, const Value& callee, const Value* args, size_t n, bool tail,
+                        const Code* site, Emitter& out) {
   if (tail && (callee.type() == ValueType::kFunction || callee.type() == ValueType::kComponent)) {
     return m.TailCall(callee, args, n);
   }
   if (callee.type() == ValueType::kPrimitive) {  // as Invoke: a step, no call depth
     m.Step();
-    RenderPrimitive(m, *static_cast<const Primitive*>(callee.object()), args, n, site, r);
+    EmitPrimitive(m, *static_cast<const Primitive*>(callee.object()), args, n, site, out);
     return Value();
   }
-  m.Apply(callee, args, n, site, &r);
+  m.Apply(callee, args, n, site, &out);
   return Value();
 }
 
@@ -220,11 +219,11 @@ struct Call final : Code {
     EvalArgs(m, f, args.data(), args.size(), argv.data());
     return Invoke(m, callee, argv.data(), argv.size(), tail, this);
   }
-  Value Render(Machine& m, Frame* f, Renderer& r) const override {
+  Value Emit(Machine& m, Frame* f, Emitter& out) const override {
     Value callee = fn->Eval(m, f);
     ArgValues argv(args.size());
     for (size_t i = 0; i < args.size(); ++i) argv[i] = args[i]->Eval(m, f);
-    return RenderInvoke(m, callee, argv.data(), argv.size(), tail, this, r);
+    return EmitInvoke(m, callee, argv.data(), argv.size(), tail, this, out);
   }
 };
 
@@ -241,11 +240,11 @@ struct CallFixed final : Code {
     EvalArgs(m, f, args, N, argv);
     return Invoke(m, callee, argv, N, tail, this);
   }
-  Value Render(Machine& m, Frame* f, Renderer& r) const override {
+  Value Emit(Machine& m, Frame* f, Emitter& out) const override {
     Value callee = fn->Eval(m, f);
     Value argv[N == 0 ? 1 : N];
     for (size_t i = 0; i < N; ++i) argv[i] = args[i]->Eval(m, f);
-    return RenderInvoke(m, callee, argv, N, tail, this, r);
+    return EmitInvoke(m, callee, argv, N, tail, this, out);
   }
 };
 
@@ -281,114 +280,6 @@ struct CallInline final : Code {
     return Invoke(m, callee, argv, kArity, tail, this);
   }
 };
-
-// (tag …) where `tag` names an HTML element (or contains '-') and was not
-// bound to something callable when compiled: the head-position rule of
-// spec/rendering.md. When it runs, a callable value of the name (a global
-// defined since, or a local such as a component parameter) is called;
-// anything else — unbound, or data such as a parameter named `title` —
-// makes the element: as data (the head symbol followed by the evaluated
-// arguments) when evaluated, straight to the output when rendered.
-//
-// Attribute names are the keyword literals of the form and its `(keyword …)`
-// calls (names computed at run time); any other expression in a child
-// position that gives a keyword is an error (when rendering, the start tag is
-// written by the time a child runs).
-struct CallStr;
-
-struct Element final : Code {
-  Global* cell = nullptr;        // the name is a global …
-  const Code* local = nullptr;   // … or a local (reads its value)
-  const Atom* name;
-  std::vector<const Code*> args;
-  bool tail = false;
-  // Arguments that are (keyword …) attribute names.
-  std::vector<uint32_t> computed_names;
-  // Arguments in child positions that are not literals (checked for keywords).
-  std::vector<uint32_t> computed_children;
-
-  // The streaming plan, made by PlanElement (libsexp/src/html/stream.cc):
-  // what is known at compile time (tags, literal attributes and text, already
-  // escaped) as runs of `bytes`, between the parts that run.
-  struct Part {
-    // Each part first writes its prefix, bytes[pre_offset, +pre_size), then:
-    enum Kind : uint8_t {
-      kBytes,       // nothing more (the bytes after the last part that runs)
-      kAttr,        // attribute named bytes[offset, offset+size) = code's value
-      kAttrStr,     // the same, code is a CallStr: see below
-      kDisplay,     // code's display text, escaped: a piece of a (str …)
-      kChild,       // code renders in place
-      kChildValue,  // code's value (a lookup or a variable: nothing to stream)
-      kVoidChild,   // code's value must render as nothing
-      kEach,        // code is a CallMap: the next `skip` parts are its
-                    // lambda's body, run for each item (charged `steps`)
-      kIf,          // code is an If's test: true, the then branch follows
-                    // (charged `steps`); false, `skip` parts are skipped to
-                    // the else branch (charged `alt_steps`)
-      kJump,        // the end of a then branch: skips `skip` parts (the else)
-      kLocalHead,   // code is the local an element is named by; when it
-                    // holds something callable, `name` (the Element) runs
-                    // instead of the `skip` parts after (charged `steps`)
-    } kind;
-    // Attributes: facts about the name known when planned.
-    bool valid_name = false;     // IsValidAttributeName
-    bool url = false;            // IsUrlAttribute: the URL policy applies
-    bool safe_prefix = false;    // kAttrStr: its first piece makes the URL safe
-    // kAttr/kChildValue/kDisplay: how the value is read — code->Eval, or without a
-    // virtual call: a KeyGet's Get, or slot `slot` of the current frame.
-    enum Source : uint8_t { kEval, kKeyGet, kSlot } source = kEval;
-    uint32_t slot = 0;
-    // kAttrStr: while `str` is the built-in (and the URL policy need not see
-    // the value whole), the parts after it write ` name="`, its pieces and
-    // `"`; otherwise the attribute is written here, the next `skip` parts
-    // are skipped and the first `trim` bytes of the prefix after them (the
-    // rest of the attribute) too.
-    uint32_t skip = 0, trim = 0;
-    uint32_t steps = 0, alt_steps = 0;  // kEach, kIf
-    uint32_t pre_offset = 0, pre_size = 0;
-    uint32_t offset = 0, size = 0;
-    const Code* code = nullptr;
-    const Code* name = nullptr;  // kAttr: a (keyword …) naming it, else the bytes do;
-                                 // kLocalHead: the element
-    const Element* owner = nullptr;  // whose part (its tag; errors point at it)
-  };
-  std::string bytes;
-  // Child elements whose heads are globals are inlined into `parts` (their
-  // bytes merged with the parent's); should one of those globals become
-  // callable, `own_parts` runs instead, where each child runs its own.
-  std::vector<Part> parts;
-  std::vector<Part> own_parts;
-  std::vector<const Global*> guards;  // the heads of the inlined elements
-  std::vector<const CallStr*> str_guards;  // (str …) values merged as pieces
-  mutable uint64_t guards_checked = 0;  // the global_version they last held at
-  uint32_t inlined = 0;  // steps for the elements and str calls merged (charged as one)
-  bool changes_context = false;       // svg, math…: sets the Renderer's context
-  bool streamable = false;  // false: rendered as data (the error cases)
-
-  Value Eval(Machine& m, Frame* f) const override {
-    ArgValues items(args.size() + 1);  // the head, then the arguments
-    EvalArgs(m, f, args.data(), args.size(), items.data() + 1);
-    Value head = local != nullptr ? local->Eval(m, f) : cell->bound ? cell->value : Value();
-    if (head.is_callable()) {
-      return Invoke(m, head, items.data() + 1, args.size(), tail, this);
-    }
-    for (uint32_t i : computed_children) {
-      if (items[i + 1].is_keyword()) FailMisplaced(m, items[i + 1], args[i]);
-    }
-    for (uint32_t i : computed_names) {
-      if (!items[i + 1].is_keyword()) FailMisplaced(m, items[i + 1], args[i]);
-    }
-    items[0] = Value::Symbol(name);
-    m.Charge(args.size());
-    return m.MakeList(items);
-  }
-  Value Render(Machine& m, Frame* f, Renderer& r) const override;
-  // A child expression gave a keyword, or a (keyword …) name did not.
-  [[noreturn]] void FailMisplaced(Machine& m, const Value& v, const Code* at) const;
-};
-
-// Fills the streaming plan of an element whose `args` are compiled.
-void PlanElement(Element& e);
 
 // (:key m) and (:key m default) with the keyword written in the form: the
 // lookup without a call (Apply's keyword case, which other callers keep).
@@ -446,30 +337,31 @@ struct BuiltinCall {
 };
 
 // (str a b …) where `str` held the built-in when compiled. Evaluated, it is
-// the ordinary call; rendered while the global still holds the built-in, the
-// display text of each argument is escaped straight into the output (the same
-// bytes as escaping the joined string), with no string made.
+// the ordinary call; emitted while the global still holds the built-in, the
+// display text of each argument is emitted as a piece (an HTML renderer
+// escapes it straight into the output: the same bytes as escaping the joined
+// string), with no string made.
 struct CallStr final : Code, BuiltinCall {
   const Code* call;  // the ordinary call of the same form
   std::vector<const Code*> args;
   Value Eval(Machine& m, Frame* f) const override { return call->Eval(m, f); }
-  Value Render(Machine& m, Frame* f, Renderer& r) const override;
+  Value Emit(Machine& m, Frame* f, Emitter& out) const override;
 };
 
 // (map (fn (x) body) xs) where `map` held the built-in when compiled and
 // its function is a one-parameter lambda written in place. Evaluated, it is
-// the ordinary call. Rendered while the global still holds the built-in and
-// xs is a list (or nil), each item's body renders in place as map's calls
-// would (Machine::ForEachCall), with no closure made; element plans go
-// further and run the body's element plan inline (Part::kEach).
+// the ordinary call. Emitted while the global still holds the built-in and
+// xs is a list (or nil), each item's body emits in place as map's calls
+// would (Machine::ForEachCall), with no closure made; html element plans go
+// further and run the body's element plan inline.
 struct CallMap final : Code, BuiltinCall {
   const Code* call;         // the ordinary call of the same form
   const MakeClosure* fn;    // its lambda: one parameter, a stack frame
   const Code* items;
   Value Eval(Machine& m, Frame* f) const override { return call->Eval(m, f); }
-  Value Render(Machine& m, Frame* f, Renderer& r) const override;
+  Value Emit(Machine& m, Frame* f, Emitter& out) const override;
   // The call as `map` makes it, with `xs` already evaluated (not a list).
-  void RenderCall(Machine& m, Frame* f, Renderer& r, const Value& xs) const;
+  void EmitCall(Machine& m, Frame* f, Emitter& out, const Value& xs) const;
 };
 
 // Quasiquote template: a list whose parts are constants, unquoted

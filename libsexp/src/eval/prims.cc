@@ -607,18 +607,6 @@ void DefineAll(Environment& env) {
     c.Charge(flat.size());
     return c.MakeDict(flat);
   });
-
-  // Routes registered by defroute, kept in the global *routes* as a list of
-  // (path handler) pairs.
-  def("register-route!", 2, 2, kGroupCore, [&env](CallContext& c, Args a) {
-    const Value* routes = env.Lookup("*routes*");
-    std::vector<Value> all;
-    if (routes != nullptr && routes->is_list()) all.assign(routes->items().begin(), routes->items().end());
-    Value pair[2] = {a[0], a[1]};
-    all.push_back(c.MakeList(pair));
-    env.DefineValue("*routes*", c.MakeList(all));
-    return a[0];
-  });
 }
 
 }  // namespace
@@ -631,7 +619,7 @@ void AppendDisplay(std::string* out, const Value& v) {
   }
 }
 
-void InstallPrimitives(Environment& env, Environment::State& state, uint32_t groups) {
+void InstallPrimitives(Environment& env, Environment::State& state) {
   DefineAll(env);
   // Only now, while every registered primitive is the library's own, are the
   // inline cases and stream ops attached (by name); a host that registers "+"
@@ -650,10 +638,11 @@ void InstallPrimitives(Environment& env, Environment::State& state, uint32_t gro
     if (p->name == "map") p->stream = StreamOp::kMap;
     if (p->name == "keyword") p->stream = StreamOp::kKeyword;
   }
-  if ((groups & kGroupPure) == kGroupPure) {
-    EvalResult r = env.Eval(kPrelude, "<prelude>");
-    if (!r.ok()) std::abort();  // the prelude is part of the library: a build bug
-  }
+}
+
+void LoadPrelude(Environment& env) {
+  EvalResult r = env.Eval(kPrelude, "<prelude>");
+  if (!r.ok()) std::abort();  // the prelude is part of the library: a build bug
 }
 
 }  // namespace sexp::eval_internal

@@ -9,13 +9,16 @@
 
 namespace sexp::eval_internal {
 
-// Registers the primitives of `groups`, marks the ones the machine may run
-// inline (InlineOp), and evaluates the prelude (sx definitions built on them).
 // The display text of a value, as `str` joins them: strings as they are,
 // nil as nothing, anything else as its sx text.
 void AppendDisplay(std::string* out, const Value& v);
 
-void InstallPrimitives(Environment& env, Environment::State& state, uint32_t groups);
+// Registers the built-in primitives (those of groups the environment was not
+// made with stay unbound) and marks the ones the machine may run inline
+// (InlineOp) or stream (StreamOp).
+void InstallPrimitives(Environment& env, Environment::State& state);
+// Evaluates the prelude: sx definitions built on the primitives.
+void LoadPrelude(Environment& env);
 
 }  // namespace sexp::eval_internal
 

@@ -555,7 +555,7 @@ class RenderLast final : public eval_internal::LastForm {
   Value Run(Machine& m, const Code* code, Frame* frame) const override {
     ScratchScope scratch(m);
     html_internal::Renderer r(out_, options_, &m);
-    code->Render(m, frame, r);  // a top-level form is never a tail call
+    code->Emit(m, frame, r);  // a top-level form is never a tail call
     r.CheckSink();
     return Value();
   }

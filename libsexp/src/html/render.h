@@ -12,14 +12,11 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "core/scan.h"
+#include "eval/machine.h"
+#include "html/elements.h"
 #include "sexp/eval/eval.h"
 #include "sexp/html/render.h"
-#include "html/elements.h"
-#include "core/scan.h"
-
-namespace sexp::eval_internal {
-class Machine;
-}
 
 namespace sexp::html_internal {
 
@@ -170,10 +167,20 @@ class HtmlOut {
 // Renders values (data) as HTML and holds the rules every path shares:
 // elements, attributes, URL policy, raw text. Errors are `render` faults
 // positioned at the machine's current call site when there is a machine.
-class Renderer {
+// It is the Emitter that compiled code streams into (eval/machine.h): a
+// value emitted is rendered (Node), a piece of a (str …) written escaped
+// (Display); html elements recognise it (Of) and write their plans to it.
+class Renderer final : public eval_internal::Emitter {
  public:
   Renderer(HtmlOut& out, const RenderOptions& options, eval_internal::Machine* machine)
-      : out_(out), options_(options), m_(machine) {}
+      : Emitter(&kKind), out_(out), options_(options), m_(machine) {}
+
+  // The Renderer `e` is, or nullptr when it is another kind of Emitter.
+  static Renderer* Of(eval_internal::Emitter& e) {
+    return e.kind() == &kKind ? static_cast<Renderer*>(&e) : nullptr;
+  }
+  void Emit(const Value& v) override { Node(v); }
+  void EmitDisplay(const Value& v) override { Display(v); }
 
   // Any value: text, markup, an element, a list of nodes. Iterative, so data
   // nested arbitrarily deep renders without deepening the C++ stack.
@@ -238,6 +245,7 @@ class Renderer {
   void ClassValue(const Value& v, bool* first, int depth);
   void AppendNumber(const Value& v);
 
+  static constexpr char kKind = 0;  // its address tells Renderers from other Emitters
   HtmlOut& out_;
   const RenderOptions& options_;
   eval_internal::Machine* m_;

@@ -1,9 +1,9 @@
 // The streaming HTML path: compiled code writing its HTML as it runs, so a
 // page is never built as a tree first (spec/rendering.md, "Streaming").
 //
-// Code::Render is Eval's twin for a value that is about to be rendered. The
-// default evaluates and renders the value (Renderer::Node); the nodes below
-// do better:
+// Code::Emit (eval/emit.cc) is Eval's twin for a value that is about to be
+// handed on; with a Renderer as the Emitter the value is rendered. Calls and
+// control forms emit in place there; the html element (element.h) does more:
 //   - an element writes the bytes its plan fixed at compile time (tags,
 //     literal attributes and text, escaped once) and runs only the rest;
 //   - a call of sx code renders the callee's body in place (Machine::Apply
@@ -18,100 +18,26 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
-#include "html/elements.h"
-#include "html/render.h"
+#include "core/strutil.h"
 #include "eval/nodes.h"
 #include "eval/prims.h"
-#include "core/strutil.h"
+#include "html/element.h"
+#include "html/elements.h"
+#include "html/render.h"
 
-namespace sexp::eval_internal {
+namespace sexp::html_internal {
 
-using html_internal::HtmlOut;
-using html_internal::ChangesContext;
-using html_internal::ChildContext;
-using html_internal::Context;
-using html_internal::IsRawTextElement;
-using html_internal::IsUrlAttribute;
-using html_internal::IsValidAttributeName;
-using html_internal::IsVoidElement;
-using html_internal::UrlPrefixVerdict;
-using html_internal::UrlVerdict;
+using eval_internal::AppendDisplay;
+using eval_internal::CallMap;
+using eval_internal::Const;
+using eval_internal::EmitInvoke;
+using eval_internal::Fault;
+using eval_internal::GlobalRef;
+using eval_internal::If;
+using eval_internal::KeyGet;
+using eval_internal::Local0;
+using eval_internal::LocalN;
 using internal::AV;
-
-Value Code::Render(Machine& m, Frame* f, Renderer& r) const {
-  Value v = Eval(m, f);
-  if (Machine::IsTailMarker(v)) return v;
-  m.set_site(this);  // errors in the value's HTML point at what made it
-  r.Node(v);
-  return Value();
-}
-
-void RenderValue(Renderer& r, const Value& v) { r.Node(v); }
-
-void RenderPrimitive(Machine& m, const Primitive& p, const Value* args, size_t n,
-                     const Code* site, Renderer& r) {
-  if (p.stream == StreamOp::kMap && n == 2 && (args[1].is_list() || args[1].is_nil())) {
-    // (map f xs) as `map` runs it (same calls, same steps), each result
-    // rendered where it is made instead of collected.
-    Value fn = args[0];
-    Value xs = args[1];
-    for (const Value& x : xs.items()) m.Apply(fn, &x, 1, site, &r);
-    return;
-  }
-  Value v = m.RunPrimitive(p, args, n, site);
-  if (site != nullptr) m.set_site(site);
-  r.Node(v);
-}
-
-Value If::Render(Machine& m, Frame* f, Renderer& r) const {
-  return test->Eval(m, f).truthy() ? then->Render(m, f, r) : otherwise->Render(m, f, r);
-}
-
-Value Seq::Render(Machine& m, Frame* f, Renderer& r) const {
-  size_t last = body.size() - 1;
-  for (size_t i = 0; i < last; ++i) body[i]->Eval(m, f);
-  return body[last]->Render(m, f, r);
-}
-
-Value Cond::Render(Machine& m, Frame* f, Renderer& r) const {
-  for (const auto& [test, body] : clauses) {
-    if (test == nullptr || test->Eval(m, f).truthy()) return body->Render(m, f, r);
-  }
-  return Value();
-}
-
-Value Case::Render(Machine& m, Frame* f, Renderer& r) const {
-  Value k = key->Eval(m, f);
-  for (const auto& [datum, body] : clauses) {
-    if (ValuesEqual(k, datum)) return body->Render(m, f, r);
-  }
-  return otherwise ? otherwise->Render(m, f, r) : Value();
-}
-
-Value CallStr::Render(Machine& m, Frame* f, Renderer& r) const {
-  if (!Holds()) return Code::Render(m, f, r);
-  m.Step();  // as the call of the primitive
-  for (const Code* a : args) r.Display(a->Eval(m, f));
-  return Value();
-}
-
-void CallMap::RenderCall(Machine& m, Frame* f, Renderer& r, const Value& xs) const {
-  Value argv[2] = {fn->Eval(m, f), xs};
-  RenderInvoke(m, cell->value, argv, 2, false, this, r);
-}
-
-Value CallMap::Render(Machine& m, Frame* f, Renderer& r) const {
-  if (!Holds()) return call->Render(m, f, r);
-  Value xs = items->Eval(m, f);  // (the closure is made first there, but has no effects)
-  if (!xs.is_list() && !xs.is_nil()) {
-    RenderCall(m, f, r, xs);
-    return Value();
-  }
-  const Lambda& l = *fn->lambda;
-  m.ForEachCall(l, f, xs.items(), this, r,
-                [&](Frame* frame) { return l.body->Render(m, frame, r); });
-  return Value();
-}
 
 void Element::FailMisplaced(Machine& m, const Value& v, const Code* at) const {
   if (v.is_keyword()) {
@@ -537,7 +463,7 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
       case Part::kChild:
         handed([&] {
           // Only a lambda's body (a loop's) can be a tail call: run it here.
-          if (Machine::IsTailMarker(p.code->Render(m, f, r))) m.RunTailCall(p.code, r);
+          if (Machine::IsTailMarker(p.code->Emit(m, f, r))) m.RunTailCall(p.code, r);
         });
         break;
       case Part::kIf:
@@ -553,7 +479,7 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
         break;
       case Part::kLocalHead:
         if (value(p).is_callable()) {
-          handed([&] { p.name->Render(m, f, r); });  // the element's own Render calls it
+          handed([&] { p.name->Emit(m, f, r); });  // the element's own Emit calls it
           i += p.skip;
         } else {
           m.Charge(p.steps);
@@ -579,12 +505,12 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
         i += p.skip;
         handed([&] {
           if (!each.Holds()) {
-            each.Render(m, f, r);  // the ordinary call
+            each.Emit(m, f, r);  // the ordinary call
             return;
           }
           Value xs = each.items->Eval(m, f);
           if (!xs.is_list() && !xs.is_nil()) {
-            each.RenderCall(m, f, r, xs);
+            each.EmitCall(m, f, r, xs);
             return;
           }
           m.ForEachCall(*each.fn->lambda, f, xs.items(), &each, r, [&](Frame* frame) {
@@ -602,14 +528,16 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
 
 }  // namespace
 
-Value Element::Render(Machine& m, Frame* f, Renderer& r) const {
+Value Element::Emit(Machine& m, Frame* f, Emitter& emitter) const {
   Value head = local != nullptr ? local->Eval(m, f) : cell->bound ? cell->value : Value();
   if (head.is_callable()) {
     ArgValues argv(args.size());
     for (size_t i = 0; i < args.size(); ++i) argv[i] = args[i]->Eval(m, f);
-    return RenderInvoke(m, head, argv.data(), argv.size(), tail, this, r);
+    return EmitInvoke(m, head, argv.data(), argv.size(), tail, this, emitter);
   }
-  if (!streamable) return Code::Render(m, f, r);
+  Renderer* renderer = Renderer::Of(emitter);
+  if (!streamable || renderer == nullptr) return Code::Emit(m, f, emitter);
+  Renderer& r = *renderer;
   bool flat = true;
   uint64_t version = m.env().global_version;
   if (guards_checked != version) {  // a global changed since: check again
@@ -641,4 +569,4 @@ Value Element::Render(Machine& m, Frame* f, Renderer& r) const {
   return Value();
 }
 
-}  // namespace sexp::eval_internal
+}  // namespace sexp::html_internal

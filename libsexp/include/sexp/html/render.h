@@ -115,6 +115,16 @@ EvalResult RenderData(const Value& tree, HtmlSink& sink, const RenderOptions& op
 // The text escaping the renderer uses: & < > " ' as entities.
 std::string EscapeHtml(std::string_view text);
 
+// HTML element forms — `(div :class "x" …)` as data, and streamed when
+// rendered — are a language extension (libsexp/src/eval/extension.h): this
+// header registers them, so every Environment a program that includes it
+// (or sexp/sexp.h) makes once main() runs has them. An Environment made
+// during static initialisation, before this registration, may not.
+namespace html_internal {
+bool RegisterHtmlForms();  // idempotent, thread-safe
+[[maybe_unused]] inline const bool kHtmlFormsRegistered = RegisterHtmlForms();
+}  // namespace html_internal
+
 }  // namespace sexp
 
 #endif  // SEXP_HTML_RENDER_H_

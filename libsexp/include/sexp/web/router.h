@@ -66,6 +66,16 @@ class Router {
 // NUL.
 bool PercentDecode(std::string_view in, std::string* out);
 
+// `defroute` — (defroute "/blog/:slug/" (slug) body…) defines a handler and
+// records it in the global *routes* — is a language extension
+// (libsexp/src/eval/extension.h): this header registers it, so every
+// Environment a program that includes it (or sexp/sexp.h) makes once main()
+// runs has it.
+namespace web_internal {
+bool RegisterRouteForms();  // idempotent, thread-safe
+[[maybe_unused]] inline const bool kRouteFormsRegistered = RegisterRouteForms();
+}  // namespace web_internal
+
 }  // namespace sexp
 
 #endif  // SEXP_WEB_ROUTER_H_

@@ -1,0 +1,146 @@
+// The built-in special forms as a table: name → the function that compiles a
+// list headed by it. The compiler looks a head symbol up here (a symbol no
+// local shadows) before macros and calls; extensions add their own entries
+// (extension.h), so the compiler itself names no form. The larger forms are
+// compiled by Compiler members (compile.cc); the rest are small enough to
+// read here. The language: spec/evaluation.md.
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+#include "core/strutil.h"
+#include "eval/compile.h"
+#include "eval/extension.h"
+#include "eval/nodes.h"
+
+namespace sexp::eval_internal {
+
+using internal::AV;
+
+namespace {
+
+const Code* Nil(Compiler& c, Pos pos) { return c.At(c.env().NewCode<Const>(Value()), pos); }
+
+const Code* Quote(Compiler& c, const Value& x, Pos pos, Scope*, bool) {
+  if (x.size() != 2) c.Error(pos, "quote takes exactly one datum");
+  return c.At(c.env().NewCode<Const>(x[1]), pos);
+}
+
+const Code* Quasiquote(Compiler& c, const Value& x, Pos pos, Scope* scope, bool) {
+  if (x.size() != 2) c.Error(pos, "quasiquote takes exactly one template");
+  return c.CompileQuasi(x[1], c.ElementPos(x, 1, pos), scope, 1);
+}
+
+const Code* IfForm(Compiler& c, const Value& x, Pos pos, Scope* scope, bool tail) {
+  if (x.size() < 3 || x.size() > 4) c.Error(pos, "if takes a test, a then and an optional else");
+  const Code* test = c.Compile(x[1], c.ElementPos(x, 1, pos), scope, false);
+  const Code* then = c.Compile(x[2], c.ElementPos(x, 2, pos), scope, tail);
+  const Code* otherwise =
+      x.size() == 4 ? c.Compile(x[3], c.ElementPos(x, 3, pos), scope, tail) : Nil(c, pos);
+  return c.At(c.env().NewCode<If>(test, then, otherwise), pos);
+}
+
+// (when test body…) and (unless test body…): an If with a nil branch.
+template <bool kWhen>
+const Code* WhenUnless(Compiler& c, const Value& x, Pos pos, Scope* scope, bool tail) {
+  if (x.size() < 2) c.Error(pos, absl::StrCat(kWhen ? "when" : "unless", " needs a test"));
+  const Code* test = c.Compile(x[1], c.ElementPos(x, 1, pos), scope, false);
+  const Code* body = c.CompileBody(x, 2, pos, scope, tail);
+  const Code* nil = Nil(c, pos);
+  return kWhen ? c.At(c.env().NewCode<If>(test, body, nil), pos)
+               : c.At(c.env().NewCode<If>(test, nil, body), pos);
+}
+
+template <bool kAnd>
+const Code* AndOrForm(Compiler& c, const Value& x, Pos pos, Scope* scope, bool tail) {
+  if (x.size() == 1) return c.At(c.env().NewCode<Const>(Value::Bool(kAnd)), pos);
+  auto* node = c.At(c.env().NewCode<AndOr>(), pos);
+  node->is_and = kAnd;
+  for (size_t i = 1; i < x.size(); ++i) {
+    node->parts.push_back(
+        c.Compile(x[i], c.ElementPos(x, i, pos), scope, tail && i + 1 == x.size()));
+  }
+  return node;
+}
+
+const Code* Cond(Compiler& c, const Value& x, Pos pos, Scope* scope, bool tail) {
+  return c.CompileCond(x, pos, scope, tail);
+}
+
+const Code* CaseForm(Compiler& c, const Value& x, Pos pos, Scope* scope, bool tail) {
+  return c.CompileCase(x, pos, scope, tail);
+}
+
+template <bool kStar>
+const Code* Let(Compiler& c, const Value& x, Pos pos, Scope* scope, bool tail) {
+  return c.CompileLet(x, pos, scope, tail, kStar);
+}
+
+// (do body…) and (begin body…).
+const Code* Body(Compiler& c, const Value& x, Pos pos, Scope* scope, bool tail) {
+  return c.CompileBody(x, 1, pos, scope, tail);
+}
+
+// (fn (params…) body…) and (lambda …).
+const Code* Fn(Compiler& c, const Value& x, Pos pos, Scope* scope, bool) {
+  if (x.size() < 3) {
+    c.Error(pos, absl::StrCat(AV(x[0].atom()->name()), " needs a parameter list and a body"));
+  }
+  const Lambda* l = c.CompileLambda("", x[1], c.ElementPos(x, 1, pos), x, 2, pos, scope, false);
+  return c.At(c.env().NewCode<MakeClosure>(l, ValueType::kFunction), pos);
+}
+
+const Code* Define(Compiler& c, const Value& x, Pos pos, Scope* scope, bool) {
+  return c.CompileDefine(x, pos, scope);
+}
+
+const Code* Set(Compiler& c, const Value& x, Pos pos, Scope* scope, bool) {
+  if (x.size() != 3 || !x[1].is_symbol()) c.Error(pos, "set! takes a name and a value");
+  const Code* v = c.Compile(x[2], c.ElementPos(x, 2, pos), scope, false);
+  uint32_t depth, index;
+  if (c.Resolve(x[1].atom(), scope, &depth, &index)) {
+    return c.At(c.env().NewCode<SetLocal>(depth, index, v), pos);
+  }
+  return c.At(c.env().NewCode<SetGlobal>(c.env().GlobalCell(x[1].atom()), v, false), pos);
+}
+
+template <ValueType kType>
+const Code* DefineCallable(Compiler& c, const Value& x, Pos pos, Scope* scope, bool) {
+  return c.CompileGlobalCallable(x, pos, scope, kType);
+}
+
+const Code* Try(Compiler& c, const Value& x, Pos pos, Scope* scope, bool) {
+  return c.CompileTry(x, pos, scope);
+}
+
+constexpr SpecialFormEntry kSpecialForms[] = {
+    {"quote", Quote},
+    {"quasiquote", Quasiquote},
+    {"if", IfForm},
+    {"when", WhenUnless<true>},
+    {"unless", WhenUnless<false>},
+    {"cond", Cond},
+    {"case", CaseForm},
+    {"and", AndOrForm<true>},
+    {"or", AndOrForm<false>},
+    {"let", Let<false>},
+    {"let*", Let<true>},
+    {"do", Body},
+    {"begin", Body},
+    {"fn", Fn},
+    {"lambda", Fn},
+    {"define", Define},
+    {"set!", Set},
+    {"defcomp", DefineCallable<ValueType::kComponent>},
+    {"defmacro", DefineCallable<ValueType::kMacro>},
+    {"try", Try},
+};
+
+}  // namespace
+
+void InstallSpecialForms(Environment::State& state) {
+  for (const SpecialFormEntry& e : kSpecialForms) {
+    state.special_forms[state.Intern(e.name)] = e.compile;
+  }
+}
+
+}  // namespace sexp::eval_internal
