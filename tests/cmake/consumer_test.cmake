@@ -5,7 +5,10 @@
 #
 # Installs BUILD_DIR into WORK_DIR/prefix, configures and builds
 # examples/consumer against that prefix only, then runs it on good and bad
-# input. Each failing step stops with FATAL_ERROR saying which step and why.
+# input; then builds examples/core_consumer with find_package(sexp
+# COMPONENTS core) where pkg-config finds nothing (so gumbo, hiredis, ngtcp2
+# and GnuTLS are out of reach), and checks that its build names none of them. Each failing step stops with
+# FATAL_ERROR saying which step and why.
 
 foreach(var SOURCE_DIR BUILD_DIR WORK_DIR GENERATOR)
   if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
@@ -155,4 +158,53 @@ if(NOT rc EQUAL 0 OR NOT out STREQUAL "example.org 4433 /feed\n")
   message(FATAL_ERROR "consumer_test: sx_url printed '${out}' (exit ${rc})\n${err}")
 endif()
 
-message(STATUS "consumer_test: passed (${exe})")
+# 8. The embeddable core alone: find_package(sexp COMPONENTS core) must not
+# look for the optional dependencies. pkg-config is pointed at an empty
+# directory, as on a machine without gumbo, hiredis, ngtcp2 or GnuTLS (which
+# libsexp finds only through pkg-config).
+set(core_build ${WORK_DIR}/core-build)
+file(MAKE_DIRECTORY ${WORK_DIR}/no-pkgconfig)
+set(core_args -S ${SOURCE_DIR}/examples/core_consumer -B ${core_build} -G ${GENERATOR}
+              -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF)
+foreach(arg IN LISTS args)
+  if(arg MATCHES "^-DCMAKE_(CXX_COMPILER|BUILD_TYPE|CXX_FLAGS|EXE_LINKER_FLAGS)=")
+    list(APPEND core_args ${arg})
+  endif()
+endforeach()
+run("configuring examples/core_consumer (COMPONENTS core, no pkg-config)"
+    ${CMAKE_COMMAND} -E env PKG_CONFIG_LIBDIR=${WORK_DIR}/no-pkgconfig PKG_CONFIG_PATH=
+    ${CMAKE_COMMAND} ${core_args})
+run("building examples/core_consumer" ${CMAKE_COMMAND} --build ${core_build})
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${core_build} -- -t commands sx_core
+  RESULT_VARIABLE rc OUTPUT_VARIABLE commands ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "consumer_test: could not list the core consumer's build commands\n${err}")
+endif()
+foreach(lib gumbo hiredis ngtcp2 gnutls sexp_html sexp_cache sexp_web sexp_quic)
+  string(FIND "${commands}" "${lib}" at)
+  if(NOT at EQUAL -1)
+    message(FATAL_ERROR "consumer_test: the core consumer's build names ${lib}:\n${commands}")
+  endif()
+endforeach()
+file(GLOB_RECURSE core_exe LIST_DIRECTORIES false ${core_build}/sx_core)
+if(NOT core_exe)
+  message(FATAL_ERROR "consumer_test: no sx_core binary under ${core_build}")
+endif()
+file(WRITE ${WORK_DIR}/sum.sx "(quote (p \"hello\"))\n(+ 1 2)\n")
+execute_process(COMMAND ${core_exe} ${WORK_DIR}/sum.sx
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR
+   NOT out MATCHES "^\\(quote \\(p \"hello\"\\)\\)\n  bafkrmi[a-z2-7]+\n\\(\\+ 1 2\\)\n  bafkrmi[a-z2-7]+\n= 3\n$")
+  message(FATAL_ERROR "consumer_test: sx_core printed '${out}' (exit ${rc}), want the "
+                      "canonical form and CID of each form, then '= 3'\n${err}")
+endif()
+# Without sexp::html an element name is no form of the language.
+file(WRITE ${WORK_DIR}/element.sx "(p \"hello\")")
+execute_process(COMMAND ${core_exe} ${WORK_DIR}/element.sx
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 1 OR NOT err MATCHES "unbound")
+  message(FATAL_ERROR "consumer_test: sx_core evaluated (p \"hello\") without sexp::html "
+                      "(exit ${rc}): ${out}${err}")
+endif()
+
+message(STATUS "consumer_test: passed (${exe}, ${core_exe})")
