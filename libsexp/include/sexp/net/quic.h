@@ -106,7 +106,7 @@ struct ServerStats {
   uint64_t connections_refused = 0;
 };
 
-class ServerCore;  // the adapter's state (libsexp/src/net/quic.cc)
+class ServerCore;  // the adapter's state (libsexp/src/net/server.cc)
 
 // Answers one request stream. A cheap handle (copy it into async work);
 // every method may be called from any thread, and does nothing once the
