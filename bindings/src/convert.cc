@@ -600,8 +600,8 @@ void ThrowReadError(const sexp::Error& error) {
 void ThrowEvalError(const sexp::EvalError& error) {
   py::list trace;
   for (const auto& t : error.trace) trace.append(t);
-  py::object e = types().eval_error(error.message, error.code, error.file, error.line,
-                                    error.column, trace);
+  py::object e = types().eval_error(error.message, std::string(sexp::EvalErrorCodeName(error.code)),
+                                    error.file, error.line, error.column, trace);
   PyErr_SetObject(types().eval_error.ptr(), e.ptr());
   throw py::error_already_set();
 }

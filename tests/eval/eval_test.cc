@@ -1,5 +1,6 @@
 // The evaluator's host API: registering primitives (typed and raw),
 // capability groups, calling sx from C++, errors with positions and traces.
+#include <set>
 #include <string>
 #include <thread>
 
@@ -12,7 +13,7 @@ namespace {
 
 std::string EvalText(Environment& env, std::string_view text) {
   EvalResult r = env.Eval(text, "t.sx");
-  return r.ok() ? ToText(r.value()) : "ERROR " + r.error().code;
+  return r.ok() ? ToText(r.value()) : "ERROR " + std::string(EvalErrorCodeName(r.error().code));
 }
 
 TEST(EvalHost, TypedPrimitivesCheckArityAndTypes) {
@@ -217,6 +218,51 @@ TEST(EvalHost, DefinitionsPersistAcrossEvaluations) {
   EXPECT_EQ(EvalText(env, "(~tag :label \"x\")"), "(span \"x\")");
   env.DefineValue("site-name", env.String("rose-ash"));
   EXPECT_EQ(EvalText(env, "(str site-name \"!\")"), "\"rose-ash!\"");
+}
+
+// The error vocabulary: an enum whose names are the stable kebab-case codes
+// of messages, `catch` and Python.
+TEST(EvalErrorCodes, EveryCodeHasAUniqueNameThatMapsBack) {
+  std::set<std::string> names;
+  for (int i = 0; i <= static_cast<int>(EvalErrorCode::kRoundLimit); ++i) {
+    auto code = static_cast<EvalErrorCode>(i);
+    std::string name(EvalErrorCodeName(code));
+    EXPECT_TRUE(names.insert(name).second) << name;
+    EXPECT_NE(name, "unknown");
+    EvalErrorCode back;
+    ASSERT_TRUE(EvalErrorCodeFromName(name, &back)) << name;
+    EXPECT_EQ(back, code);
+  }
+  EXPECT_EQ(names.size(), 21u);
+  EvalErrorCode ignored;
+  EXPECT_FALSE(EvalErrorCodeFromName("no-such-code", &ignored));
+  EXPECT_EQ(EvalErrorCodeName(EvalErrorCode::kNotCallable), "not-callable");
+}
+
+TEST(EvalErrorCodes, TheSameNameInMessagesCatchAndHostFailures) {
+  Environment env;
+  EvalResult r = env.Eval("(1 2)", "f.sx");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, EvalErrorCode::kNotCallable);
+  EXPECT_EQ(r.error().code, "not-callable");
+  EXPECT_EQ(r.error().ToString().rfind("f.sx:1:1: not-callable: ", 0), 0u) << r.error().ToString();
+  EXPECT_EQ(EvalText(env, "(try (nosuchfn 1) (catch e (:code e)))"), "\"unbound\"");
+
+  // A host names a code by its enum or its name; an unknown name is `host`.
+  env.DefinePrimitive("by-enum", 0, 0, [](CallContext& c, absl::Span<const Value>) -> Value {
+    c.Fail(EvalErrorCode::kIndex, "past the end");
+  });
+  env.DefinePrimitive("by-name", 0, 0, [](CallContext& c, absl::Span<const Value>) -> Value {
+    c.Fail("overflow", "too big");
+  });
+  env.DefinePrimitive("by-odd-name", 0, 0, [](CallContext& c, absl::Span<const Value>) -> Value {
+    c.Fail("database", "no connection");
+  });
+  EXPECT_EQ(env.Eval("(by-enum)").error().code, EvalErrorCode::kIndex);
+  EXPECT_EQ(env.Eval("(by-name)").error().code, EvalErrorCode::kOverflow);
+  EvalResult odd = env.Eval("(by-odd-name)");
+  EXPECT_EQ(odd.error().code, EvalErrorCode::kHost);
+  EXPECT_EQ(odd.error().message, "database: no connection");
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ using eval_internal::Scope;
 using eval_internal::SpecialFormEntry;
 
 std::string Text(const EvalResult& r) {
-  if (!r.ok()) return "error " + r.error().code + ": " + r.error().message;
+  if (!r.ok()) return "error " + std::string(EvalErrorCodeName(r.error().code)) + ": " + r.error().message;
   return ToText(r.value());
 }
 

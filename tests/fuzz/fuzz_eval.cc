@@ -101,8 +101,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   } else {
     const sexp::EvalError& e = r.error();
-    if (!KnownCode(e.code)) std::fprintf(stderr, "unknown code: %s\n", e.code.c_str());
-    FUZZ_CHECK(KnownCode(e.code));
+    std::string code(sexp::EvalErrorCodeName(e.code));
+    if (!KnownCode(code)) std::fprintf(stderr, "unknown code: %s\n", code.c_str());
+    FUZZ_CHECK(KnownCode(code));
     FUZZ_CHECK(!e.message.empty());
     FUZZ_CHECK(e.is_limit() == IsLimitCode(e.code));
     CheckPosition(e, text);

@@ -48,7 +48,7 @@ sexp::EvalLimits Limits() {
 }
 
 Outcome FromError(const sexp::EvalError& e) {
-  return {false, e.is_limit(), e.code + ": " + e.ToString()};
+  return {false, e.is_limit(), std::string(sexp::EvalErrorCodeName(e.code)) + ": " + e.ToString()};
 }
 
 void CheckError(const sexp::EvalError& e, std::string_view text) {
@@ -58,7 +58,7 @@ void CheckError(const sexp::EvalError& e, std::string_view text) {
       "memory-limit", "timeout", "interrupted", "host", "render"};
   bool known = false;
   for (std::string_view c : kCodes) known |= e.code == c;
-  if (!known) std::fprintf(stderr, "unknown code: %s\n", e.code.c_str());
+  if (!known) std::fprintf(stderr, "unknown code: %s\n", std::string(sexp::EvalErrorCodeName(e.code)).c_str());
   FUZZ_CHECK(known);
   FUZZ_CHECK(!e.message.empty());
   if (e.file == "fuzz.sx" && e.offset != sexp::kNoOffset) FUZZ_CHECK(e.offset <= text.size());

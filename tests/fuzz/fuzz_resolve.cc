@@ -83,8 +83,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const sexp::EvalResult& r = res.result();
   if (!r.ok()) {
-    if (!KnownCode(r.error().code)) std::fprintf(stderr, "code: %s\n", r.error().code.c_str());
-    FUZZ_CHECK(KnownCode(r.error().code));
+    std::string code(sexp::EvalErrorCodeName(r.error().code));
+    if (!KnownCode(code)) std::fprintf(stderr, "code: %s\n", code.c_str());
+    FUZZ_CHECK(KnownCode(code));
     FUZZ_CHECK(!r.error().message.empty());
   } else {
     FUZZ_CHECK(sexp::ValuesEqual(r.value(), r.value()));

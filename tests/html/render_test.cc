@@ -16,7 +16,7 @@ std::string Render(std::string_view text, RenderOptions options = {}) {
   std::string html;
   HtmlStringSink sink(&html);
   EvalResult r = RenderHtml(env, text, sink, "t.sx", options);
-  if (!r.ok()) return "ERROR " + r.error().code + ": " + r.error().message;
+  if (!r.ok()) return "ERROR " + std::string(EvalErrorCodeName(r.error().code)) + ": " + r.error().message;
   EXPECT_EQ(r.value().as_int(), static_cast<int64_t>(html.size()));
   return html;
 }

@@ -27,18 +27,18 @@ Outcome Streamed(const std::string& program, const RenderOptions& options) {
   std::string html;
   HtmlStringSink sink(&html);
   EvalResult r = RenderHtml(env, program, sink, "t.sx", options);
-  if (!r.ok()) return {false, r.error().code, r.error().ToString()};
+  if (!r.ok()) return {false, std::string(EvalErrorCodeName(r.error().code)), r.error().ToString()};
   return {true, html, ""};
 }
 
 Outcome EvaluatedThenRendered(const std::string& program, const RenderOptions& options) {
   Environment env;
   EvalResult tree = env.Eval(program, "t.sx");
-  if (!tree.ok()) return {false, tree.error().code, tree.error().ToString()};
+  if (!tree.ok()) return {false, std::string(EvalErrorCodeName(tree.error().code)), tree.error().ToString()};
   std::string html;
   HtmlStringSink sink(&html);
   EvalResult r = RenderData(tree.value(), sink, options);
-  if (!r.ok()) return {false, r.error().code, r.error().ToString()};
+  if (!r.ok()) return {false, std::string(EvalErrorCodeName(r.error().code)), r.error().ToString()};
   return {true, html, ""};
 }
 

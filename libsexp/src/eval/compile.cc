@@ -65,7 +65,7 @@ Pos Compiler::ListPos(const Value& list, Pos fallback) const {
 
 void Compiler::Error(Pos pos, std::string message) {
   Fault fault;
-  fault.code = "syntax";
+  fault.code = EvalErrorCode::kSyntax;
   fault.message = std::move(message);
   fault.file = pos.file;
   fault.offset = pos.offset;
@@ -558,7 +558,7 @@ const Code* Compiler::CompileMacroCall(Global* cell, const Value& x, Pos pos, Sc
   // bound the nesting (a macro that expands into itself) and the total.
   if (expansion_depth_ >= kMaxExpansionDepth || ++expansions_ > kMaxExpansions) {
     Fault fault;
-    fault.code = "syntax";
+    fault.code = EvalErrorCode::kSyntax;
     fault.message = absl::StrCat("macro expansion of '", AV(cell->name->name()),
                                  "' did not finish (nested ", expansion_depth_,
                                  " deep, ", expansions_, " expansions in this form)");

@@ -2,6 +2,8 @@
 // making an environment with the core language and the registered
 // extensions, defining primitives and values, evaluating text and calls —
 // and the public error type. The machine that runs code is machine.cc.
+#include <iterator>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,10 +53,42 @@ const Value* Environment::State::CopyValues(absl::Span<const Value> items, Arena
 // ---------------------------------------------------------------------------
 // Errors
 
+namespace {
+
+// The names of EvalErrorCode, in its order.
+constexpr std::string_view kEvalErrorNames[] = {
+    "syntax", "unbound", "not-callable", "arity", "type", "unknown-key", "overflow",
+    "division-by-zero", "index", "user", "read", "render", "host", "io", "pending",
+    "step-limit", "depth-limit", "memory-limit", "timeout", "interrupted", "round-limit",
+};
+static_assert(std::size(kEvalErrorNames) ==
+              static_cast<size_t>(EvalErrorCode::kRoundLimit) + 1);
+
+}  // namespace
+
+std::string_view EvalErrorCodeName(EvalErrorCode code) {
+  auto i = static_cast<size_t>(code);
+  return i < std::size(kEvalErrorNames) ? kEvalErrorNames[i] : "unknown";
+}
+
+bool EvalErrorCodeFromName(std::string_view name, EvalErrorCode* code) {
+  for (size_t i = 0; i < std::size(kEvalErrorNames); ++i) {
+    if (kEvalErrorNames[i] == name) {
+      *code = static_cast<EvalErrorCode>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::ostream& operator<<(std::ostream& os, EvalErrorCode code) {
+  return os << EvalErrorCodeName(code);
+}
+
 std::string EvalError::ToString() const {
   std::string s;
   if (line > 0) absl::StrAppend(&s, file.empty() ? "<input>" : file, ":", line, ":", column, ": ");
-  absl::StrAppend(&s, code, ": ", message);
+  absl::StrAppend(&s, std::string(EvalErrorCodeName(code)), ": ", message);
   // Runs of the same entry (deep recursion) print once with a count.
   for (size_t i = 0; i < trace.size();) {
     size_t j = i + 1;
@@ -67,13 +101,13 @@ std::string EvalError::ToString() const {
 }
 
 bool EvalError::is_limit() const {
-  return code == "step-limit" || code == "depth-limit" || code == "memory-limit" ||
-         code == "timeout" || code == "interrupted" || code == "round-limit";
+  return code == EvalErrorCode::kStepLimit || code == EvalErrorCode::kDepthLimit || code == EvalErrorCode::kMemoryLimit ||
+         code == EvalErrorCode::kTimeout || code == EvalErrorCode::kInterrupted || code == EvalErrorCode::kRoundLimit;
 }
 
 absl::Status EvalError::ToStatus() const {
-  if (code == "timeout") return absl::DeadlineExceededError(ToString());
-  if (code == "interrupted") return absl::CancelledError(ToString());
+  if (code == EvalErrorCode::kTimeout) return absl::DeadlineExceededError(ToString());
+  if (code == EvalErrorCode::kInterrupted) return absl::CancelledError(ToString());
   if (is_limit()) return absl::ResourceExhaustedError(ToString());
   return absl::InvalidArgumentError(ToString());
 }
@@ -157,7 +191,7 @@ EvalResult RunText(Environment& env, std::string_view text, std::string_view fil
   Result<Document> doc = Read(text, options);
   if (!doc.ok()) {
     EvalError e;
-    e.code = "read";
+    e.code = EvalErrorCode::kRead;
     e.message = absl::StrCat(AV(ErrorCodeName(doc.error().code)), ": ", doc.error().message);
     e.file = src->name;
     e.offset = doc.error().offset;
@@ -189,7 +223,7 @@ EvalResult RunText(Environment& env, std::string_view text, std::string_view fil
     return FromFault(f);
   } catch (const std::bad_alloc&) {
     EvalError e;
-    e.code = "memory-limit";
+    e.code = EvalErrorCode::kMemoryLimit;
     e.message = "out of memory";
     e.file = sf->name;
     return e;
@@ -207,7 +241,7 @@ EvalResult Environment::LoadFile(const std::string& path, const EvalLimits& limi
   absl::StatusOr<std::string> text = internal::ReadWholeFile(path);
   if (!text.ok()) {
     EvalError e;
-    e.code = "read";
+    e.code = EvalErrorCode::kRead;
     e.message = absl::StrCat("cannot open ", path);
     e.file = path;
     return e;
@@ -263,8 +297,13 @@ Value CallContext::Symbol(std::string_view name) { return Value::Symbol(m_->env(
 Value CallContext::Call(const Value& fn, absl::Span<const Value> args) {
   return m_->Apply(fn, args.data(), args.size(), m_->current_site());
 }
+void CallContext::Fail(EvalErrorCode code, std::string message) {
+  m_->Fail(code, std::move(message), nullptr);
+}
 void CallContext::Fail(std::string_view code, std::string message) {
-  m_->Fail(std::string(code), std::move(message), nullptr);
+  EvalErrorCode known;
+  if (EvalErrorCodeFromName(code, &known)) m_->Fail(known, std::move(message), nullptr);
+  m_->Fail(EvalErrorCode::kHost, absl::StrCat(AV(code), ": ", message), nullptr);
 }
 void CallContext::Pending(std::string message) { m_->FailPending(std::move(message)); }
 

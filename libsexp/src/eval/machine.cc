@@ -86,14 +86,14 @@ Machine::~Machine() { --env_.active_machines; }
 void Machine::Slow() {
   int64_t left = banked_steps_ + countdown_;  // of max_steps
   if (left <= 0) {
-    FailLimit("step-limit", absl::StrCat("the evaluation used its ", limits_.max_steps,
+    FailLimit(EvalErrorCode::kStepLimit, absl::StrCat("the evaluation used its ", limits_.max_steps,
                                          " steps (a loop that does not end?)"));
   }
   if (interrupt_.load(std::memory_order_relaxed)) {
-    FailLimit("interrupted", "the evaluation was interrupted by the host");
+    FailLimit(EvalErrorCode::kInterrupted, "the evaluation was interrupted by the host");
   }
   if (has_deadline_ && std::chrono::steady_clock::now() >= deadline_) {
-    FailLimit("timeout", absl::StrCat("the evaluation ran longer than ",
+    FailLimit(EvalErrorCode::kTimeout, absl::StrCat("the evaluation ran longer than ",
                                       limits_.timeout.count(), " ms"));
   }
   countdown_ = std::min<int64_t>(left, kTimeCheckEvery);
@@ -103,37 +103,37 @@ void Machine::Slow() {
 void* Machine::Allocate(size_t bytes) {
   Account(bytes);
   void* p = heap_->Allocate(bytes);
-  if (p == nullptr) FailLimit("memory-limit", "out of memory");
+  if (p == nullptr) FailLimit(EvalErrorCode::kMemoryLimit, "out of memory");
   return p;
 }
 
 void Machine::Account(size_t bytes) {
   if (bytes > limits_.max_bytes || allocated_ > limits_.max_bytes - bytes) {
-    FailLimit("memory-limit", absl::StrCat("the evaluation allocated more than its ",
+    FailLimit(EvalErrorCode::kMemoryLimit, absl::StrCat("the evaluation allocated more than its ",
                                            limits_.max_bytes, " bytes"));
   }
   allocated_ += bytes;
 }
 
 Value Machine::MakeString(std::string_view s) {
-  if (s.size() > UINT32_MAX) FailLimit("memory-limit", "string longer than 4 GiB");
+  if (s.size() > UINT32_MAX) FailLimit(EvalErrorCode::kMemoryLimit, "string longer than 4 GiB");
   Account(s.size());
   const char* p = env_.CopyBytes(s, heap_);
-  if (p == nullptr) FailLimit("memory-limit", "out of memory");
+  if (p == nullptr) FailLimit(EvalErrorCode::kMemoryLimit, "out of memory");
   return Value::StringView(std::string_view(p, s.size()));
 }
 
 Value Machine::MakeList(absl::Span<const Value> items) {
-  if (items.size() > UINT32_MAX) FailLimit("memory-limit", "list longer than 2^32 elements");
+  if (items.size() > UINT32_MAX) FailLimit(EvalErrorCode::kMemoryLimit, "list longer than 2^32 elements");
   Account(items.size() * sizeof(Value));
   const Value* p = env_.CopyValues(items, heap_);
-  if (p == nullptr && !items.empty()) FailLimit("memory-limit", "out of memory");
+  if (p == nullptr && !items.empty()) FailLimit(EvalErrorCode::kMemoryLimit, "out of memory");
   return Value::ListView(absl::MakeConstSpan(p, items.size()));
 }
 
 Value Machine::MakeDict(absl::Span<const Value> flat) {
   if (flat.size() % 2 != 0) {
-    Fail("type", "a dict needs key/value pairs (an even number of elements)", site_);
+    Fail(EvalErrorCode::kType, "a dict needs key/value pairs (an even number of elements)", site_);
   }
   // Later keys replace earlier ones; order of first appearance is kept. Large
   // dicts index their keys so building one stays linear.
@@ -144,7 +144,7 @@ Value Machine::MakeDict(absl::Span<const Value> flat) {
   for (size_t i = 0; i < flat.size(); i += 2) {
     const Value& key = flat[i];
     if (!key.is_keyword() && !key.is_string()) {
-      Fail("type", absl::StrCat("dict keys are keywords or strings, got ",
+      Fail(EvalErrorCode::kType, absl::StrCat("dict keys are keywords or strings, got ",
                                 AV(ValueTypeName(key.type()))), site_);
     }
     size_t at = out.size();
@@ -195,7 +195,7 @@ Frame* Machine::NewStackFrameSlow(size_t need, Frame* parent) {
                                                      kStackSegmentValues);
     size = std::max(size, need);
     void* mem = std::malloc(size * sizeof(Value));
-    if (mem == nullptr) FailLimit("memory-limit", "out of memory for call frames");
+    if (mem == nullptr) FailLimit(EvalErrorCode::kMemoryLimit, "out of memory for call frames");
     stack_segments_.push_back({std::unique_ptr<Value, StackSegment::Free>(static_cast<Value*>(mem)), size});
     stack_segment_ = stack_segments_.size() - 1;
   }
@@ -240,7 +240,7 @@ void Machine::BindArgs(const Function& fn, Frame* frame, const Value* args, size
   const Lambda& l = *fn.lambda;
   if (!l.component) {
     if (n < l.required || (!l.has_rest && n > l.required)) {
-      Fail("arity",
+      Fail(EvalErrorCode::kArity,
            absl::StrCat(l.name.empty() ? "this function" : "'" + l.name + "'", " takes ",
                         l.has_rest ? "at least " : "", l.required,
                         l.required == 1 ? " argument" : " arguments", ", got ", n),
@@ -263,7 +263,7 @@ void Machine::BindArgs(const Function& fn, Frame* frame, const Value* args, size
       if (k == l.keys.size()) {
         std::string known;
         for (const Atom* a : l.keys) absl::StrAppend(&known, known.empty() ? "" : " ", ":", AV(a->name()));
-        Fail("unknown-key",
+        Fail(EvalErrorCode::kUnknownKey,
              absl::StrCat(l.name, " has no parameter :", AV(key->name()),
                           known.empty() ? " (it takes none)" : absl::StrCat(" (it takes ", known, ")")),
              site);
@@ -277,7 +277,7 @@ void Machine::BindArgs(const Function& fn, Frame* frame, const Value* args, size
   if (l.children_slot >= 0) {
     if (l.has_rest || !children.empty()) frame->slots[l.children_slot] = MakeList(children);
   } else if (!children.empty()) {
-    Fail("arity", absl::StrCat(l.name, " takes no children (declare &rest children)"), site);
+    Fail(EvalErrorCode::kArity, absl::StrCat(l.name, " takes no children (declare &rest children)"), site);
   }
 }
 
@@ -286,7 +286,7 @@ Value Machine::ApplyPrimitive(const Primitive& p, const Value* args, size_t n, c
     std::string want = p.min_args == p.max_args ? absl::StrCat(p.min_args)
                        : p.max_args < 0       ? absl::StrCat("at least ", p.min_args)
                                               : absl::StrCat(p.min_args, " to ", p.max_args);
-    Fail("arity", absl::StrCat("'", p.name, "' takes ", want,
+    Fail(EvalErrorCode::kArity, absl::StrCat("'", p.name, "' takes ", want,
                                p.max_args == 1 && p.min_args == 1 ? " argument" : " arguments",
                                ", got ", n),
          site);
@@ -304,18 +304,18 @@ Value Machine::ApplyPrimitive(const Primitive& p, const Value* args, size_t n, c
   try {
     return p.fn(ctx, absl::MakeConstSpan(args, n));
   } catch (const std::bad_alloc&) {
-    FailLimit("memory-limit", absl::StrCat("out of memory in '", p.name, "'"));
+    FailLimit(EvalErrorCode::kMemoryLimit, absl::StrCat("out of memory in '", p.name, "'"));
   } catch (const std::exception& e) {
-    Fail("host", absl::StrCat("'", p.name, "' failed: ", e.what()), site);
+    Fail(EvalErrorCode::kHost, absl::StrCat("'", p.name, "' failed: ", e.what()), site);
   }
 }
 
 namespace {
 
 // A fault with its code, message and the position of `at` (if any).
-Fault FaultAt(std::string code, std::string message, const Code* at) {
+Fault FaultAt(EvalErrorCode code, std::string message, const Code* at) {
   Fault fault;
-  fault.code = std::move(code);
+  fault.code = code;
   fault.message = std::move(message);
   if (at != nullptr) {
     fault.file = at->file;
@@ -328,7 +328,7 @@ Fault FaultAt(std::string code, std::string message, const Code* at) {
 
 void Machine::FailDepth(const Code* site) {
   --depth_;  // CallDepth's destructor will not run
-  Fault fault = FaultAt("depth-limit",
+  Fault fault = FaultAt(EvalErrorCode::kDepthLimit,
                         absl::StrCat("calls nested deeper than the limit of ", limits_.max_depth,
                                      " (unbounded recursion?)"),
                         site);
@@ -382,7 +382,7 @@ Value Machine::CallLoop(const Value& fn_in, const Value* args, size_t n, const C
       case ValueType::kKeyword: {
         // (:key m) and (:key m default): look the keyword up in a dict, or
         // among the keyword pairs of a list such as (Note :id 1).
-        if (n < 1 || n > 2) Fail("arity", absl::StrCat("(:", AV(fn.name()), " m [default]) takes 1 or 2 arguments, got ", n), site);
+        if (n < 1 || n > 2) Fail(EvalErrorCode::kArity, absl::StrCat("(:", AV(fn.name()), " m [default]) takes 1 or 2 arguments, got ", n), site);
         Value found;
         if (!LookupKey(args[0], fn, &found) && n == 2) found = args[1];
         if (out != nullptr) {
@@ -392,7 +392,7 @@ Value Machine::CallLoop(const Value& fn_in, const Value* args, size_t n, const C
         return found;
       }
       default:
-        Fail("not-callable",
+        Fail(EvalErrorCode::kNotCallable,
              absl::StrCat("cannot call a ", AV(ValueTypeName(fn.type())),
                           fn.is_symbol() || fn.is_string()
                               ? absl::StrCat(" (", fn.is_symbol() ? AV(fn.name()) : AV(fn.str()), ")")
@@ -430,18 +430,18 @@ bool LookupKey(const Value& m, const Value& key, Value* out) {
   return false;
 }
 
-void Machine::Fail(std::string code, std::string message, const Code* at) {
-  throw FaultAt(std::move(code), std::move(message), at != nullptr ? at : site_);
+void Machine::Fail(EvalErrorCode code, std::string message, const Code* at) {
+  throw FaultAt(code, std::move(message), at != nullptr ? at : site_);
 }
 
-void Machine::FailLimit(std::string code, std::string message) {
-  Fault fault = FaultAt(std::move(code), std::move(message), site_);
+void Machine::FailLimit(EvalErrorCode code, std::string message) {
+  Fault fault = FaultAt(code, std::move(message), site_);
   fault.limit = true;
   throw fault;
 }
 
 void Machine::FailPending(std::string message) {
-  Fault fault = FaultAt("pending", std::move(message), site_);
+  Fault fault = FaultAt(EvalErrorCode::kPending, std::move(message), site_);
   fault.pending = true;
   throw fault;
 }
@@ -455,7 +455,7 @@ Value ErrorValue(Machine& m, const Fault& fault) {
     p = fault.file->doc.PositionOfOffset(fault.offset);
   }
   Value kv[] = {
-      Value::Keyword(env.Intern("code")),    m.MakeString(fault.code),
+      Value::Keyword(env.Intern("code")),    m.MakeString(EvalErrorCodeName(fault.code)),
       Value::Keyword(env.Intern("message")), m.MakeString(fault.message),
       Value::Keyword(env.Intern("file")),    m.MakeString(fault.file ? fault.file->name : ""),
       Value::Keyword(env.Intern("line")),    Value::Int(p.line),
@@ -511,7 +511,7 @@ void EvalArgsResolving(Machine& m, Frame* f, const Code* const* args, size_t n, 
 
 void ThrowTypeError(CallContext& ctx, std::string_view prim, size_t index, std::string_view want,
                     const Value& got) {
-  ctx.Fail("type", absl::StrCat("'", AV(prim), "' argument ", index + 1, " must be ", AV(want),
+  ctx.Fail(EvalErrorCode::kType, absl::StrCat("'", AV(prim), "' argument ", index + 1, " must be ", AV(want),
                                 ", got ", AV(ValueTypeName(got.type()))));
 }
 

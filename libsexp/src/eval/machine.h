@@ -35,7 +35,7 @@ struct ListSource {
 // The exception that carries an error up through compiled code; caught at the
 // Environment boundary (and by `try`, unless it is a limit).
 struct Fault {
-  std::string code;
+  EvalErrorCode code;
   std::string message;
   const SourceFile* file = nullptr;
   uint32_t offset = Node::kNoPos32;
@@ -323,8 +323,8 @@ class Machine {
   Value MakeDict(absl::Span<const Value> flat);
   Frame* NewHeapFrame(uint32_t size, Frame* parent);
 
-  [[noreturn]] void Fail(std::string code, std::string message, const Code* at);
-  [[noreturn]] void FailLimit(std::string code, std::string message);
+  [[noreturn]] void Fail(EvalErrorCode code, std::string message, const Code* at);
+  [[noreturn]] void FailLimit(EvalErrorCode code, std::string message);
   // A `pending` fault at the current call site (CallContext::Pending).
   [[noreturn]] void FailPending(std::string message);
 

@@ -40,7 +40,7 @@ struct LocalN final : Code {
 };
 
 [[noreturn]] inline void FailUnbound(Machine& m, const Global* cell, const Code* at) {
-  m.Fail("unbound",
+  m.Fail(EvalErrorCode::kUnbound,
          absl::StrCat("'", AV(cell->name->name()),
                       "' is not defined (and is not a registered primitive)"),
          at);
@@ -74,12 +74,12 @@ struct SetGlobal final : Code {
   SetGlobal(Global* g, const Code* v, bool d) : cell(g), value(v), define(d) {}
   Value Eval(Machine& m, Frame* f) const override {
     if (m.in_scratch() || m.env().active_renders > 0) {
-      m.Fail("render", absl::StrCat("a render cannot define or set! the global '",
+      m.Fail(EvalErrorCode::kRender, absl::StrCat("a render cannot define or set! the global '",
                                     AV(cell->name->name()), "' (nothing made while rendering "
                                     "outlives the render)"), this);
     }
     if (!define && !cell->bound) {
-      m.Fail("unbound", absl::StrCat("set! of '", AV(cell->name->name()), "', which is not defined"),
+      m.Fail(EvalErrorCode::kUnbound, absl::StrCat("set! of '", AV(cell->name->name()), "', which is not defined"),
              this);
     }
     Value v = value->Eval(m, f);
@@ -383,7 +383,7 @@ struct Quasi final : Code {
       } else if (v.is_list()) {
         out.insert(out.end(), v.items().begin(), v.items().end());
       } else if (!v.is_nil()) {
-        m.Fail("type", absl::StrCat("unquote-splicing needs a list, got ", AV(ValueTypeName(v.type()))),
+        m.Fail(EvalErrorCode::kType, absl::StrCat("unquote-splicing needs a list, got ", AV(ValueTypeName(v.type()))),
                p.code);
       }
     }

@@ -39,7 +39,7 @@ const char kPrelude[] =
 
 [[noreturn]] void TypeError(CallContext& c, std::string_view prim, std::string_view want,
                             const Value& got) {
-  c.Fail("type", absl::StrCat("'", AV(prim), "' needs ", AV(want), ", got ", AV(ValueTypeName(got.type()))));
+  c.Fail(EvalErrorCode::kType, absl::StrCat("'", AV(prim), "' needs ", AV(want), ", got ", AV(ValueTypeName(got.type()))));
 }
 
 int64_t IntArg(CallContext& c, std::string_view prim, const Value& v) {
@@ -76,7 +76,7 @@ Value Arith(CallContext& c, Args a, char op) {
   }
   if (a.size() == 1 && op == '-') {
     if (a[0].is_int()) {
-      if (a[0].as_int() == INT64_MIN) c.Fail("overflow", "integer overflow in '-'");
+      if (a[0].as_int() == INT64_MIN) c.Fail(EvalErrorCode::kOverflow, "integer overflow in '-'");
       return Value::Int(-a[0].as_int());
     }
     return Value::Float(-a[0].as_float());
@@ -90,7 +90,7 @@ Value Arith(CallContext& c, Args a, char op) {
       bool over = op == '+' ? __builtin_add_overflow(acc, x, &acc)
                   : op == '-' ? __builtin_sub_overflow(acc, x, &acc)
                               : __builtin_mul_overflow(acc, x, &acc);
-      if (over) c.Fail("overflow", absl::StrCat("integer overflow in '", name, "'"));
+      if (over) c.Fail(EvalErrorCode::kOverflow, absl::StrCat("integer overflow in '", name, "'"));
     }
     return Value::Int(acc);
   }
@@ -99,7 +99,7 @@ Value Arith(CallContext& c, Args a, char op) {
     double x = a[i].as_number();
     acc = op == '+' ? acc + x : op == '-' ? acc - x : acc * x;
   }
-  if (!std::isfinite(acc)) c.Fail("overflow", absl::StrCat("float overflow in '", name, "'"));
+  if (!std::isfinite(acc)) c.Fail(EvalErrorCode::kOverflow, absl::StrCat("float overflow in '", name, "'"));
   return Value::Float(acc);
 }
 
@@ -110,20 +110,20 @@ Value Divide(CallContext& c, Args a) {
   double acc = a.size() == 1 ? 1.0 : a[0].as_number();
   for (size_t i = a.size() == 1 ? 0 : 1; i < a.size(); ++i) {
     double x = a[i].as_number();
-    if (x == 0) c.Fail("division-by-zero", "division by zero in '/'");
+    if (x == 0) c.Fail(EvalErrorCode::kDivisionByZero, "division by zero in '/'");
     acc /= x;
   }
-  if (!std::isfinite(acc)) c.Fail("overflow", "float overflow in '/'");
+  if (!std::isfinite(acc)) c.Fail(EvalErrorCode::kOverflow, "float overflow in '/'");
   return Value::Float(acc);
 }
 
 Value IntDivide(CallContext& c, Args a, bool mod) {
   const char* name = mod ? "mod" : "quot";
   int64_t x = IntArg(c, name, a[0]), y = IntArg(c, name, a[1]);
-  if (y == 0) c.Fail("division-by-zero", absl::StrCat("division by zero in '", name, "'"));
+  if (y == 0) c.Fail(EvalErrorCode::kDivisionByZero, absl::StrCat("division by zero in '", name, "'"));
   if (x == INT64_MIN && y == -1) {
     if (mod) return Value::Int(0);
-    c.Fail("overflow", "integer overflow in 'quot'");
+    c.Fail(EvalErrorCode::kOverflow, "integer overflow in 'quot'");
   }
   if (!mod) return Value::Int(x / y);
   int64_t r = x % y;
@@ -145,7 +145,7 @@ int Compare(CallContext& c, std::string_view prim, const Value& a, const Value& 
     int r = a.name().compare(b.name());
     return r < 0 ? -1 : r > 0;
   }
-  c.Fail("type", absl::StrCat("'", AV(prim), "' compares numbers with numbers or strings with "
+  c.Fail(EvalErrorCode::kType, absl::StrCat("'", AV(prim), "' compares numbers with numbers or strings with "
                               "strings, got ", AV(ValueTypeName(a.type())), " and ",
                               AV(ValueTypeName(b.type()))));
 }
@@ -172,7 +172,7 @@ Value ToInt(CallContext& c, std::string_view prim, const Value& v, double (*fn)(
   if (!v.is_float()) TypeError(c, prim, "a number", v);
   double f = fn(v.as_float());
   if (!(f >= -9.2e18 && f <= 9.2e18)) {
-    c.Fail("overflow", absl::StrCat("'", AV(prim), "' result outside int64"));
+    c.Fail(EvalErrorCode::kOverflow, absl::StrCat("'", AV(prim), "' result outside int64"));
   }
   return Value::Int(static_cast<int64_t>(f));
 }
@@ -246,7 +246,7 @@ void DefineAll(Environment& env) {
   def("not", 1, 1, kGroupCore, [](CallContext&, Args a) { return Value::Bool(!a[0].truthy()); });
   def("abs", 1, 1, kGroupCore, [](CallContext& c, Args a) {
     if (a[0].is_int()) {
-      if (a[0].as_int() == INT64_MIN) c.Fail("overflow", "integer overflow in 'abs'");
+      if (a[0].as_int() == INT64_MIN) c.Fail(EvalErrorCode::kOverflow, "integer overflow in 'abs'");
       return Value::Int(std::abs(a[0].as_int()));
     }
     if (!a[0].is_float()) TypeError(c, "abs", "a number", a[0]);
@@ -299,7 +299,7 @@ void DefineAll(Environment& env) {
   def("error", 1, 2, kGroupCore, [](CallContext& c, Args a) -> Value {
     std::string msg = a[0].is_string() ? std::string(a[0].str()) : ToText(a[0]);
     if (a.size() == 2) absl::StrAppend(&msg, " ", ToText(a[1]));
-    c.Fail("user", std::move(msg));
+    c.Fail(EvalErrorCode::kUser, std::move(msg));
   });
 
   // --- strings ---------------------------------------------------------------
@@ -321,14 +321,14 @@ void DefineAll(Environment& env) {
         out += '}';
         ++i;
       } else if (f[i] == '{' && i + 1 < f.size() && f[i + 1] == '}') {
-        if (next >= a.size()) c.Fail("arity", "'format' has more {} than arguments");
+        if (next >= a.size()) c.Fail(EvalErrorCode::kArity, "'format' has more {} than arguments");
         AppendDisplay(&out, a[next++]);
         ++i;
       } else {
         out += f[i];
       }
     }
-    if (next != a.size()) c.Fail("arity", "'format' has more arguments than {}");
+    if (next != a.size()) c.Fail(EvalErrorCode::kArity, "'format' has more arguments than {}");
     return c.MakeString(out);
   });
   def("substring", 2, 3, kGroupString, [](CallContext& c, Args a) {
@@ -353,7 +353,7 @@ void DefineAll(Environment& env) {
   def("split", 2, 2, kGroupString, [](CallContext& c, Args a) {
     std::string_view s = StrArg(c, "split", a[0]);
     std::string_view sep = StrArg(c, "split", a[1]);
-    if (sep.empty()) c.Fail("type", "'split' needs a non-empty separator");
+    if (sep.empty()) c.Fail(EvalErrorCode::kType, "'split' needs a non-empty separator");
     std::vector<Value> parts;
     for (absl::string_view p : absl::StrSplit(AV(s), AV(sep))) {
       parts.push_back(Value::StringView(std::string_view(p.data(), p.size())));
@@ -377,7 +377,7 @@ void DefineAll(Environment& env) {
     std::string_view s = StrArg(c, "replace", a[0]);
     std::string_view from = StrArg(c, "replace", a[1]);
     std::string_view to = StrArg(c, "replace", a[2]);
-    if (from.empty()) c.Fail("type", "'replace' needs a non-empty string to replace");
+    if (from.empty()) c.Fail(EvalErrorCode::kType, "'replace' needs a non-empty string to replace");
     return c.MakeString(absl::StrReplaceAll(AV(s), {{AV(from), AV(to)}}));
   });
   def("starts-with?", 2, 2, kGroupString, [](CallContext& c, Args a) {
@@ -426,7 +426,7 @@ void DefineAll(Environment& env) {
     auto s = Seq(c, "nth", a[0]);
     int64_t i = IntArg(c, "nth", a[1]);
     if (i < 0 || static_cast<uint64_t>(i) >= s.size()) {
-      c.Fail("index", absl::StrCat("index ", i, " is outside a list of ", s.size()));
+      c.Fail(EvalErrorCode::kIndex, absl::StrCat("index ", i, " is outside a list of ", s.size()));
     }
     return s[static_cast<size_t>(i)];
   });
@@ -489,7 +489,7 @@ void DefineAll(Environment& env) {
       to = IntArg(c, "range", a[1]);
       if (a.size() == 3) step = IntArg(c, "range", a[2]);
     }
-    if (step == 0) c.Fail("type", "'range' step must not be 0");
+    if (step == 0) c.Fail(EvalErrorCode::kType, "'range' step must not be 0");
     // Size first, charged before anything is built: a billion-element range
     // ends at the step limit, not in an allocation.
     __int128 span = static_cast<__int128>(to) - from;

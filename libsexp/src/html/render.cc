@@ -143,9 +143,9 @@ bool HtmlOut::Flush() {
 }
 
 void Renderer::Fail(std::string message) {
-  if (m_ != nullptr) m_->Fail("render", std::move(message), nullptr);
+  if (m_ != nullptr) m_->Fail(EvalErrorCode::kRender, std::move(message), nullptr);
   eval_internal::Fault fault;
-  fault.code = "render";
+  fault.code = EvalErrorCode::kRender;
   fault.message = std::move(message);
   throw fault;
 }
@@ -540,7 +540,7 @@ class ScratchScope {
 EvalResult Finish(html_internal::HtmlOut& out) {
   if (!out.Finish()) {
     EvalError e;
-    e.code = "render";
+    e.code = EvalErrorCode::kRender;
     e.message = "the sink refused the output";
     return e;
   }

@@ -41,13 +41,13 @@ using internal::AV;
 
 void Element::FailMisplaced(Machine& m, const Value& v, const Code* at) const {
   if (v.is_keyword()) {
-    m.Fail("render",
+    m.Fail(EvalErrorCode::kRender,
            absl::StrCat("(", AV(name->name()), " …): a child expression gave the keyword :",
                         AV(v.name()),
                         "; attribute names are keywords or (keyword …) in the element form"),
            at);
   }
-  m.Fail("render", absl::StrCat("(", AV(name->name()), " …): an attribute name gave a ",
+  m.Fail(EvalErrorCode::kRender, absl::StrCat("(", AV(name->name()), " …): an attribute name gave a ",
                                 AV(ValueTypeName(v.type())), ", not a keyword"),
          at);
 }

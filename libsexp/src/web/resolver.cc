@@ -116,7 +116,7 @@ struct Resolution::State {
         return *e.value;
       case Status::kFailed:
         ++stats.memo_hits;
-        c.Fail("io", absl::StrCat(key, " failed: ", e.error));
+        c.Fail(EvalErrorCode::kIo, absl::StrCat(key, " failed: ", e.error));
       default:
         ++stats.merged;  // asked twice in one round: one request
         c.Pending(kWaiting);
@@ -134,7 +134,7 @@ void DefineService(Environment& env, std::string_view name) {
       name, 0, -1,
       [service](CallContext& c, absl::Span<const Value> args) -> Value {
         if (current == nullptr) {
-          c.Fail("io", absl::StrCat("'", service,
+          c.Fail(EvalErrorCode::kIo, absl::StrCat("'", service,
                                     "' is an I/O primitive: it runs inside a resolution "
                                     "(sexp::Resolve, env.resolve)"));
         }
@@ -149,11 +149,11 @@ void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view n
       name, 1, -1,
       [e, cache](CallContext& c, absl::Span<const Value> a) -> Value {
         if (!a[0].is_string()) {
-          c.Fail("type", "(cached \"~component\" arg…): the component's name comes first");
+          c.Fail(EvalErrorCode::kType, "(cached \"~component\" arg…): the component's name comes first");
         }
         const Value* fn = e->Lookup(a[0].str());
         if (fn == nullptr || !fn->is_callable()) {
-          c.Fail("unbound", absl::StrCat("cached: '", AV(a[0].str()), "' is not a component"));
+          c.Fail(EvalErrorCode::kUnbound, absl::StrCat("cached: '", AV(a[0].str()), "' is not a component"));
         }
         // The call as a datum: (~component arg…).
         std::string form = absl::StrCat("(", AV(a[0].str()));
@@ -168,7 +168,7 @@ void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view n
         absl::StatusOr<Digest> key =
             call.ok() ? SubtreeKey(call->roots()[0], {}) : call.error().ToStatus();
         if (!key.ok()) {
-          c.Fail("type", absl::StrCat("cached: the arguments of ", AV(a[0].str()),
+          c.Fail(EvalErrorCode::kType, absl::StrCat("cached: the arguments of ", AV(a[0].str()),
                                       " must be data (strings, numbers, lists, dicts…)"));
         }
         Value out;
@@ -245,7 +245,7 @@ bool Resolution::Step() {
   }
   if (s.stats.rounds >= s.max_rounds) {
     EvalError e;
-    e.code = "round-limit";
+    e.code = EvalErrorCode::kRoundLimit;
     e.message = absl::StrCat("the page still asked for new requests after ", s.max_rounds,
                              " rounds (", s.new_this_round.front()->key, "…)");
     s.result = EvalResult(std::move(e));

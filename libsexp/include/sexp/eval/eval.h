@@ -29,6 +29,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -180,15 +181,46 @@ struct EvalLimits {
   std::chrono::milliseconds timeout{0};  // wall time; 0 = none
 };
 
-// Why an evaluation failed. `code` is a stable kebab-case name:
-//   syntax, unbound, not-callable, arity, type, unknown-key, overflow,
-//   division-by-zero, index, user (from `error`), read (bad text),
-//   step-limit, depth-limit, memory-limit, timeout, interrupted;
-//   io (an I/O request failed) and pending (an I/O request's result is not
-//   in yet: see sexp/web/resolver.h); round-limit (a resolution needed more
-//   rounds than allowed, a limit like step-limit).
+// Why an evaluation failed. Each code has a stable kebab-case name
+// (EvalErrorCodeName): the same in EvalError::ToString, in the :code of the
+// dict `catch` receives, and in Python (sexp.EvalError.code).
+enum class EvalErrorCode : uint8_t {
+  kSyntax,          // syntax: a form the compiler refuses
+  kUnbound,         // unbound: a name with no value
+  kNotCallable,     // not-callable: calling a value that is not a function
+  kArity,           // arity: the wrong number of arguments
+  kType,            // type: an argument of the wrong type
+  kUnknownKey,      // unknown-key: a component called with a key it lacks
+  kOverflow,        // overflow: integer arithmetic past int64
+  kDivisionByZero,  // division-by-zero
+  kIndex,           // index: out of range
+  kUser,            // user: raised by (error …)
+  kRead,            // read: the text is not sx
+  kRender,          // render: a value HTML cannot show, or a rendering rule
+                    // broken (sexp/html/render.h)
+  kHost,            // host: a host primitive failed (a C++ or Python exception)
+  kIo,              // io: an I/O request failed (sexp/web/resolver.h)
+  kPending,         // pending: an I/O request's result is not in yet
+  kStepLimit,       // step-limit        — the limits: EvalError::is_limit()
+  kDepthLimit,      // depth-limit
+  kMemoryLimit,     // memory-limit
+  kTimeout,         // timeout
+  kInterrupted,     // interrupted: Environment::Interrupt()
+  kRoundLimit,      // round-limit: a resolution needed more rounds than allowed
+};
+
+// The stable kebab-case name, e.g. "not-callable".
+std::string_view EvalErrorCodeName(EvalErrorCode code);
+// The code named `name`; false when no code has that name.
+bool EvalErrorCodeFromName(std::string_view name, EvalErrorCode* code);
+// Compares with a name, as when codes were strings: code == "unbound".
+inline bool operator==(EvalErrorCode code, std::string_view name) {
+  return EvalErrorCodeName(code) == name;
+}
+std::ostream& operator<<(std::ostream& os, EvalErrorCode code);  // the name
+
 struct EvalError {
-  std::string code;
+  EvalErrorCode code = EvalErrorCode::kSyntax;
   std::string message;
   std::string file;       // as given to Eval/Load; empty when none
   uint64_t offset = kNoOffset;
@@ -248,7 +280,10 @@ class CallContext {
   Value Symbol(std::string_view name);
   // Calls an sx callable (for higher-order primitives).
   Value Call(const Value& fn, absl::Span<const Value> args);
-  // Ends the primitive with an error of the given code ("type", "user", …).
+  // Ends the primitive with an error of the given code.
+  [[noreturn]] void Fail(EvalErrorCode code, std::string message);
+  // The same by the code's name ("type", "user", …); a name that is no
+  // EvalErrorCode fails with `host`, the message starting with that name.
   [[noreturn]] void Fail(std::string_view code, std::string message);
   // Ends the primitive because its result is not known yet (an I/O
   // request, sexp/web/resolver.h): a `pending` error that `try` does not catch
