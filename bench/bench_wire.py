@@ -20,7 +20,6 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SHARED = os.path.join(HERE, "..", "..", "shared")
 
 
 def free_port():
@@ -31,7 +30,7 @@ def free_port():
 
 def make_page(site, target=27_000):
     """The feed generator's first N activities, N the least giving >= target bytes."""
-    gen = os.path.join(SHARED, "tools", "gen_feed.py")
+    gen = os.path.join(HERE, "gen_feed.py")
     n = 5
     while True:
         prefix = os.path.join(site, "gen")

@@ -36,6 +36,8 @@ ALLOWED = {
 KNOWN = {
 }
 
+# "../shared" written as path parts: os.path.join(HERE, "..", "..", "shared").
+SHARED_PART = re.compile(r"""["']\.\.["']\s*,\s*["']shared["']""")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 AREA_HEADER = re.compile(r"^(?:sexp/)?([a-z_]+)/")
 
@@ -127,7 +129,7 @@ def main():
                 continue
             with open(path, encoding="utf-8", errors="replace") as f:
                 for lineno, line in enumerate(f, 1):
-                    if "../shared" in line:
+                    if "../shared" in line or SHARED_PART.search(line):
                         problems.append("%s:%d: reads ../shared" % (os.path.relpath(path, repo), lineno))
 
     # spec/README.md lists every chapter.
