@@ -39,7 +39,7 @@ void BM_RenderFeedPage(benchmark::State& state) {
   }
   sexp::Value args[] = {env.Keyword("data"), *data};
   std::string html;
-  sexp::HtmlStringSink sink(&html);
+  sexp::StringSink sink(&html);
   size_t bytes = 0;
   for (auto _ : state) {
     html.clear();

@@ -81,7 +81,7 @@ size_t ResolveAndRender(Fixture& f, const absl::flat_hash_map<std::string, sexp:
     return 0;
   }
   std::string html;
-  sexp::HtmlStringSink sink(&html);
+  sexp::StringSink sink(&html);
   if (!sexp::RenderData(r.value(), sink).ok()) state.SkipWithError("render failed");
   return html.size();
 }

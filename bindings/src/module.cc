@@ -268,7 +268,7 @@ class Env {
   std::string RenderHtml(py::handle text_or_value, const std::string& file, bool allow_any_url) {
     Busy busy(busy_);
     std::string text = SourceOf(text_or_value);
-    return Html([&](sexp::HtmlSink& sink) {
+    return Html([&](sexp::ByteSink& sink) {
       return sexp::RenderHtml(*env_, text, sink, file, Options(allow_any_url), limits_);
     });
   }
@@ -286,7 +286,7 @@ class Env {
       args.push_back(PyToValue(*env_, arena, v, &keywords_));
     }
     sexp::Value callee = *fn;
-    return Html([&](sexp::HtmlSink& sink) {
+    return Html([&](sexp::ByteSink& sink) {
       return sexp::RenderCall(*env_, callee, args, sink, Options(allow_any_url), limits_);
     });
   }
@@ -452,7 +452,7 @@ class PyResolution {
   std::string Html(bool allow_any_url) const {
     const sexp::EvalResult& r = resolution_.result();
     if (!r.ok()) ThrowEvalError(r.error());
-    return env_.Html([&](sexp::HtmlSink& sink) {
+    return env_.Html([&](sexp::ByteSink& sink) {
       return sexp::RenderData(r.value(), sink, Env::Options(allow_any_url));
     });
   }

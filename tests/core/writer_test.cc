@@ -288,9 +288,10 @@ std::string PlainCanonical(const Node& n) {
 struct Chunks : ByteSink {
   std::string all;
   size_t count = 0;
-  void Append(std::string_view c) override {
+  bool Write(std::string_view c) override {
     all.append(c);
     ++count;
+    return true;
   }
 };
 
@@ -612,6 +613,43 @@ TEST(Format, DeepNestingDoesNotIndentQuadratically) {
   auto back = Read(*f, o);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*Canonical(back->roots()[0]), *Canonical(doc->roots()[0]));
+}
+
+// A sink that refuses: the writers send it nothing after the refused chunk
+// and fail with sink-refused, however the output is cut into chunks.
+TEST(Sinks, WritersStopAtARefusingSinkAndSaySo) {
+  std::string text = "(feed";
+  for (int i = 0; i < 20000; ++i) text += " (item :id " + std::to_string(i) + " \"text\")";
+  text += ")";
+  auto doc = Read(text);
+  ASSERT_TRUE(doc.ok());
+  for (int allow : {1, 2, 3}) {
+    int calls = 0;
+    size_t bytes = 0;
+    CallbackSink refusing([&](std::string_view c) {
+      ++calls;
+      bytes += c.size();
+      return calls < allow;
+    });
+    Error e = WriteCanonical(doc->roots()[0], refusing);
+    EXPECT_EQ(e.code, ErrorCode::kSinkRefused) << allow;
+    EXPECT_EQ(calls, allow);  // nothing after the refusal
+    EXPECT_LT(bytes, Canonical(doc->roots()[0])->size());
+
+    calls = 0;
+    Error f = WriteFormatted(doc->roots()[0], refusing);
+    EXPECT_EQ(f.code, ErrorCode::kSinkRefused) << allow;
+    EXPECT_EQ(calls, allow);
+  }
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kSinkRefused), "sink-refused");
+  // A sink that takes everything: the same bytes as Canonical.
+  std::string all;
+  CallbackSink taking([&](std::string_view c) {
+    all.append(c);
+    return true;
+  });
+  EXPECT_TRUE(WriteCanonical(doc->roots()[0], taking).ok());
+  EXPECT_EQ(all, *Canonical(doc->roots()[0]));
 }
 
 }  // namespace

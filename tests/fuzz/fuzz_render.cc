@@ -76,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     sexp::Environment env;
     FUZZ_CHECK(env.Eval(kHarness, "harness.sx").ok());
     std::string html;
-    sexp::HtmlStringSink sink(&html);
+    sexp::StringSink sink(&html);
     sexp::EvalResult r = sexp::RenderHtml(env, text, sink, "fuzz.sx", options, Limits());
     if (r.ok()) {
       streamed = {true, false, html};
@@ -94,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       reference = FromError(tree.error());
     } else {
       std::string html;
-      sexp::HtmlStringSink sink(&html);
+      sexp::StringSink sink(&html);
       sexp::EvalResult r = sexp::RenderData(tree.value(), sink, options);
       reference = r.ok() ? Outcome{true, false, html} : FromError(r.error());
     }

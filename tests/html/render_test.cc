@@ -1,6 +1,7 @@
 // The HTML renderer (sexp/html/render.h): the rules of spec/rendering.md, each with
 // a passing and a failing case, the sinks, and the head-position rule.
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -14,7 +15,7 @@ namespace {
 std::string Render(std::string_view text, RenderOptions options = {}) {
   Environment env;
   std::string html;
-  HtmlStringSink sink(&html);
+  StringSink sink(&html);
   EvalResult r = RenderHtml(env, text, sink, "t.sx", options);
   if (!r.ok()) return "ERROR " + std::string(EvalErrorCodeName(r.error().code)) + ": " + r.error().message;
   EXPECT_EQ(r.value().as_int(), static_cast<int64_t>(html.size()));
@@ -194,7 +195,7 @@ TEST(HtmlRender, ForeignContentEscapesScriptAndStyle) {
   // As data (a tree read from HTML) the same.
   Environment env;
   std::string html;
-  HtmlStringSink sink(&html);
+  StringSink sink(&html);
   EvalResult tree = env.Eval(R"sx('(div (svg (style "<i>")) (style "a > b")))sx");
   ASSERT_TRUE(tree.ok());
   ASSERT_TRUE(RenderData(tree.value(), sink).ok());
@@ -240,7 +241,7 @@ TEST(HtmlRender, WhatCannotRender) {
 TEST(HtmlRender, ErrorsArePositioned) {
   Environment env;
   std::string html;
-  HtmlStringSink sink(&html);
+  StringSink sink(&html);
   EvalResult r = RenderHtml(env, "(define x 1)\n(a :href \"javascript:x\" \"t\")", sink, "page.sx");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "render");
@@ -251,7 +252,7 @@ TEST(HtmlRender, ErrorsArePositioned) {
 TEST(HtmlRender, ChunkedSinksAndRefusal) {
   Environment env;
   std::vector<std::string> chunks;
-  HtmlCallbackSink sink([&](std::string_view c) {
+  CallbackSink sink([&](std::string_view c) {
     chunks.emplace_back(c);
     return true;
   });
@@ -265,7 +266,7 @@ TEST(HtmlRender, ChunkedSinksAndRefusal) {
   EXPECT_EQ(static_cast<int64_t>(joined.size()), r.value().as_int());
   EXPECT_EQ(joined.rfind("<ul><li>item 0</li>", 0), 0u);
   int calls = 0;
-  HtmlCallbackSink refusing([&](std::string_view) { return ++calls < 3; });
+  CallbackSink refusing([&](std::string_view) { return ++calls < 3; });
   r = RenderHtml(env, "(ul (map (fn (i) (li \"item \" i)) (range 100)))", refusing, "", small);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "render");
@@ -277,7 +278,7 @@ TEST(HtmlRender, StringSinkAppendsOnlyWhatASuccessfulRenderWrote) {
   Environment env;
   const char* page = "(ul (map (fn (i) (li :class \"c\" \"item <\" i)) (range 20000)))";
   std::string chunked;
-  HtmlCallbackSink callback([&](std::string_view c) {
+  CallbackSink callback([&](std::string_view c) {
     chunked.append(c);
     return true;
   });
@@ -285,7 +286,7 @@ TEST(HtmlRender, StringSinkAppendsOnlyWhatASuccessfulRenderWrote) {
   ASSERT_GT(chunked.size(), size_t{500000});  // many growth steps of the string
   for (std::string before : {std::string(), std::string("kept:"), std::string(70000, 'k')}) {
     std::string html = before;
-    HtmlStringSink sink(&html);
+    StringSink sink(&html);
     EvalResult r = RenderHtml(env, page, sink);
     ASSERT_TRUE(r.ok()) << r.error().ToString();
     EXPECT_EQ(r.value().as_int(), static_cast<int64_t>(chunked.size()));
@@ -294,7 +295,7 @@ TEST(HtmlRender, StringSinkAppendsOnlyWhatASuccessfulRenderWrote) {
                                 "(div (p \"partial\") (error \"thrown\"))",
                                 "(div :href (str \"javascript:\" 1))"}) {
       std::string again = before;
-      HtmlStringSink failing_sink(&again);
+      StringSink failing_sink(&again);
       ASSERT_FALSE(RenderHtml(env, failing, failing_sink).ok()) << failing;
       EXPECT_EQ(again, before) << failing;
       EXPECT_FALSE(RenderCall(env, Value(), {}, failing_sink).ok());  // nil is not callable
@@ -310,7 +311,7 @@ TEST(HtmlRender, ARenderInsideAPrimitiveOfARenderSharesItsScratch) {
   Environment env;
   env.DefinePrimitive("inner", 1, 1, [&](CallContext& ctx, absl::Span<const Value> a) {
     std::string html;
-    HtmlStringSink sink(&html);
+    StringSink sink(&html);
     EvalResult r = RenderHtml(env, "(<> (map (fn (k) (b k)) (list 1 2)))", sink);
     if (!r.ok()) ctx.Fail("host", r.error().ToString());
     return ctx.MakeHtml(html);
@@ -321,7 +322,7 @@ TEST(HtmlRender, ARenderInsideAPrimitiveOfARenderSharesItsScratch) {
     return Value();
   });
   std::string html;
-  HtmlStringSink sink(&html);
+  StringSink sink(&html);
   // After each inner render the outer one allocates again (a fresh list of
   // strings): were the scratch emptied by the inner render, that would reuse
   // the memory of xs.
@@ -349,7 +350,7 @@ TEST(HtmlRender, RenderCallAndRenderData) {
   ASSERT_NE(hi, nullptr);
   Value args[] = {env.Keyword("name"), env.String("<ann>")};
   std::string html;
-  HtmlStringSink sink(&html);
+  StringSink sink(&html);
   ASSERT_TRUE(RenderCall(env, *hi, args, sink).ok());
   EXPECT_EQ(html, "<p>hi &lt;ann&gt;</p>");
   // Data from elsewhere renders by the same rules, with no code run.
@@ -367,7 +368,7 @@ TEST(HtmlRender, DeepDataDoesNotOverflowTheStack) {
       "(wrap 200000 \"x\")");
   ASSERT_TRUE(deep.ok()) << deep.error().ToString();
   std::string html;
-  HtmlStringSink sink(&html);
+  StringSink sink(&html);
   ASSERT_TRUE(RenderData(deep.value(), sink).ok());
   EXPECT_EQ(html.size(), 200000 * 11 + 1);
 }
@@ -399,7 +400,7 @@ TEST(HtmlRenderMemory, RepeatedRendersDoNotGrowTheEnvironment) {
   size_t after_first = 0;
   for (int i = 0; i < 50; ++i) {
     std::string html;
-    HtmlStringSink sink(&html);
+    StringSink sink(&html);
     EvalResult r = RenderCall(env, *table, args, sink);
     ASSERT_TRUE(r.ok()) << r.error().ToString();
     if (i == 0) {
@@ -417,6 +418,10 @@ TEST(HtmlRenderMemory, ARenderCannotChangeGlobals) {
   out = Render("(define x 1) (div (set! x 2) x)");
   EXPECT_EQ(out.rfind("ERROR render", 0), 0u) << out;
 }
+
+// The HTML-only sink names of earlier releases are the one sink interface.
+static_assert(std::is_same_v<HtmlSink, ByteSink> && std::is_same_v<HtmlStringSink, StringSink> &&
+              std::is_same_v<HtmlFdSink, FdSink> && std::is_same_v<HtmlCallbackSink, CallbackSink>);
 
 }  // namespace
 }  // namespace sexp

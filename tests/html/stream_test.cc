@@ -25,7 +25,7 @@ struct Outcome {
 Outcome Streamed(const std::string& program, const RenderOptions& options) {
   Environment env;
   std::string html;
-  HtmlStringSink sink(&html);
+  StringSink sink(&html);
   EvalResult r = RenderHtml(env, program, sink, "t.sx", options);
   if (!r.ok()) return {false, std::string(EvalErrorCodeName(r.error().code)), r.error().ToString()};
   return {true, html, ""};
@@ -36,7 +36,7 @@ Outcome EvaluatedThenRendered(const std::string& program, const RenderOptions& o
   EvalResult tree = env.Eval(program, "t.sx");
   if (!tree.ok()) return {false, std::string(EvalErrorCodeName(tree.error().code)), tree.error().ToString()};
   std::string html;
-  HtmlStringSink sink(&html);
+  StringSink sink(&html);
   EvalResult r = RenderData(tree.value(), sink, options);
   if (!r.ok()) return {false, std::string(EvalErrorCodeName(r.error().code)), r.error().ToString()};
   return {true, html, ""};
@@ -275,7 +275,7 @@ TEST(HtmlStream, ShortcutsChargeTheStepsAndDepthOfTheCalls) {
     auto streamed = [&](EvalLimits limits) {
       Environment env;
       std::string html;
-      HtmlStringSink sink(&html);
+      StringSink sink(&html);
       return RenderHtml(env, program, sink, "t.sx", {}, limits).ok();
     };
     auto evaluated = [&](EvalLimits limits) {

@@ -286,7 +286,7 @@ TEST_F(ResolverTest, TheResolvedTreeRenders) {
                          {{"frag", frag.fetcher()}});
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   std::string html;
-  HtmlStringSink sink(&html);
+  StringSink sink(&html);
   EvalResult rendered = RenderData(r.value(), sink);
   ASSERT_TRUE(rendered.ok()) << rendered.error().ToString();
   EXPECT_EQ(html,
@@ -325,7 +325,7 @@ class CachedResolverTest : public ResolverTest {
     EvalResult r = Resolve(env_, page, {{"frag", frag_.fetcher()}});
     EXPECT_TRUE(r.ok()) << r.error().ToString();
     std::string html;
-    HtmlStringSink sink(&html);
+    StringSink sink(&html);
     EXPECT_TRUE(RenderData(r.value(), sink).ok());
     return html;
   }

@@ -47,23 +47,23 @@ absl::StatusOr<Digest> SubtreeKey(const Node& subtree,
   }
 
   Sha3Sink sink;
-  sink.Append("(subtree-key-v1 ");
+  sink.Write("(subtree-key-v1 ");
   if (Error e = WriteCanonical(subtree, sink); !e.ok()) {
     return absl::InvalidArgumentError("SubtreeKey: subtree: " + e.ToString());
   }
-  sink.Append(" {");
+  sink.Write(" {");
   std::string quoted;
   for (size_t i = 0; i < sorted.size(); ++i) {
-    if (i > 0) sink.Append(" ");
+    if (i > 0) sink.Write(" ");
     quoted.clear();
     AppendQuotedString(sorted[i]->name, &quoted);
-    sink.Append(quoted);
-    sink.Append(" ");
+    sink.Write(quoted);
+    sink.Write(" ");
     if (Error e = WriteCanonical(*sorted[i]->value, sink); !e.ok()) {
       return absl::InvalidArgumentError("SubtreeKey: input " + quoted + ": " + e.ToString());
     }
   }
-  sink.Append("})");
+  sink.Write("})");
   return sink.Finish();
 }
 

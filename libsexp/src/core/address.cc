@@ -63,8 +63,9 @@ Sha3Sink::Sha3Sink() : ctx_(EVP_MD_CTX_new()) {
 
 Sha3Sink::~Sha3Sink() { EVP_MD_CTX_free(ctx_); }
 
-void Sha3Sink::Append(std::string_view chunk) {
+bool Sha3Sink::Write(std::string_view chunk) {
   EVP_DigestUpdate(ctx_, chunk.data(), chunk.size());
+  return true;
 }
 
 Digest Sha3Sink::Finish() {
@@ -76,7 +77,7 @@ Digest Sha3Sink::Finish() {
 
 Digest Sha3_256(std::string_view bytes) {
   Sha3Sink sink;
-  sink.Append(bytes);
+  sink.Write(bytes);
   return sink.Finish();
 }
 

@@ -262,6 +262,7 @@ class CanonicalWriter {
   Error Finish(char* w) {
     out_.Commit(w);
     out_.Flush();
+    if (error_.ok() && out_.refused()) return internal::SinkRefusedError();
     return error_;
   }
 

@@ -33,6 +33,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kFrameTruncated: return "frame-truncated";
     case ErrorCode::kBadVarint: return "bad-varint";
     case ErrorCode::kBadMessage: return "bad-message";
+    case ErrorCode::kSinkRefused: return "sink-refused";
   }
   return "unknown";
 }

@@ -1,5 +1,7 @@
 #include "core/file.h"
 
+#include "sexp/core/sink.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,3 +56,9 @@ bool WriteAll(int fd, std::string_view bytes) {
 }
 
 }  // namespace sexp::internal
+
+namespace sexp {
+
+bool FdSink::Write(std::string_view chunk) { return internal::WriteAll(fd_, chunk); }
+
+}  // namespace sexp

@@ -42,16 +42,18 @@ class OutBuffer {
   // and inlined at each of the canonical loop's flush points it cost that
   // loop ~4 % more instructions.
   [[gnu::noinline]] char* FlushAt(char* w) {
-    if (w > buf_) sink_.Append(std::string_view(buf_, static_cast<size_t>(w - buf_)));
+    if (w > buf_) Send(std::string_view(buf_, static_cast<size_t>(w - buf_)));
     return buf_;
   }
+  // The sink refused a chunk: it was sent nothing after that one.
+  bool refused() const { return refused_; }
   // Appends s at w, flushing first when it does not fit (text larger than
   // the buffer goes to the sink directly); returns the new cursor.
   char* PutAt(char* w, std::string_view s) {
     if (s.size() > static_cast<size_t>(limit() - w)) {
       w = FlushAt(w);
       if (s.size() >= kSize) {
-        sink_.Append(s);
+        Send(s);
         return w;
       }
     }
@@ -60,10 +62,20 @@ class OutBuffer {
   }
 
  private:
+  void Send(std::string_view chunk) {
+    if (!refused_) refused_ = !sink_.Write(chunk);
+  }
+
   ByteSink& sink_;
+  bool refused_ = false;
   char* w_ = buf_;
   char buf_[kSize];  // last: the small members stay on their own lines
 };
+
+// What a writer returns when its sink refused the output.
+inline Error SinkRefusedError() {
+  return Error{ErrorCode::kSinkRefused, kNoOffset, 0, 0, "the sink refused the output"};
+}
 
 }  // namespace sexp::internal
 

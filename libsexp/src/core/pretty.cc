@@ -31,6 +31,11 @@ class Formatter {
       : out_(sink), opt_(options), max_indent_(options.width / 2) {}
 
   bool Run(const Node& root);
+  // Hands the rest to the sink; false when the sink refused any of it.
+  bool Finish() {
+    out_.Flush();
+    return !out_.refused();
+  }
 
  private:
   enum class Op : uint8_t { kNode, kText, kNewline };
@@ -212,7 +217,9 @@ bool Formatter::Run(const Node& root) {
 Error WriteFormatted(const Node& node, ByteSink& sink,
                      const FormatOptions& options) {
   Formatter f(sink, options);
-  if (!f.Run(node)) {
+  bool ok = f.Run(node);
+  if (!f.Finish()) return internal::SinkRefusedError();
+  if (!ok) {
     return Error{ErrorCode::kUnrepresentable, kNoOffset, 0, 0,
                  "NaN and infinities have no sx form"};
   }

@@ -24,11 +24,9 @@ namespace sexp {
 
 using internal::AV;
 
-bool HtmlFdSink::Write(std::string_view chunk) { return internal::WriteAll(fd_, chunk); }
-
 std::string EscapeHtml(std::string_view text) {
   std::string out;
-  HtmlStringSink sink(&out);
+  StringSink sink(&out);
   html_internal::HtmlOut o(sink, 4096);
   o.AppendEscaped(text);
   o.Finish();
@@ -50,9 +48,9 @@ bool ContainsNoCase(std::string_view haystack, std::string_view needle) {
 
 }  // namespace
 
-HtmlOut::HtmlOut(HtmlSink& sink, size_t chunk_bytes)
+HtmlOut::HtmlOut(ByteSink& sink, size_t chunk_bytes)
     : sink_(sink), chunk_(std::clamp<size_t>(chunk_bytes, 1, size_t{1} << 30)) {
-  if (auto* strings = dynamic_cast<HtmlStringSink*>(&sink)) {
+  if (auto* strings = dynamic_cast<StringSink*>(&sink)) {
     string_ = strings->target();
     string_base_ = string_->size();
     start_ = cur_ = end_ = flush_at_ = nullptr;
@@ -567,7 +565,7 @@ class RenderLast final : public eval_internal::LastForm {
 
 }  // namespace
 
-EvalResult RenderHtml(Environment& env, std::string_view text, HtmlSink& sink,
+EvalResult RenderHtml(Environment& env, std::string_view text, ByteSink& sink,
                       std::string_view file, const RenderOptions& options,
                       const EvalLimits& limits) {
   html_internal::HtmlOut out(sink, options.chunk_bytes);
@@ -578,7 +576,7 @@ EvalResult RenderHtml(Environment& env, std::string_view text, HtmlSink& sink,
 }
 
 EvalResult RenderCall(Environment& env, const Value& fn, absl::Span<const Value> args,
-                      HtmlSink& sink, const RenderOptions& options, const EvalLimits& limits) {
+                      ByteSink& sink, const RenderOptions& options, const EvalLimits& limits) {
   html_internal::HtmlOut out(sink, options.chunk_bytes);
   Machine m(Access::StateOf(env), Access::InterruptOf(env), limits);
   try {
@@ -592,7 +590,7 @@ EvalResult RenderCall(Environment& env, const Value& fn, absl::Span<const Value>
   return Finish(out);
 }
 
-EvalResult RenderData(const Value& tree, HtmlSink& sink, const RenderOptions& options) {
+EvalResult RenderData(const Value& tree, ByteSink& sink, const RenderOptions& options) {
   html_internal::HtmlOut out(sink, options.chunk_bytes);
   try {
     html_internal::Renderer r(out, options, nullptr);

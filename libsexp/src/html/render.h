@@ -55,12 +55,12 @@ inline char* WriteBelow10000(char* at, uint32_t u) {
 // Bytes on their way to the sink: written into one buffer that is handed
 // over whenever it passes the chunk size, so rendering allocates nothing per
 // node (the buffer grows only for a single piece bigger than a chunk). For an
-// HtmlStringSink the buffer is the sink's string itself, grown in steps and
+// StringSink the buffer is the sink's string itself, grown in steps and
 // cut to size by Finish — or back to what it held, if Finish is never called
 // (the render failed).
 class HtmlOut {
  public:
-  HtmlOut(HtmlSink& sink, size_t chunk_bytes);
+  HtmlOut(ByteSink& sink, size_t chunk_bytes);
   ~HtmlOut();
   HtmlOut(const HtmlOut&) = delete;
   HtmlOut& operator=(const HtmlOut&) = delete;
@@ -150,7 +150,7 @@ class HtmlOut {
   void GrowString(size_t n);
   static constexpr size_t kStringStep = 4096;
 
-  HtmlSink& sink_;
+  ByteSink& sink_;
   size_t chunk_;
   std::unique_ptr<char[]> buf_;
   std::string* string_ = nullptr;  // a string sink's string, written directly

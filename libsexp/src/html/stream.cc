@@ -79,7 +79,7 @@ void StrAttributeWhole(Machine& m, Frame* f, Renderer& r, const Element::Part& p
 template <class F>
 bool Precompute(F&& write, std::string* bytes) {
   bytes->clear();
-  HtmlStringSink sink(bytes);
+  StringSink sink(bytes);
   HtmlOut out(sink, 256);  // small pieces: a small buffer
   RenderOptions options;  // safe URLs: bytes that every policy writes the same
   Renderer r(out, options, nullptr);

@@ -19,7 +19,7 @@ class HtmlExecutor final : public Executor {
  public:
   std::string_view content_type() const override { return "text/html; charset=utf-8"; }
   absl::Status Write(const Value& value, std::string* out) const override {
-    HtmlStringSink sink(out);
+    StringSink sink(out);
     EvalResult r = RenderData(value, sink);
     return r.ok() ? absl::OkStatus() : r.error().ToStatus();
   }

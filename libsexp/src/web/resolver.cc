@@ -177,7 +177,7 @@ void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view n
         } else {
           Value tree = c.Call(*fn, a.subspan(1));  // a pending request passes through
           std::string rendered;
-          HtmlStringSink sink(&rendered);
+          StringSink sink(&rendered);
           EvalResult r = RenderData(tree, sink);
           if (!r.ok()) c.Fail(r.error().code, r.error().message);
           cache->Put(*key, rendered);

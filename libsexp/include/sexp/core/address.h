@@ -45,7 +45,7 @@ class Sha3Sink final : public ByteSink {
   ~Sha3Sink() override;
   Sha3Sink(const Sha3Sink&) = delete;
   Sha3Sink& operator=(const Sha3Sink&) = delete;
-  void Append(std::string_view chunk) override;
+  bool Write(std::string_view chunk) override;  // always takes it
   Digest Finish();  // the sink is spent afterwards
 
  private:

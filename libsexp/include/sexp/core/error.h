@@ -61,6 +61,7 @@ enum class ErrorCode : uint8_t {
   kFrameTruncated,      // FrameDecoder: the stream ended inside a frame
   kBadVarint,           // FrameDecoder: a length not in its shortest varint form
   kBadMessage,          // ValidateMessage: not a message of the wire's vocabulary
+  kSinkRefused,         // writers: the ByteSink refused the output (sink.h)
 };
 
 // Stable kebab-case name, e.g. "unexpected-eof".

@@ -4,10 +4,11 @@
 //   // "(Create :actor a :id 1 (Note))" for "(Create :id 1 :actor a (Note))"
 //   sexp::Result<std::string> pretty = sexp::Format(*doc);  // sexp fmt
 //
-// Writers stream into a ByteSink in chunks (the hasher is a sink), walk the
-// tree iteratively (any depth), and fail only on input that has no canonical
-// form: a keyword repeated among one list's pairs, a repeated dict key, or
-// (for builder-made nodes) a non-finite float.
+// Writers stream into a ByteSink (sexp/core/sink.h) in chunks (the hasher is
+// a sink), walk the tree iteratively (any depth), and fail only on input that
+// has no canonical form — a keyword repeated among one list's pairs, a
+// repeated dict key, or (for builder-made nodes) a non-finite float — or
+// when the sink refuses the output (`sink-refused`).
 #ifndef SEXP_CORE_WRITER_H_
 #define SEXP_CORE_WRITER_H_
 
@@ -17,25 +18,9 @@
 
 #include "sexp/core/ast.h"
 #include "sexp/core/error.h"
+#include "sexp/core/sink.h"
 
 namespace sexp {
-
-// Receives output in chunks. Chunks are valid only during the call.
-class ByteSink {
- public:
-  virtual ~ByteSink() = default;
-  virtual void Append(std::string_view chunk) = 0;
-};
-
-// Appends to a std::string it does not own.
-class StringSink final : public ByteSink {
- public:
-  explicit StringSink(std::string* out) : out_(out) {}
-  void Append(std::string_view chunk) override { out_->append(chunk); }
-
- private:
-  std::string* out_;
-};
 
 // Writes the canonical bytes of `node` into `sink`. On error, the sink may
 // have received a prefix of the output; buffer if that matters.

@@ -2,7 +2,7 @@
 //
 //   sexp::Environment env;
 //   std::string html;
-//   sexp::HtmlStringSink sink(&html);
+//   sexp::StringSink sink(&html);
 //   sexp::EvalResult r = sexp::RenderHtml(env,
 //       "(defcomp ~card (&key title &rest children) (article (h2 title) children))"
 //       "(~card :title \"<Hi>\" (p :class \"x\" \"body\"))", sink, "page.sx");
@@ -20,7 +20,7 @@
 //
 // Errors are EvalErrors (code `render` for the rules of this header, the
 // evaluator's codes otherwise). A chunked sink (file descriptor, callback)
-// may already hold part of the page when a render fails; an HtmlStringSink
+// may already hold part of the page when a render fails; a StringSink
 // never does.
 #ifndef SEXP_HTML_RENDER_H_
 #define SEXP_HTML_RENDER_H_
@@ -31,54 +31,18 @@
 #include <string_view>
 
 #include "absl/types/span.h"
+#include "sexp/core/sink.h"
 #include "sexp/eval/eval.h"
 
 namespace sexp {
 
-// Where rendered HTML goes.
-class HtmlSink {
- public:
-  virtual ~HtmlSink() = default;
-  // Takes the next chunk of output. Returning false stops the render with a
-  // `render` error ("the sink refused the output").
-  virtual bool Write(std::string_view chunk) = 0;
-};
-
-// Appends to a string the caller owns (and must keep alive while rendering).
-// The renderer writes into the string directly (no chunks, no copy); when a
-// render fails, the string is left as it was before it.
-class HtmlStringSink final : public HtmlSink {
- public:
-  explicit HtmlStringSink(std::string* out) : out_(out) {}
-  bool Write(std::string_view chunk) override {
-    out_->append(chunk);
-    return true;
-  }
-  std::string* target() const { return out_; }
-
- private:
-  std::string* out_;
-};
-
-// Writes to a file descriptor (not closed), retrying short writes and EINTR.
-class HtmlFdSink final : public HtmlSink {
- public:
-  explicit HtmlFdSink(int fd) : fd_(fd) {}
-  bool Write(std::string_view chunk) override;
-
- private:
-  int fd_;
-};
-
-// Hands each chunk to a callback (e.g. a chunked HTTP response).
-class HtmlCallbackSink final : public HtmlSink {
- public:
-  explicit HtmlCallbackSink(std::function<bool(std::string_view)> fn) : fn_(std::move(fn)) {}
-  bool Write(std::string_view chunk) override { return fn_(chunk); }
-
- private:
-  std::function<bool(std::string_view)> fn_;
-};
+// Rendered HTML goes to a ByteSink (sexp/core/sink.h): StringSink,
+// FdSink, CallbackSink, or one of the caller's. These names are the old
+// HTML-only ones, kept for one release.
+using HtmlSink = ByteSink;
+using HtmlStringSink = StringSink;
+using HtmlFdSink = FdSink;
+using HtmlCallbackSink = CallbackSink;
 
 enum class UrlPolicy {
   // href, src, action, formaction, poster, cite, background, xlink:href and
@@ -97,7 +61,7 @@ struct RenderOptions {
 // Evaluates every top-level form of `text` in order (definitions persist, as
 // Environment::Eval) and renders the value of the last one. On success the
 // result's value is the number of bytes written (an int).
-EvalResult RenderHtml(Environment& env, std::string_view text, HtmlSink& sink,
+EvalResult RenderHtml(Environment& env, std::string_view text, ByteSink& sink,
                       std::string_view file = "", const RenderOptions& options = {},
                       const EvalLimits& limits = EvalLimits());
 
@@ -105,12 +69,12 @@ EvalResult RenderHtml(Environment& env, std::string_view text, HtmlSink& sink,
 // what it returns; nothing is compiled, so a host rendering the same page
 // many times uses this. Result as RenderHtml.
 EvalResult RenderCall(Environment& env, const Value& fn, absl::Span<const Value> args,
-                      HtmlSink& sink, const RenderOptions& options = {},
+                      ByteSink& sink, const RenderOptions& options = {},
                       const EvalLimits& limits = EvalLimits());
 
 // Renders a value that is already data (e.g. a tree received from a peer):
 // no code runs.
-EvalResult RenderData(const Value& tree, HtmlSink& sink, const RenderOptions& options = {});
+EvalResult RenderData(const Value& tree, ByteSink& sink, const RenderOptions& options = {});
 
 // The text escaping the renderer uses: & < > " ' as entities.
 std::string EscapeHtml(std::string_view text);
