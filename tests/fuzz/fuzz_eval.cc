@@ -105,7 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!KnownCode(code)) std::fprintf(stderr, "unknown code: %s\n", code.c_str());
     FUZZ_CHECK(KnownCode(code));
     FUZZ_CHECK(!e.message.empty());
-    FUZZ_CHECK(e.is_limit() == IsLimitCode(e.code));
+    FUZZ_CHECK(e.is_limit() == IsLimitCode(code));
     CheckPosition(e, text);
     std::string shown = e.ToString();
     FUZZ_CHECK(shown.find(e.message) != std::string::npos);
