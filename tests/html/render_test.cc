@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "sexp/sexp.h"
 
@@ -149,6 +150,46 @@ TEST(HtmlRender, UrlPolicy) {
   any.url_policy = UrlPolicy::kAllowAll;
   EXPECT_EQ(Render(R"sx((a :href "javascript:x" "t"))sx", any), R"sx(<a href="javascript:x">t</a>)sx");
   EXPECT_EQ(Render(R"sx((iframe :srcdoc "<p>"))sx", any), R"sx(<iframe srcdoc="&lt;p&gt;"></iframe>)sx");
+}
+
+// Issue 20, item 2: a meta refresh names its URL in more ways than `url=`;
+// the renderer reads the content as the HTML standard's refresh steps do.
+TEST(HtmlRender, MetaRefreshParsedAsTheStandardDoes) {
+  auto sx_string = [](std::string text) {  // `text` as the body of an sx string
+    return absl::StrReplaceAll(text, {{"\\", "\\\\"}, {"\"", "\\\""}});
+  };
+  for (const char* bad : {"0;javascript:alert(1)", "0 javascript:alert(1)",
+                          ".5;javascript:alert(1)", "0; 'javascript:alert(1)'",
+                          "0,data:text/html,<script>alert(1)</script>", "0;\tJaVaScRiPt:x",
+                          "1.5.2 , \"vbscript:x\" trailing", "0;uRl=javascript:x",
+                          "0; url =  \"javascript:x\"", "0;u javascript:x",
+                          "  3\n;\njavascript:x"}) {
+    std::string program =
+        "(meta :http-equiv \"refresh\" :content \"" + sx_string(bad) + "\")";
+    EXPECT_TRUE(IsError(Render(program))) << bad;
+    // The same through the streaming path: the value computed at run time.
+    std::string computed = "(define c \"" + sx_string(bad) +
+                           "\") (div (meta :http-equiv \"refresh\" :content (str c)))";
+    EXPECT_TRUE(IsError(Render(computed))) << bad;
+  }
+  for (const char* good : {"5", "5;", "0; url=/next", "0;/next", "0 https://x.org/", ".5, 'page.html'",
+                           "refresh me", "a;javascript:x", "0javascript:x", "0;url"}) {
+    std::string program =
+        "(meta :http-equiv \"refresh\" :content \"" + sx_string(good) + "\")";
+    EXPECT_FALSE(IsError(Render(program))) << good;
+    EXPECT_EQ(Render(program).rfind("<meta", 0), 0u) << good;
+  }
+}
+
+// Issue 20, item 19: the integration points spec/rendering.md names are
+// elements, and hand their children back to HTML.
+TEST(HtmlRender, EveryIntegrationPointIsAnElement) {
+  EXPECT_EQ(Render(R"sx((svg (desc (style "a > b"))))sx"),
+            "<svg><desc><style>a > b</style></desc></svg>");
+  EXPECT_EQ(Render(R"sx((math (mtext (style "a > b")) (ms "x")))sx"),
+            "<math><mtext><style>a > b</style></mtext><ms>x</ms></math>");
+  EXPECT_EQ(Render(R"sx((math (mrow (munderover (mo "x") (mi "a") (mi "b")))))sx"),
+            "<math><mrow><munderover><mo>x</mo><mi>a</mi><mi>b</mi></munderover></mrow></math>");
 }
 
 TEST(HtmlRender, ScriptAndStyleTextCannotCloseTheirElement) {

@@ -30,7 +30,11 @@ constexpr std::string_view kHtmlElements[] = {
     "svg", "path", "circle", "ellipse", "rect", "line", "polyline", "polygon", "g", "defs",
     "use", "text", "tspan", "symbol", "marker", "mask", "pattern", "image", "stop",
     "clipPath", "linearGradient", "radialGradient", "foreignObject", "textPath", "filter",
-    "math", "mi", "mn", "mo", "mrow", "msup", "msub", "mfrac", "msqrt",
+    "desc", "metadata",
+    "math", "mi", "mn", "mo", "ms", "mtext", "mrow", "msup", "msub", "msubsup", "mfrac",
+    "msqrt", "mroot", "mspace", "mstyle", "mpadded", "mphantom", "merror", "munder", "mover",
+    "munderover", "mtable", "mtr", "mtd", "mmultiscripts", "mprescripts", "semantics",
+    "annotation",
     "<>"};
 
 constexpr std::string_view kVoid[] = {"area", "base", "br",   "col",   "embed",
@@ -122,6 +126,67 @@ bool IsValidCssProperty(std::string_view name) {
   for (char c : name) {
     if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-')) return false;
   }
+  return true;
+}
+
+bool RefreshUrl(std::string_view content, std::string_view* url) {
+  // https://html.spec.whatwg.org/#shared-declarative-refresh-steps, step by
+  // step; `i` is the position.
+  auto is_space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+  };
+  size_t i = 0, n = content.size();
+  auto skip_spaces = [&] {
+    while (i < n && is_space(content[i])) ++i;
+  };
+  skip_spaces();
+  size_t digits = i;
+  while (i < n && absl::ascii_isdigit(static_cast<unsigned char>(content[i]))) ++i;
+  if (i == digits && (i == n || content[i] != '.')) return false;  // no time: no refresh
+  while (i < n && (absl::ascii_isdigit(static_cast<unsigned char>(content[i])) || content[i] == '.')) {
+    ++i;
+  }
+  if (i < n) {
+    if (content[i] != ';' && content[i] != ',' && !is_space(content[i])) return false;
+    skip_spaces();
+    if (i < n && (content[i] == ';' || content[i] == ',')) ++i;
+    skip_spaces();
+  }
+  if (i == n) return false;  // the page itself, after the time
+  size_t url_start = i;  // "urlString"
+  auto lower_is = [&](char c) {
+    return i < n && absl::ascii_tolower(static_cast<unsigned char>(content[i])) == c;
+  };
+  if (lower_is('u')) {
+    // "url =" then the URL (maybe quoted); a 'u' that starts anything else
+    // is the first letter of the URL, taken as it is.
+    bool prefix = false;
+    ++i;
+    if (lower_is('r')) {
+      ++i;
+      if (lower_is('l')) {
+        ++i;
+        skip_spaces();
+        if (i < n && content[i] == '=') {
+          ++i;
+          skip_spaces();
+          prefix = true;
+        }
+      }
+    }
+    if (!prefix) {
+      *url = content.substr(url_start);
+      return true;
+    }
+  }
+  // "skip quotes": a quoted URL ends at its closing quote.
+  std::string_view rest = content.substr(i);
+  if (!rest.empty() && (rest[0] == '\'' || rest[0] == '"')) {
+    char quote = rest[0];
+    rest.remove_prefix(1);
+    rest = rest.substr(0, rest.find(quote));
+  }
+  *url = rest;
   return true;
 }
 

@@ -47,6 +47,13 @@ bool IsValidAttributeName(std::string_view name);
 // A CSS property name for :style dicts: letters, digits and '-' (custom
 // properties start with "--").
 bool IsValidCssProperty(std::string_view name);
+// The URL a <meta http-equiv=refresh> with this `content` would navigate
+// to, found as the HTML standard's shared declarative refresh steps find it:
+// a time (digits and dots), then ';', ',' or whitespace, then the URL with an
+// optional `url=` and quotes ("0;javascript:x", "0 javascript:x",
+// ".5;'javascript:x'", "0,data:…", "5; URL = 'x'"). False when the content
+// is no refresh or names no URL (a reload of the page itself).
+bool RefreshUrl(std::string_view content, std::string_view* url);
 // True when `url` is relative or uses an allowed scheme (http https mailto
 // tel sexpr), after the whitespace and control characters browsers ignore.
 bool IsSafeUrl(std::string_view url);

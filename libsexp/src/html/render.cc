@@ -246,7 +246,15 @@ void Renderer::ValidAttribute(std::string_view tag, std::string_view name, const
   auto check_url = [&](std::string_view url) {
     if (!checked) return;
     if (tag == "meta" && EqualsNoCase(name, "content")) {
-      // A refresh: "5; url=…" (any case, spaces around '=', the URL maybe quoted).
+      // A refresh, as the HTML standard parses one: "5; url=…", and also
+      // "0;javascript:…", "0 javascript:…", ".5;'…'", "0,data:…". (Checked
+      // whatever the meta's http-equiv, which may come later in the element:
+      // a description that reads like a refresh to an unsafe URL is refused.)
+      std::string_view refresh;
+      if (RefreshUrl(url, &refresh) && !IsSafeUrl(refresh)) {
+        Fail("unsafe URL in the :content of <meta> (a refresh)");
+      }
+      // And every "url=" in it, in case a browser reads it more loosely.
       absl::string_view rest = AV(url);
       std::string lower = absl::AsciiStrToLower(rest);
       for (size_t at = 0; (at = lower.find("url", at)) != std::string::npos; ++at) {
