@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -378,6 +379,64 @@ TEST(DiskTier, DamagedBlobIsAMissThatIsCountedAndRemoved) {
   EXPECT_EQ(GetOrDie(d, K("k")), std::nullopt);
   EXPECT_EQ(d.integrity_failures(), 3u);
   EXPECT_FALSE(fs::exists(d.IndexPath(K("k"))));
+}
+
+// Issue 20, item 6: files that are not what the tier wrote — a symlink to
+// /dev/zero, a FIFO, an oversized blob — are damage like a bad hash: a miss,
+// counted and removed, without reading without bound or blocking.
+TEST(DiskTier, HostileFilesAreDamageNotHangsOrAborts) {
+  TempDir dir;
+  DiskTier d(dir.str(), /*max_value_bytes=*/1024);
+  const std::string value = "<p>the value</p>";
+  const std::string cid = Sha3_256(value).cid();
+  // Get must finish promptly: before the fix a FIFO blocked open() forever.
+  auto get_soon = [&](const Digest& key) {
+    auto got = std::async(std::launch::async, [&] { return d.Get(key); });
+    if (got.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+      ADD_FAILURE() << "DiskTier::Get blocked";
+      std::_Exit(1);  // the blocked thread cannot be joined
+    }
+    return got.get();
+  };
+  uint64_t failures = 0;
+  auto expect_damage = [&](const Digest& key, const std::string& path) {
+    absl::StatusOr<std::optional<std::string>> got = get_soon(key);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(*got, std::nullopt);
+    EXPECT_EQ(d.integrity_failures(), ++failures);
+    EXPECT_FALSE(fs::exists(fs::symlink_status(path))) << path;
+  };
+
+  // The blob replaced by a symlink to /dev/zero (endless bytes).
+  ASSERT_TRUE(d.Put(K("k"), value).ok());
+  fs::remove(d.BlobPath(cid));
+  fs::create_symlink("/dev/zero", d.BlobPath(cid));
+  expect_damage(K("k"), d.BlobPath(cid));
+  // The index entry replaced by such a symlink.
+  ASSERT_TRUE(d.Put(K("k"), value).ok());
+  fs::remove(d.IndexPath(K("k")));
+  fs::create_symlink("/dev/zero", d.IndexPath(K("k")));
+  expect_damage(K("k"), d.IndexPath(K("k")));
+  // The index entry replaced by a FIFO nobody writes to.
+  ASSERT_TRUE(d.Put(K("k"), value).ok());
+  fs::remove(d.IndexPath(K("k")));
+  ASSERT_EQ(::mkfifo(d.IndexPath(K("k")).c_str(), 0600), 0);
+  expect_damage(K("k"), d.IndexPath(K("k")));
+  // The blob grown past the tier's limit (its name no longer matters).
+  ASSERT_TRUE(d.Put(K("k"), value).ok());
+  WriteAll(d.BlobPath(cid), std::string(4096, 'x'));
+  expect_damage(K("k"), d.BlobPath(cid));
+  // An index entry far longer than a CID.
+  ASSERT_TRUE(d.Put(K("k"), value).ok());
+  WriteAll(d.IndexPath(K("k")), cid + std::string(1000, ' '));
+  expect_damage(K("k"), d.IndexPath(K("k")));
+
+  // After all that the tier works, and values over its limit are refused.
+  ASSERT_TRUE(d.Put(K("k"), value).ok());
+  EXPECT_EQ(GetOrDie(d, K("k")), value);
+  absl::Status big = d.Put(K("big"), std::string(2048, 'y'));
+  EXPECT_TRUE(absl::IsInvalidArgument(big)) << big;
+  EXPECT_EQ(GetOrDie(d, K("big")), std::nullopt);
 }
 
 TEST(DiskTier, IoErrorsAreErrorsNotMisses) {

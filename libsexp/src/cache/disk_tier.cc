@@ -9,9 +9,12 @@
 // carries only two bits of the digest).
 //
 // Nothing is trusted on the way back: an index entry must be a CID, and a
-// blob's bytes must hash to the CID in its name. Anything else is damage — a
-// truncated write after a crash, a disk error, an edit by hand — and is
-// removed and answered as a miss, so the next Put writes it again. A blob
+// blob's bytes must hash to the CID in its name; both must be regular files
+// (opened without following symlinks and without blocking, so a symlink to
+// /dev/zero or a FIFO cannot stall or exhaust a reader), of at most 256 bytes
+// and max_value_bytes. Anything else is damage — a truncated write after a
+// crash, a disk error, an edit by hand — and is removed and answered as a
+// miss, so the next Put writes it again. A blob
 // that is already there with the right size is not written again (equal
 // values are stored once); if it is damaged all the same, the first read
 // finds out.
@@ -46,19 +49,32 @@ std::string Shard(std::string_view cid) {
   return std::string(cid.substr(cid.size() - 3, 2));
 }
 
-// A whole file (internal::ReadWholeFile), with this tier's error prefix.
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  absl::StatusOr<std::string> bytes = internal::ReadWholeFile(path);
+// A whole file (internal::ReadWholeFile) that must be a regular file of at
+// most `max_bytes`: a symlink (to /dev/zero, say), a FIFO, a device or an
+// oversized file is damage (FailedPrecondition), as are bytes that do not
+// hash right; other errors keep this tier's prefix (Unavailable).
+absl::StatusOr<std::string> ReadFile(const std::string& path, size_t max_bytes) {
+  internal::ReadFileLimits limits;
+  limits.max_bytes = max_bytes;
+  limits.regular_only = true;
+  absl::StatusOr<std::string> bytes = internal::ReadWholeFile(path, limits);
+  if (absl::IsFailedPrecondition(bytes.status()) || absl::IsOutOfRange(bytes.status())) {
+    return absl::FailedPreconditionError(bytes.status().message());
+  }
   if (!bytes.ok() && !absl::IsNotFound(bytes.status())) {
     return absl::UnavailableError("disk: " + std::string(bytes.status().message()));
   }
   return bytes;
 }
 
+// An index entry is one blob CID (59 characters); a little slack, no more.
+constexpr size_t kMaxIndexBytes = 256;
+
 }  // namespace
 
 struct DiskTier::Impl {
   std::string root;
+  size_t max_value_bytes;
   std::atomic<uint64_t> integrity_failures{0};
 
   absl::Status MakeDir(const std::string& dir) {
@@ -98,7 +114,9 @@ struct DiskTier::Impl {
   }
 };
 
-DiskTier::DiskTier(std::string root) : impl_(std::make_unique<Impl>()) {
+DiskTier::DiskTier(std::string root, size_t max_value_bytes)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->max_value_bytes = max_value_bytes;
   if (root.empty()) root = ".";
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   impl_->root = std::move(root);
@@ -120,8 +138,13 @@ uint64_t DiskTier::integrity_failures() const { return impl_->integrity_failures
 
 absl::StatusOr<std::optional<std::string>> DiskTier::Get(const Digest& key) {
   const std::string index_path = IndexPath(key);
-  absl::StatusOr<std::string> entry = ReadFile(index_path);
+  absl::StatusOr<std::string> entry = ReadFile(index_path, kMaxIndexBytes);
   if (absl::IsNotFound(entry.status())) return std::optional<std::string>();
+  if (absl::IsFailedPrecondition(entry.status())) {  // not a file, or too big: damage
+    ::unlink(index_path.c_str());
+    impl_->integrity_failures.fetch_add(1);
+    return std::optional<std::string>();
+  }
   if (!entry.ok()) return entry.status();
 
   Result<Digest> blob = ParseAddress(*entry);
@@ -131,13 +154,13 @@ absl::StatusOr<std::optional<std::string>> DiskTier::Get(const Digest& key) {
     return std::optional<std::string>();
   }
   const std::string blob_path = BlobPath(*entry);
-  absl::StatusOr<std::string> bytes = ReadFile(blob_path);
+  absl::StatusOr<std::string> bytes = ReadFile(blob_path, impl_->max_value_bytes);
   if (absl::IsNotFound(bytes.status())) {  // removed as damaged, through another key
     ::unlink(index_path.c_str());
     return std::optional<std::string>();
   }
-  if (!bytes.ok()) return bytes.status();
-  if (!(Sha3_256(*bytes) == *blob)) {
+  if (!bytes.ok() && !absl::IsFailedPrecondition(bytes.status())) return bytes.status();
+  if (!bytes.ok() || !(Sha3_256(*bytes) == *blob)) {
     ::unlink(blob_path.c_str());
     ::unlink(index_path.c_str());
     impl_->integrity_failures.fetch_add(1);
@@ -147,6 +170,11 @@ absl::StatusOr<std::optional<std::string>> DiskTier::Get(const Digest& key) {
 }
 
 absl::Status DiskTier::Put(const Digest& key, std::string_view bytes) {
+  if (bytes.size() > impl_->max_value_bytes) {
+    return absl::InvalidArgumentError("disk: a value of " + std::to_string(bytes.size()) +
+                                      " bytes is over the tier's limit of " +
+                                      std::to_string(impl_->max_value_bytes));
+  }
   const std::string blob_cid = Sha3_256(bytes).cid();
   const std::string blob_path = BlobPath(blob_cid);
   struct stat st;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace sexp::internal {
@@ -18,17 +19,41 @@ absl::Status IoError(const char* what, const std::string& path, int err) {
 
 }  // namespace
 
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path, const ReadFileLimits& limits) {
+  int flags = O_RDONLY | O_CLOEXEC;
+  if (limits.regular_only) flags |= O_NOFOLLOW | O_NONBLOCK;
+  int fd = ::open(path.c_str(), flags);
   if (fd < 0) {
     if (errno == ENOENT) return absl::NotFoundError(path);
+    if (errno == ELOOP && limits.regular_only) {
+      return absl::FailedPreconditionError(path + " is a symbolic link");
+    }
     return IoError("open", path, errno);
   }
   std::string out;
   struct stat st;
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return IoError("stat", path, err);
+  }
+  if (limits.regular_only && !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return absl::FailedPreconditionError(path + " is not a regular file");
+  }
+  if (st.st_size > 0 && static_cast<uint64_t>(st.st_size) > limits.max_bytes) {
+    ::close(fd);
+    return absl::OutOfRangeError(path + " is larger than " + std::to_string(limits.max_bytes) +
+                                 " bytes");
+  }
+  if (st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
   char buf[65536];
   for (;;) {
+    if (out.size() > limits.max_bytes) {  // it grew while being read
+      ::close(fd);
+      return absl::OutOfRangeError(path + " is larger than " + std::to_string(limits.max_bytes) +
+                                   " bytes");
+    }
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -40,6 +65,10 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
     out.append(buf, static_cast<size_t>(n));
   }
   ::close(fd);
+  if (out.size() > limits.max_bytes) {
+    return absl::OutOfRangeError(path + " is larger than " + std::to_string(limits.max_bytes) +
+                                 " bytes");
+  }
   return out;
 }
 

@@ -154,8 +154,12 @@ class RedisTier final : public CacheTier {
 // path; several DiskTiers (or processes) may share one directory.
 class DiskTier final : public CacheTier {
  public:
-  // `root` is created when first written to ("" means ".").
-  explicit DiskTier(std::string root);
+  // `root` is created when first written to ("" means "."). Values over
+  // `max_value_bytes` are refused by Put (InvalidArgument); files over it,
+  // and files that are not regular files (a symlink, a FIFO), are damage to
+  // Get: a miss, removed and counted.
+  static constexpr size_t kDefaultMaxValueBytes = size_t{64} << 20;
+  explicit DiskTier(std::string root, size_t max_value_bytes = kDefaultMaxValueBytes);
   ~DiskTier() override;
   DiskTier(const DiskTier&) = delete;
   DiskTier& operator=(const DiskTier&) = delete;
