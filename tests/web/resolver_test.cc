@@ -150,6 +150,26 @@ TEST_F(ResolverTest, DuplicatesAreFetchedOnce) {
   EXPECT_EQ(Text(r), "((got \"x\" 1) (got \"x\" 1) (got \"y\") (p (got \"x\" 1)))");
 }
 
+// Issue 20, item 17: two different closures print alike, so a request
+// holding one would be merged with a request holding the other. Functions
+// cannot be service arguments, however deep inside data.
+TEST_F(ResolverTest, FunctionsAreNotServiceArguments) {
+  FakeService q;
+  q.answer = Echo;
+  for (const char* call : {"(query (fn (x) 1))", "(query (list 1 (list (fn (x) 2))))",
+                           "(query {:f (fn () 3)})", "(query +)"}) {
+    Value page = Page(call);
+    EvalResult r = Resolve(env_, page, {{"query", q.fetcher()}});
+    ASSERT_FALSE(r.ok()) << call;
+    EXPECT_EQ(r.error().code, EvalErrorCode::kType) << call;
+    EXPECT_NE(r.error().message.find("must be data"), std::string::npos) << r.error().message;
+  }
+  EXPECT_EQ(q.requests(), 0u);  // nothing was sent
+  // Data still is.
+  EvalResult ok = Resolve(env_, Page("(query (list 1 {:a \"b\"}))"), {{"query", q.fetcher()}});
+  EXPECT_EQ(Text(ok), "(got (1 {:a \"b\"}))");
+}
+
 TEST_F(ResolverTest, AnActionRunsOncePerResolution) {
   FakeService q, act;
   q.answer = Echo;

@@ -57,6 +57,29 @@ Value ToValue(CallContext& c, const Node& n) {
 // own), so it is not worth building per request.
 constexpr char kWaiting[] = "waiting for an I/O result";
 
+namespace {
+
+// Whether a function, component, macro or primitive is anywhere in `args`.
+// Requests are merged by their printed form, where every callable of a name
+// prints alike (#<function >), so one would stand for another. Charged a
+// step per value visited, as every walk of a value is.
+bool HoldsCallable(CallContext& c, absl::Span<const Value> args) {
+  std::vector<const Value*> stack;
+  for (const Value& a : args) stack.push_back(&a);
+  while (!stack.empty()) {
+    const Value* v = stack.back();
+    stack.pop_back();
+    c.Charge(1);
+    if (v->is_callable()) return true;
+    if (v->is_list() || v->is_dict()) {
+      for (const Value& x : v->items()) stack.push_back(&x);
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 struct Resolution::State {
   enum class Status { kRequested, kDispatched, kReady, kFailed };
   struct Entry {
@@ -91,6 +114,11 @@ struct Resolution::State {
 
   // What an I/O primitive call answers (on the evaluating thread).
   Value Call(CallContext& c, std::string_view service, absl::Span<const Value> args) {
+    if (HoldsCallable(c, args)) {
+      c.Fail(EvalErrorCode::kType,
+             absl::StrCat("(", AV(service), " …): a service's arguments must be data; a function "
+                          "cannot be sent (two different ones would look the same)"));
+    }
     std::string key = absl::StrCat("(", AV(service));
     for (const Value& a : args) absl::StrAppend(&key, " ", ToText(a));
     key += ")";
@@ -127,6 +155,7 @@ struct Resolution::State {
 namespace {
 thread_local Resolution::State* current = nullptr;
 }  // namespace
+
 
 void DefineService(Environment& env, std::string_view name) {
   std::string service(name);
