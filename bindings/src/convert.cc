@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -597,7 +598,20 @@ void ThrowReadError(const sexp::Error& error) {
   throw py::error_already_set();
 }
 
+namespace {
+thread_local std::optional<py::error_already_set> kept_base_exception;
+}  // namespace
+
+void KeepBaseException(py::error_already_set&& e) {
+  if (!kept_base_exception) kept_base_exception.emplace(std::move(e));
+}
+
 void ThrowEvalError(const sexp::EvalError& error) {
+  if (kept_base_exception) {
+    py::error_already_set e = std::move(*kept_base_exception);
+    kept_base_exception.reset();
+    if (error.code == sexp::EvalErrorCode::kInterrupted) throw std::move(e);
+  }
   py::list trace;
   for (const auto& t : error.trace) trace.append(t);
   py::object e = types().eval_error(error.message, std::string(sexp::EvalErrorCodeName(error.code)),

@@ -78,6 +78,11 @@ sexp::Value PyToResult(sexp::CallContext& ctx, py::handle obj);
 [[noreturn]] void ThrowReadError(const sexp::Error& error);
 // The EvalError for an evaluation error (message, code, file, line, col, trace).
 [[noreturn]] void ThrowEvalError(const sexp::EvalError& error);
+// A Python exception that is not an Exception (KeyboardInterrupt,
+// SystemExit, GeneratorExit) raised inside a primitive: kept for this thread
+// while the evaluation unwinds as `interrupted` (which sx's `try` cannot
+// catch), then raised again by ThrowEvalError in place of the EvalError.
+void KeepBaseException(pybind11::error_already_set&& e);
 
 }  // namespace sexp_py
 

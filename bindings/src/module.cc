@@ -246,6 +246,10 @@ class Env {
           } catch (py::error_already_set& e) {  // "ValueError: message", no traceback
             failure = py::str(e.type().attr("__name__")).cast<std::string>() + ": " +
                       py::str(e.value()).cast<std::string>();
+            if (!e.matches(PyExc_Exception)) {  // KeyboardInterrupt, SystemExit: not sx's
+              KeepBaseException(std::move(e));
+              ctx.Interrupt("'" + name + "' raised " + failure);
+            }
           } catch (const std::exception& e) {
             failure = e.what();
           }

@@ -298,3 +298,38 @@ def test_render_arguments_with_html_are_trusted_like_primitive_results():
     assert env.render("~box", body=sexp.Markup("<b>x</b>")) == "<div><b>x</b></div>"
     assert env.render("~box", body=markupsafe.Markup("<i>y</i>")) == "<div><i>y</i></div>"
     assert env.render("~box", body=markupsafe.escape("<i>")) == "<div>&lt;i&gt;</div>"
+
+
+def test_keyboard_interrupt_and_system_exit_in_a_primitive_propagate():
+    # Issue 20, item 11: they are the host's, not sx's: `try` must not
+    # swallow them, and Python sees the exception itself, not an EvalError.
+    env = sexp.Env()
+    calls = []
+
+    @env.primitive
+    def stop():
+        calls.append(1)
+        raise KeyboardInterrupt()
+
+    @env.primitive
+    def leave():
+        raise SystemExit(3)
+
+    with pytest.raises(KeyboardInterrupt):
+        env.eval("(stop)")
+    with pytest.raises(KeyboardInterrupt):
+        env.eval('(try (stop) (catch e "swallowed"))')
+    with pytest.raises(KeyboardInterrupt):
+        env.render_html('(div (try (p (stop)) (catch e "swallowed")))')
+    with pytest.raises(SystemExit) as exit_info:
+        env.eval("(list 1 (try (leave) (catch e 2)))")
+    assert exit_info.value.code == 3
+    assert len(calls) == 3
+    # The environment goes on working, and ordinary exceptions are still
+    # `host` errors that `try` catches.
+    @env.primitive
+    def boom():
+        raise RuntimeError("no database")
+
+    assert env.eval('(try (boom) (catch e (:code e)))') == "host"
+    assert env.eval("(+ 1 2)") == 3

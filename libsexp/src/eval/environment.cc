@@ -306,5 +306,8 @@ void CallContext::Fail(std::string_view code, std::string message) {
   m_->Fail(EvalErrorCode::kHost, absl::StrCat(AV(code), ": ", message), nullptr);
 }
 void CallContext::Pending(std::string message) { m_->FailPending(std::move(message)); }
+void CallContext::Interrupt(std::string message) {
+  m_->FailLimit(EvalErrorCode::kInterrupted, std::move(message));
+}
 
 }  // namespace sexp

@@ -290,6 +290,10 @@ class CallContext {
   // and that stops only what needs the value — the other arguments of the
   // enclosing calls and the other items of a `map` are still evaluated.
   [[noreturn]] void Pending(std::string message);
+  // Ends the whole evaluation at once with `interrupted`, which `try` does
+  // not catch: for a host whose own interruption (a KeyboardInterrupt, a
+  // shutdown) arrives inside a primitive and must not be swallowed by sx.
+  [[noreturn]] void Interrupt(std::string message);
 
  private:
   friend class eval_internal::Machine;
