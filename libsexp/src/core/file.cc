@@ -30,6 +30,10 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path, const ReadFil
     }
     return IoError("open", path, errno);
   }
+  auto too_large = [&] {
+    return absl::OutOfRangeError(path + " is larger than " + std::to_string(limits.max_bytes) +
+                                 " bytes");
+  };
   std::string out;
   struct stat st;
   if (::fstat(fd, &st) != 0) {
@@ -43,16 +47,14 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path, const ReadFil
   }
   if (st.st_size > 0 && static_cast<uint64_t>(st.st_size) > limits.max_bytes) {
     ::close(fd);
-    return absl::OutOfRangeError(path + " is larger than " + std::to_string(limits.max_bytes) +
-                                 " bytes");
+    return too_large();
   }
   if (st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
   char buf[65536];
   for (;;) {
     if (out.size() > limits.max_bytes) {  // it grew while being read
       ::close(fd);
-      return absl::OutOfRangeError(path + " is larger than " + std::to_string(limits.max_bytes) +
-                                   " bytes");
+      return too_large();
     }
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
@@ -66,8 +68,7 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path, const ReadFil
   }
   ::close(fd);
   if (out.size() > limits.max_bytes) {
-    return absl::OutOfRangeError(path + " is larger than " + std::to_string(limits.max_bytes) +
-                                 " bytes");
+    return too_large();
   }
   return out;
 }

@@ -38,7 +38,6 @@ using internal::AV;
 
 Compiler::Compiler(Machine& m, Environment::State& env) : m_(m), env_(env) {
   auto sym = [&](const char* s) { return env_.Intern(s); };
-  s_.quote = sym("quote");
   s_.quasiquote = sym("quasiquote");
   s_.unquote = sym("unquote");
   s_.unquote_splicing = sym("unquote-splicing");
@@ -192,21 +191,26 @@ const Code* Compiler::CompileList(const Value& x, Pos pos, Scope* scope, bool ta
     // A head form of an extension (an html element's name) not bound to
     // something callable now.
     if (!(cell->bound && cell->value.is_callable())) {
-      for (const HeadForm* form : env_.head_forms) {
-        if (form->claims(h->name())) return form->compile(*this, x, pos, scope, tail, cell, nullptr);
+      if (const HeadForm* form = HeadFormFor(h)) {
+        return form->compile(*this, x, pos, scope, tail, cell, nullptr);
       }
     }
   } else if (head.is_symbol()) {
     // A local with a head form's name (a component's `title` parameter): the
     // head form decides, at run time, whether to call it.
-    for (const HeadForm* form : env_.head_forms) {
-      if (form->claims(head.atom()->name())) {
-        return form->compile(*this, x, pos, scope, tail, nullptr,
-                             Compile(head, ElementPos(x, 0, pos), scope, false));
-      }
+    if (const HeadForm* form = HeadFormFor(head.atom())) {
+      return form->compile(*this, x, pos, scope, tail, nullptr,
+                           Compile(head, ElementPos(x, 0, pos), scope, false));
     }
   }
   return CompileCall(x, pos, scope, tail);
+}
+
+const HeadForm* Compiler::HeadFormFor(const Atom* name) const {
+  for (const HeadForm* form : env_.head_forms) {
+    if (form->claims(name->name())) return form;
+  }
+  return nullptr;
 }
 
 template <class T>

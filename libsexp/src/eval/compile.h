@@ -95,6 +95,8 @@ class Compiler {
 
   const Code* CompileList(const Value& x, Pos pos, Scope* scope, bool tail);
   const Code* CompileMacroCall(Global* cell, const Value& x, Pos pos, Scope* scope, bool tail);
+  // The first installed head form that claims `name`, or nullptr.
+  const HeadForm* HeadFormFor(const Atom* name) const;
 
   bool IsShadowed(const Atom* name, Scope* scope) const;
   uint32_t AddLocal(Scope* scope, const Atom* name);
@@ -107,8 +109,8 @@ class Compiler {
   int expansion_depth_ = 0;
   int nesting_ = 0;
   struct Symbols {
-    const Atom *quote, *quasiquote, *unquote, *unquote_splicing, *define, *catch_, *else_,
-        *amp_key, *amp_rest, *children;
+    const Atom *quasiquote, *unquote, *unquote_splicing, *define, *catch_, *else_, *amp_key,
+        *amp_rest, *children;
   } s_;
 };
 

@@ -8,7 +8,6 @@
 //   - (str …) emits its pieces; (map f xs) emits each (f x) as it is made.
 // What is emitted is what evaluating would give (tests/html/stream_test.cc
 // holds the two paths to the same bytes through the renderer).
-#include "absl/strings/str_cat.h"
 #include "eval/machine.h"
 #include "eval/nodes.h"
 
