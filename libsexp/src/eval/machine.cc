@@ -65,54 +65,48 @@ size_t StackBudget(char* here) {
 
 Machine::Machine(Environment::State& env, std::atomic<bool>& interrupt, const EvalLimits& limits)
     : env_(env), resolving_(env.active_resolutions != 0), interrupt_(interrupt),
-      limits_(limits) {
+      limits_(limits), outer_(env.innermost),
+      own_budget_(limits, outer_ != nullptr ? outer_->budget_ : nullptr),
+      budget_(limits.budget != nullptr ? limits.budget : &own_budget_) {
   home_ = heap_ = &env_.arena;
-  int64_t steps = static_cast<int64_t>(std::min<uint64_t>(limits.max_steps, INT64_MAX / 2));
-  countdown_ = std::min<int64_t>(steps, kTimeCheckEvery);
-  banked_steps_ = steps - countdown_;
-  if (limits.timeout.count() > 0) {
-    has_deadline_ = true;
-    deadline_ = std::chrono::steady_clock::now() + limits.timeout;
+  budget_->Watch(&interrupt_);
+  if (outer_ != nullptr) {
+    // Re-entrant: one depth count and one C++ stack for the whole chain, so
+    // a primitive that evaluates itself recursively meets depth-limit, not
+    // the end of the thread's stack.
+    depth_ = outer_->depth_;
+    limits_.max_depth = std::min(limits_.max_depth, outer_->limits_.max_depth);
+    stack_base_ = outer_->stack_base_;
+    stack_budget_ = outer_->stack_budget_;
+  } else {
+    char here;
+    stack_base_ = &here;
+    stack_budget_ = StackBudget(&here);
   }
-  char here;
-  stack_base_ = &here;
-  stack_budget_ = StackBudget(&here);
+  env_.innermost = this;
   // (A machine started from inside another's primitive keeps its interrupt.)
   if (env_.active_machines++ == 0) interrupt_.store(false, std::memory_order_relaxed);
 }
 
-Machine::~Machine() { --env_.active_machines; }
+Machine::~Machine() {
+  budget_->Return(countdown_);
+  env_.innermost = outer_;
+  --env_.active_machines;
+}
 
 void Machine::Slow() {
-  int64_t left = banked_steps_ + countdown_;  // of max_steps
-  if (left <= 0) {
-    FailLimit(EvalErrorCode::kStepLimit, absl::StrCat("the evaluation used its ", limits_.max_steps,
-                                         " steps (a loop that does not end?)"));
-  }
-  if (interrupt_.load(std::memory_order_relaxed)) {
-    FailLimit(EvalErrorCode::kInterrupted, "the evaluation was interrupted by the host");
-  }
-  if (has_deadline_ && std::chrono::steady_clock::now() >= deadline_) {
-    FailLimit(EvalErrorCode::kTimeout, absl::StrCat("the evaluation ran longer than ",
-                                      limits_.timeout.count(), " ms"));
-  }
-  countdown_ = std::min<int64_t>(left, kTimeCheckEvery);
-  banked_steps_ = left - countdown_;
+  budget_->Return(countdown_);
+  countdown_ = budget_->Lease(kTimeCheckEvery);
+  if (countdown_ == 0) FailBudget();
 }
+
+void Machine::FailBudget() { FailLimit(budget_->code(), budget_->message()); }
 
 void* Machine::Allocate(size_t bytes) {
   Account(bytes);
   void* p = heap_->Allocate(bytes);
   if (p == nullptr) FailLimit(EvalErrorCode::kMemoryLimit, "out of memory");
   return p;
-}
-
-void Machine::Account(size_t bytes) {
-  if (bytes > limits_.max_bytes || allocated_ > limits_.max_bytes - bytes) {
-    FailLimit(EvalErrorCode::kMemoryLimit, absl::StrCat("the evaluation allocated more than its ",
-                                           limits_.max_bytes, " bytes"));
-  }
-  allocated_ += bytes;
 }
 
 Value Machine::MakeString(std::string_view s) {

@@ -313,11 +313,27 @@ class Machine {
     countdown_ -= static_cast<int64_t>(units < kMaxCharge ? units : kMaxCharge);
     if (countdown_ <= 0) Slow();
   }
+  // The evaluation's budget, for walks that charge it directly (equality,
+  // printing, rendering); after one, CheckBudget() ends the evaluation if the
+  // walk ran it out.
+  Budget& budget() { return *budget_; }
+  void CheckBudget() {
+    if (budget_->exhausted()) FailBudget();
+  }
+  [[noreturn]] void FailBudget();
 
   // Allocation counted against max_bytes.
   void* Allocate(size_t bytes);
   // Counts `bytes` about to be allocated; fails with memory-limit past max_bytes.
-  void Account(size_t bytes);
+  void Account(size_t bytes) {
+    if (!budget_->ChargeBytes(bytes)) FailBudget();
+  }
+  // Counts `bytes` of text about to be built (a string, printed text):
+  // against max_bytes, and a step per 64 bytes.
+  void AccountText(size_t bytes) {
+    Account(bytes);
+    Charge(bytes / 64);
+  }
   Value MakeString(std::string_view s);
   Value MakeList(absl::Span<const Value> items);
   Value MakeDict(absl::Span<const Value> flat);
@@ -397,17 +413,20 @@ class Machine {
   bool resolving_;
   std::atomic<bool>& interrupt_;
   EvalLimits limits_;
-  // The step budget as one counter, so a step is one decrement: steps until
-  // the next check (Slow: the budget, the deadline, the interrupt flag),
-  // at most kTimeCheckEvery; the rest of max_steps is banked.
-  int64_t countdown_;
-  int64_t banked_steps_;
+  // The machine that was running on this environment when this one started
+  // (a host primitive calling back in), or nullptr: the nested evaluation
+  // shares its call depth, its C++ stack and (as a child budget) its limits.
+  Machine* outer_;
+  // The budget this evaluation charges: the host's (EvalLimits::budget), or
+  // own_budget_ — a child of the outer machine's when there is one.
+  Budget own_budget_;
+  Budget* budget_;
+  // Steps taken from the budget in advance (a lease), so a step is one
+  // decrement; Slow() returns what is left of it and takes the next.
+  int64_t countdown_ = 0;
   uint32_t depth_ = 0;
-  size_t allocated_ = 0;  // by this evaluation, against max_bytes
   Arena* home_;           // the environment's arena
   Arena* heap_;           // where values go: home_, or a render's scratch
-  std::chrono::steady_clock::time_point deadline_;
-  bool has_deadline_ = false;
   const Code* site_ = nullptr;
   // Frames that no closure can capture live on this stack, in segments so
   // they never move.
@@ -496,6 +515,9 @@ struct Environment::State {
   // any render runs.
   int active_machines = 0;
   int active_renders = 0;
+  // The innermost machine running now (nested machines share its depth and
+  // stack budget), or nullptr.
+  eval_internal::Machine* innermost = nullptr;
   // Resolutions (sexp/web/resolver.h) evaluating on this environment now: only
   // then can a `pending` fault be raised, and argument lists take the path
   // that goes on past one (EvalArgs).

@@ -165,6 +165,8 @@ class Value {
 };
 static_assert(sizeof(Value) == 16, "Value must stay 16 bytes");
 
+class Budget;
+
 // Structural equality: numbers by value (1 and 1.0 are equal), strings and
 // names by text, lists and dicts element-wise, callables by identity.
 bool ValuesEqual(const Value& a, const Value& b);
@@ -173,12 +175,24 @@ bool ValuesEqual(const Value& a, const Value& b);
 // floats in ECMAScript form); callables print as #<function name>.
 std::string ToText(const Value& v);
 
+// The same two, charged to `budget` (declared below) per node visited and,
+// for ToText, per byte before it is built: what an evaluation's own walks
+// use, and what a host should use on values an evaluation made. When the
+// budget runs out they stop and return false / "" (budget.exhausted()).
+bool ValuesEqual(const Value& a, const Value& b, Budget& budget);
+std::string ToText(const Value& v, Budget& budget);
+
 // Per-evaluation limits. Zero means "no limit" only for the timeout.
 struct EvalLimits {
   uint64_t max_steps = 50'000'000;       // calls, plus work inside primitives
   uint32_t max_depth = 2000;             // nested non-tail calls
   uint64_t max_bytes = 256ull << 20;     // bytes allocated by the evaluation
   std::chrono::milliseconds timeout{0};  // wall time; 0 = none
+  // When set, the evaluation charges this budget (made by the host, and
+  // shared with what the host does around it: converting its arguments and
+  // result, say) instead of a fresh one made from the numbers above; the
+  // numbers are then ignored. Not owned; must outlive the evaluation.
+  Budget* budget = nullptr;
 };
 
 // Why an evaluation failed. Each code has a stable kebab-case name
@@ -218,6 +232,85 @@ inline bool operator==(EvalErrorCode code, std::string_view name) {
   return EvalErrorCodeName(code) == name;
 }
 std::ostream& operator<<(std::ostream& os, EvalErrorCode code);  // the name
+
+// The running account of one evaluation's limits: the steps and bytes it has
+// left, its deadline and the interrupt flag it watches. Every walk of a value
+// that the library makes on an evaluation's behalf — equality, printing,
+// rendering, conversion to and from a host language, request keys, macro
+// results, sorting — charges the same Budget per node, per comparison and per
+// byte *before* it does the work, so one call cannot outrun the limits
+// however much structure its data shares (spec/evaluation.md, "How limits
+// are charged"). A host charges it too, for the walks it makes itself.
+//
+// Once a limit is reached the budget stays exhausted: every charge returns
+// false and code()/message() say which limit. A Budget is used by one thread
+// at a time (the interrupt flag it watches may be set from any thread).
+class Budget {
+ public:
+  explicit Budget(const EvalLimits& limits = EvalLimits(),
+                  const std::atomic<bool>* interrupt = nullptr);
+  // A budget that is also charged to `parent` (an evaluation started from
+  // inside another's primitive): whichever runs out first ends both.
+  Budget(const EvalLimits& limits, Budget* parent);
+
+  // Charges `steps` units of work; about every 1024 units it also looks at
+  // the clock and the interrupt flag. False when a limit is reached.
+  bool Charge(uint64_t steps) {
+    if (steps < static_cast<uint64_t>(until_check_)) {
+      until_check_ -= static_cast<int64_t>(steps);
+      return true;
+    }
+    return ChargeSlow(steps);
+  }
+  // Charges `bytes` about to be allocated against max_bytes.
+  bool ChargeBytes(uint64_t bytes);
+  // Looks at the clock and the interrupt flag now.
+  bool CheckNow();
+  // Makes the budget exhausted with `code` (a limit code) and `message`,
+  // unless it already is.
+  void Exhaust(EvalErrorCode code, std::string message);
+
+  bool exhausted() const { return exhausted_; }
+  EvalErrorCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+  uint64_t steps_used() const;
+  uint64_t bytes_used() const { return bytes_used_; }
+  const EvalLimits& limits() const { return limits_; }
+  // The time left before the deadline (for a wait on I/O), or
+  // `fallback` when there is no deadline; never negative.
+  std::chrono::milliseconds time_left(
+      std::chrono::milliseconds fallback = std::chrono::milliseconds::max()) const;
+  bool has_deadline() const { return has_deadline_; }
+  std::chrono::steady_clock::time_point deadline() const { return deadline_; }
+  // Watches `flag` (an Environment's interrupt flag) when none was given.
+  void Watch(const std::atomic<bool>* flag) {
+    if (interrupt_ == nullptr) interrupt_ = flag;
+  }
+
+  // For the machine: takes up to `want` steps in advance (so that its step
+  // is one decrement of a counter of its own), checking the clock and the
+  // interrupt flag; 0 when a limit is reached. Return() gives back what was
+  // not used (negative: more was used than taken).
+  int64_t Lease(int64_t want);
+  void Return(int64_t unused);
+
+ private:
+  static constexpr int64_t kCheckEvery = 1024;
+  bool ChargeSlow(uint64_t steps);
+  bool Fail(EvalErrorCode code, std::string message);
+
+  EvalLimits limits_;
+  Budget* parent_ = nullptr;
+  const std::atomic<bool>* interrupt_ = nullptr;
+  int64_t steps_left_;              // not yet charged or leased
+  int64_t until_check_ = kCheckEvery;  // Charge's countdown to the next check
+  uint64_t bytes_used_ = 0;
+  bool has_deadline_ = false;
+  std::chrono::steady_clock::time_point deadline_;
+  bool exhausted_ = false;
+  EvalErrorCode code_{};
+  std::string message_;
+};
 
 struct EvalError {
   EvalErrorCode code = EvalErrorCode::kSyntax;
