@@ -95,7 +95,10 @@ struct Resolution::State {
 
   Environment* env;
   Value page;
-  EvalLimits limits;
+  EvalLimits limits;  // each round's, charging `budget`
+  // One account for the whole resolution: every round, the host's
+  // conversions of its requests and results, and its waits for them.
+  std::unique_ptr<Budget> budget;
   uint32_t max_rounds = 0;
   EvalResult result{Value()};
   bool done = false;
@@ -223,6 +226,11 @@ Resolution::Resolution(Environment& env, Value page, const EvalLimits& limits,
   state_->env = &env;
   state_->page = page;
   state_->limits = limits;
+  if (limits.budget == nullptr) {
+    state_->budget = std::make_unique<Budget>(limits);
+    state_->limits.budget = state_->budget.get();
+  }
+  state_->limits.budget->Watch(&eval_internal::Access::InterruptOf(env));
   state_->max_rounds = max_rounds;
 }
 
@@ -298,6 +306,14 @@ bool Resolution::Step() {
 const EvalResult& Resolution::result() const { return state_->result; }
 const std::vector<IoBatch>& Resolution::batches() const { return state_->batches; }
 const ResolveStats& Resolution::stats() const { return state_->stats; }
+Budget& Resolution::budget() { return *state_->limits.budget; }
+
+void Resolution::Abandon(EvalError error) {
+  State& s = *state_;
+  if (s.done) return;
+  s.result = EvalResult(std::move(error));
+  s.done = true;
+}
 
 void Resolution::Supply(size_t id, Result<Document> result) {
   State& s = *state_;
@@ -325,43 +341,71 @@ void Resolution::Fail(size_t id, std::string message) {
   ++s.stats.failures;
 }
 
+namespace {
+
+// One round's batches in flight. Shared with the fetchers' callbacks, which
+// may run after Resolve gave up waiting (the deadline passed): they then
+// find `resolution` cleared and drop their results.
+struct Round {
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t outstanding = 0;
+  Resolution* resolution = nullptr;
+};
+
+}  // namespace
+
 EvalResult Resolve(Environment& env, Value page,
                    const absl::flat_hash_map<std::string, Fetcher>& services,
                    const EvalLimits& limits, ResolveStats* stats, uint32_t max_rounds) {
   Resolution r(env, page, limits, max_rounds);
   while (!r.Step()) {
-    std::mutex mu;
-    std::condition_variable cv;
-    size_t outstanding = r.batches().size();
+    auto round = std::make_shared<Round>();
+    round->outstanding = r.batches().size();
+    round->resolution = &r;
     for (const IoBatch& batch : r.batches()) {
-      auto finish = [&] {
-        std::lock_guard<std::mutex> lock(mu);
-        if (--outstanding == 0) cv.notify_all();
-      };
+      std::vector<size_t> ids;
+      for (const IoRequest& q : batch.requests) ids.push_back(q.id);
       auto fetcher = services.find(batch.service);
       if (fetcher == services.end()) {
-        for (const IoRequest& q : batch.requests) {
-          r.Fail(q.id, absl::StrCat("no fetcher for service '", batch.service, "'"));
-        }
-        finish();
+        for (size_t id : ids) r.Fail(id, absl::StrCat("no fetcher for service '", batch.service, "'"));
+        std::lock_guard<std::mutex> lock(round->mu);
+        --round->outstanding;
         continue;
       }
-      fetcher->second(batch, [&r, &batch, finish](std::vector<absl::StatusOr<std::string>> results) {
-        for (size_t i = 0; i < batch.requests.size(); ++i) {
-          size_t id = batch.requests[i].id;
+      fetcher->second(batch, [round, ids](std::vector<absl::StatusOr<std::string>> results) {
+        std::lock_guard<std::mutex> lock(round->mu);
+        if (round->resolution == nullptr) return;  // Resolve stopped waiting
+        Resolution& res = *round->resolution;
+        for (size_t i = 0; i < ids.size(); ++i) {
           if (i >= results.size()) {
-            r.Fail(id, "the fetcher returned fewer results than requests");
+            res.Fail(ids[i], "the fetcher returned fewer results than requests");
           } else if (!results[i].ok()) {
-            r.Fail(id, std::string(results[i].status().message()));
+            res.Fail(ids[i], std::string(results[i].status().message()));
           } else {
-            r.SupplyText(id, *results[i]);
+            res.SupplyText(ids[i], *results[i]);
           }
         }
-        finish();
+        if (--round->outstanding == 0) round->cv.notify_all();
       });
     }
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return outstanding == 0; });
+    // The evaluation's deadline bounds the wait for its I/O too.
+    std::unique_lock<std::mutex> lock(round->mu);
+    Budget& budget = r.budget();
+    auto all_in = [&] { return round->outstanding == 0; };
+    bool in_time = budget.has_deadline() ? round->cv.wait_until(lock, budget.deadline(), all_in)
+                                         : (round->cv.wait(lock, all_in), true);
+    if (!in_time) {
+      round->resolution = nullptr;
+      EvalError e;
+      e.code = EvalErrorCode::kTimeout;
+      e.message = absl::StrCat("the evaluation ran longer than ", budget.limits().timeout.count(),
+                               " ms (waiting for ", round->outstanding, " batch",
+                               round->outstanding == 1 ? "" : "es", " of I/O)");
+      r.Abandon(std::move(e));
+      break;
+    }
+    round->resolution = nullptr;
   }
   if (stats != nullptr) *stats = r.stats();
   return r.result();

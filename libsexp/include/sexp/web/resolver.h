@@ -91,7 +91,8 @@ struct ResolveStats {
 class Resolution {
  public:
   // `page` is a callable of `env` taking no arguments (e.g. `(fn () …)`).
-  // `limits` apply to each round's evaluation; a page still asking for new
+  // `limits` bound the whole resolution — all its rounds together, and the
+  // time spent waiting for results (see budget()); a page still asking for new
   // requests after `max_rounds` rounds ends with a `round-limit` error (a
   // page can loop on its own results: (define (f x) (f (query x)))).
   Resolution(Environment& env, Value page, const EvalLimits& limits = EvalLimits(),
@@ -115,6 +116,15 @@ class Resolution {
   void Fail(size_t id, std::string message);
 
   const ResolveStats& stats() const;
+
+  // The one budget the whole resolution charges (EvalLimits::budget, or one
+  // made from `limits`): every round, and what the host does for it — its
+  // conversions of requests and results charge it, and its waits for
+  // results end by budget().deadline() (Resolve's do).
+  Budget& budget();
+  // Ends the resolution with `error` (the host gave up on it: its deadline
+  // passed while waiting for results). result() returns it; Step() is done.
+  void Abandon(EvalError error);
 
   struct State;
 
