@@ -51,6 +51,7 @@ struct Pending {  // a request not yet answered
   bool raw = false;  // payload is the stream's bytes as they are (no framing)
   std::function<void(std::string_view)> on_frame;
   std::function<void(absl::Status)> on_done;
+  bool end = true;  // FIN after the payload
 };
 
 class ClientCore final : public net_internal::Endpoint,
@@ -146,7 +147,11 @@ class ClientConn final : public Conn {
     params.initial_max_stream_data_uni = 1 << 20;
     params.initial_max_data = 16 << 20;
     params.max_idle_timeout = core_->options_.idle_timeout_ms * NGTCP2_MILLISECONDS;
-    return StartClient(remote, cb, settings, params, core_->cred_, sni, verify);
+    absl::Status started = StartClient(remote, cb, settings, params, core_->cred_, sni, verify);
+    if (started.ok() && core_->options_.keep_alive_ms != 0) {
+      ngtcp2_conn_set_keep_alive_timeout(conn_, core_->options_.keep_alive_ms * NGTCP2_MILLISECONDS);
+    }
+    return started;
   }
 
   void Submit(Pending p) {
@@ -181,12 +186,19 @@ class ClientConn final : public Conn {
       queued_.pop_front();
       s.out.Append(s.pending.raw ? std::move(s.pending.payload) : FrameChunk(s.pending.payload));
       s.pending.payload.clear();
-      s.out.SetFin();
+      if (s.pending.end) s.out.SetFin();
       Enqueue(id);
     }
   }
 
   void OnStreamData(int64_t id, uint32_t flags, const uint8_t* data, size_t n) {
+    if (!core_->options_.read_answers) {  // a peer that does not read: no credit, no frames
+      auto it = streams_.find(id);
+      if (it != streams_.end() && (flags & NGTCP2_STREAM_DATA_FLAG_FIN) != 0) {
+        Complete(it->second, absl::OkStatus());
+      }
+      return;
+    }
     ngtcp2_conn_extend_max_stream_offset(conn_, id, n);
     ngtcp2_conn_extend_max_offset(conn_, n);
     auto it = streams_.find(id);
@@ -379,8 +391,8 @@ void Client::Request(std::string payload, std::function<void(std::string_view)> 
 }
 
 void Client::RequestRaw(std::string bytes, std::function<void(std::string_view)> on_frame,
-                        std::function<void(absl::Status)> on_done) {
-  core_->Request({std::move(bytes), true, std::move(on_frame), std::move(on_done)});
+                        std::function<void(absl::Status)> on_done, bool end) {
+  core_->Request({std::move(bytes), true, std::move(on_frame), std::move(on_done), end});
 }
 
 void Client::Abandon() { core_->Abandon(); }

@@ -152,15 +152,18 @@ void Conn::Write() {
 
 void Conn::HandleExpiry(uint64_t now) {
   if (dead_) return;
-  int rv = ngtcp2_conn_handle_expiry(conn_, now);
-  if (rv == NGTCP2_ERR_IDLE_CLOSE) {
-    Die("idle timeout");
-    return;
+  if (ngtcp2_conn_get_expiry(conn_) <= now) {  // not early: the protocol's timer may be due alone
+    int rv = ngtcp2_conn_handle_expiry(conn_, now);
+    if (rv == NGTCP2_ERR_IDLE_CLOSE) {
+      Die("idle timeout");
+      return;
+    }
+    if (rv != 0) {
+      CloseWithLibError(rv);
+      return;
+    }
   }
-  if (rv != 0) {
-    CloseWithLibError(rv);
-    return;
-  }
+  if (AppExpiry() <= now) OnAppExpiry(now);
   dirty_ = true;
 }
 
@@ -215,12 +218,19 @@ void Conn::FillCommonCallbacks(ngtcp2_callbacks* cb) {
   cb->rand = RandCallback;
   cb->acked_stream_data_offset = [](ngtcp2_conn*, int64_t stream_id, uint64_t offset,
                                     uint64_t datalen, void* user, void*) {
-    if (OutQueue* q = static_cast<Conn*>(user)->QueueOf(stream_id)) q->Acked(offset, datalen);
+    auto* self = static_cast<Conn*>(user);
+    if (OutQueue* q = self->QueueOf(stream_id)) {
+      const uint64_t before = q->held();
+      q->Acked(offset, datalen);
+      self->OnAcked(stream_id, before - q->held());
+    }
     return 0;
   };
   cb->extend_max_stream_data = [](ngtcp2_conn*, int64_t stream_id, uint64_t, void* user,
                                   void*) {
-    static_cast<Conn*>(user)->Enqueue(stream_id);
+    auto* self = static_cast<Conn*>(user);
+    self->Enqueue(stream_id);
+    self->OnCredit(stream_id);
     return 0;
   };
 }

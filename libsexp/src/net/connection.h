@@ -74,6 +74,8 @@ class OutQueue {
   bool fin() const { return fin_; }
   // Something to hand to ngtcp2: unsent bytes, or the FIN alone.
   bool pending() const { return sent_ < end_ || (fin_ && !fin_sent_); }
+  // Bytes not yet handed to ngtcp2 (they wait for the peer's credit).
+  bool unsent() const { return sent_ < end_; }
   uint64_t held() const { return end_ - base_; }
 
   // Up to `max` vectors covering the unsent bytes; `*all` tells whether
@@ -136,7 +138,10 @@ class Conn {
 
   uint64_t id() const { return id_; }
   bool dead() const { return dead_; }
-  uint64_t expiry() const { return conn_ == nullptr ? UINT64_MAX : ngtcp2_conn_get_expiry(conn_); }
+  // The next timer, ngtcp2's or the protocol's (AppExpiry).
+  uint64_t expiry() const {
+    return conn_ == nullptr ? UINT64_MAX : std::min(ngtcp2_conn_get_expiry(conn_), AppExpiry());
+  }
   const std::string& error() const { return error_; }
 
   // The path from the endpoint's socket to `remote`.
@@ -155,7 +160,7 @@ class Conn {
   // ngtcp2 itself has to send (acknowledgements, handshake, retransmissions).
   void Write();
 
-  // Timers fired: retransmission, idle timeout.
+  // Timers fired: retransmission, idle timeout, the protocol's.
   void HandleExpiry(uint64_t now);
 
   // Sends CONNECTION_CLOSE with the application error `code` (the
@@ -180,6 +185,17 @@ class Conn {
   // Called once, when the connection dies (after ngtcp2 has returned, not
   // inside its callbacks); the owner deletes the connection later.
   virtual void OnDeath() {}
+  // The peer acknowledged data of `stream_id`, which freed `freed` bytes of
+  // its OutQueue (0 when the acknowledgement ended inside a chunk).
+  virtual void OnAcked(int64_t stream_id, uint64_t freed) {}
+  // The peer gave `stream_id` more flow-control credit: it read some.
+  virtual void OnCredit(int64_t stream_id) {}
+  // The protocol's own timer (deadlines, say): when it is next due
+  // (UINT64_MAX: never), and the call when it is, from HandleExpiry.
+  // Update the time only where the connection is then written (the
+  // owner re-reads expiry() after writes and timers).
+  virtual uint64_t AppExpiry() const { return UINT64_MAX; }
+  virtual void OnAppExpiry(uint64_t now) {}
 
   // Client: creates the ngtcp2 connection to `remote` over the endpoint's
   // connected socket, and its TLS session. `cb` holds the protocol's

@@ -115,6 +115,10 @@ class Listener : public Endpoint {
   // Work the last reads made ready (request handlers), run before this
   // turn's writes so that what it sends goes out with them.
   virtual void RunReady() {}
+  // Whether RunReady could do work now that no datagram or task brought
+  // (room came back in a budget when a timer freed it): the loop then does
+  // not sleep before the next turn.
+  virtual bool HasReadyWork() { return false; }
   // The loop is stopping: close `c` the protocol's way (after its pending
   // writes went out). It is deleted right after.
   virtual void CloseOnStop(AcceptedConn& c) = 0;
@@ -133,7 +137,7 @@ class Listener : public Endpoint {
 
   void OnPacket(const Address& from, const uint8_t* data, size_t n) final;
   void Flush() final;
-  uint64_t NextExpiry() final { return timers_.Next(); }
+  uint64_t NextExpiry() final { return HasReadyWork() ? 0 : timers_.Next(); }
   void OnExpiry(uint64_t now) final;
   void OnStop() final;
   void Accept(const Address& from, const uint8_t* data, size_t n);

@@ -11,17 +11,33 @@
 // handler may answer at once and its answer goes out in the same write.
 // Responder calls from other threads are posted to the loop thread.
 //
-// Memory. A request stream holds at most one frame (the decoder refuses a
-// length over max_frame_size before buffering it), and the connection's
-// flow-control window is only given back when a request is handed off or
-// its stream closes, so a connection never holds more than its window
-// (max_frame_size + 1 MiB) of unanswered requests.
+// Memory (spec/wire.md §3.3, "Worst case per connection").
+//   Requests: a request stream's flow-control window is one whole frame and
+//   is never extended; the connection's window (max_request_bytes_per_
+//   connection) is given back only as requests are handed to the handler
+//   or their streams end, so a connection never holds more request bytes
+//   than that — partial frames, complete requests waiting, and what ngtcp2
+//   holds out of order alike.
+//   Answers: every answer or push byte is charged to its connection's
+//   budget and the server's before it is queued (Responder::Send, on the
+//   caller's thread, so a busy loop cannot be flooded through its task
+//   queue either), and given back as the peer acknowledges it or the stream
+//   ends. A frame that does not fit resets its stream (busy). Requests wait
+//   for the handler while either budget is half used — back-pressure that
+//   keeps their streams, hence the client's stream credit, taken.
+//   Time: a request stream is reset (timeout) at its deadline, and an
+//   answer the peer does not read — no acknowledgement for answer_stall_ms
+//   while its window is closed or the whole connection is quiet — sooner.
+//   Neither rule looks at PINGs, so a peer cannot keep buffers alive with
+//   keep-alives.
 #include <ngtcp2/ngtcp2.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,15 +51,72 @@
 #include "sexp/net/quic.h"
 #include "sexp/wire/frame.h"
 
+namespace sexp::net_internal {
+
+// A byte budget any thread may draw on: Responder::Send takes a frame's
+// bytes before queueing it, the loop thread gives them back as the peer
+// acknowledges them. Lock-free, so a handler's thread never waits on the
+// loop.
+class ByteBudget {
+ public:
+  explicit ByteBudget(uint64_t limit) : limit_(limit) {}
+
+  bool Take(uint64_t n) {
+    uint64_t used = used_.load(std::memory_order_relaxed);
+    do {
+      if (n > limit_ || used > limit_ - n) return false;
+    } while (!used_.compare_exchange_weak(used, used + n, std::memory_order_relaxed));
+    return true;
+  }
+  void Give(uint64_t n) { used_.fetch_sub(n, std::memory_order_relaxed); }
+  uint64_t used() const { return used_.load(std::memory_order_relaxed); }
+  // Room for new work: at most half used, the rest being headroom for
+  // answers already under way (or nothing used, whatever the limit).
+  bool HalfFree() const {
+    const uint64_t u = used();
+    return u == 0 || u <= limit_ / 2;
+  }
+
+ private:
+  const uint64_t limit_;
+  std::atomic<uint64_t> used_{0};
+};
+
+}  // namespace sexp::net_internal
+
 namespace sexp::quic {
 
 using net_internal::AcceptedConn;
 using net_internal::Address;
+using net_internal::ByteBudget;
 using net_internal::FrameChunk;
 using net_internal::IsBidi;
+using net_internal::Now;
 using net_internal::OutQueue;
 using net_internal::Self;
 using net_internal::WireErrorOf;
+
+namespace {
+
+enum StreamOpKind { kOpSend, kOpFinish, kOpReset };
+
+// Bytes of the frame carrying `n` payload bytes.
+uint64_t FrameBytes(uint64_t n) { return VarintSize(n) + n; }
+
+uint64_t Ms(uint64_t ms) { return ms * NGTCP2_MILLISECONDS; }
+
+}  // namespace
+
+// What a Responder shares with its stream, from any thread: the connection's
+// answer budget its frames are charged to, and whether the answer is closed
+// (finished, reset, timed out, connection gone), so that Send can say so.
+class AnswerState {
+ public:
+  explicit AnswerState(std::shared_ptr<ByteBudget> connection_budget)
+      : budget(std::move(connection_budget)) {}
+  const std::shared_ptr<ByteBudget> budget;
+  std::atomic<bool> closed{false};
+};
 
 class ServerConn;
 
@@ -52,6 +125,7 @@ class ServerCore final : public net_internal::Listener,
  public:
   ServerCore(ServerOptions options, RequestHandler handler)
       : Listener(options.max_connections),
+        answers(options.max_answer_bytes),
         options_(std::move(options)),
         handler_(std::move(handler)) {}
 
@@ -60,47 +134,99 @@ class ServerCore final : public net_internal::Listener,
   }
 
   // Responder operations, from any thread.
-  void StreamOp(uint64_t conn, int64_t stream, std::string payload, int op,
-                WireError code = WireError::kInternal);
-  absl::Status Push(uint64_t conn, std::string payload);
+  bool Send(const std::shared_ptr<AnswerState>& a, uint64_t conn, int64_t stream,
+            std::string_view payload);
+  void StreamOp(const std::shared_ptr<AnswerState>& a, uint64_t conn, int64_t stream,
+                std::string chunk, int op, WireError code = WireError::kInternal);
+  absl::Status Push(uint64_t conn, std::string_view payload);
   ServerStats Stats();
 
   // Loop-thread internals used by ServerConn.
   const ServerOptions& options() const { return options_; }
-  void Ready(uint64_t conn, int64_t stream, std::string request) {
-    ready_.push_back({conn, stream, std::move(request)});
+  // `c` has requests waiting for the handler (RunReady hands them off).
+  void Waiting(uint64_t conn) { waiting_.push_back(conn); }
+  void Handle(uint64_t conn, int64_t stream, std::shared_ptr<AnswerState> a,
+              std::string_view request);
+
+  // Answer bytes: the connection's budget and the server's, together.
+  bool Charge(ByteBudget& conn, uint64_t n) {
+    if (!answers.Take(n)) return false;
+    if (!conn.Take(n)) {
+      answers.Give(n);
+      return false;
+    }
+    NotePeak();
+    return true;
   }
-  std::atomic<uint64_t> requests_total{0}, streams_reset{0};
+  void Uncharge(ByteBudget& conn, uint64_t n) {
+    conn.Give(n);
+    answers.Give(n);
+  }
+  // Request bytes received and not yet given back to a window.
+  void HoldRequest(uint64_t n) {
+    request_bytes += n;
+    NotePeak();
+  }
+  void ReleaseRequest(uint64_t n) { request_bytes -= n; }
+  // Each connection's answer budget by id, for Push from any thread.
+  void AddBudget(uint64_t conn, std::shared_ptr<ByteBudget> b) {
+    std::lock_guard<std::mutex> lock(budgets_mu_);
+    budgets_[conn] = std::move(b);
+  }
+  void RemoveBudget(uint64_t conn) {
+    std::lock_guard<std::mutex> lock(budgets_mu_);
+    budgets_.erase(conn);
+  }
+
+  ByteBudget answers;  // the whole server's answer bytes
+  std::atomic<uint64_t> request_bytes{0}, peak{0};
+  std::atomic<uint64_t> requests_total{0}, streams_reset{0}, streams_busy{0},
+      streams_timed_out{0}, pushes_dropped{0};
   uint64_t open_streams = 0;  // loop thread
 
  private:
   std::unique_ptr<AcceptedConn> NewConnection(uint64_t id, const Address& from,
                                               const ngtcp2_pkt_hd& hd) override;
   void RunReady() override;
+  bool HasReadyWork() override;
   void CloseOnStop(AcceptedConn& c) override;
   ServerConn* Find(uint64_t id);
-
-  struct ReadyRequest {
-    uint64_t conn;
-    int64_t stream;
-    std::string request;
-  };
+  void NotePeak() {
+    const uint64_t now = request_bytes + answers.used();
+    uint64_t p = peak.load(std::memory_order_relaxed);
+    while (now > p && !peak.compare_exchange_weak(p, now, std::memory_order_relaxed)) {
+    }
+  }
 
   ServerOptions options_;
   RequestHandler handler_;
-  std::vector<ReadyRequest> ready_;
+  std::vector<uint64_t> waiting_;  // connections with requests waiting for room
+  std::mutex budgets_mu_;
+  absl::flat_hash_map<uint64_t, std::shared_ptr<ByteBudget>> budgets_;  // guarded by budgets_mu_
 };
-
-namespace {
-
-enum StreamOpKind { kOpSend, kOpFinish, kOpReset };
-
-}  // namespace
 
 class ServerConn final : public AcceptedConn {
  public:
-  ServerConn(ServerCore* core, uint64_t id) : AcceptedConn(core, id), core_(core) {}
-  ~ServerConn() override { core_->open_streams -= streams_.size(); }
+  ServerConn(ServerCore* core, uint64_t id)
+      : AcceptedConn(core, id),
+        core_(core),
+        budget_(std::make_shared<ByteBudget>(core->options().max_answer_bytes_per_connection)),
+        acked_(Now()) {
+    core_->AddBudget(id, budget_);
+  }
+
+  // Gives back what the connection still holds; Responders still out learn
+  // that their answers are closed.
+  ~ServerConn() override {
+    for (auto& [id, s] : streams_) {
+      s->state->closed = true;
+      core_->Uncharge(*budget_, s->answer.held());
+      core_->ReleaseRequest(s->unreleased);
+    }
+    for (const std::string& p : pending_pushes_) core_->Uncharge(*budget_, p.size());
+    core_->open_streams -= streams_.size();
+    core_->RemoveBudget(id_);
+  }
 
   absl::Status Init(const Address& from, const ngtcp2_pkt_hd& hd) {
     ngtcp2_callbacks cb{};
@@ -136,68 +262,133 @@ class ServerConn final : public AcceptedConn {
 
     ngtcp2_settings settings = net_internal::DefaultSettings();
     const ServerOptions& o = core_->options();
+    // A request stream carries one frame: its window is that frame, never
+    // extended, so a peer cannot make one stream hold more. The connection's
+    // window bounds all of them together (and holds at least one frame).
+    const uint64_t frame = FrameBytes(o.max_frame_size);
     ngtcp2_transport_params params;
     ngtcp2_transport_params_default(&params);
     params.initial_max_streams_bidi = o.max_streams_per_connection;
     params.initial_max_streams_uni = 0;
-    params.initial_max_stream_data_bidi_remote = 256 * 1024;
+    params.initial_max_stream_data_bidi_remote = frame;
     params.initial_max_stream_data_bidi_local = 256 * 1024;
     params.initial_max_stream_data_uni = 256 * 1024;
-    params.initial_max_data = o.max_frame_size + (1 << 20);
-    params.max_idle_timeout = o.idle_timeout_ms * NGTCP2_MILLISECONDS;
+    params.initial_max_data = std::max<uint64_t>(o.max_request_bytes_per_connection, frame);
+    params.max_idle_timeout = Ms(o.idle_timeout_ms);
     return Start(from, hd, cb, settings, params);
   }
 
-  // From Responder / Push, on the loop thread.
-  void StreamOp(int64_t stream_id, std::string payload, int op, WireError code) {
-    auto it = streams_.find(stream_id);
-    if (it == streams_.end() || it->second->answer.fin()) return;
-    Stream& s = *it->second;
-    if (op == kOpReset) {
-      s.answer.Clear();
-      ngtcp2_conn_shutdown_stream(conn_, stream_id, static_cast<uint64_t>(code));
-    } else {
-      if (op == kOpSend) s.answer.Append(FrameChunk(payload));
-      if (op == kOpFinish) s.answer.SetFin();
-      Enqueue(stream_id);
+  // From Responder / Push, on the loop thread. `chunk` is charged to the
+  // budgets (a's and the server's) and given back if it cannot be queued.
+  void Queue(int64_t stream_id, std::string chunk, AnswerState& a) {
+    Stream* s = Find(stream_id);
+    if (s == nullptr || s->abandoned || s->answer.fin()) {
+      core_->Uncharge(*a.budget, chunk.size());
+      return;
     }
+    if (s->answer.held() == 0) StartHolding(*s);
+    s->answer.Append(std::move(chunk));
+    Enqueue(stream_id);
     core_->Dirty(this);
   }
 
-  void Push(std::string payload) {
-    pending_pushes_.push_back(FrameChunk(payload));
+  void Finish(int64_t stream_id) {
+    Stream* s = Find(stream_id);
+    if (s == nullptr || s->abandoned || s->answer.fin()) return;
+    s->answer.SetFin();
+    Enqueue(stream_id);
+    core_->Dirty(this);
+  }
+
+  void Reset(int64_t stream_id, WireError code) {
+    Stream* s = Find(stream_id);
+    if (s == nullptr || s->abandoned || s->answer.fin()) return;
+    Abandon(stream_id, *s, code);
+  }
+
+  // `chunk` is charged to the budgets.
+  void Push(std::string chunk) {
+    if (pending_pushes_.empty()) PushesProgress();
+    pending_pushes_.push_back(std::move(chunk));
     OpenPendingPushes();
     core_->Dirty(this);
   }
 
-  uint64_t Buffered() const {
-    uint64_t n = 0;
-    for (const auto& [id, s] : streams_) n += s->request.buffered() + s->answer.held();
-    for (const std::string& p : pending_pushes_) n += p.size();
-    return n;
+  // Hands waiting requests to the handler while the answer budgets have
+  // room; the rest wait (their streams stay open: back-pressure).
+  void HandOff() {
+    while (!waiting_.empty() && HasRoom()) {
+      const int64_t id = waiting_.front();
+      waiting_.pop_front();
+      Stream* s = Find(id);
+      if (s == nullptr || s->abandoned) continue;
+      std::string request = std::move(s->complete);
+      s->complete = std::string();
+      Release(*s);  // the window update goes out with this turn's writes
+      MarkDirty();
+      core_->Dirty(this);
+      core_->Handle(id_, id, s->state, request);  // may answer at once: s may move
+    }
   }
+  bool HasWaiting() const { return !waiting_.empty(); }
+  bool CanHandOff() const { return HasWaiting() && HasRoom(); }
+  bool listed = false;  // in ServerCore's waiting list
 
  private:
   struct Stream {
-    explicit Stream(const FrameOptions& fo) : request(fo) {}
+    Stream(const FrameOptions& fo, std::shared_ptr<AnswerState> a, uint64_t now)
+        : request(fo), state(std::move(a)), opened(now), progress(now) {}
     FrameDecoder request;
+    std::string complete;  // the request, waiting for room to be handed off
     OutQueue answer;
+    std::shared_ptr<AnswerState> state;
     uint64_t unreleased = 0;  // request bytes not yet given back to the window
-    bool handed_off = false;
+    uint64_t opened;          // for the request deadline
+    uint64_t progress;        // last acknowledgement or credit, or first byte held
+    bool handed_off = false;  // the request is complete (or refused)
+    bool abandoned = false;   // reset by us or the peer: nothing more goes out
   };
+
+  Stream* Find(int64_t id) {
+    auto it = streams_.find(id);
+    return it == streams_.end() ? nullptr : it->second.get();
+  }
 
   Stream& StreamFor(int64_t id) {
     auto& slot = streams_[id];
     if (slot == nullptr) {
-      slot = std::make_unique<Stream>(FrameOptions{core_->options().max_frame_size});
+      const uint64_t now = Now();
+      slot = std::make_unique<Stream>(FrameOptions{core_->options().max_frame_size},
+                                      std::make_shared<AnswerState>(budget_), now);
       ++core_->open_streams;
+      if (IsBidi(id) && core_->options().request_deadline_ms != 0) {
+        CheckBy(now + Ms(core_->options().request_deadline_ms));
+      }
     }
     return *slot;
+  }
+
+  bool HasRoom() const { return budget_->HalfFree() && core_->answers.HalfFree(); }
+
+  // The stall clock of an answer starts when it first holds bytes.
+  void StartHolding(Stream& s) {
+    s.progress = Now();
+    if (core_->options().answer_stall_ms != 0) {
+      CheckBy(s.progress + Ms(core_->options().answer_stall_ms));
+    }
+  }
+
+  void PushesProgress() {
+    pushes_progress_ = Now();
+    if (core_->options().answer_stall_ms != 0) {
+      CheckBy(pushes_progress_ + Ms(core_->options().answer_stall_ms));
+    }
   }
 
   void Release(Stream& s) {
     if (s.unreleased != 0) {
       ngtcp2_conn_extend_max_offset(conn_, s.unreleased);
+      core_->ReleaseRequest(s.unreleased);
       s.unreleased = 0;
     }
   }
@@ -205,9 +396,9 @@ class ServerConn final : public AcceptedConn {
   void OnStreamData(int64_t id, uint32_t flags, const uint8_t* data, size_t n) {
     if (!IsBidi(id)) return;
     Stream& s = StreamFor(id);
-    ngtcp2_conn_extend_max_stream_offset(conn_, id, n);
     s.unreleased += n;
-    if (s.handed_off) {  // bytes after the request's end: ignored
+    core_->HoldRequest(n);
+    if (s.handed_off || s.abandoned) {  // bytes after the request's end: ignored
       Release(s);
       return;
     }
@@ -229,36 +420,63 @@ class ServerConn final : public AcceptedConn {
       Refuse(id, s, WireError::kBadRequest);
       return;
     }
-    EndRequest(s);
-    core_->Ready(id_, id, std::move(request));
+    // Its bytes stay charged to the window until the handler takes it.
+    s.handed_off = true;
+    s.request = FrameDecoder(FrameOptions{core_->options().max_frame_size});
+    s.complete = std::move(request);
+    waiting_.push_back(id);
+    if (!listed) {
+      listed = true;
+      core_->Waiting(id_);
+    }
   }
 
-  // The request is read (or refused): its decoder's memory is freed and its
-  // bytes given back to the connection's window.
+  // The request is done with (refused, abandoned): its decoder's memory is
+  // freed and its bytes given back to the connection's window.
   void EndRequest(Stream& s) {
     s.handed_off = true;
     s.request = FrameDecoder(FrameOptions{core_->options().max_frame_size});
+    s.complete = std::string();
     Release(s);
+  }
+
+  // The answer is dropped: its bytes go back to the budgets, and Responders
+  // learn it is closed.
+  void DropAnswer(Stream& s) {
+    s.abandoned = true;
+    s.state->closed = true;
+    core_->Uncharge(*budget_, s.answer.held());
+    s.answer.Clear();
   }
 
   // A framing error: reset both directions with the error's code; the
   // connection goes on serving.
   void Refuse(int64_t id, Stream& s, WireError code) {
-    EndRequest(s);
     ++core_->streams_reset;
+    Abandon(id, s, code);
+  }
+
+  // Resets the stream both ways with `code` and frees what it holds.
+  void Abandon(int64_t id, Stream& s, WireError code) {
+    EndRequest(s);
+    DropAnswer(s);
     ngtcp2_conn_shutdown_stream(conn_, id, static_cast<uint64_t>(code));
     MarkDirty();
+    core_->Dirty(this);
   }
 
   void OnPeerAbandoned(int64_t id) {
-    auto it = streams_.find(id);
-    if (it != streams_.end()) it->second->answer.Clear();
+    if (Stream* s = Find(id)) {
+      EndRequest(*s);
+      DropAnswer(*s);
+    }
   }
 
   void OnStreamClose(int64_t id) {
     auto it = streams_.find(id);
     if (it != streams_.end()) {
-      Release(*it->second);
+      EndRequest(*it->second);
+      DropAnswer(*it->second);
       streams_.erase(it);
       --core_->open_streams;
     }
@@ -273,21 +491,109 @@ class ServerConn final : public AcceptedConn {
       if (ngtcp2_conn_open_uni_stream(conn_, &id, nullptr) != 0) return;  // at the limit
       Stream& s = StreamFor(id);
       s.handed_off = true;
+      StartHolding(s);
       s.answer.Append(std::move(pending_pushes_.front()));
       s.answer.SetFin();
       pending_pushes_.pop_front();
+      PushesProgress();
       Enqueue(id);
     }
   }
 
+  void OnAcked(int64_t id, uint64_t freed) override {
+    Stream* s = Find(id);
+    if (s == nullptr) return;
+    s->progress = acked_ = Now();
+    core_->Uncharge(*budget_, freed);
+  }
+
+  void OnCredit(int64_t id) override {
+    if (Stream* s = Find(id)) s->progress = Now();
+  }
+
+  // --- deadlines and stalls ------------------------------------------------
+
+  // The timer is due no later than `t`. Conservative: the check finds what
+  // is really due and sets the next time exactly.
+  void CheckBy(uint64_t t) { next_check_ = std::min(next_check_, t); }
+
+  uint64_t AppExpiry() const override { return next_check_; }
+
+  void OnAppExpiry(uint64_t now) override {
+    next_check_ = UINT64_MAX;
+    std::vector<int64_t> expired;  // reset after the walk: resets may close streams
+    for (auto& [id, s] : streams_) {
+      if (s->abandoned) continue;
+      uint64_t due = NextDue(id, *s, now);
+      if (due <= now) {
+        expired.push_back(id);
+      } else {
+        CheckBy(due);
+      }
+    }
+    for (int64_t id : expired) {
+      if (Stream* s = Find(id)) {
+        ++core_->streams_timed_out;
+        Abandon(id, *s, WireError::kTimeout);
+      }
+    }
+    DropStalledPushes(now);
+  }
+
+  // When `s` must be reset: now or earlier if it is past its deadline or
+  // stalled, else the next time to look again (UINT64_MAX: never).
+  uint64_t NextDue(int64_t id, const Stream& s, uint64_t now) const {
+    const ServerOptions& o = core_->options();
+    uint64_t due = UINT64_MAX;
+    if (o.request_deadline_ms != 0 && IsBidi(id)) due = s.opened + Ms(o.request_deadline_ms);
+    if (o.answer_stall_ms != 0 && s.answer.held() != 0) {
+      const uint64_t stall = Ms(o.answer_stall_ms);
+      if (Stalled(id, s, now, stall)) return now;
+      // Quiet but the connection moves: look again when it may have stopped.
+      due = std::min(due, (now >= s.progress + stall ? acked_ : s.progress) + stall);
+    }
+    return due;
+  }
+
+  // The peer is not reading `s`: nothing of it acknowledged and no credit
+  // for it for `stall`, and either its window (the stream's or the
+  // connection's) is closed to bytes waiting, or the peer acknowledged no
+  // answer bytes at all on the connection in that time. PINGs and other
+  // frames count for neither.
+  bool Stalled(int64_t id, const Stream& s, uint64_t now, uint64_t stall) const {
+    if (now < s.progress + stall) return false;
+    if (now >= acked_ + stall) return true;
+    return s.answer.unsent() && (ngtcp2_conn_get_max_stream_data_left(conn_, id) == 0 ||
+                                 ngtcp2_conn_get_max_data_left(conn_) == 0);
+  }
+
+  // Pushes that got no stream for answer_stall_ms (the peer grants none)
+  // are dropped.
+  void DropStalledPushes(uint64_t now) {
+    const uint64_t stall = Ms(core_->options().answer_stall_ms);
+    if (pending_pushes_.empty() || stall == 0) return;
+    if (now < pushes_progress_ + stall) {
+      CheckBy(pushes_progress_ + stall);
+      return;
+    }
+    for (const std::string& p : pending_pushes_) core_->Uncharge(*budget_, p.size());
+    core_->pushes_dropped += pending_pushes_.size();
+    pending_pushes_.clear();
+  }
+
   OutQueue* QueueOf(int64_t id) override {
-    auto it = streams_.find(id);
-    return it == streams_.end() ? nullptr : &it->second->answer;
+    Stream* s = Find(id);
+    return s == nullptr ? nullptr : &s->answer;
   }
 
   ServerCore* core_;
+  std::shared_ptr<ByteBudget> budget_;  // this connection's answer bytes
   absl::flat_hash_map<int64_t, std::unique_ptr<Stream>> streams_;
+  std::deque<int64_t> waiting_;  // streams whose complete request waits for room
   std::deque<std::string> pending_pushes_;
+  uint64_t acked_;                 // the last acknowledgement of answer bytes (or the start)
+  uint64_t pushes_progress_ = 0;   // a push got a stream, or the first was queued
+  uint64_t next_check_ = UINT64_MAX;
 };
 
 ServerConn* ServerCore::Find(uint64_t id) {
@@ -302,41 +608,101 @@ std::unique_ptr<AcceptedConn> ServerCore::NewConnection(uint64_t id, const Addre
   return conn;
 }
 
+void ServerCore::Handle(uint64_t conn, int64_t stream, std::shared_ptr<AnswerState> a,
+                        std::string_view request) {
+  ++requests_total;
+  Responder responder(shared_from_this(), std::move(a), conn, stream);
+  try {
+    handler_(request, responder);
+  } catch (...) {  // a host's bug ends its answer, not the server
+    responder.Reset(WireError::kInternal);
+  }
+}
+
 void ServerCore::RunReady() {
-  while (!ready_.empty()) {
-    std::vector<ReadyRequest> batch;
-    batch.swap(ready_);
-    for (ReadyRequest& r : batch) {
-      ServerConn* c = Find(r.conn);
-      if (c == nullptr || c->dead()) continue;
-      ++requests_total;
-      Responder responder(shared_from_this(), r.conn, r.stream);
-      try {
-        handler_(r.request, responder);
-      } catch (...) {  // a host's bug ends its answer, not the server
-        responder.Reset(WireError::kInternal);
-      }
+  std::vector<uint64_t> waiting;
+  waiting.swap(waiting_);
+  for (uint64_t id : waiting) {
+    ServerConn* c = Find(id);
+    if (c == nullptr || c->dead()) continue;
+    c->HandOff();
+    if (c->HasWaiting()) {
+      waiting_.push_back(id);
+    } else {
+      c->listed = false;
     }
   }
+}
+
+bool ServerCore::HasReadyWork() {
+  for (uint64_t id : waiting_) {
+    ServerConn* c = Find(id);
+    if (c != nullptr && !c->dead() && c->CanHandOff()) return true;
+  }
+  return false;
 }
 
 void ServerCore::CloseOnStop(AcceptedConn& c) {
   c.CloseWithAppError(static_cast<uint64_t>(WireError::kShutdown), "server shutting down");
 }
 
-void ServerCore::StreamOp(uint64_t conn, int64_t stream, std::string payload, int op,
-                          WireError code) {
-  RunOrPost([self = shared_from_this(), conn, stream, payload = std::move(payload), op,
+bool ServerCore::Send(const std::shared_ptr<AnswerState>& a, uint64_t conn, int64_t stream,
+                      std::string_view payload) {
+  if (a->closed) return false;
+  const uint64_t n = FrameBytes(payload.size());
+  if (!Charge(*a->budget, n)) {  // checked before the frame is built
+    if (!a->closed.exchange(true)) {
+      ++streams_busy;
+      StreamOp(a, conn, stream, {}, kOpReset, WireError::kBusy);
+    }
+    return false;
+  }
+  StreamOp(a, conn, stream, FrameChunk(payload), kOpSend);
+  return true;
+}
+
+void ServerCore::StreamOp(const std::shared_ptr<AnswerState>& a, uint64_t conn, int64_t stream,
+                          std::string chunk, int op, WireError code) {
+  RunOrPost([self = shared_from_this(), a, conn, stream, chunk = std::move(chunk), op,
              code]() mutable {
-    if (ServerConn* c = self->Find(conn)) c->StreamOp(stream, std::move(payload), op, code);
+    ServerConn* c = self->Find(conn);
+    if (op == kOpSend && (c == nullptr || c->dead())) {
+      self->Uncharge(*a->budget, chunk.size());
+    } else if (c == nullptr) {
+      return;
+    } else if (op == kOpSend) {
+      c->Queue(stream, std::move(chunk), *a);
+    } else if (op == kOpFinish) {
+      c->Finish(stream);
+    } else {
+      c->Reset(stream, code);
+    }
   });
 }
 
-absl::Status ServerCore::Push(uint64_t conn, std::string payload) {
-  if (OnLoopThread() && Find(conn) == nullptr) return absl::NotFoundError("no such connection");
-  bool queued = RunOrPost([self = shared_from_this(), conn, payload = std::move(payload)]() mutable {
-    if (ServerConn* c = self->Find(conn)) c->Push(std::move(payload));
+absl::Status ServerCore::Push(uint64_t conn, std::string_view payload) {
+  std::shared_ptr<ByteBudget> budget;
+  {
+    std::lock_guard<std::mutex> lock(budgets_mu_);
+    auto it = budgets_.find(conn);
+    if (it == budgets_.end()) return absl::NotFoundError("no such connection");
+    budget = it->second;
+  }
+  const uint64_t n = FrameBytes(payload.size());
+  if (!Charge(*budget, n)) {
+    ++pushes_dropped;
+    return absl::ResourceExhaustedError("the connection's or the server's answer buffers are full");
+  }
+  bool queued = RunOrPost([self = shared_from_this(), conn, budget,
+                           chunk = FrameChunk(payload)]() mutable {
+    ServerConn* c = self->Find(conn);
+    if (c == nullptr || c->dead()) {
+      self->Uncharge(*budget, chunk.size());
+    } else {
+      c->Push(std::move(chunk));
+    }
   });
+  if (!queued) Uncharge(*budget, n);
   return queued ? absl::OkStatus() : absl::FailedPreconditionError("server stopped");
 }
 
@@ -344,27 +710,36 @@ ServerStats ServerCore::Stats() {
   ServerStats s = OnLoop([this] {
                     ServerStats live;
                     for (auto& [id, c] : connections()) {
-                      if (c->dead()) continue;
-                      ++live.connections;
-                      live.buffered_bytes += static_cast<const ServerConn&>(*c).Buffered();
+                      if (!c->dead()) ++live.connections;
                     }
                     live.streams = open_streams;
                     return live;
                   })
                       .value_or(ServerStats());
+  s.request_bytes = request_bytes;
+  s.answer_bytes = answers.used();
+  s.buffered_bytes = s.request_bytes + s.answer_bytes;
+  s.peak_buffered_bytes = peak;
   s.connections_total = connections_total;
   s.requests_total = requests_total;
   s.streams_reset = streams_reset;
+  s.streams_busy = streams_busy;
+  s.streams_timed_out = streams_timed_out;
+  s.pushes_dropped = pushes_dropped;
   s.connections_refused = connections_refused;
   return s;
 }
 
-void Responder::Send(std::string_view payload) const {
-  core_->StreamOp(connection_, stream_, std::string(payload), kOpSend);
+bool Responder::Send(std::string_view payload) const {
+  return core_->Send(answer_, connection_, stream_, payload);
 }
-void Responder::Finish() const { core_->StreamOp(connection_, stream_, {}, kOpFinish); }
+void Responder::Finish() const {
+  answer_->closed = true;  // a Send after this one is refused at once
+  core_->StreamOp(answer_, connection_, stream_, {}, kOpFinish);
+}
 void Responder::Reset(WireError code) const {
-  core_->StreamOp(connection_, stream_, {}, kOpReset, code);
+  answer_->closed = true;
+  core_->StreamOp(answer_, connection_, stream_, {}, kOpReset, code);
 }
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
@@ -380,7 +755,7 @@ Server::~Server() { Shutdown(); }
 uint16_t Server::port() const { return core_->port(); }
 const std::string& Server::certificate_pem() const { return core_->cert_pem(); }
 absl::Status Server::Push(uint64_t connection, std::string_view payload) {
-  return core_->Push(connection, std::string(payload));
+  return core_->Push(connection, payload);
 }
 std::vector<uint64_t> Server::Connections() const { return core_->ConnectionIds(); }
 ServerStats Server::Stats() const { return core_->Stats(); }

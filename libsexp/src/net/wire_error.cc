@@ -24,6 +24,8 @@ std::string_view WireErrorName(uint64_t code) {
     case WireError::kBadRequest: return "bad-request";
     case WireError::kInternal: return "internal";
     case WireError::kShutdown: return "shutdown";
+    case WireError::kBusy: return "busy";
+    case WireError::kTimeout: return "timeout";
   }
   return "unknown";
 }

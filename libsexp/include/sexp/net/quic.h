@@ -52,6 +52,8 @@ enum class WireError : uint64_t {
   kBadRequest = 0x4,      // not exactly one frame on a request stream
   kInternal = 0x5,        // the host's handler failed or vanished
   kShutdown = 0x6,        // the server is shutting down
+  kBusy = 0x7,            // an answer frame over the server's buffer budget
+  kTimeout = 0x8,         // the request's deadline passed, or its answer stalled
 };
 
 // sexpr://host[:port]/path — host may be a name, an IPv4 address or a
@@ -92,29 +94,61 @@ struct ServerOptions {
   uint64_t max_streams_per_connection = 100;     // concurrent request streams
   size_t max_connections = 4096;   // more are refused (CONNECTION_CLOSE)
   uint64_t idle_timeout_ms = 30000;
+
+  // Memory (spec/wire.md §3.3). Request bytes a connection may have sent
+  // and the handler not yet taken: the connection's flow-control window,
+  // only given back as requests are handed to the handler. Never less than
+  // one whole frame of max_frame_size.
+  size_t max_request_bytes_per_connection = kDefaultMaxFrameSize + (size_t{1} << 20);
+  // Answer (and push) bytes queued and not yet acknowledged by the peer, per
+  // connection and for the whole server. New requests wait for the handler
+  // while either is half full; a frame that would go over resets its stream
+  // (kBusy, and Responder::Send returns false).
+  size_t max_answer_bytes_per_connection = size_t{16} << 20;
+  size_t max_answer_bytes = size_t{256} << 20;
+  // From a request stream's opening until its answer is acknowledged; then
+  // the stream is reset (kTimeout) and its buffers freed. 0: no deadline.
+  uint64_t request_deadline_ms = 30000;
+  // An answer none of whose bytes the peer acknowledged for this long, while
+  // it gives the answer no flow-control credit or acknowledges nothing on
+  // the connection, is reset (kTimeout): a peer that does not read. Its
+  // PINGs do not count. 0: never.
+  uint64_t answer_stall_ms = 10000;
 };
 
-// Live counters (a snapshot). Buffered bytes are request bytes held until a
-// frame completes plus response bytes sent but not yet acknowledged.
+// Live counters (a snapshot). Buffered bytes are request bytes received but
+// not yet handed to the handler plus answer bytes queued but not yet
+// acknowledged (ServerOptions' budgets bound both).
 struct ServerStats {
-  uint64_t connections = 0;        // open now
-  uint64_t streams = 0;            // open request/push streams now
-  uint64_t buffered_bytes = 0;     // now
-  uint64_t connections_total = 0;  // accepted since Start
-  uint64_t requests_total = 0;     // handed to the handler
-  uint64_t streams_reset = 0;      // request streams reset for framing errors
+  uint64_t connections = 0;          // open now
+  uint64_t streams = 0;              // open request/push streams now
+  uint64_t buffered_bytes = 0;       // now: request_bytes + answer_bytes
+  uint64_t request_bytes = 0;        // now
+  uint64_t answer_bytes = 0;         // now
+  uint64_t peak_buffered_bytes = 0;  // the most buffered at once since Start
+  uint64_t connections_total = 0;    // accepted since Start
+  uint64_t requests_total = 0;       // handed to the handler
+  uint64_t streams_reset = 0;        // request streams reset for framing errors
+  uint64_t streams_busy = 0;         // answers reset for going over a budget
+  uint64_t streams_timed_out = 0;    // reset at the deadline or for stalling
+  uint64_t pushes_dropped = 0;       // over a budget, or never given a stream
   uint64_t connections_refused = 0;
 };
 
-class ServerCore;  // the adapter's state (libsexp/src/net/server.cc)
+class ServerCore;   // the adapter's state (libsexp/src/net/server.cc)
+class AnswerState;  // what a Responder shares with its stream (server.cc)
 
 // Answers one request stream. A cheap handle (copy it into async work);
 // every method may be called from any thread, and does nothing once the
 // stream or its connection is gone.
 class Responder {
  public:
-  // Sends one frame carrying `payload`.
-  void Send(std::string_view payload) const;
+  // Queues one frame carrying `payload`. False when it was not queued: the
+  // answer is over — finished, reset, timed out, its connection gone — or
+  // this frame would take the connection's or the server's answer bytes
+  // over their budget, which resets the stream (kBusy). A host producing a
+  // long answer may stop at the first false.
+  bool Send(std::string_view payload) const;
   // Ends the answer (FIN). Call exactly once, after the last Send.
   void Finish() const;
   // Abandons the answer: RESET_STREAM with `code`.
@@ -124,9 +158,14 @@ class Responder {
 
  private:
   friend class ServerCore;
-  Responder(std::shared_ptr<ServerCore> core, uint64_t connection, int64_t stream)
-      : core_(std::move(core)), connection_(connection), stream_(stream) {}
+  Responder(std::shared_ptr<ServerCore> core, std::shared_ptr<AnswerState> answer,
+            uint64_t connection, int64_t stream)
+      : core_(std::move(core)),
+        answer_(std::move(answer)),
+        connection_(connection),
+        stream_(stream) {}
   std::shared_ptr<ServerCore> core_;
+  std::shared_ptr<AnswerState> answer_;
   uint64_t connection_;
   int64_t stream_;
 };
@@ -148,7 +187,10 @@ class Server {
   uint16_t port() const;                   // the bound port
   const std::string& certificate_pem() const;  // the certificate served
   // Sends one frame on a new server-initiated unidirectional stream of the
-  // connection (queued while the peer's stream limit is reached).
+  // connection (queued while the peer's stream limit is reached). Pushes
+  // count against the answer budgets: ResourceExhausted when the
+  // connection's or the server's is full; one queued for answer_stall_ms
+  // without the peer granting a stream is dropped (ServerStats::pushes_dropped).
   absl::Status Push(uint64_t connection, std::string_view payload);
   std::vector<uint64_t> Connections() const;  // open connections' ids
   ServerStats Stats() const;
@@ -167,6 +209,13 @@ struct ClientOptions {
   size_t max_frame_size = kDefaultMaxFrameSize;  // of a response frame
   uint64_t connect_timeout_ms = 5000;
   uint64_t idle_timeout_ms = 30000;
+  // PING the server after this long without traffic (0: never), keeping an
+  // idle connection open.
+  uint64_t keep_alive_ms = 0;
+  // Tests of servers: false makes a peer that does not read — answer bytes
+  // are dropped unread and the server gets no flow-control credit back, so
+  // requests complete only by being reset.
+  bool read_answers = true;
   // Each pushed frame (server-initiated unidirectional streams), on the
   // client's loop thread.
   std::function<void(std::string_view payload)> on_push;
@@ -192,9 +241,10 @@ class Client {
   void Request(std::string payload, std::function<void(std::string_view frame)> on_frame,
                std::function<void(absl::Status)> on_done);
   // Like Request, but `bytes` go on the stream as they are, unframed: for
-  // proxies that relay framed bytes, and for tests of servers.
+  // proxies that relay framed bytes, and for tests of servers. `end` false
+  // leaves the stream open after them (no FIN): a request never completed.
   void RequestRaw(std::string bytes, std::function<void(std::string_view frame)> on_frame,
-                  std::function<void(absl::Status)> on_done);
+                  std::function<void(absl::Status)> on_done, bool end = true);
   // Blocking convenience: the response frames of one request.
   absl::StatusOr<std::vector<std::string>> Call(std::string payload, uint64_t timeout_ms = 10000);
   // Closes the connection (CONNECTION_CLOSE, no error); pending requests fail.
