@@ -108,6 +108,11 @@ Compiler::Nesting Compiler::Enter(Pos pos) {
 
 const Code* Compiler::Compile(const Value& x, Pos pos, Scope* scope, bool tail) {
   Nesting nested = Enter(pos);
+  // Each form compiled is charged as a step and the code it becomes as
+  // bytes: a macro can return a form that shares structure (a list holding
+  // one sublist twice, nested), whose compiled tree is exponentially larger.
+  m_.Step();
+  m_.Account(kCodeBytesPerForm);
   switch (x.type()) {
     case ValueType::kSymbol: {
       uint32_t depth, index;

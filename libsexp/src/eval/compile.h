@@ -78,6 +78,9 @@ class Compiler {
  private:
   static constexpr int kMaxExpansions = 100000;    // per top-level form
   static constexpr int kMaxExpansionDepth = 200;   // expansions inside expansions
+  // What one compiled form is charged as bytes (a Code node and its share of
+  // the vectors that hold it), against the evaluation's max_bytes.
+  static constexpr size_t kCodeBytesPerForm = 64;
   static constexpr int kMaxNesting = 1200;  // sub-forms being compiled (reader: 1024)
 
   // Counts one level of compile recursion while alive.

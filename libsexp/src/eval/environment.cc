@@ -205,6 +205,7 @@ EvalResult RunText(Environment& env, std::string_view text, std::string_view fil
 
   Machine m(state, Access::InterruptOf(env), limits);
   try {
+    m.Step();  // (a nested evaluation started too deep fails here, before compiling)
     Compiler compiler(m, state);
     Value last;
     const char* base = sf->doc.source().data();
@@ -280,10 +281,10 @@ size_t Environment::bytes_used() const { return state_->arena.stats().bytes_used
 // CallContext
 
 void CallContext::Charge(uint64_t units) { m_->Charge(units); }
-Value CallContext::MakeString(std::string_view text) {
-  m_->Charge(text.size() / 64);
-  return m_->MakeString(text);
-}
+void CallContext::ChargeBytes(uint64_t bytes) { m_->Account(bytes); }
+Budget& CallContext::budget() { return m_->budget(); }
+void CallContext::CheckBudget() { m_->CheckBudget(); }
+Value CallContext::MakeString(std::string_view text) { return m_->MakeString(text); }
 Value CallContext::MakeHtml(std::string_view markup) {
   Value s = MakeString(markup);
   return Value::HtmlView(s.str());

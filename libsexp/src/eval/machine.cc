@@ -63,6 +63,22 @@ size_t StackBudget(char* here) {
 
 }  // namespace
 
+namespace {
+
+// A fault with its code, message and the position of `at` (if any).
+Fault FaultAt(EvalErrorCode code, std::string message, const Code* at) {
+  Fault fault;
+  fault.code = code;
+  fault.message = std::move(message);
+  if (at != nullptr) {
+    fault.file = at->file;
+    fault.offset = at->offset;
+  }
+  return fault;
+}
+
+}  // namespace
+
 Machine::Machine(Environment::State& env, std::atomic<bool>& interrupt, const EvalLimits& limits)
     : env_(env), resolving_(env.active_resolutions != 0), interrupt_(interrupt),
       limits_(limits), outer_(env.innermost),
@@ -74,10 +90,15 @@ Machine::Machine(Environment::State& env, std::atomic<bool>& interrupt, const Ev
     // Re-entrant: one depth count and one C++ stack for the whole chain, so
     // a primitive that evaluates itself recursively meets depth-limit, not
     // the end of the thread's stack.
-    depth_ = outer_->depth_;
+    // The nested evaluation is one call deeper; past either limit its first
+    // step fails (a constructor cannot).
+    depth_ = outer_->depth_ + 1;
     limits_.max_depth = std::min(limits_.max_depth, outer_->limits_.max_depth);
     stack_base_ = outer_->stack_base_;
     stack_budget_ = outer_->stack_budget_;
+    char probe;
+    ptrdiff_t used = stack_base_ - &probe;
+    too_deep_ = depth_ > limits_.max_depth || (used > 0 && static_cast<size_t>(used) > stack_budget_);
   } else {
     char here;
     stack_base_ = &here;
@@ -95,6 +116,16 @@ Machine::~Machine() {
 }
 
 void Machine::Slow() {
+  if (too_deep_) {
+    too_deep_ = false;
+    Fault fault = FaultAt(EvalErrorCode::kDepthLimit,
+                          absl::StrCat("evaluations started from inside primitives nested deeper "
+                                       "than the limit of ", limits_.max_depth,
+                                       " calls or the thread's stack"),
+                          site_);
+    fault.limit = true;
+    throw fault;
+  }
   budget_->Return(countdown_);
   countdown_ = budget_->Lease(kTimeCheckEvery);
   if (countdown_ == 0) FailBudget();
@@ -111,7 +142,7 @@ void* Machine::Allocate(size_t bytes) {
 
 Value Machine::MakeString(std::string_view s) {
   if (s.size() > UINT32_MAX) FailLimit(EvalErrorCode::kMemoryLimit, "string longer than 4 GiB");
-  Account(s.size());
+  AccountText(s.size());
   const char* p = env_.CopyBytes(s, heap_);
   if (p == nullptr) FailLimit(EvalErrorCode::kMemoryLimit, "out of memory");
   return Value::StringView(std::string_view(p, s.size()));
@@ -304,21 +335,6 @@ Value Machine::ApplyPrimitive(const Primitive& p, const Value* args, size_t n, c
   }
 }
 
-namespace {
-
-// A fault with its code, message and the position of `at` (if any).
-Fault FaultAt(EvalErrorCode code, std::string message, const Code* at) {
-  Fault fault;
-  fault.code = code;
-  fault.message = std::move(message);
-  if (at != nullptr) {
-    fault.file = at->file;
-    fault.offset = at->offset;
-  }
-  return fault;
-}
-
-}  // namespace
 
 void Machine::FailDepth(const Code* site) {
   --depth_;  // CallDepth's destructor will not run

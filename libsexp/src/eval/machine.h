@@ -240,6 +240,8 @@ class Machine {
   Machine& operator=(const Machine&) = delete;
 
   Environment::State& env() { return env_; }
+  // The machine running the primitive that got `c`.
+  static Machine& Of(CallContext& c) { return *c.m_; }
   // A resolution (sexp/web/resolver.h) runs this evaluation: pending I/O
   // requests can be raised (EvalArgs).
   bool resolving() const { return resolving_; }
@@ -425,6 +427,9 @@ class Machine {
   // decrement; Slow() returns what is left of it and takes the next.
   int64_t countdown_ = 0;
   uint32_t depth_ = 0;
+  // A nested machine started past the depth or stack limit: its first step
+  // fails (Slow).
+  bool too_deep_ = false;
   Arena* home_;           // the environment's arena
   Arena* heap_;           // where values go: home_, or a render's scratch
   const Code* site_ = nullptr;

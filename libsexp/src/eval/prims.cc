@@ -66,6 +66,14 @@ absl::Span<const Value> DictItems(CallContext& c, std::string_view prim, const V
   return v.items();
 }
 
+// Structural equality charged per node compared (shared structure cannot
+// make one call outrun the limits).
+bool Equal(CallContext& c, const Value& a, const Value& b) {
+  bool same = ValuesEqual(a, b, c.budget());
+  c.CheckBudget();
+  return same;
+}
+
 // --- arithmetic -------------------------------------------------------------
 
 Value Arith(CallContext& c, Args a, char op) {
@@ -131,7 +139,11 @@ Value IntDivide(CallContext& c, Args a, bool mod) {
   return Value::Int(r);
 }
 
+// One comparison, charged a step (plus one per 64 bytes of text compared):
+// a sort's comparisons are its work, and the deadline is checked among them.
 int Compare(CallContext& c, std::string_view prim, const Value& a, const Value& b) {
+  if (a.is_string() && b.is_string()) c.Charge(1 + std::min(a.size(), b.size()) / 64);
+  else c.Charge(1);
   if (a.is_number() && b.is_number()) {
     if (a.is_int() && b.is_int()) return a.as_int() < b.as_int() ? -1 : a.as_int() > b.as_int();
     double x = a.as_number(), y = b.as_number();
@@ -199,7 +211,8 @@ int64_t CodePointCount(std::string_view s) {
 // --- lists --------------------------------------------------------------------
 
 void SortValues(CallContext& c, std::vector<Value>& v, const Value* key_fn) {
-  c.Charge(v.size() * (v.size() > 1 ? 64 - __builtin_clzll(v.size()) : 1));
+  // (Each comparison charges itself: Compare.) stable_sort's buffer:
+  c.ChargeBytes(v.size() * sizeof(Value) * (key_fn != nullptr ? 3 : 1));
   if (key_fn == nullptr) {
     std::stable_sort(v.begin(), v.end(), [&](const Value& a, const Value& b) {
       return Compare(c, "sort", a, b) < 0;
@@ -227,14 +240,14 @@ void DefineAll(Environment& env) {
   def("/", 1, -1, kGroupCore, [](CallContext& c, Args a) { return Divide(c, a); });
   def("quot", 2, 2, kGroupCore, [](CallContext& c, Args a) { return IntDivide(c, a, false); });
   def("mod", 2, 2, kGroupCore, [](CallContext& c, Args a) { return IntDivide(c, a, true); });
-  def("=", 1, -1, kGroupCore, [](CallContext&, Args a) {
+  def("=", 1, -1, kGroupCore, [](CallContext& c, Args a) {
     for (size_t i = 0; i + 1 < a.size(); ++i) {
-      if (!ValuesEqual(a[i], a[i + 1])) return Value::Bool(false);
+      if (!Equal(c, a[i], a[i + 1])) return Value::Bool(false);
     }
     return Value::Bool(true);
   });
   def("!=", 2, 2, kGroupCore,
-      [](CallContext&, Args a) { return Value::Bool(!ValuesEqual(a[0], a[1])); });
+      [](CallContext& c, Args a) { return Value::Bool(!Equal(c, a[0], a[1])); });
   def("<", 1, -1, kGroupCore,
       [](CallContext& c, Args a) { return Chain(c, a, "<", [](int r) { return r < 0; }); });
   def(">", 1, -1, kGroupCore,
@@ -297,20 +310,22 @@ void DefineAll(Environment& env) {
         [test = p.test](CallContext&, Args a) { return Value::Bool(test(a[0])); });
   }
   def("error", 1, 2, kGroupCore, [](CallContext& c, Args a) -> Value {
-    std::string msg = a[0].is_string() ? std::string(a[0].str()) : ToText(a[0]);
-    if (a.size() == 2) absl::StrAppend(&msg, " ", ToText(a[1]));
+    std::string msg = a[0].is_string() ? std::string(a[0].str()) : ToText(a[0], c.budget());
+    if (a.size() == 2) absl::StrAppend(&msg, " ", ToText(a[1], c.budget()));
+    c.CheckBudget();
     c.Fail(EvalErrorCode::kUser, std::move(msg));
   });
 
   // --- strings ---------------------------------------------------------------
   def("str", 0, -1, kGroupString, [](CallContext& c, Args a) {
     std::string out;
-    for (const Value& v : a) AppendDisplay(&out, v);
+    for (const Value& v : a) AppendDisplay(Machine::Of(c), &out, v);
     return c.MakeString(out);
   });
   def("format", 1, -1, kGroupString, [](CallContext& c, Args a) {
     // "{}" takes the next argument (display text); "{{" and "}}" are braces.
     std::string_view f = StrArg(c, "format", a[0]);
+    Machine::Of(c).AccountText(f.size());  // its literal text
     std::string out;
     size_t next = 1;
     for (size_t i = 0; i < f.size(); ++i) {
@@ -322,7 +337,7 @@ void DefineAll(Environment& env) {
         ++i;
       } else if (f[i] == '{' && i + 1 < f.size() && f[i + 1] == '}') {
         if (next >= a.size()) c.Fail(EvalErrorCode::kArity, "'format' has more {} than arguments");
-        AppendDisplay(&out, a[next++]);
+        AppendDisplay(Machine::Of(c), &out, a[next++]);
         ++i;
       } else {
         out += f[i];
@@ -341,9 +356,11 @@ void DefineAll(Environment& env) {
     return Value::StringView(s.substr(b, e - b));  // a view of the same bytes
   });
   def("upper", 1, 1, kGroupString, [](CallContext& c, Args a) {
+    c.ChargeBytes(StrArg(c, "upper", a[0]).size());  // the temporary
     return c.MakeString(absl::AsciiStrToUpper(AV(StrArg(c, "upper", a[0]))));
   });
   def("lower", 1, 1, kGroupString, [](CallContext& c, Args a) {
+    c.ChargeBytes(StrArg(c, "lower", a[0]).size());  // the temporary
     return c.MakeString(absl::AsciiStrToLower(AV(StrArg(c, "lower", a[0]))));
   });
   def("trim", 1, 1, kGroupString, [](CallContext& c, Args a) {
@@ -366,9 +383,9 @@ void DefineAll(Environment& env) {
     std::string out;
     bool first = true;
     for (const Value& v : Seq(c, "join", a[1])) {
-      if (!first) out.append(sep);
+      if (!first) AppendDisplay(Machine::Of(c), &out, Value::StringView(sep));
       first = false;
-      AppendDisplay(&out, v);
+      AppendDisplay(Machine::Of(c), &out, v);
     }
     c.Charge(a[1].size());
     return c.MakeString(out);
@@ -378,6 +395,14 @@ void DefineAll(Environment& env) {
     std::string_view from = StrArg(c, "replace", a[1]);
     std::string_view to = StrArg(c, "replace", a[2]);
     if (from.empty()) c.Fail(EvalErrorCode::kType, "'replace' needs a non-empty string to replace");
+    // The result's size first (a scan), charged before it is built.
+    c.Charge(s.size() / 64);
+    uint64_t hits = 0;
+    for (size_t at = s.find(from); at != std::string_view::npos; at = s.find(from, at + from.size())) {
+      ++hits;
+    }
+    uint64_t size = s.size() - hits * from.size() + hits * to.size();
+    Machine::Of(c).AccountText(size);
     return c.MakeString(absl::StrReplaceAll(AV(s), {{AV(from), AV(to)}}));
   });
   def("starts-with?", 2, 2, kGroupString, [](CallContext& c, Args a) {
@@ -392,7 +417,7 @@ void DefineAll(Environment& env) {
     if (a[0].is_list()) {  // element membership
       c.Charge(a[0].size());
       for (const Value& v : a[0].items()) {
-        if (ValuesEqual(v, a[1])) return Value::Bool(true);
+        if (Equal(c, v, a[1])) return Value::Bool(true);
       }
       return Value::Bool(false);
     }
@@ -443,15 +468,19 @@ void DefineAll(Environment& env) {
     bool strings = !a.empty() && a[0].is_string();
     if (strings) {
       std::string out;
-      for (const Value& v : a) out.append(StrArg(c, "concat", v));
+      for (const Value& v : a) AppendDisplay(Machine::Of(c), &out, Value::StringView(StrArg(c, "concat", v)));
       return c.MakeString(out);
     }
+    uint64_t total = 0;
+    for (const Value& v : a) total += Seq(c, "concat", v).size();
+    c.Charge(total);
+    c.ChargeBytes(total * sizeof(Value));
     std::vector<Value> out;
+    out.reserve(total);
     for (const Value& v : a) {
       auto s = Seq(c, "concat", v);
       out.insert(out.end(), s.begin(), s.end());
     }
-    c.Charge(out.size());
     return c.MakeList(out);
   };
   def("concat", 0, -1, kGroupList, concat);
@@ -611,11 +640,16 @@ void DefineAll(Environment& env) {
 
 }  // namespace
 
-void AppendDisplay(std::string* out, const Value& v) {
+void AppendDisplay(Machine& m, std::string* out, const Value& v) {
   if (v.is_string()) {
+    // The string grows by doubling: charge what it will hold.
+    m.AccountText(v.str().size());
     out->append(v.str());
   } else if (!v.is_nil()) {
-    out->append(ToText(v));
+    std::string text = ToText(v, m.budget());  // charged node by node
+    m.CheckBudget();
+    m.AccountText(text.size());
+    out->append(text);
   }
 }
 

@@ -9,9 +9,12 @@
 
 namespace sexp::eval_internal {
 
+class Machine;
+
 // The display text of a value, as `str` joins them: strings as they are,
-// nil as nothing, anything else as its sx text.
-void AppendDisplay(std::string* out, const Value& v);
+// nil as nothing, anything else as its sx text. Charged to `m`'s budget
+// before the text is built (bytes, and the nodes printed).
+void AppendDisplay(Machine& m, std::string* out, const Value& v);
 
 // Registers the built-in primitives (those of groups the environment was not
 // made with stay unbound) and marks the ones the machine may run inline

@@ -65,7 +65,7 @@ void StrAttributeWhole(Machine& m, Frame* f, Renderer& r, const Element::Part& p
     m.Step();
     std::string& text = r.text_buffer();
     text.clear();
-    for (const Code* a : s.args) AppendDisplay(&text, a->Eval(m, f));
+    for (const Code* a : s.args) AppendDisplay(m, &text, a->Eval(m, f));
     v = Value::StringView(text);
   } else {
     v = s.Eval(m, f);

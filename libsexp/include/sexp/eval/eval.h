@@ -362,6 +362,14 @@ class CallContext {
   // Charges `units` steps (call in proportion to work done: per element, per
   // byte built). Ends the evaluation when the step budget is spent.
   void Charge(uint64_t units);
+  // Charges `bytes` the primitive is about to allocate (a temporary string,
+  // a vector) against max_bytes: call it *before* allocating.
+  void ChargeBytes(uint64_t bytes);
+  // The evaluation's budget, for walks of values the primitive makes itself
+  // (ToText(v, ctx.budget()), …); then CheckBudget() ends the evaluation if
+  // a walk ran it out.
+  Budget& budget();
+  void CheckBudget();
   // Allocation in the environment, counted against max_bytes.
   Value MakeString(std::string_view text);
   // Trusted markup, as (raw! s) makes: rendered unescaped. Only for HTML
