@@ -18,17 +18,20 @@ namespace {
 // Deeper Python structures are refused (sx data read back is at most the
 // reader's max_depth of 1024 anyway); keeps the C++ recursion bounded.
 constexpr int kMaxDepth = 1024;
-// Cached Symbol/Keyword objects per name, up to this many of each (then made
-// afresh): data with millions of distinct names cannot grow the cache
-// without bound.
+// Cached Symbol/Keyword objects per name, up to this many of each, of names
+// up to kMaxCachedName bytes (others are made afresh): data with millions of
+// distinct or long names cannot grow the process-wide cache past a few MB.
 constexpr size_t kMaxCachedNames = 1 << 16;
+constexpr size_t kMaxCachedName = 64;
 
 py::object CachedName(absl::flat_hash_map<std::string, py::object>& cache, const py::object& cls,
                       std::string_view name) {
   auto it = cache.find(absl::string_view(name.data(), name.size()));
   if (it != cache.end()) return it->second;
   py::object made = cls(py::str(name.data(), name.size()));
-  if (cache.size() < kMaxCachedNames) cache.emplace(std::string(name), made);
+  if (cache.size() < kMaxCachedNames && name.size() <= kMaxCachedName) {
+    cache.emplace(std::string(name), made);
+  }
   return made;
 }
 
@@ -40,12 +43,6 @@ py::object Symbol(std::string_view name) {
 py::object Keyword(std::string_view name) {
   static auto* cache = new absl::flat_hash_map<std::string, py::object>();
   return CachedName(*cache, types().keyword, name);
-}
-
-py::object Str(std::string_view s) {
-  PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "strict");
-  if (o == nullptr) throw py::error_already_set();
-  return py::reinterpret_steal<py::object>(o);
 }
 
 // Python → sx (PyToNode, PyToValue) is on the render hot path: env.render
@@ -298,31 +295,59 @@ auto Convert(Make& make, PyObject* o, const Path* path, int depth) -> decltype(m
   TypeError(py::handle(o), path);
 }
 
-struct NodeMaker {
+// What each maker charges to its Meter (when it has one): a step per value,
+// plus the bytes it is about to make.
+struct Metered {
+  Meter* meter;  // or nullptr: not charged
+  void ChargeStep() {
+    if (meter != nullptr) meter->Step();
+  }
+  void ChargeText(size_t bytes, size_t overhead) {
+    if (meter != nullptr) meter->Text(bytes, overhead);
+  }
+  void ChargeBytes(size_t bytes) {
+    if (meter != nullptr) {
+      meter->Step();
+      meter->Bytes(bytes);
+    }
+  }
+};
+
+struct NodeMaker : Metered {
   sexp::Builder& b;
-  sexp::Node Nil() { return b.Nil(); }
-  sexp::Node Bool(bool v) { return b.Bool(v); }
-  sexp::Node Int(int64_t v) { return b.Int(v); }
-  sexp::Node Float(double v) { return b.Float(v); }
-  sexp::Node String(std::string_view s) { return b.String(s); }
+  NodeMaker(sexp::Builder& builder, Meter* m) : Metered{m}, b(builder) {}
+  sexp::Node Nil() { ChargeStep(); return b.Nil(); }
+  sexp::Node Bool(bool v) { ChargeStep(); return b.Bool(v); }
+  sexp::Node Int(int64_t v) { ChargeStep(); return b.Int(v); }
+  sexp::Node Float(double v) { ChargeStep(); return b.Float(v); }
+  sexp::Node String(std::string_view s) { ChargeText(s.size(), 16); return b.String(s); }
   sexp::Node Markup(std::string_view, const Path* path) {
     throw py::type_error("sexp.Markup is for rendering; it has no sx data form (" + Where(path) +
                          ")");
   }
-  sexp::Node Bytes(std::string_view s) { return b.Bytes(s); }
-  sexp::Node Symbol(std::string_view name) { return b.Symbol(name); }
-  sexp::Node Keyword(PyObject*, std::string_view name) { return b.Keyword(name); }
-  std::vector<sexp::Node> Slots(size_t n) { return std::vector<sexp::Node>(n); }
+  sexp::Node Bytes(std::string_view s) { ChargeText(s.size(), 16); return b.Bytes(s); }
+  sexp::Node Symbol(std::string_view name) { ChargeText(name.size(), 16); return b.Symbol(name); }
+  sexp::Node Keyword(PyObject*, std::string_view name) {
+    ChargeText(name.size(), 16);
+    return b.Keyword(name);
+  }
+  // The slots, then the builder's copy of them.
+  std::vector<sexp::Node> Slots(size_t n) {
+    ChargeBytes(2 * sizeof(sexp::Node) * n + 16);
+    return std::vector<sexp::Node>(n);
+  }
   sexp::Node List(const std::vector<sexp::Node>& items, size_t) { return b.List(items); }
   sexp::Node Dict(const std::vector<sexp::Node>& items, size_t, const Path*) {
     return b.Dict(items);
   }
 };
 
-struct ValueMaker {
+struct ValueMaker : Metered {
   sexp::Environment& env;
   sexp::Arena& arena;
   KeywordCache* keywords;  // or nullptr
+  ValueMaker(sexp::Environment& e, sexp::Arena& a, KeywordCache* k, Meter* m)
+      : Metered{m}, env(e), arena(a), keywords(k) {}
 
   std::string_view Copy(std::string_view s) {
     auto* p = static_cast<char*>(arena.Allocate(s.size() == 0 ? 1 : s.size()));
@@ -330,19 +355,33 @@ struct ValueMaker {
     std::memcpy(p, s.data(), s.size());
     return {p, s.size()};
   }
-  sexp::Value Nil() { return sexp::Value(); }
-  sexp::Value Bool(bool v) { return sexp::Value::Bool(v); }
-  sexp::Value Int(int64_t v) { return sexp::Value::Int(v); }
-  sexp::Value Float(double v) { return sexp::Value::Float(v); }
-  sexp::Value String(std::string_view s) { return sexp::Value::StringView(Copy(s)); }
-  sexp::Value Markup(std::string_view s, const Path*) { return sexp::Value::HtmlView(Copy(s)); }
-  sexp::Value Bytes(std::string_view s) { return sexp::Value::BytesView(Copy(s)); }
-  sexp::Value Symbol(std::string_view name) { return env.Symbol(name); }
+  sexp::Value Nil() { ChargeStep(); return sexp::Value(); }
+  sexp::Value Bool(bool v) { ChargeStep(); return sexp::Value::Bool(v); }
+  sexp::Value Int(int64_t v) { ChargeStep(); return sexp::Value::Int(v); }
+  sexp::Value Float(double v) { ChargeStep(); return sexp::Value::Float(v); }
+  sexp::Value String(std::string_view s) {
+    ChargeText(s.size(), 0);
+    return sexp::Value::StringView(Copy(s));
+  }
+  sexp::Value Markup(std::string_view s, const Path*) {
+    ChargeText(s.size(), 0);
+    return sexp::Value::HtmlView(Copy(s));
+  }
+  sexp::Value Bytes(std::string_view s) {
+    ChargeText(s.size(), 0);
+    return sexp::Value::BytesView(Copy(s));
+  }
+  sexp::Value Symbol(std::string_view name) {
+    ChargeText(name.size(), 0);
+    return env.Symbol(name);
+  }
   sexp::Value Keyword(PyObject* name_object, std::string_view name) {
+    ChargeText(name.size(), 0);
     return keywords ? keywords->Get(env, name_object, name) : env.Keyword(name);
   }
   // The items of a list or dict, written in place in the arena.
   sexp::Value* Slots(size_t n) {
+    ChargeBytes(sizeof(sexp::Value) * n);
     auto* p = static_cast<sexp::Value*>(arena.Allocate(sizeof(sexp::Value) * (n == 0 ? 1 : n)));
     if (p == nullptr) throw std::bad_alloc();
     std::uninitialized_default_construct_n(p, n);
@@ -360,18 +399,30 @@ struct ValueMaker {
 
 // Values of a running evaluation (a Python primitive's result), made by its
 // CallContext so they count against the evaluation's limits.
-struct ResultMaker {
+// (The context charges the bytes of what it makes to the same budget; the
+// meter charges the steps and the temporary slots.)
+struct ResultMaker : Metered {
   sexp::CallContext& ctx;
-  sexp::Value Nil() { return sexp::Value(); }
-  sexp::Value Bool(bool v) { return sexp::Value::Bool(v); }
-  sexp::Value Int(int64_t v) { return sexp::Value::Int(v); }
-  sexp::Value Float(double v) { return sexp::Value::Float(v); }
-  sexp::Value String(std::string_view s) { return ctx.MakeString(s); }
-  sexp::Value Markup(std::string_view s, const Path*) { return ctx.MakeHtml(s); }
-  sexp::Value Bytes(std::string_view s) { return sexp::Value::BytesView(ctx.MakeString(s).str()); }
-  sexp::Value Symbol(std::string_view name) { return ctx.Symbol(name); }
-  sexp::Value Keyword(PyObject*, std::string_view name) { return ctx.Keyword(name); }
-  std::vector<sexp::Value> Slots(size_t n) { return std::vector<sexp::Value>(n); }
+  ResultMaker(sexp::CallContext& c, Meter* m) : Metered{m}, ctx(c) {}
+  sexp::Value Nil() { ChargeStep(); return sexp::Value(); }
+  sexp::Value Bool(bool v) { ChargeStep(); return sexp::Value::Bool(v); }
+  sexp::Value Int(int64_t v) { ChargeStep(); return sexp::Value::Int(v); }
+  sexp::Value Float(double v) { ChargeStep(); return sexp::Value::Float(v); }
+  sexp::Value String(std::string_view s) { ChargeStep(); return ctx.MakeString(s); }
+  sexp::Value Markup(std::string_view s, const Path*) { ChargeStep(); return ctx.MakeHtml(s); }
+  sexp::Value Bytes(std::string_view s) {
+    ChargeStep();
+    return sexp::Value::BytesView(ctx.MakeString(s).str());
+  }
+  sexp::Value Symbol(std::string_view name) { ChargeText(name.size(), 0); return ctx.Symbol(name); }
+  sexp::Value Keyword(PyObject*, std::string_view name) {
+    ChargeText(name.size(), 0);
+    return ctx.Keyword(name);
+  }
+  std::vector<sexp::Value> Slots(size_t n) {
+    ChargeBytes(sizeof(sexp::Value) * n);
+    return std::vector<sexp::Value>(n);
+  }
   sexp::Value List(const std::vector<sexp::Value>& items, size_t) { return ctx.MakeList(items); }
   sexp::Value Dict(const std::vector<sexp::Value>& items, size_t, const Path*) {
     return ctx.MakeDict(items);
@@ -491,7 +542,161 @@ class ToPy {
   std::vector<PyObject*> untracked_;
 };
 
+// sx values → Python, iteratively (an explicit stack of the lists and dicts
+// being filled), charged to a Meter before each object is made. The sizes
+// charged are about what CPython allocates for each object.
+class ValuesToPy {
+ public:
+  explicit ValuesToPy(Meter& meter) : meter_(meter) {}
+  ValuesToPy(const ValuesToPy&) = delete;
+  ValuesToPy& operator=(const ValuesToPy&) = delete;
+  ~ValuesToPy() {
+    for (Frame& f : stack_) {
+      Py_XDECREF(f.key);
+      Py_XDECREF(f.out);
+    }
+  }
+
+  // (The garbage collector is off meanwhile: collections set off by the
+  // lists made here would traverse them again and again — two thirds of
+  // the time of a big result — while nothing else can reach them.)
+  py::object Root(const sexp::Value& root) {
+#if PY_VERSION_HEX >= 0x030A0000
+    struct PauseGc {
+      int was_enabled = PyGC_Disable();
+      ~PauseGc() {
+        if (was_enabled) PyGC_Enable();
+      }
+    } pause_gc;
+#endif
+    PyObject* made = Start(root);
+    for (;;) {
+      if (made != nullptr) {
+        if (stack_.empty()) return py::reinterpret_steal<py::object>(made);
+        Place(stack_.back(), made);
+      }
+      Frame& top = stack_.back();
+      if (top.next == top.n) {
+        made = top.out;  // finished: handed to the frame below (or returned)
+        stack_.pop_back();
+        continue;
+      }
+      made = Start(top.items[top.next]);  // (may push a frame)
+    }
+  }
+
+ private:
+  struct Frame {
+    const sexp::Value* items;
+    size_t n;
+    size_t next;    // the item to convert next
+    PyObject* out;  // owned: the list or dict being filled
+    PyObject* key;  // owned: a dict's key waiting for its value, or nullptr
+  };
+
+  static PyObject* Check(PyObject* o) {
+    if (o == nullptr) throw py::error_already_set();
+    return o;
+  }
+  static PyObject* NewRef(PyObject* o) {
+    Py_INCREF(o);
+    return o;
+  }
+  PyObject* Text(std::string_view s, size_t overhead) {
+    meter_.Text(s.size(), overhead);
+    return Check(PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "strict"));
+  }
+
+  // A new reference to `v` converted, or nullptr when `v` is a list or dict
+  // with items: then a frame for it was pushed, to be filled.
+  PyObject* Start(const sexp::Value& v) {
+    switch (v.type()) {
+      case sexp::ValueType::kNil:
+        meter_.Step();
+        return NewRef(Py_None);
+      case sexp::ValueType::kBool:
+        meter_.Step();
+        return NewRef(v.as_bool() ? Py_True : Py_False);
+      case sexp::ValueType::kInt:
+        meter_.Step();
+        meter_.Bytes(32);
+        return Check(PyLong_FromLongLong(v.as_int()));
+      case sexp::ValueType::kFloat:
+        meter_.Step();
+        meter_.Bytes(32);
+        return Check(PyFloat_FromDouble(v.as_float()));
+      case sexp::ValueType::kString:
+        return Text(v.str(), 64);
+      case sexp::ValueType::kBytes:
+        meter_.Text(v.str().size(), 48);
+        return Check(PyBytes_FromStringAndSize(v.str().data(), static_cast<Py_ssize_t>(v.size())));
+      case sexp::ValueType::kHtml: {
+        meter_.Bytes(v.str().size() + 64);  // the str, then the Markup made from it
+        py::object text = py::reinterpret_steal<py::object>(Text(v.str(), 64));
+        return types().markup(text).release().ptr();
+      }
+      case sexp::ValueType::kSymbol:
+        meter_.Text(v.name().size(), 0);
+        return Symbol(v.name()).release().ptr();
+      case sexp::ValueType::kKeyword:
+        meter_.Text(v.name().size(), 0);
+        return Keyword(v.name()).release().ptr();
+      case sexp::ValueType::kList: {
+        meter_.Step();
+        meter_.Bytes(64 + 8 * v.size());
+        PyObject* list = Check(PyList_New(static_cast<Py_ssize_t>(v.size())));
+        if (v.size() == 0) return list;
+        stack_.push_back(Frame{v.items().data(), v.size(), 0, list, nullptr});
+        return nullptr;
+      }
+      case sexp::ValueType::kDict: {
+        meter_.Step();
+        meter_.Bytes(64 + 48 * (v.size() / 2));
+        PyObject* dict = Check(PyDict_New());
+        if (v.size() < 2) return dict;
+        stack_.push_back(Frame{v.items().data(), v.size() & ~size_t{1}, 0, dict, nullptr});
+        return nullptr;
+      }
+      default: {  // a callable: its sx text, all Python can do with it
+        std::string text = sexp::ToText(v, meter_.budget());
+        if (meter_.budget().exhausted()) ThrowBudgetError(meter_.budget());
+        return Text(text, 64);
+      }
+    }
+  }
+
+  // Puts `made` (a new reference, stolen) in the frame's next place.
+  static void Place(Frame& f, PyObject* made) {
+    if (PyList_CheckExact(f.out)) {
+      PyList_SET_ITEM(f.out, static_cast<Py_ssize_t>(f.next), made);
+    } else if (f.key == nullptr) {
+      f.key = made;
+    } else {
+      int failed = PyDict_SetItem(f.out, f.key, made);
+      Py_DECREF(made);
+      Py_CLEAR(f.key);
+      if (failed != 0) throw py::error_already_set();
+    }
+    ++f.next;
+  }
+
+  Meter& meter_;
+  std::vector<Frame> stack_;
+};
+
 }  // namespace
+
+void Meter::Signals() {
+  until_signals_ = kSignalEvery;
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+}
+
+void ThrowBudgetError(const sexp::Budget& budget) {
+  sexp::EvalError error;
+  error.code = budget.code();
+  error.message = budget.message();
+  ThrowEvalError(error);
+}
 
 Types& types() {
   static auto* t = new Types();
@@ -514,39 +719,9 @@ py::list NodesToPy(absl::Span<const sexp::Node> nodes) {
   return out;
 }
 
-py::object ValueToPy(const sexp::Value& v) {
-  switch (v.type()) {
-    case sexp::ValueType::kNil:
-      return py::none();
-    case sexp::ValueType::kBool:
-      return py::bool_(v.as_bool());
-    case sexp::ValueType::kInt:
-      return py::reinterpret_steal<py::object>(PyLong_FromLongLong(v.as_int()));
-    case sexp::ValueType::kFloat:
-      return py::reinterpret_steal<py::object>(PyFloat_FromDouble(v.as_float()));
-    case sexp::ValueType::kString:
-      return Str(v.str());
-    case sexp::ValueType::kBytes:
-      return py::bytes(v.str().data(), v.str().size());
-    case sexp::ValueType::kHtml:
-      return types().markup(Str(v.str()));
-    case sexp::ValueType::kSymbol:
-      return Symbol(v.name());
-    case sexp::ValueType::kKeyword:
-      return Keyword(v.name());
-    case sexp::ValueType::kList: {
-      py::list out(v.size());
-      for (size_t i = 0; i < v.size(); ++i) out[i] = ValueToPy(v[i]);
-      return out;
-    }
-    case sexp::ValueType::kDict: {
-      py::dict out;
-      for (size_t i = 0; i + 1 < v.size(); i += 2) out[ValueToPy(v[i])] = ValueToPy(v[i + 1]);
-      return out;
-    }
-    default:
-      return py::str(sexp::ToText(v));
-  }
+py::object ValueToPy(const sexp::Value& v, Meter& meter) {
+  ValuesToPy convert(meter);
+  return convert.Root(v);
 }
 
 sexp::Value KeywordCache::Get(sexp::Environment& env, PyObject* name_object,
@@ -573,19 +748,19 @@ void KeywordCache::Clear() {
   count_ = 0;
 }
 
-sexp::Node PyToNode(sexp::Builder& builder, py::handle obj) {
-  NodeMaker make{builder};
+sexp::Node PyToNode(sexp::Builder& builder, py::handle obj, Meter* meter) {
+  NodeMaker make(builder, meter);
   return Convert(make, obj.ptr(), nullptr, 0);
 }
 
-sexp::Value PyToValue(sexp::Environment& env, sexp::Arena& arena, py::handle obj,
+sexp::Value PyToValue(sexp::Environment& env, sexp::Arena& arena, py::handle obj, Meter& meter,
                       KeywordCache* keywords) {
-  ValueMaker make{env, arena, keywords};
+  ValueMaker make(env, arena, keywords, &meter);
   return Convert(make, obj.ptr(), nullptr, 0);
 }
 
-sexp::Value PyToResult(sexp::CallContext& ctx, py::handle obj) {
-  ResultMaker make{ctx};
+sexp::Value PyToResult(sexp::CallContext& ctx, py::handle obj, Meter& meter) {
+  ResultMaker make(ctx, &meter);
   return Convert(make, obj.ptr(), nullptr, 0);
 }
 

@@ -6,6 +6,17 @@
 // reverse (tuples as lists); anything else is a TypeError naming the type
 // and where it was found.
 //
+// Limits. A conversion that belongs to an evaluation (its arguments, its
+// result, a primitive's arguments and result, a service's arguments and
+// result) is charged to that evaluation's sexp::Budget through a Meter: a
+// step per value visited (plus one per 64 bytes of text) and the bytes it
+// makes — the Python objects it builds counted at about their size, the sx
+// values and nodes at theirs — *before* making them, so data whose parts
+// are shared (d = [d, d] twenty times) ends with the evaluation's limit
+// error (step-limit, memory-limit, timeout, interrupted) instead of a walk
+// of 2^20 nodes. sx → Python is iterative: any depth converts (no C
+// recursion); Python → sx refuses data nested deeper than 1024 (ValueError).
+//
 // All functions here need the GIL.
 #ifndef SEXP_BINDINGS_CONVERT_H_
 #define SEXP_BINDINGS_CONVERT_H_
@@ -30,18 +41,56 @@ struct Types {
 };
 Types& types();
 
+// The EvalError for an evaluation error (message, code, file, line, col, trace).
+[[noreturn]] void ThrowEvalError(const sexp::EvalError& error);
+// The EvalError of an exhausted budget: its limit's code and message.
+[[noreturn]] void ThrowBudgetError(const sexp::Budget& budget);
+
+// What a conversion charges to the budget of the call it belongs to (see
+// the top of this file). A step or byte charge past a limit raises the
+// budget's EvalError (ThrowBudgetError). Every kSignalEvery steps it also
+// runs Python's pending signal handlers (PyErr_CheckSignals), so a Ctrl-C
+// during a long conversion raises KeyboardInterrupt in the middle of it.
+class Meter {
+ public:
+  explicit Meter(sexp::Budget& budget) : budget_(budget) {}
+  void Step(uint64_t steps = 1) {
+    if (!budget_.Charge(steps)) ThrowBudgetError(budget_);
+    if (--until_signals_ == 0) Signals();
+  }
+  // `bytes` of text: the bytes, and a step per 64 of them.
+  void Text(uint64_t bytes, uint64_t overhead) {
+    Step(1 + bytes / 64);
+    Bytes(bytes + overhead);
+  }
+  void Bytes(uint64_t bytes) {
+    if (!budget_.ChargeBytes(bytes)) ThrowBudgetError(budget_);
+  }
+  sexp::Budget& budget() { return budget_; }
+
+ private:
+  static constexpr int kSignalEvery = 4096;
+  void Signals();
+  sexp::Budget& budget_;
+  int until_signals_ = kSignalEvery;
+};
+
 // sx data read by the reader → Python (depth is bounded by the reader's).
 py::object NodeToPy(const sexp::Node& node);
 // The same for each of `nodes` (a document's roots), as one list; names are
 // looked up once for all of them.
 py::list NodesToPy(absl::Span<const sexp::Node> nodes);
-// An evaluator value → Python. Callables become their sx text
-// ("#<function f>"), which is all a Python caller can do with them.
-py::object ValueToPy(const sexp::Value& value);
+// An evaluator value → Python, charged to `meter`. Callables become their
+// sx text ("#<function f>"), which is all a Python caller can do with them.
+// Iterative: a value nested 100,000 deep converts (Python's own recursive
+// functions — repr, ==, pickle — may then raise RecursionError on it).
+py::object ValueToPy(const sexp::Value& value, Meter& meter);
 
 // Python → a Node of `builder`'s document; throws py::type_error /
 // py::value_error (non-finite floats, ints beyond 64 bits, bad dict keys).
-sexp::Node PyToNode(sexp::Builder& builder, py::handle obj);
+// Charged to `meter` when given (the module-level functions — canonical,
+// hash… — have no budget and are bounded by the depth only).
+sexp::Node PyToNode(sexp::Builder& builder, py::handle obj, Meter* meter = nullptr);
 
 // The keywords of one Environment by the Python str of their name, kept
 // across calls: env.render converts the same few key names on every call
@@ -65,19 +114,18 @@ class KeywordCache {
 
 // Python → evaluator values whose strings, lists and dicts live in `arena`
 // (a call's arguments: nothing is added to the Environment but interned
-// names). `keywords`, when given, must belong to `env`. Same errors as
-// PyToNode.
-sexp::Value PyToValue(sexp::Environment& env, sexp::Arena& arena, py::handle obj,
+// names), charged to `meter`. `keywords`, when given, must belong to `env`.
+// Same errors as PyToNode.
+sexp::Value PyToValue(sexp::Environment& env, sexp::Arena& arena, py::handle obj, Meter& meter,
                       KeywordCache* keywords = nullptr);
 
 // A Python primitive's result as a value of the running evaluation (made
-// through `ctx`); the same conversion and errors as PyToValue.
-sexp::Value PyToResult(sexp::CallContext& ctx, py::handle obj);
+// through `ctx`, charged to `meter`: the evaluation's budget); the same
+// conversion and errors as PyToValue.
+sexp::Value PyToResult(sexp::CallContext& ctx, py::handle obj, Meter& meter);
 
 // The ReadError for a reader error (message, line, col, offset, code).
 [[noreturn]] void ThrowReadError(const sexp::Error& error);
-// The EvalError for an evaluation error (message, code, file, line, col, trace).
-[[noreturn]] void ThrowEvalError(const sexp::EvalError& error);
 // A Python exception that is not an Exception (KeyboardInterrupt,
 // SystemExit, GeneratorExit) raised inside a primitive: kept for this thread
 // while the evaluation unwinds as `interrupted` (which sx's `try` cannot

@@ -5,11 +5,24 @@
 //
 // The GIL is released around reading, writing, hashing, evaluating and
 // rendering; a primitive written in Python takes it back for its call only.
+//
+// Limits. Each call of an Env method (eval, load, render_html, render, and
+// a whole resolve/render_page) has one sexp::Budget made from the Env's
+// limits: the evaluation charges it, and so do the conversions of the
+// call's arguments, its result, each Python primitive's arguments and
+// result, and each service's arguments and result (convert.h). A call made
+// by a primitive back into its Env charges a child budget of the running
+// call's. On the main thread, a SIGINT during an evaluation interrupts it
+// and raises KeyboardInterrupt (SigintWatch).
 #include <pybind11/functional.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <pythread.h>
+#include <signal.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -88,8 +101,9 @@ sexp::Document ReadAll(std::string_view text, bool copy_source, const Limits& li
 }
 
 // The document of one value: a str is sx text (exactly one expression),
-// anything else (bytes included) Python data converted to sx.
-sexp::Document OneDocument(py::handle value_or_text) {
+// anything else (bytes included) Python data converted to sx (charged to
+// `meter` when given).
+sexp::Document OneDocument(py::handle value_or_text, Meter* meter = nullptr) {
   if (PyUnicode_Check(value_or_text.ptr())) {
     Utf8Text text(value_or_text);
     sexp::Result<sexp::Document> doc = [&] {
@@ -100,7 +114,7 @@ sexp::Document OneDocument(py::handle value_or_text) {
     return std::move(doc).value();
   }
   sexp::Builder b;
-  sexp::Node root = PyToNode(b, value_or_text);
+  sexp::Node root = PyToNode(b, value_or_text, meter);
   sexp::Result<sexp::Document> doc = b.Finish({root});
   if (!doc.ok()) throw py::value_error(doc.error().message);
   return std::move(doc).value();
@@ -109,8 +123,8 @@ sexp::Document OneDocument(py::handle value_or_text) {
 // Runs `write(document)` on the document of `v` without the GIL; an error
 // of its Result is a ValueError.
 template <class F>
-auto WithDocument(py::handle v, F&& write) {
-  sexp::Document doc = OneDocument(v);
+auto WithDocument(py::handle v, F&& write, Meter* meter = nullptr) {
+  sexp::Document doc = OneDocument(v, meter);
   auto result = [&] {
     py::gil_scoped_release release;
     return write(doc);
@@ -119,8 +133,11 @@ auto WithDocument(py::handle v, F&& write) {
   return std::move(result).value();
 }
 
-std::string Canonical(py::handle v) {
-  return WithDocument(v, [](const sexp::Document& d) { return sexp::Canonical(d.roots()[0]); });
+std::string Canonical(py::handle v, Meter* meter = nullptr) {
+  std::string text = WithDocument(
+      v, [](const sexp::Document& d) { return sexp::Canonical(d.roots()[0]); }, meter);
+  if (meter != nullptr) meter->Bytes(text.size());  // (already made: about the nodes' size)
+  return text;
 }
 
 sexp::Digest Digest(py::handle v) {
@@ -191,6 +208,121 @@ uint32_t GroupsFrom(const py::object& capabilities) {
   return groups;
 }
 
+// SIGINT while an evaluation runs without the GIL. Python's own handler only
+// notes the signal for the interpreter, which does not run until the
+// evaluation returns; so while one runs on the main thread, a handler of
+// ours is installed in front of Python's: it sets the interrupt flags of the
+// evaluations running (one atomic store each: async-signal-safe), then calls
+// Python's handler. The evaluation ends with `interrupted` within a few
+// thousand steps, and PyErr_CheckSignals() (after the GIL is taken back)
+// runs Python's handler: KeyboardInterrupt. When SIGINT's handler is not a
+// function (SIG_DFL, SIG_IGN) nothing is installed: Ctrl-C does what it did.
+namespace sigint {
+
+constexpr int kMaxWatched = 64;  // evaluations nested on the main thread
+std::atomic<std::atomic<bool>*> watched[kMaxWatched];
+int depth = 0;           // nested watches (main thread, GIL held)
+bool installed = false;  // OnSigint is SIGINT's handler
+struct sigaction previous;
+
+extern "C" void OnSigint(int sig, siginfo_t* info, void* context) {
+  for (auto& w : watched) {
+    if (std::atomic<bool>* flag = w.load(std::memory_order_relaxed)) {
+      flag->store(true, std::memory_order_relaxed);
+    }
+  }
+  if ((previous.sa_flags & SA_SIGINFO) != 0) {
+    if (previous.sa_sigaction != nullptr) previous.sa_sigaction(sig, info, context);
+  } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN &&
+             previous.sa_handler != nullptr) {
+    previous.sa_handler(sig);
+  }
+}
+
+bool IsOurs(const struct sigaction& a) {
+  return (a.sa_flags & SA_SIGINFO) != 0 && a.sa_sigaction == &OnSigint;
+}
+
+void Install() {
+  struct sigaction current;
+  if (sigaction(SIGINT, nullptr, &current) != 0 || IsOurs(current)) return;
+  if ((current.sa_flags & SA_SIGINFO) == 0 &&
+      (current.sa_handler == SIG_DFL || current.sa_handler == SIG_IGN)) {
+    return;
+  }
+  previous = current;
+  struct sigaction ours;
+  std::memset(&ours, 0, sizeof ours);
+  ours.sa_sigaction = &OnSigint;
+  ours.sa_flags = SA_SIGINFO | (current.sa_flags & (SA_ONSTACK | SA_RESTART));
+  sigemptyset(&ours.sa_mask);
+  installed = sigaction(SIGINT, &ours, nullptr) == 0;
+}
+
+void Uninstall() {
+  if (!installed) return;
+  installed = false;
+  // Python code run meanwhile (a primitive) may have set a handler of its
+  // own: that one stays.
+  struct sigaction current;
+  if (sigaction(SIGINT, nullptr, &current) == 0 && IsOurs(current)) {
+    sigaction(SIGINT, &previous, nullptr);
+  }
+}
+
+bool OnMainThread() {
+  static const unsigned long main_ident = [] {
+    return py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
+  }();
+  return PyThread_get_thread_ident() == main_ident;
+}
+
+}  // namespace sigint
+
+// While it lives (made and ended with the GIL held), a SIGINT also sets
+// `flag`; only on the main thread, where Python handles signals.
+class SigintWatch {
+ public:
+  explicit SigintWatch(std::atomic<bool>* flag) {
+    if (!sigint::OnMainThread()) return;
+    if (sigint::depth == 0) sigint::Install();
+    if (sigint::depth < sigint::kMaxWatched) sigint::watched[sigint::depth].store(flag);
+    ++sigint::depth;
+    active_ = true;
+  }
+  ~SigintWatch() { End(); }
+  SigintWatch(const SigintWatch&) = delete;
+  SigintWatch& operator=(const SigintWatch&) = delete;
+
+  void End() {
+    if (!active_) return;
+    active_ = false;
+    --sigint::depth;
+    if (sigint::depth < sigint::kMaxWatched) sigint::watched[sigint::depth].store(nullptr);
+    if (sigint::depth == 0) sigint::Uninstall();
+  }
+
+ private:
+  bool active_ = false;
+};
+
+// Runs `run()` without the GIL, a SIGINT meanwhile setting `interrupt`
+// (SigintWatch); then runs Python's pending signal handlers, so that a
+// Ctrl-C raises KeyboardInterrupt (rather than EvalError `interrupted`).
+template <class F>
+auto Unlocked(std::atomic<bool>* interrupt, F&& run) {
+  SigintWatch watch(interrupt);
+  // (A SIGINT noted before the watch began: raised now, before running.)
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  auto result = [&] {
+    py::gil_scoped_release release;
+    return run();
+  }();
+  watch.End();
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  return result;
+}
+
 // An Environment runs one call at a time, and the GIL is released while it
 // does: a call from another thread meanwhile is refused rather than racing.
 // A primitive calling back into its own Env (the same thread, the outer call
@@ -219,6 +351,33 @@ class Busy {
   State& state_;
 };
 
+class Env;
+
+// The budget of one call of an Env method (see the top of this file): made
+// from the Env's limits and watching its interrupt flag — or, for a call a
+// primitive makes back into its Env, a child of the running call's budget
+// (whichever runs out first ends both). While it lives it is the Env's
+// active budget, which the Python primitives' conversions charge.
+class CallBudget {
+ public:
+  explicit CallBudget(Env& env);
+  ~CallBudget();
+  CallBudget(const CallBudget&) = delete;
+  CallBudget& operator=(const CallBudget&) = delete;
+
+  sexp::Budget& budget() { return budget_; }
+  Meter& meter() { return meter_; }
+  // The Env's limits with this budget: what the evaluation is given.
+  const sexp::EvalLimits& limits() const { return limits_; }
+
+ private:
+  Env& env_;
+  sexp::Budget* saved_;
+  sexp::Budget budget_;
+  Meter meter_;
+  sexp::EvalLimits limits_;
+};
+
 class Env {
  public:
   Env(const py::object& capabilities, const py::object& limits)
@@ -237,12 +396,15 @@ class Env {
         name, min_args, max_args,
         [held, name](sexp::CallContext& ctx, absl::Span<const sexp::Value> args) -> sexp::Value {
           py::gil_scoped_acquire gil;
+          // The conversions of the arguments and the result are charged to
+          // the evaluation's budget (the call's: CallBudget).
+          Meter meter(ctx.budget());
           std::string failure;
           try {
             py::tuple pyargs(args.size());
-            for (size_t i = 0; i < args.size(); ++i) pyargs[i] = ValueToPy(args[i]);
+            for (size_t i = 0; i < args.size(); ++i) pyargs[i] = ValueToPy(args[i], meter);
             py::object result = (*held)(*pyargs);
-            return PyToResult(ctx, result);
+            return PyToResult(ctx, result, meter);
           } catch (py::error_already_set& e) {  // "ValueError: message", no traceback
             failure = py::str(e.type().attr("__name__")).cast<std::string>() + ": " +
                       py::str(e.value()).cast<std::string>();
@@ -253,6 +415,10 @@ class Env {
           } catch (const std::exception& e) {
             failure = e.what();
           }
+          // A limit reached while converting (or by a call the primitive
+          // made back into this Env): the evaluation ends with it, which
+          // `try` cannot catch.
+          ctx.CheckBudget();
           ctx.Fail("host", "'" + name + "' raised " + failure);
         },
         io ? static_cast<uint32_t>(sexp::kGroupIo) : 0u);
@@ -260,20 +426,23 @@ class Env {
 
   py::object Eval(py::handle text_or_value, const std::string& file) {
     Busy busy(busy_);
-    std::string text = SourceOf(text_or_value);
-    return Evaluated([&] { return env_->Eval(text, file, limits_); });
+    CallBudget call(*this);
+    std::string text = SourceOf(text_or_value, call.meter());
+    return Evaluated(call, [&] { return env_->Eval(text, file, call.limits()); });
   }
 
   py::object Load(const std::string& path) {
     Busy busy(busy_);
-    return Evaluated([&] { return env_->LoadFile(path, limits_); });
+    CallBudget call(*this);
+    return Evaluated(call, [&] { return env_->LoadFile(path, call.limits()); });
   }
 
   std::string RenderHtml(py::handle text_or_value, const std::string& file, bool allow_any_url) {
     Busy busy(busy_);
-    std::string text = SourceOf(text_or_value);
+    CallBudget call(*this);
+    std::string text = SourceOf(text_or_value, call.meter());
     return Html([&](sexp::ByteSink& sink) {
-      return sexp::RenderHtml(*env_, text, sink, file, Options(allow_any_url), limits_);
+      return sexp::RenderHtml(*env_, text, sink, file, Options(allow_any_url), call.limits());
     });
   }
 
@@ -283,19 +452,26 @@ class Env {
     Busy busy(busy_);
     const sexp::Value* fn = env_->Lookup(name);
     if (fn == nullptr) throw py::key_error("'" + name + "' is not defined");
+    CallBudget call(*this);
     sexp::Arena arena;  // the arguments: freed with this call
     std::vector<sexp::Value> args;
     for (auto [k, v] : kwargs) {
-      args.push_back(env_->Keyword(py::cast<std::string>(k)));
-      args.push_back(PyToValue(*env_, arena, v, &keywords_));
+      std::string key = py::cast<std::string>(k);
+      call.meter().Text(key.size(), 0);
+      args.push_back(env_->Keyword(key));
+      args.push_back(PyToValue(*env_, arena, v, call.meter(), &keywords_));
     }
     sexp::Value callee = *fn;
     return Html([&](sexp::ByteSink& sink) {
-      return sexp::RenderCall(*env_, callee, args, sink, Options(allow_any_url), limits_);
+      return sexp::RenderCall(*env_, callee, args, sink, Options(allow_any_url), call.limits());
     });
   }
 
-  void Interrupt() { env_->Interrupt(); }
+  // Ends the running call (whichever thread runs it) with `interrupted`.
+  void Interrupt() {
+    interrupt_.store(true, std::memory_order_relaxed);
+    env_->Interrupt();
+  }
   size_t BytesUsed() const { return env_->bytes_used(); }
 
   // Makes `name` an I/O service (sexp/web/resolver.h); Python supplies results.
@@ -352,22 +528,23 @@ class Env {
 
   // A resolution of the expression `text` (the page), driven from Python.
   std::unique_ptr<class PyResolution> Resolution(py::handle text);
+  // (fn (x) x) of this Env (made once).
+  sexp::Value Identity();
 
   sexp::Environment& env() { return *env_; }
   Busy::State& busy() { return busy_; }
   const sexp::EvalLimits& limits() const { return limits_; }
 
  private:
+  friend class CallBudget;
+
   // The value `run()` evaluates without the GIL, in Python (an error is an
-  // EvalError).
+  // EvalError), converted under the call's budget.
   template <class F>
-  static py::object Evaluated(F&& run) {
-    sexp::EvalResult r = [&] {
-      py::gil_scoped_release release;
-      return run();
-    }();
+  py::object Evaluated(CallBudget& call, F&& run) {
+    sexp::EvalResult r = Unlocked(&interrupt_, run);
     if (!r.ok()) ThrowEvalError(r.error());
-    return ValueToPy(r.value());
+    return ValueToPy(r.value(), call.meter());
   }
   // The HTML `render(sink)` writes, rendered without the GIL (an error is an
   // EvalError); the string starts at the last page's size rather than
@@ -376,11 +553,10 @@ class Env {
   std::string Html(F&& render) {
     std::string html;
     html.reserve(last_html_size_);
-    sexp::EvalResult r = [&] {
-      py::gil_scoped_release release;
+    sexp::EvalResult r = Unlocked(&interrupt_, [&] {
       sexp::HtmlStringSink sink(&html);
       return render(sink);
-    }();
+    });
     if (!r.ok()) ThrowEvalError(r.error());
     last_html_size_ = html.size();
     return html;
@@ -390,12 +566,13 @@ class Env {
     if (allow_any_url) o.url_policy = sexp::UrlPolicy::kAllowAll;
     return o;
   }
-  // sx text to evaluate: a str as is, Python data as its canonical text.
-  static std::string SourceOf(py::handle text_or_value) {
+  // sx text to evaluate: a str as is, Python data as its canonical text
+  // (converted under `meter`).
+  static std::string SourceOf(py::handle text_or_value, Meter& meter) {
     if (PyUnicode_Check(text_or_value.ptr())) {
       return TextOf(text_or_value);
     }
-    return Canonical(text_or_value);
+    return Canonical(text_or_value, &meter);
   }
 
   uint32_t groups_ = 0;
@@ -404,35 +581,86 @@ class Env {
   std::unique_ptr<sexp::Environment> env_;
   sexp::EvalLimits limits_;
   Busy::State busy_;
+  // Set by interrupt() and by SIGINT; every call's budget watches it (the
+  // outermost call clears it when it starts).
+  std::atomic<bool> interrupt_{false};
+  sexp::Budget* active_ = nullptr;  // the running call's budget (CallBudget)
+  // (fn (x) x), made on first use: renders a resolved page's value through
+  // RenderCall, which is charged to a budget (RenderData has none).
+  std::optional<sexp::Value> identity_;
   KeywordCache keywords_;  // of env_, for Render's arguments
   // Size of the last page rendered: the next one reserves it up front
   // rather than growing its string a dozen times.
   size_t last_html_size_ = 0;
 };
 
+CallBudget::CallBudget(Env& env)
+    : env_(env),
+      saved_(env.active_),
+      budget_(saved_ != nullptr ? sexp::Budget(env.limits_, saved_)
+                                : sexp::Budget(env.limits_, &env.interrupt_)),
+      meter_(budget_),
+      limits_(env.limits_) {
+  // An interrupt() or SIGINT from before the call does not end it.
+  if (saved_ == nullptr) env.interrupt_.store(false, std::memory_order_relaxed);
+  limits_.budget = &budget_;
+  env.active_ = &budget_;
+}
+
+CallBudget::~CallBudget() { env_.active_ = saved_; }
+
+// Makes `budget` the Env's active budget (`slot`) while it lives.
+class Active {
+ public:
+  Active(sexp::Budget*& slot, sexp::Budget* budget) : slot_(slot), saved_(slot) {
+    slot_ = budget;
+  }
+  ~Active() { slot_ = saved_; }
+  Active(const Active&) = delete;
+  Active& operator=(const Active&) = delete;
+
+ private:
+  sexp::Budget*& slot_;
+  sexp::Budget* saved_;
+};
+
 // sexp::Resolution for `await env.resolve(...)` (sexp/__init__.py): the
 // rounds are run from the event loop's thread — step() evaluates without the
 // GIL, Python awaits the services, supply() hands their results back — so no
 // Python future is ever touched from another thread.
+//
+// One budget, made from the Env's limits when the resolution starts, bounds
+// all of it: compiling the page, every round, the conversions of the
+// services' arguments and results (charged here), the waits for the
+// services (Python awaits them for at most time_left(), then abandon()s),
+// and rendering the result.
 class PyResolution {
  public:
-  PyResolution(Env& env, sexp::Value page)
-      : env_(env), resolution_(env.env(), page, env.limits()) {}
+  explicit PyResolution(Env& env)
+      : env_(env), budget_(env.limits_, &env.interrupt_), meter_(budget_), limits_(env.limits_) {
+    if (env.active_ == nullptr) env.interrupt_.store(false, std::memory_order_relaxed);
+    limits_.budget = &budget_;
+  }
+  void Start(sexp::Value page) { resolution_.emplace(env_.env(), page, limits_); }
+  Meter& meter() { return meter_; }
+  const sexp::EvalLimits& limits() const { return limits_; }
+  sexp::Budget* budget() { return &budget_; }
 
   bool Step() {
     Busy busy(env_.busy());
-    py::gil_scoped_release release;
-    return resolution_.Step();
+    Active active(env_.active_, &budget_);
+    return Unlocked(&env_.interrupt_, [&] { return resolution_->Step(); });
   }
 
   // [(service, [(id, args tuple, key), …]), …]
-  py::list Batches() const {
+  py::list Batches() {
     py::list out;
-    for (const sexp::IoBatch& b : resolution_.batches()) {
+    for (const sexp::IoBatch& b : resolution_->batches()) {
       py::list reqs;
       for (const sexp::IoRequest& q : b.requests) {
         py::tuple args(q.args.size());
-        for (size_t i = 0; i < q.args.size(); ++i) args[i] = ValueToPy(q.args[i]);
+        for (size_t i = 0; i < q.args.size(); ++i) args[i] = ValueToPy(q.args[i], meter_);
+        meter_.Text(q.key.size(), 64);
         reqs.append(py::make_tuple(q.id, args, q.key));
       }
       out.append(py::make_tuple(b.service, reqs));
@@ -441,27 +669,63 @@ class PyResolution {
   }
 
   void Supply(size_t id, py::handle value) {
+    if (abandoned_) return;
     sexp::Builder builder;
-    sexp::Node node = PyToNode(builder, value);
+    sexp::Node node = PyToNode(builder, value, &meter_);
     sexp::Result<sexp::Document> doc = builder.Finish({node});
-    resolution_.Supply(id, std::move(doc));
+    resolution_->Supply(id, std::move(doc));
   }
-  void Fail(size_t id, const std::string& message) { resolution_.Fail(id, message); }
+  void Fail(size_t id, const std::string& message) {
+    if (!abandoned_) resolution_->Fail(id, message);
+  }
 
-  py::object Result() const {
-    const sexp::EvalResult& r = resolution_.result();
-    if (!r.ok()) ThrowEvalError(r.error());
-    return ValueToPy(r.value());
+  // Seconds left before the deadline, or None when there is none.
+  py::object TimeLeft() const {
+    if (!budget_.has_deadline()) return py::none();
+    return py::float_(static_cast<double>(budget_.time_left().count()) / 1000.0);
   }
-  std::string Html(bool allow_any_url) const {
-    const sexp::EvalResult& r = resolution_.result();
+  // Ends the resolution with `timeout`: the deadline passed while `waiting`
+  // service calls were still out.
+  void AbandonTimeout(size_t waiting) {
+    std::string message = "the evaluation ran longer than " +
+                          std::to_string(budget_.limits().timeout.count()) + " ms (waiting for " +
+                          std::to_string(waiting) + " service call" +
+                          (waiting == 1 ? "" : "s") + ")";
+    budget_.Exhaust(sexp::EvalErrorCode::kTimeout, message);
+    sexp::EvalError error;
+    error.code = sexp::EvalErrorCode::kTimeout;
+    error.message = std::move(message);
+    resolution_->Abandon(std::move(error));
+    abandoned_ = true;
+  }
+
+  // The resolution ended with `interrupted` (interrupt(), a SIGINT).
+  bool Interrupted() const {
+    const sexp::EvalResult& r = resolution_->result();
+    return !r.ok() && r.error().code == sexp::EvalErrorCode::kInterrupted;
+  }
+
+  py::object Result() {
+    const sexp::EvalResult& r = resolution_->result();
     if (!r.ok()) ThrowEvalError(r.error());
+    return ValueToPy(r.value(), meter_);
+  }
+  // The value rendered, charged to the resolution's budget (through
+  // RenderCall of the identity: RenderData takes no limits).
+  std::string Html(bool allow_any_url) {
+    Busy busy(env_.busy());
+    const sexp::EvalResult& r = resolution_->result();
+    if (!r.ok()) ThrowEvalError(r.error());
+    sexp::Value identity = env_.Identity();
+    sexp::Value tree = r.value();
+    Active active(env_.active_, &budget_);
     return env_.Html([&](sexp::ByteSink& sink) {
-      return sexp::RenderData(r.value(), sink, Env::Options(allow_any_url));
+      return sexp::RenderCall(env_.env(), identity, absl::MakeConstSpan(&tree, 1), sink,
+                              Env::Options(allow_any_url), limits_);
     });
   }
   py::dict Stats() const {
-    const sexp::ResolveStats& s = resolution_.stats();
+    const sexp::ResolveStats& s = resolution_->stats();
     py::dict d;
     d["rounds"] = s.rounds;
     d["requests"] = s.requests;
@@ -473,19 +737,36 @@ class PyResolution {
 
  private:
   Env& env_;
-  sexp::Resolution resolution_;
+  sexp::Budget budget_;
+  Meter meter_;
+  sexp::EvalLimits limits_;  // the Env's, with budget_
+  std::optional<sexp::Resolution> resolution_;  // once the page is compiled
+  bool abandoned_ = false;
 };
 
 std::unique_ptr<PyResolution> Env::Resolution(py::handle text) {
+  Busy busy(busy_);
+  auto r = std::make_unique<PyResolution>(*this);
   // The page as a function of no arguments, compiled once for all rounds.
-  std::string source = "(fn () " + SourceOf(text) + ")";
-  sexp::EvalResult fn = [&] {
-    Busy busy(busy_);
-    py::gil_scoped_release release;
-    return env_->Eval(source, "<page>", limits_);
-  }();
+  std::string source = "(fn () " + SourceOf(text, r->meter()) + ")";
+  Active active(active_, r->budget());
+  sexp::EvalResult fn =
+      Unlocked(&interrupt_, [&] { return env_->Eval(source, "<page>", r->limits()); });
   if (!fn.ok()) ThrowEvalError(fn.error());
-  return std::make_unique<PyResolution>(*this, fn.value());
+  r->Start(fn.value());
+  return r;
+}
+
+sexp::Value Env::Identity() {
+  if (!identity_) {
+    sexp::EvalResult r = [&] {
+      py::gil_scoped_release release;
+      return env_->Eval("(fn (x) x)", "<identity>");
+    }();
+    if (!r.ok()) ThrowEvalError(r.error());
+    identity_ = r.value();
+  }
+  return *identity_;
 }
 
 }  // namespace
@@ -649,6 +930,9 @@ PYBIND11_MODULE(_sexp, m) {
       .def("supply", &PyResolution::Supply)
       .def("fail", &PyResolution::Fail)
       .def("result", &PyResolution::Result)
+      .def("time_left", &PyResolution::TimeLeft)
+      .def("interrupted", &PyResolution::Interrupted)
+      .def("abandon_timeout", &PyResolution::AbandonTimeout)
       .def("html", &PyResolution::Html)
       .def("stats", &PyResolution::Stats);
 

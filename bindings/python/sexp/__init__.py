@@ -209,7 +209,34 @@ class Env(_sexp.Env):
                 else:
                     jobs.extend(_run_one(resolution, fn, context, rid, args)
                                 for rid, args, _key in requests)
-            await asyncio.gather(*jobs)
+            if not jobs:
+                continue
+            # The evaluation's deadline bounds the wait for its services: the
+            # calls still out when it passes are cancelled and the resolution
+            # ends with a `timeout` EvalError. A limit reached converting a
+            # result (an EvalError raised by supply) ends it at once too.
+            tasks = [asyncio.ensure_future(job) for job in jobs]
+            try:
+                done, pending = await asyncio.wait(tasks, timeout=resolution.time_left(),
+                                                   return_when=asyncio.FIRST_EXCEPTION)
+            except BaseException:
+                for task in tasks:
+                    task.cancel()
+                raise
+            errors = [t.exception() for t in done if not t.cancelled()]
+            for task in pending:
+                task.cancel()
+            error = next((e for e in errors if e is not None), None)
+            if error is not None:
+                raise error
+            if pending:
+                resolution.abandon_timeout(len(pending))
+                break
+        if resolution.interrupted():
+            # A SIGINT under asyncio.run cancels the main task (its handler
+            # ran when the step returned): let that cancellation through, so
+            # that asyncio.run raises KeyboardInterrupt, not EvalError.
+            await asyncio.sleep(0)
         self.__dict__["last_resolve_stats"] = resolution.stats()
         return resolution
 

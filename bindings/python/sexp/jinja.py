@@ -102,17 +102,33 @@ def _to_jinja(value: Any) -> Any:
     return value
 
 
-def _to_sx(value: Any) -> Any:
+def _to_sx(value: Any, seen: dict | None = None) -> Any:
     """A value from a Jinja template for sx: Undefined is nil. (Markup —
     markupsafe's or sexp's — stays trusted by itself: the module takes any
-    str with __html__ as markup.)"""
+    str with __html__ as markup.) Containers holding no Undefined are
+    passed on as they are, and each container is looked at once (`seen`,
+    by id): data whose parts are shared stays shared here, and its
+    conversion to sx is charged to the render's limits (sexp.Env.render)."""
     if isinstance(value, jinja2.Undefined):
         bool(value)  # StrictUndefined raises here
         return None
-    if isinstance(value, (list, tuple)):
-        return [_to_sx(v) for v in value]
+    if not isinstance(value, (list, tuple, dict)):
+        return value
+    if seen is None:
+        seen = {}
+    key = id(value)
+    if key in seen:
+        return seen[key]
+    seen[key] = value  # (a cycle stays a cycle: Env.render refuses it)
     if isinstance(value, dict):
-        return {k: _to_sx(v) for k, v in value.items()}
+        items = [(k, _to_sx(v, seen)) for k, v in value.items()]
+        if any(new is not old for (_, new), old in zip(items, value.values())):
+            value = dict(items)
+    else:
+        items = [_to_sx(v, seen) for v in value]
+        if any(new is not old for new, old in zip(items, value)):
+            value = items
+    seen[key] = value
     return value
 
 
