@@ -265,6 +265,7 @@ TEST(QuicBudget, PartialFramesAreBoundedByTheConnectionWindow) {
   o.request_deadline_ms = 500;
   std::atomic<int> handled{0};
   auto server = StartOrDie(o, [&](std::string_view, Responder r) { ++handled; });
+  Outcome whole;  // outlives the client, which fails it when it closes
   auto client = ConnectOrDie(*server, Reading());
   // 20 streams each announce a 1 MiB frame, send 300 kB of it, and stay
   // open: 6 MB offered, the window takes 2 MiB at a time.
@@ -285,7 +286,7 @@ TEST(QuicBudget, PartialFramesAreBoundedByTheConnectionWindow) {
   EXPECT_GT(s.peak_buffered_bytes, o.max_request_bytes_per_connection / 2);  // it did fill
   EXPECT_EQ(s.streams_timed_out, 20u);
   EXPECT_EQ(handled, 0);
-  Outcome whole;  // the connection still takes requests
+  // The connection still takes requests.
   client->Request("(GET \"/\")", whole.OnFrame(), whole.OnDone());
   EXPECT_TRUE(Eventually([&] { return handled == 1; }, 2000));
 }

@@ -327,7 +327,7 @@ class ServerConn final : public AcceptedConn {
       Release(*s);  // the window update goes out with this turn's writes
       MarkDirty();
       core_->Dirty(this);
-      core_->Handle(id_, id, s->state, request);  // may answer at once: s may move
+      core_->Handle(id_, id, s->state, request);  // may answer, even reset: s is done with
     }
   }
   bool HasWaiting() const { return !waiting_.empty(); }

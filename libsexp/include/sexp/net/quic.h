@@ -95,10 +95,10 @@ struct ServerOptions {
   size_t max_connections = 4096;   // more are refused (CONNECTION_CLOSE)
   uint64_t idle_timeout_ms = 30000;
 
-  // Memory (spec/wire.md §3.3). Request bytes a connection may have sent
-  // and the handler not yet taken: the connection's flow-control window,
-  // only given back as requests are handed to the handler. Never less than
-  // one whole frame of max_frame_size.
+  // Memory and time (spec/wire.md §3.3). Request bytes a connection may
+  // have sent and the handler not yet taken: the connection's flow-control
+  // window, given back only as requests are handed to the handler or their
+  // streams end. Never less than one whole frame of max_frame_size.
   size_t max_request_bytes_per_connection = kDefaultMaxFrameSize + (size_t{1} << 20);
   // Answer (and push) bytes queued and not yet acknowledged by the peer, per
   // connection and for the whole server. New requests wait for the handler
@@ -109,10 +109,10 @@ struct ServerOptions {
   // From a request stream's opening until its answer is acknowledged; then
   // the stream is reset (kTimeout) and its buffers freed. 0: no deadline.
   uint64_t request_deadline_ms = 30000;
-  // An answer none of whose bytes the peer acknowledged for this long, while
-  // it gives the answer no flow-control credit or acknowledges nothing on
-  // the connection, is reset (kTimeout): a peer that does not read. Its
-  // PINGs do not count. 0: never.
+  // An answer the peer does not read is reset (kTimeout): none of it
+  // acknowledged and no credit given for it for this long, while its
+  // flow-control window is closed or nothing at all is acknowledged on the
+  // connection. PINGs count for nothing. 0: never.
   uint64_t answer_stall_ms = 10000;
 };
 
