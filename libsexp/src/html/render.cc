@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -69,6 +70,13 @@ HtmlOut::~HtmlOut() {
   if (string_ != nullptr && !finished_) string_->resize(string_base_);
 }
 
+bool HtmlOut::ChargeOutput(size_t bytes, bool held) {
+  if (budget_ == nullptr) return true;
+  if (budget_->Charge(bytes / 64) && (!held || budget_->ChargeBytes(bytes))) return true;
+  failed_ = true;
+  return false;
+}
+
 void HtmlOut::GrowString(size_t n) {
   // The string's size covers what is written, the room ahead and kPad; its
   // bytes past the cursor are scratch until Finish cuts them off.
@@ -76,7 +84,9 @@ void HtmlOut::GrowString(size_t n) {
   // just ahead of the cursor keeps those lines in cache for the writes that
   // follow (std::string grows its capacity geometrically underneath).
   size_t used = cur_ == nullptr ? string_base_ : static_cast<size_t>(cur_ - string_->data());
-  string_->resize(used + std::max<size_t>(n, kStringStep) + kPad);
+  size_t grow = std::max<size_t>(n, kStringStep);
+  if (cur_ != nullptr) ChargeOutput(grow, /*held=*/true);  // (the first step is free)
+  string_->resize(used + grow + kPad);
   size_t size = string_->size();
   char* data = string_->data();
   start_ = data + string_base_;
@@ -106,7 +116,7 @@ void HtmlOut::Reserve(size_t n) {
 }
 
 void HtmlOut::AppendEscapedLong(std::string_view s) {
-  while (!s.empty()) {
+  while (!s.empty() && !failed_) {
     size_t n = std::min(s.size(), kEscapePiece);
     if (static_cast<size_t>(end_ - cur_) < 6 * n + 16) Reserve(6 * n + 16);
     cur_ = EscapeInto(cur_, s.data(), n);
@@ -130,6 +140,10 @@ bool HtmlOut::Flush() {
   }
   size_t used = static_cast<size_t>(cur_ - buf_.get());
   if (used > 0) {
+    if (!ChargeOutput(used, /*held=*/false)) {
+      cur_ = buf_.get();
+      return false;
+    }
     if (!sink_.Write(std::string_view(buf_.get(), used))) {
       failed_ = true;
       return false;
@@ -149,18 +163,37 @@ void Renderer::Fail(std::string message) {
 }
 
 void Renderer::CheckSink() {
-  if (out_.failed()) Fail("the sink refused the output");
+  if (!out_.failed()) return;
+  if (budget_ != nullptr && budget_->exhausted()) FailBudget();
+  Fail("the sink refused the output");
+}
+
+void Renderer::FailBudget() {
+  if (m_ != nullptr) m_->FailBudget();
+  eval_internal::Fault fault;
+  fault.code = budget_->code();
+  fault.message = budget_->message();
+  fault.limit = true;
+  throw fault;
+}
+
+std::string Renderer::Text(const Value& v) {
+  if (budget_ == nullptr) return ToText(v);
+  std::string text = ToText(v, *budget_);
+  if (budget_->exhausted()) FailBudget();
+  return text;
 }
 
 void Renderer::AppendNumber(const Value& v) {
   if (v.is_int()) {
     out_.AppendInt(v.as_int());
   } else {
-    out_.Append(ToText(v));  // the canonical (ECMAScript) float form
+    out_.Append(Text(v));  // the canonical (ECMAScript) float form
   }
 }
 
 void Renderer::ClassValue(const Value& v, bool* first, int depth) {
+  Charge(1);  // nested lists may share structure: charged per item visited
   auto word = [&](std::string_view w) {
     if (w.empty()) return;
     if (!*first) out_.Append(' ');
@@ -182,7 +215,7 @@ void Renderer::ClassValue(const Value& v, bool* first, int depth) {
       return;
     case ValueType::kInt:
     case ValueType::kFloat:
-      word(ToText(v));
+      word(Text(v));
       return;
     case ValueType::kList:
       if (depth > 32) Fail(":class lists nested deeper than 32");
@@ -374,7 +407,7 @@ void Renderer::RawText(std::string_view tag, const Value& el) {
         break;
       case ValueType::kInt:
       case ValueType::kFloat:
-        absl::StrAppend(&text, ToText(v));
+        absl::StrAppend(&text, Text(v));
         break;
       case ValueType::kString:
       case ValueType::kHtml:
@@ -433,6 +466,7 @@ void Renderer::Render(const Value& root) {
     ~Restore() { context = saved; }
   } restore{context_, context_};
   auto visit = [&](const Value& v) {
+    Charge(1);  // per node: shared structure renders once per reference
     if (Scalar(v)) return;
     switch (v.type()) {
       case ValueType::kString:
@@ -598,10 +632,14 @@ EvalResult RenderCall(Environment& env, const Value& fn, absl::Span<const Value>
   return Finish(out);
 }
 
-EvalResult RenderData(const Value& tree, ByteSink& sink, const RenderOptions& options) {
+EvalResult RenderData(const Value& tree, ByteSink& sink, const RenderOptions& options,
+                       const EvalLimits& limits) {
   html_internal::HtmlOut out(sink, options.chunk_bytes);
+  std::optional<Budget> own;
+  Budget* budget = limits.budget;
+  if (budget == nullptr) budget = &own.emplace(limits);
   try {
-    html_internal::Renderer r(out, options, nullptr);
+    html_internal::Renderer r(out, options, nullptr, budget);
     r.Render(tree);
   } catch (const Fault& f) {
     return FromFault(f);

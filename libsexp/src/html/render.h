@@ -137,6 +137,11 @@ class HtmlOut {
   // written); false if the sink refused.
   bool Finish();
   bool failed() const { return failed_; }
+  // Output is charged to `budget` (steps per 64 bytes; for a string sink,
+  // whose string holds it all, the bytes too) before it is written: when the
+  // budget runs out the output fails as a refused sink would, and the
+  // renderer reports the limit (Renderer::CheckSink).
+  void set_budget(Budget* budget) { budget_ = budget; }
   size_t written() const { return written_ + static_cast<size_t>(cur_ - start_); }
 
  private:
@@ -146,6 +151,9 @@ class HtmlOut {
   static constexpr size_t kEscapePiece = 4096;
   void AppendEscapedLong(std::string_view s);
 
+  // Charges output to the budget; false (and failed) when it runs out.
+  // `held`: the bytes stay in memory (a string sink's string).
+  bool ChargeOutput(size_t bytes, bool held);
   // A string sink: room for `n` more bytes in the string.
   void GrowString(size_t n);
   static constexpr size_t kStringStep = 4096;
@@ -162,6 +170,7 @@ class HtmlOut {
   char* flush_at_;  // start_ + chunk_ (or end_)
   size_t written_ = 0;
   bool failed_ = false;
+  Budget* budget_ = nullptr;
 };
 
 // Renders values (data) as HTML and holds the rules every path shares:
@@ -172,8 +181,14 @@ class HtmlOut {
 // (Display); html elements recognise it (Of) and write their plans to it.
 class Renderer final : public eval_internal::Emitter {
  public:
-  Renderer(HtmlOut& out, const RenderOptions& options, eval_internal::Machine* machine)
-      : Emitter(&kKind), out_(out), options_(options), m_(machine) {}
+  // Charges `machine`'s budget, or `budget` when there is no machine (data
+  // rendered outside an evaluation); neither: uncharged (precomputed plans).
+  Renderer(HtmlOut& out, const RenderOptions& options, eval_internal::Machine* machine,
+           Budget* budget = nullptr)
+      : Emitter(&kKind), out_(out), options_(options), m_(machine),
+        budget_(machine != nullptr ? &machine->budget() : budget) {
+    out_.set_budget(budget_);
+  }
 
   // The Renderer `e` is, or nullptr when it is another kind of Emitter.
   static Renderer* Of(eval_internal::Emitter& e) {
@@ -202,9 +217,20 @@ class Renderer final : public eval_internal::Emitter {
     } else if (v.is_int()) {
       out_.AppendInt(v.as_int());
     } else if (!v.is_nil()) {
-      out_.AppendEscaped(ToText(v));
+      out_.AppendEscaped(Text(v));
     }
   }
+  // Charges `steps` to the budget (a step per node rendered).
+  void Charge(uint64_t steps) {
+    if (m_ != nullptr) {
+      m_->Charge(steps);
+    } else if (budget_ != nullptr && !budget_->Charge(steps)) {
+      FailBudget();
+    }
+  }
+  // The sx text of a value, charged.
+  std::string Text(const Value& v);
+  [[noreturn]] void FailBudget();
 
   // The pieces the streaming path uses with tags it knows at compile time.
   // ` name="value"` (or ` name`, or nothing for nil/false) — `name` valid.
@@ -249,6 +275,7 @@ class Renderer final : public eval_internal::Emitter {
   HtmlOut& out_;
   const RenderOptions& options_;
   eval_internal::Machine* m_;
+  Budget* budget_;
   std::string text_;
   Context context_ = Context::kHtml;
   bool context_sensitive_ = false;

@@ -73,8 +73,10 @@ EvalResult RenderCall(Environment& env, const Value& fn, absl::Span<const Value>
                       const EvalLimits& limits = EvalLimits());
 
 // Renders a value that is already data (e.g. a tree received from a peer):
-// no code runs.
-EvalResult RenderData(const Value& tree, ByteSink& sink, const RenderOptions& options = {});
+// no code runs. The walk is charged per node and per byte written to
+// `limits` (to limits.budget when set: the evaluation that made the tree).
+EvalResult RenderData(const Value& tree, ByteSink& sink, const RenderOptions& options = {},
+                      const EvalLimits& limits = EvalLimits());
 
 // The text escaping the renderer uses: & < > " ' as entities.
 std::string EscapeHtml(std::string_view text);
