@@ -6,9 +6,10 @@
 // yet handed to the handler plus answer bytes not yet acknowledged) and
 // their peak since Start.
 //
-// SEXP_QUIC_MEASURE=1 also runs the scenario at full size with the
-// default options — 2 connections × 100 unread streams of a 4 MB answer —
-// and prints the peak (about 45 s: it waits for the default deadline).
+// SEXP_QUIC_MEASURE=1 also runs the scenarios at full size with the
+// default options — 2 connections × 100 unread streams of a 4 MB answer; 100
+// streams of a partial 16 MiB frame — and prints the peaks (about 90 s: they
+// wait for the default deadline).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -386,6 +387,34 @@ TEST(QuicBudget, MeasureUnreadStreamsOfAFourMegabytePage) {
               static_cast<unsigned long long>(s.streams_timed_out),
               static_cast<unsigned long long>(s.streams_busy));
   EXPECT_LE(s.peak_buffered_bytes, 2 * o.max_answer_bytes_per_connection + 65536);
+}
+
+TEST(QuicBudget, MeasurePartialFramesOnAHundredStreams) {
+  if (getenv("SEXP_QUIC_MEASURE") == nullptr) GTEST_SKIP() << "set SEXP_QUIC_MEASURE=1";
+  ServerOptions o = Loopback();  // the defaults
+  auto server = StartOrDie(o, [](std::string_view, Responder) {});
+  std::vector<std::unique_ptr<Outcome>> outcomes;
+  auto client = ConnectOrDie(*server, Reading());
+  // Each stream announces a 16 MiB frame and sends 200 kB of it: 20 MB offered.
+  std::string partial = std::string("\x81\x00\x00\x00", 4) + std::string(200000, 'x');
+  for (int i = 0; i < 100; ++i) {
+    outcomes.push_back(std::make_unique<Outcome>());
+    client->RequestRaw(partial, outcomes.back()->OnFrame(), outcomes.back()->OnDone(),
+                       /*end=*/false);
+  }
+  uint64_t before_deadline = 0;
+  for (int waited = 0; waited < 25000; waited += 100) {
+    before_deadline = std::max(before_deadline, server->Stats().request_bytes);
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  for (auto& out : outcomes) EXPECT_TRUE(HasCode(out->Wait(40000), "timeout"));
+  ServerStats s = server->Stats();
+  std::printf("1 connection x 100 streams of a partial 16 MiB frame: request bytes held %.1f MiB "
+              "(window %.1f MiB), peak %.1f MiB; after the deadline %.1f MiB, %llu streams reset\n",
+              before_deadline / 1048576.0, o.max_request_bytes_per_connection / 1048576.0,
+              s.peak_buffered_bytes / 1048576.0, s.request_bytes / 1048576.0,
+              static_cast<unsigned long long>(s.streams_timed_out));
+  EXPECT_LE(s.peak_buffered_bytes, o.max_request_bytes_per_connection);
 }
 
 }  // namespace
