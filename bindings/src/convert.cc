@@ -619,7 +619,7 @@ class ValuesToPy {
         return NewRef(v.as_bool() ? Py_True : Py_False);
       case sexp::ValueType::kInt:
         meter_.Step();
-        meter_.Bytes(32);
+        if (v.as_int() < -5 || v.as_int() > 256) meter_.Bytes(32);  // (CPython shares the others)
         return Check(PyLong_FromLongLong(v.as_int()));
       case sexp::ValueType::kFloat:
         meter_.Step();

@@ -263,10 +263,10 @@ void Uninstall() {
   if (!installed) return;
   installed = false;
   // Python code run meanwhile (a primitive) may have set a handler of its
-  // own: that one stays.
-  struct sigaction current;
-  if (sigaction(SIGINT, nullptr, &current) == 0 && IsOurs(current)) {
-    sigaction(SIGINT, &previous, nullptr);
+  // own: that one stays (put back).
+  struct sigaction replaced;
+  if (sigaction(SIGINT, &previous, &replaced) == 0 && !IsOurs(replaced)) {
+    sigaction(SIGINT, &replaced, nullptr);
   }
 }
 
@@ -528,8 +528,6 @@ class Env {
 
   // A resolution of the expression `text` (the page), driven from Python.
   std::unique_ptr<class PyResolution> Resolution(py::handle text);
-  // (fn (x) x) of this Env (made once).
-  sexp::Value Identity();
 
   sexp::Environment& env() { return *env_; }
   Busy::State& busy() { return busy_; }
@@ -585,9 +583,6 @@ class Env {
   // outermost call clears it when it starts).
   std::atomic<bool> interrupt_{false};
   sexp::Budget* active_ = nullptr;  // the running call's budget (CallBudget)
-  // (fn (x) x), made on first use: renders a resolved page's value through
-  // RenderCall, which is charged to a budget (RenderData has none).
-  std::optional<sexp::Value> identity_;
   KeywordCache keywords_;  // of env_, for Render's arguments
   // Size of the last page rendered: the next one reserves it up front
   // rather than growing its string a dozen times.
@@ -710,18 +705,12 @@ class PyResolution {
     if (!r.ok()) ThrowEvalError(r.error());
     return ValueToPy(r.value(), meter_);
   }
-  // The value rendered, charged to the resolution's budget (through
-  // RenderCall of the identity: RenderData takes no limits).
+  // The value rendered, charged to the resolution's budget.
   std::string Html(bool allow_any_url) {
-    Busy busy(env_.busy());
     const sexp::EvalResult& r = resolution_->result();
     if (!r.ok()) ThrowEvalError(r.error());
-    sexp::Value identity = env_.Identity();
-    sexp::Value tree = r.value();
-    Active active(env_.active_, &budget_);
     return env_.Html([&](sexp::ByteSink& sink) {
-      return sexp::RenderCall(env_.env(), identity, absl::MakeConstSpan(&tree, 1), sink,
-                              Env::Options(allow_any_url), limits_);
+      return sexp::RenderData(r.value(), sink, Env::Options(allow_any_url), limits_);
     });
   }
   py::dict Stats() const {
@@ -755,18 +744,6 @@ std::unique_ptr<PyResolution> Env::Resolution(py::handle text) {
   if (!fn.ok()) ThrowEvalError(fn.error());
   r->Start(fn.value());
   return r;
-}
-
-sexp::Value Env::Identity() {
-  if (!identity_) {
-    sexp::EvalResult r = [&] {
-      py::gil_scoped_release release;
-      return env_->Eval("(fn (x) x)", "<identity>");
-    }();
-    if (!r.ok()) ThrowEvalError(r.error());
-    identity_ = r.value();
-  }
-  return *identity_;
 }
 
 }  // namespace

@@ -283,6 +283,13 @@ def test_shared_service_arguments_and_results_are_charged():
         assert e.value.code in ("memory-limit", "step-limit", "timeout"), (page, e.value)
         assert time.monotonic() - start < 0.5, page
     assert not called
+    # The resolved value, rendered or returned, is charged to the same budget.
+    for run in (env.render_page("(div (dag 26))"), env.resolve("(dag 26)")):
+        start = time.monotonic()
+        with pytest.raises(sexp.EvalError) as e:
+            asyncio.run(run)
+        assert e.value.code in ("memory-limit", "step-limit", "timeout"), e.value
+        assert time.monotonic() - start < 0.5
 
 
 def test_a_service_that_never_returns_ends_at_the_deadline():
@@ -337,8 +344,16 @@ SIGINT_LOOP = """
     runs = [interrupted(lambda: env.eval("(loop 0)")),
             interrupted(lambda: env.render_html("(p (loop 0))")),
             interrupted(lambda: asyncio.run(env.render_page("(p (loop (svc 1)))")))]
-    report(runs=runs, after=env.eval("(+ 1 2)"),
-           handler=signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+    handler = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+    # A handler set by Python code during an evaluation (here: ignore
+    # SIGINT) stays in place after it.
+    env.primitive("ignore-sigint")(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN) and None)
+    env.eval("(ignore-sigint)")
+    os.kill(os.getpid(), signal.SIGINT)  # ignored: the process goes on
+    time.sleep(0.05)
+    report(runs=runs, after=env.eval("(+ 1 2)"), handler=handler,
+           ignored=signal.getsignal(signal.SIGINT) is signal.SIG_IGN)
     """
 
 
@@ -349,3 +364,4 @@ def test_sigint_interrupts_an_evaluation_with_keyboard_interrupt():
         assert elapsed < 1, out
     assert out["after"] == 3
     assert out["handler"]  # Python's handler is back in place
+    assert out["ignored"]

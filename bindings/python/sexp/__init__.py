@@ -126,16 +126,49 @@ class Env(_sexp.Env):
     """An sx environment: definitions, components, primitives.
 
     `capabilities`: primitive groups bound ("core", "string", "list",
-    "dict", "io"; default all but "io"). `limits`: a dict of `max_steps`,
-    `max_depth`, `max_bytes`, `timeout_ms` applying to each call.
+    "dict", "io"; default all but "io"). `limits`: a dict of `max_steps`
+    (default 50,000,000), `max_depth` (2000 nested calls), `max_bytes`
+    (256 MiB) and `timeout_ms` (none) applying to each call.
+
+    Limits bind the whole call, conversions included. Each call — eval,
+    load, render_html, render, and a whole resolve/render_page — has one
+    budget of steps, bytes and time that the evaluation and every
+    conversion between Python and sx made for it share: its arguments
+    (Python data given to eval/render_html/render), its result, each
+    primitive's arguments and result, each service's arguments and result.
+    A conversion is charged a step per value it visits and the bytes it
+    makes (Python objects at about their size), so data whose parts are
+    shared — `d = [d, d]` twenty times, or an sx value built the same way —
+    ends with the limit's EvalError (`.code` "memory-limit", "step-limit",
+    "timeout" or "interrupted") rather than a walk of 2^20 nodes. A limit is
+    not caught by sx's `try`, and a primitive's conversion that reaches one
+    ends the evaluation with it. A call a primitive makes back into its Env
+    has its own budget, which also charges the running call's.
+
+    sx values of any depth convert to Python (iteratively); Python data
+    nested deeper than 1024 is refused (ValueError). Very deep results may
+    still be too deep for Python's recursive functions (repr, ==, pickle
+    raise RecursionError).
+
+    Interrupting: `interrupt()` (from another thread) ends the running call
+    with EvalError "interrupted". On the main thread, Ctrl-C (SIGINT) during
+    a call ends it within a few thousand steps and raises KeyboardInterrupt
+    (under asyncio.run, resolve/render_page let asyncio's own handling of
+    it through: asyncio.run raises KeyboardInterrupt). Calls on other
+    threads are not interrupted by SIGINT. A Python primitive's
+    KeyboardInterrupt or SystemExit ends the evaluation and is raised again.
     """
 
     def primitive(self, name: str | None = None, *, min_args: int = 0, max_args: int = -1,
                   io: bool = False):
         """Decorator registering a Python callable as the sx primitive `name`
         (default: the function's name, `_` as `-`). It receives and returns
-        Python data; an exception becomes an sx `host` error. `io=True`
-        puts it in the "io" group (bound only where that capability is)."""
+        Python data (converted under the running call's limits); an
+        exception becomes an sx `host` error, which `try` can catch — a
+        limit reached converting its arguments or result ends the evaluation
+        instead, and a KeyboardInterrupt or SystemExit ends it and is raised
+        again. `io=True` puts it in the "io" group (bound only where that
+        capability is)."""
         def register(fn):
             self._primitive(name or fn.__name__.replace("_", "-"), fn, min_args, max_args, io)
             return fn
@@ -147,7 +180,11 @@ class Env(_sexp.Env):
     def render(self, component: str, *, allow_any_url: bool = False, **kwargs) -> str:
         """Renders the component or function `component` (e.g. "~page")
         called with keyword arguments from Python data, which is converted
-        straight to sx values (nothing is kept in the environment)."""
+        straight to sx values under the call's limits. Nothing of the data
+        is kept in the environment except the names of the Keywords and
+        Symbols in it (and of the keyword arguments), which the Env interns
+        for good: give per-request data whose keys vary (user input, ids)
+        `str` keys, which are not interned."""
         return self._render(component, kwargs, allow_any_url)
 
     # --- I/O through the resolver (libsexp's sexp/web/resolver.h) -------------
@@ -179,7 +216,16 @@ class Env(_sexp.Env):
         services, all awaited concurrently — then the page is evaluated again
         with the results. Returns the page's value. `context` (the current
         user, headers…) is passed to every service as its first argument.
-        Runs on the calling event loop's thread only. The page's code and
+        Runs on the calling event loop's thread only.
+
+        The Env's limits bind the whole resolution: all its rounds, the
+        conversions of the services' arguments and results, and the waits for
+        the services — `timeout_ms` is a deadline for all of it. Services
+        still running when it passes are cancelled and the resolution ends
+        with EvalError "timeout" (a service that never returns cannot hang
+        the page; a plain, non-async service blocks the loop and cannot be
+        cut short). A limit reached converting a service's result ends the
+        resolution with that limit's EvalError. The page's code and
         values stay in this Env (libsexp has no collector yet): a server
         should start a fresh Env now and then — sexp.quart.Dispatcher does
         once its Env passes a size."""

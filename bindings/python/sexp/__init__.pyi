@@ -82,6 +82,14 @@ class Document:
     def __getitem__(self, i: int) -> Node: ...
 
 class Env:
+    """limits: max_steps, max_depth, max_bytes, timeout_ms — one budget per
+    call (eval, load, render_html, render, a whole resolve/render_page),
+    shared by the evaluation and every conversion between Python and sx made
+    for it (arguments, result, primitives' and services' arguments and
+    results: a step per value visited, the bytes made). Reaching a limit
+    raises EvalError with .code "step-limit", "depth-limit", "memory-limit",
+    "timeout" or "interrupted". SIGINT on the main thread during a call
+    raises KeyboardInterrupt."""
     def __init__(self, capabilities: Sequence[str] | None = ...,
                  limits: Mapping[str, int] | None = ...) -> None: ...
     @overload
@@ -93,12 +101,17 @@ class Env:
     def load(self, path: str) -> Value: ...
     def render_html(self, text_or_value: Value, file: str = ..., allow_any_url: bool = ...) -> str: ...
     def render(self, component: str, *, allow_any_url: bool = ..., **kwargs: Value) -> str: ...
-    def interrupt(self) -> None: ...
+    def interrupt(self) -> None:
+        """Ends the running call (from another thread) with EvalError "interrupted"."""
     def service(self, name: str | Callable[..., Awaitable[Any]] | None = ..., *,
                 batch: bool = ...) -> Any: ...
-    async def resolve(self, page: Value, *, context: Any = ...) -> Value: ...
+    async def resolve(self, page: Value, *, context: Any = ...) -> Value:
+        """timeout_ms bounds the whole resolution, the waits for services
+        included: services still out at the deadline are cancelled, and
+        EvalError "timeout" is raised."""
     async def render_page(self, page: Value, *, context: Any = ...,
-                          allow_any_url: bool = ...) -> str: ...
+                          allow_any_url: bool = ...) -> str:
+        """resolve, then the value rendered as HTML (same limits)."""
     last_resolve_stats: dict[str, int]
     def use_subtree_cache(self, memory_bytes: int = ..., redis_host: str = ...,
                           redis_port: int = ..., redis_prefix: str = ..., disk: str = ...) -> None: ...
