@@ -395,6 +395,67 @@ TEST_F(CachedResolverTest, ALowerTierAnswersWhenTheMemoryTierIsCold) {
   EXPECT_EQ(warm.stats().tiers[0].fills, 1u);
 }
 
+TEST_F(CachedResolverTest, MarkupKeepsTheParsingContextItWasRenderedFor) {
+  // Issue 20 item 1: a subtree cached as HTML and placed inside <svg>, where
+  // <style> text is markup, ran the attacker's <img onerror>.
+  ASSERT_TRUE(env_.Eval("(defcomp ~css (&key css) (style css))"
+                        "(defcomp ~p (&key css) (svg (cached \"~css\" :css css)))"
+                        "(defcomp ~h (&key css) (div (cached \"~css\" :css css)))").ok());
+  Value css = env_.String("<img src=x onerror=alert(1)>");
+  auto render = [&](std::string_view component) {
+    std::string html;
+    StringSink sink(&html);
+    EvalResult r = RenderCall(env_, *env_.Lookup(component), {env_.Keyword("css"), css}, sink);
+    EXPECT_TRUE(r.ok()) << r.error().ToString();
+    return html;
+  };
+  // Rendered where it is placed: inside <svg> the text is escaped…
+  std::string in_svg = render("~p");
+  EXPECT_EQ(in_svg.find("<img"), std::string::npos) << in_svg;
+  EXPECT_NE(in_svg.find("&lt;img"), std::string::npos) << in_svg;
+  // …in HTML it is raw text, as <style> is there; the two are cached apart.
+  std::string in_html = render("~h");
+  EXPECT_NE(in_html.find("<style><img src=x onerror=alert(1)></style>"), std::string::npos);
+  EXPECT_EQ(cache_->stats().puts, 2u);
+  EXPECT_EQ(render("~p"), in_svg);  // from the cache, still escaped
+  EXPECT_EQ(render("~h"), in_html);
+  EXPECT_EQ(cache_->stats().puts, 2u);
+  // Markup made in one context and placed in another (a value carried out
+  // of where it was made) is refused rather than reinterpreted.
+  std::string html;
+  StringSink sink(&html);
+  EvalResult r = RenderHtml(env_, "(let [m (cached \"~css\" :css \"x\")] (svg m))", sink);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "render");
+  EXPECT_NE(r.error().message.find("markup rendered for HTML cannot be placed in SVG"),
+            std::string::npos) << r.error().message;
+  // (raw! …) is the code vouching for its markup: placed anywhere.
+  EXPECT_TRUE(RenderHtml(env_, "(svg (raw! \"<g></g>\"))", sink).ok());
+}
+
+TEST_F(CachedResolverTest, ASubtreeThatFailsItsLimitsIsNotStored) {
+  // Issue 20 item 12: the subtree was rendered uncharged and stored even
+  // when the evaluation then failed its limits, so a retry succeeded.
+  ASSERT_TRUE(env_.Eval("(define (dag n) (if (= n 0) (list \"x\") (let [d (dag (- n 1))] (list d d))))"
+                        "(defcomp ~big () (div (dag 18)))").ok());
+  EvalLimits l;
+  l.max_steps = 100'000;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::string html;
+    StringSink sink(&html);
+    EvalResult r = RenderHtml(env_, "(section (cached \"~big\"))", sink, "big.sx", {}, l);
+    ASSERT_FALSE(r.ok()) << attempt;
+    EXPECT_EQ(r.error().code, "step-limit");
+    EXPECT_EQ(cache_->stats().puts, 0u);
+  }
+  // With room enough it renders, and only then is stored.
+  std::string html;
+  StringSink sink(&html);
+  EvalResult r = RenderHtml(env_, "(section (cached \"~big\"))", sink);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(cache_->stats().puts, 1u);
+}
+
 TEST_F(CachedResolverTest, ArgumentsMustBeData) {
   EvalResult r = env_.Eval("(cached \"~post\" :id (fn () 1))");
   ASSERT_FALSE(r.ok());

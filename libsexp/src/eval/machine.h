@@ -347,6 +347,11 @@ class Machine {
   [[noreturn]] void FailPending(std::string message);
 
   const Code* current_site() const { return site_; }
+  // The parsing context of the markup being rendered now, as the renderer
+  // tags its markup (Value::HtmlView); 0 when nothing is being rendered. A
+  // primitive that renders markup itself (`cached`) renders it for this one.
+  uint8_t markup_context() const { return markup_context_; }
+  void set_markup_context(uint8_t context) { markup_context_ = context; }
   // Values made from now on go to `scratch` (released by the caller when the
   // render ends); globals cannot be changed meanwhile, since nothing made
   // there may outlive it. nullptr: back to the environment's arena.
@@ -433,6 +438,7 @@ class Machine {
   Arena* home_;           // the environment's arena
   Arena* heap_;           // where values go: home_, or a render's scratch
   const Code* site_ = nullptr;
+  uint8_t markup_context_ = 0;
   // Frames that no closure can capture live on this stack, in segments so
   // they never move.
   struct StackSegment {

@@ -38,6 +38,16 @@ namespace html_internal {
 
 namespace {
 
+std::string_view ContextName(uint8_t tag) {
+  switch (tag) {
+    case 1: return "HTML";
+    case 2: return "SVG";
+    case 3: return "MathML";
+    case 4: return "MathML text";
+    default: return "an unknown context";
+  }
+}
+
 bool ContainsNoCase(std::string_view haystack, std::string_view needle) {
   auto same = [](char a, char b) {
     return absl::ascii_tolower(static_cast<unsigned char>(a)) ==
@@ -383,6 +393,13 @@ bool Renderer::Scalar(const Value& v) {
       AppendNumber(v);
       return true;
     case ValueType::kHtml:
+      // Markup the renderer made for one context (a cached subtree) parses
+      // as intended only there: HTML's <style> text is markup inside <svg>.
+      if (v.html_context() != 0 && v.html_context() != MarkupTag(context_)) {
+        Fail(absl::StrCat("markup rendered for ", AV(ContextName(v.html_context())),
+                          " cannot be placed in ", AV(ContextName(MarkupTag(context_))),
+                          " content, where it would parse differently (render it there)"));
+      }
       out_.Append(v.str());
       return true;
     default:
@@ -461,10 +478,10 @@ void Renderer::Render(const Value& root) {
   };
   std::vector<Open> stack;
   struct Restore {  // should a rule fail midway (a try may catch it)
-    Context& context;
+    Renderer& r;
     Context saved;
-    ~Restore() { context = saved; }
-  } restore{context_, context_};
+    ~Restore() { r.set_context(saved); }
+  } restore{*this, context_};
   auto visit = [&](const Value& v) {
     Charge(1);  // per node: shared structure renders once per reference
     if (Scalar(v)) return;
@@ -501,7 +518,7 @@ void Renderer::Render(const Value& root) {
         }
         if (!is_void) {  // (script and style in SVG/MathML too: their text is escaped)
           stack.push_back({&v, 1, tag, true, context_});
-          context_ = ChildContext(context_, tag);
+          set_context(ChildContext(context_, tag));
           return;
         }
         for (size_t i = 1; i < v.size(); ++i) {
@@ -528,7 +545,7 @@ void Renderer::Render(const Value& root) {
     const Value& list = *stack[top].list;
     if (stack[top].next >= list.size()) {
       if (!stack[top].tag.empty()) CloseTag(stack[top].tag);
-      context_ = stack[top].outer;
+      set_context(stack[top].outer);
       stack.pop_back();
       CheckSink();
       continue;
@@ -544,6 +561,31 @@ void Renderer::Render(const Value& root) {
     visit(item);
   }
   CheckSink();
+}
+
+Value RenderMarkupFor(eval_internal::Machine& m, const Value& tree, uint8_t context_tag,
+                      std::string* markup) {
+  if (context_tag == 0) context_tag = Renderer::MarkupTag(Context::kHtml);
+  markup->clear();
+  StringSink sink(markup);
+  uint8_t outer = m.markup_context();
+  {
+    HtmlOut out(sink, RenderOptions().chunk_bytes);
+    // Data only: no machine (nothing runs), but the machine's budget.
+    Renderer r(out, RenderOptions(), nullptr, &m.budget());
+    r.set_context(static_cast<Context>(context_tag - 1));
+    try {
+      r.Render(tree);
+      r.CheckSink();
+    } catch (eval_internal::Fault& fault) {
+      m.set_markup_context(outer);
+      if (fault.limit) m.FailBudget();
+      m.Fail(fault.code, std::move(fault.message), nullptr);
+    }
+    if (!out.Finish()) m.Fail(EvalErrorCode::kRender, "the sink refused the output", nullptr);
+  }
+  Value made = m.MakeString(*markup);
+  return Value::HtmlView(made.str(), context_tag);
 }
 
 }  // namespace html_internal

@@ -142,6 +142,7 @@ class HtmlOut {
   // budget runs out the output fails as a refused sink would, and the
   // renderer reports the limit (Renderer::CheckSink).
   void set_budget(Budget* budget) { budget_ = budget; }
+  Budget* budget() const { return budget_; }
   size_t written() const { return written_ + static_cast<size_t>(cur_ - start_); }
 
  private:
@@ -186,9 +187,16 @@ class Renderer final : public eval_internal::Emitter {
   Renderer(HtmlOut& out, const RenderOptions& options, eval_internal::Machine* machine,
            Budget* budget = nullptr)
       : Emitter(&kKind), out_(out), options_(options), m_(machine),
-        budget_(machine != nullptr ? &machine->budget() : budget) {
+        budget_(machine != nullptr ? &machine->budget() : budget), outer_budget_(out.budget()) {
     out_.set_budget(budget_);
+    if (m_ != nullptr) m_->set_markup_context(MarkupTag(context_));
   }
+  // The output outlives the renderer (its last chunk is flushed after the
+  // evaluation, whose budget is gone by then): it goes back to the budget
+  // it had.
+  ~Renderer() override { out_.set_budget(outer_budget_); }
+  Renderer(const Renderer&) = delete;
+  Renderer& operator=(const Renderer&) = delete;
 
   // The Renderer `e` is, or nullptr when it is another kind of Emitter.
   static Renderer* Of(eval_internal::Emitter& e) {
@@ -249,7 +257,12 @@ class Renderer final : public eval_internal::Emitter {
   HtmlOut& out() { return out_; }
   // How the children now being written are parsed (elements.h).
   Context context() const { return context_; }
-  void set_context(Context c) { context_ = c; }
+  void set_context(Context c) {
+    context_ = c;
+    if (m_ != nullptr) m_->set_markup_context(MarkupTag(c));
+  }
+  // The tag markup rendered in context `c` carries (Value::HtmlView).
+  static uint8_t MarkupTag(Context c) { return static_cast<uint8_t>(1 + static_cast<int>(c)); }
   // Whether anything written so far depends on the context (a script, a
   // style, an element that changes the context): such bytes cannot be
   // computed ahead of time.
@@ -276,10 +289,18 @@ class Renderer final : public eval_internal::Emitter {
   const RenderOptions& options_;
   eval_internal::Machine* m_;
   Budget* budget_;
+  Budget* outer_budget_;
   std::string text_;
   Context context_ = Context::kHtml;
   bool context_sensitive_ = false;
 };
+
+// Renders data as markup for a parsing context given by its tag
+// (Renderer::MarkupTag; 0: HTML) — a `cached` subtree rendered for where it
+// is used — charging `budget`. The value is the markup, tagged with that
+// context, made by `m` (so it lives as long as the evaluation's values).
+Value RenderMarkupFor(eval_internal::Machine& m, const Value& tree, uint8_t context_tag,
+                      std::string* markup);
 
 }  // namespace sexp::html_internal
 

@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "sexp/html/render.h"
 #include "eval/machine.h"  // Environment::State::active_resolutions
+#include "html/render.h"   // markup for the context a subtree is placed in
 #include "sexp/core/reader.h"
 #include "core/strutil.h"
 
@@ -175,6 +176,20 @@ void DefineService(Environment& env, std::string_view name) {
       kGroupIo);
 }
 
+namespace {
+
+// The name of a markup context in a subtree's key ("context" input).
+std::string_view ContextKeyName(uint8_t tag) {
+  switch (tag) {
+    case 2: return "svg";
+    case 3: return "math";
+    case 4: return "math-text";
+    default: return "html";
+  }
+}
+
+}  // namespace
+
 void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view name) {
   Environment* e = &env;
   env.DefinePrimitive(
@@ -187,34 +202,51 @@ void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view n
         if (fn == nullptr || !fn->is_callable()) {
           c.Fail(EvalErrorCode::kUnbound, absl::StrCat("cached: '", AV(a[0].str()), "' is not a component"));
         }
-        // The call as a datum: (~component arg…).
+        // The call as a datum: (~component arg…), printed under the budget.
         std::string form = absl::StrCat("(", AV(a[0].str()));
-        for (const Value& arg : a.subspan(1)) absl::StrAppend(&form, " ", ToText(arg));
+        for (const Value& arg : a.subspan(1)) {
+          absl::StrAppend(&form, " ", ToText(arg, c.budget()));
+          c.CheckBudget();
+        }
         form += ")";
+        // Markup is made for the parsing context it is placed in (HTML,
+        // SVG, MathML: the same bytes parse differently in each), and keyed
+        // by it — the subtree is rendered where the call is (spec/cache.md).
+        eval_internal::Machine& m = eval_internal::Machine::Of(c);
+        uint8_t where = m.markup_context();
+        if (where == 0) where = html_internal::Renderer::MarkupTag(html_internal::Context::kHtml);
+        bool html = where == html_internal::Renderer::MarkupTag(html_internal::Context::kHtml);
+        std::string memo_key = html ? form : absl::StrCat(form, " @", where);
         Resolution::State* resolution = current;
         if (resolution != nullptr) {
-          auto it = resolution->subtrees.find(form);
+          auto it = resolution->subtrees.find(memo_key);
           if (it != resolution->subtrees.end()) return it->second;
         }
+        c.ChargeBytes(form.size() * 4);  // the document read back to key it
         Result<Document> call = ReadOne(form);  // callables print as #<…>: not data
+        Result<Document> context_doc = ReadOne(absl::StrCat("\"", AV(ContextKeyName(where)), "\""));
+        std::vector<KeyInput> inputs;
+        if (!html && context_doc.ok()) inputs.push_back({"context", &context_doc->roots()[0]});
         absl::StatusOr<Digest> key =
-            call.ok() ? SubtreeKey(call->roots()[0], {}) : call.error().ToStatus();
+            call.ok() ? SubtreeKey(call->roots()[0], inputs) : call.error().ToStatus();
         if (!key.ok()) {
           c.Fail(EvalErrorCode::kType, absl::StrCat("cached: the arguments of ", AV(a[0].str()),
                                       " must be data (strings, numbers, lists, dicts…)"));
         }
         Value out;
-        if (std::optional<std::string> html = cache->Get(*key)) {
-          out = c.MakeHtml(*html);
+        if (std::optional<std::string> stored = cache->Get(*key)) {
+          c.ChargeBytes(stored->size());
+          Value made = c.MakeString(*stored);
+          out = Value::HtmlView(made.str(), where);
         } else {
           Value tree = c.Call(*fn, a.subspan(1));  // a pending request passes through
+          // Rendered under the evaluation's own budget: a subtree that does
+          // not fit its limits fails here, and nothing is stored.
           std::string rendered;
-          StringSink sink(&rendered);
-          EvalResult r = RenderData(tree, sink);
-          if (!r.ok()) c.Fail(r.error().code, r.error().message);
+          out = html_internal::RenderMarkupFor(m, tree, where, &rendered);
           cache->Put(*key, rendered);
-          out = c.MakeHtml(rendered);
         }
+        memo_key.swap(form);
         if (resolution != nullptr) resolution->subtrees.emplace(std::move(form), out);
         return out;
       });

@@ -88,7 +88,16 @@ class Value {
   // made by an Environment point into it).
   static Value StringView(std::string_view s) { return Text(ValueType::kString, s); }
   static Value BytesView(std::string_view s) { return Text(ValueType::kBytes, s); }
-  static Value HtmlView(std::string_view s) { return Text(ValueType::kHtml, s); }
+  // Trusted markup. `context` (when not 0) is the parsing context it was
+  // rendered for — the renderer's own tag (html, svg, math…), set by
+  // markup it made itself (a `cached` subtree) — and the renderer refuses
+  // to place it anywhere else, where the same bytes would parse
+  // differently. 0: markup the code or host vouches for anywhere, (raw! s).
+  static Value HtmlView(std::string_view s, uint8_t context = 0) {
+    Value v = Text(ValueType::kHtml, s);
+    v.flags_ = context;
+    return v;
+  }
   static Value Symbol(const Atom* a) { return AtomValue(ValueType::kSymbol, a); }
   static Value Keyword(const Atom* a) { return AtomValue(ValueType::kKeyword, a); }
   static Value ListView(absl::Span<const Value> items) { return Seq(ValueType::kList, items); }
@@ -128,6 +137,7 @@ class Value {
   size_t size() const { return size_; }
   const Value& operator[](size_t i) const { return u_.items[i]; }
   const void* object() const { return u_.object; }  // callables
+  uint8_t html_context() const { return flags_; }      // html: see HtmlView
 
  private:
   Value(ValueType t, uint32_t size, int64_t i)
@@ -151,7 +161,7 @@ class Value {
   }
 
   ValueType type_;
-  [[maybe_unused]] uint8_t flags_;      // reserved
+  uint8_t flags_;                       // html: the context (HtmlView); else 0
   [[maybe_unused]] uint16_t reserved_;  // reserved
   uint32_t size_;
   union {
