@@ -54,6 +54,12 @@ Types& types();
 class Meter {
  public:
   explicit Meter(sexp::Budget& budget) : budget_(budget) {}
+  ~Meter() {
+    if (pending_bytes_ != 0) budget_.ChargeBytes(pending_bytes_);  // (a later charge fails)
+  }
+  Meter(const Meter&) = delete;
+  Meter& operator=(const Meter&) = delete;
+
   void Step(uint64_t steps = 1) {
     if (!budget_.Charge(steps)) ThrowBudgetError(budget_);
     if (--until_signals_ == 0) Signals();
@@ -63,16 +69,26 @@ class Meter {
     Step(1 + bytes / 64);
     Bytes(bytes + overhead);
   }
+  // Small charges are gathered up to kBytesEvery before they reach the
+  // budget (so a conversion may overshoot max_bytes by that much).
   void Bytes(uint64_t bytes) {
-    if (!budget_.ChargeBytes(bytes)) ThrowBudgetError(budget_);
+    pending_bytes_ += bytes;
+    if (pending_bytes_ >= kBytesEvery) FlushBytes();
   }
   sexp::Budget& budget() { return budget_; }
 
  private:
   static constexpr int kSignalEvery = 4096;
+  static constexpr uint64_t kBytesEvery = 4096;
   void Signals();
+  void FlushBytes() {
+    uint64_t bytes = pending_bytes_;
+    pending_bytes_ = 0;
+    if (!budget_.ChargeBytes(bytes)) ThrowBudgetError(budget_);
+  }
   sexp::Budget& budget_;
   int until_signals_ = kSignalEvery;
+  uint64_t pending_bytes_ = 0;
 };
 
 // sx data read by the reader → Python (depth is bounded by the reader's).
