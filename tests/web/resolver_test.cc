@@ -170,6 +170,45 @@ TEST_F(ResolverTest, FunctionsAreNotServiceArguments) {
   EXPECT_EQ(Text(ok), "(got (1 {:a \"b\"}))");
 }
 
+TEST_F(ResolverTest, SharedStructureInArgumentsIsChargedBeforeItIsKeyed) {
+  // Issue 20 item 8: (query (dag 24)) printed a 2^24-node key: 28 s, 4 GB.
+  ASSERT_TRUE(env_.Eval("(define (dag n) (if (= n 0) (list 1) (let [d (dag (- n 1))] (list d d))))").ok());
+  FakeService q;
+  q.answer = Echo;
+  EvalLimits l;
+  l.max_bytes = 1 << 20;
+  l.max_steps = ~uint64_t{0} >> 2;
+  auto start = std::chrono::steady_clock::now();
+  EvalResult r = Resolve(env_, Page("(query (dag 24))"), {{"query", q.fetcher()}}, l);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.error().is_limit()) << r.error().ToString();
+  EXPECT_EQ(r.error().code, "memory-limit");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_EQ(q.requests(), 0u);
+}
+
+TEST_F(ResolverTest, TheDeadlineBoundsTheWaitForAServiceThatNeverAnswers) {
+  // Issue 20 item 15: Resolve waited forever for a fetcher that never
+  // called back. The evaluation's timeout covers its I/O.
+  std::vector<BatchDone> kept;  // never called (until the end, to show late answers are dropped)
+  Fetcher never = [&kept](const IoBatch&, BatchDone done) { kept.push_back(std::move(done)); };
+  EvalLimits l;
+  l.timeout = std::chrono::milliseconds(200);
+  auto start = std::chrono::steady_clock::now();
+  EvalResult r = Resolve(env_, Page("(query 1)"), {{"query", never}}, l);
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "timeout");
+  EXPECT_NE(r.error().message.find("waiting for 1 batch of I/O"), std::string::npos)
+      << r.error().message;
+  EXPECT_GE(took, std::chrono::milliseconds(190));
+  EXPECT_LT(took, std::chrono::seconds(2));
+  // The answer arriving after Resolve returned is dropped, not written into
+  // a resolution that is gone.
+  ASSERT_EQ(kept.size(), 1u);
+  kept[0]({std::string("(late)")});
+}
+
 TEST_F(ResolverTest, AnActionRunsOncePerResolution) {
   FakeService q, act;
   q.answer = Echo;

@@ -123,8 +123,13 @@ struct Resolution::State {
              absl::StrCat("(", AV(service), " …): a service's arguments must be data; a function "
                           "cannot be sent (two different ones would look the same)"));
     }
+    // Keyed by the printed call, printed under the evaluation's budget
+    // (an argument that shares structure prints exponentially large).
     std::string key = absl::StrCat("(", AV(service));
-    for (const Value& a : args) absl::StrAppend(&key, " ", ToText(a));
+    for (const Value& a : args) {
+      absl::StrAppend(&key, " ", ToText(a, c.budget()));
+      c.CheckBudget();
+    }
     key += ")";
     std::lock_guard<std::mutex> lock(mu);
     auto it = memo.find(AV(key));
