@@ -814,5 +814,85 @@ TEST_F(RedisTest, DownMidRunThenBackAfterTheBackoff) {
   EXPECT_EQ(GetOrDie(probe, K("disk-2")), "Y");
 }
 
+// A fake Redis that answers every command with "$5\r\nhello\r\n", one byte
+// every `gap`: each read gets a byte well inside a per-read timeout.
+class TricklingServer {
+ public:
+  explicit TricklingServer(milliseconds gap) : gap_(gap) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    listen(fd_, 4);
+    socklen_t len = sizeof addr;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~TricklingServer() {
+    stop_ = true;
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  int port() const { return port_; }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      char buf[4096];
+      while (!stop_ && read(c, buf, sizeof buf) > 0) {
+        for (char ch : std::string("$5\r\nhello\r\n")) {
+          if (stop_ || send(c, &ch, 1, MSG_NOSIGNAL) != 1) break;
+          std::this_thread::sleep_for(gap_);
+        }
+      }
+      close(c);
+    }
+  }
+  milliseconds gap_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST(RedisTier, ATricklingServerCannotStretchACommand) {
+  // Issue 20 item 15: 11 bytes 60 ms apart took 660 ms under a 100 ms
+  // timeout (it was per read); the timeout is now the command's.
+  TricklingServer server(milliseconds(60));
+  RedisOptions o;
+  o.port = server.port();
+  o.command_timeout = milliseconds(100);
+  RedisTier tier(o);
+  auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<std::optional<std::string>> got = tier.Get(K("slow"));
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_FALSE(got.ok());
+  EXPECT_LT(took, milliseconds(400));
+  // A caller's deadline shortens it further (an evaluation's timeout).
+  RedisOptions patient = o;
+  patient.command_timeout = milliseconds(5000);
+  RedisTier tier2(patient);
+  TieredCache cache([&] {
+    std::vector<std::unique_ptr<CacheTier>> tiers;
+    tiers.push_back(std::make_unique<RedisTier>(patient));
+    return tiers;
+  }());
+  start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(cache.Get(K("slow"), std::chrono::steady_clock::now() + milliseconds(150)));
+  took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, milliseconds(140));
+  EXPECT_LT(took, milliseconds(500));
+  EXPECT_EQ(cache.stats().tiers[0].errors, 1u);
+  // With time enough, the trickled answer is read whole.
+  got = tier2.Get(K("slow"));
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->value_or(""), "hello");
+}
+
 }  // namespace
 }  // namespace sexp

@@ -19,6 +19,7 @@
 // command runs with SIGPIPE blocked in the calling thread, and a SIGPIPE it
 // raised is taken off the pending set before the mask is restored.
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/time.h>
@@ -115,8 +116,9 @@ struct RedisTier::Impl {
     return absl::UnavailableError(last_error);
   }
 
-  // Requires mu. An open context, or why there is none.
-  absl::Status Ensure() {
+  // Requires mu. An open context, or why there is none; a connection is
+  // not attempted past `deadline`.
+  absl::Status Ensure(Clock::time_point deadline) {
     if (ctx != nullptr) return absl::OkStatus();
     Clock::time_point now = Clock::now();
     if (now < next_attempt) {
@@ -124,8 +126,11 @@ struct RedisTier::Impl {
       return absl::UnavailableError(last_error + " (down; next attempt in " +
                                     std::to_string(wait.count()) + " ms)");
     }
+    milliseconds left = std::chrono::duration_cast<milliseconds>(deadline - now);
+    if (left.count() <= 0) return absl::DeadlineExceededError("redis " + Where() + ": no time left");
     attempts.fetch_add(1);
-    ctx = redisConnectWithTimeout(opt.host.c_str(), opt.port, ToTimeval(opt.connect_timeout));
+    ctx = redisConnectWithTimeout(opt.host.c_str(), opt.port,
+                                  ToTimeval(std::min(opt.connect_timeout, left)));
     if (ctx == nullptr) return GoDown("cannot allocate a connection");
     if (ctx->err != 0) return GoDown(std::string("connect: ") + ctx->errstr);
     if (redisSetTimeout(ctx, ToTimeval(opt.command_timeout)) != REDIS_OK) {
@@ -135,18 +140,52 @@ struct RedisTier::Impl {
     return absl::OkStatus();
   }
 
+  // Waits until the connection's socket is ready for `events`, at most
+  // until `deadline`. False on timeout or a poll error.
+  bool WaitFor(short events, Clock::time_point deadline) {
+    for (;;) {
+      auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return false;
+      pollfd p{ctx->fd, events, 0};
+      int n = poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1 << 30)));
+      if (n > 0) return true;
+      if (n < 0 && errno != EINTR) return false;
+    }
+  }
+
   // Requires mu and an open context. A reply, or a status (the tier is down
-  // afterwards if the connection failed).
+  // afterwards if the connection failed or the command ran out of time).
+  // The command as a whole — writing it, reading every byte of its reply —
+  // ends by the nearer of its own timeout and `deadline`: hiredis's socket
+  // timeout applies to each read, which a server trickling its reply could
+  // renew for ever.
   absl::StatusOr<ReplyPtr> Command(const char* format, std::string_view a, std::string_view b,
-                                   int nargs) {
-    void* raw;
+                                   int nargs, Clock::time_point deadline) {
+    deadline = std::min(deadline, Clock::now() + opt.command_timeout);
+    int appended = nargs == 1 ? redisAppendCommand(ctx, format, a.data(), a.size())
+                              : redisAppendCommand(ctx, format, a.data(), a.size(), b.data(),
+                                                   b.size());
+    if (appended != REDIS_OK) return GoDown("cannot format the command");
+    void* raw = nullptr;
     {
       SigpipeGuard guard;
-      raw = nargs == 1 ? redisCommand(ctx, format, a.data(), a.size())
-                       : redisCommand(ctx, format, a.data(), a.size(), b.data(), b.size());
-    }
-    if (raw == nullptr) {
-      return GoDown(ctx->errstr[0] != '\0' ? std::string(ctx->errstr) : "command failed");
+      int written = 0;
+      while (!written) {
+        if (!WaitFor(POLLOUT, deadline)) return GoDown("command timed out while sending");
+        if (redisBufferWrite(ctx, &written) != REDIS_OK) {
+          return GoDown(ctx->errstr[0] != '\0' ? std::string(ctx->errstr) : "write failed");
+        }
+      }
+      for (;;) {
+        if (redisGetReplyFromReader(ctx, &raw) != REDIS_OK) {
+          return GoDown(ctx->errstr[0] != '\0' ? std::string(ctx->errstr) : "bad reply");
+        }
+        if (raw != nullptr) break;
+        if (!WaitFor(POLLIN, deadline)) return GoDown("command timed out");
+        if (redisBufferRead(ctx) != REDIS_OK) {
+          return GoDown(ctx->errstr[0] != '\0' ? std::string(ctx->errstr) : "read failed");
+        }
+      }
     }
     ReplyPtr reply(static_cast<redisReply*>(raw));
     if (reply->type == REDIS_REPLY_ERROR) {
@@ -167,9 +206,17 @@ uint64_t RedisTier::connect_attempts() const { return impl_->attempts.load(); }
 bool RedisTier::connected() const { return impl_->up.load(); }
 
 absl::StatusOr<std::optional<std::string>> RedisTier::Get(const Digest& key) {
+  return Get(key, Deadline::max());
+}
+
+absl::Status RedisTier::Put(const Digest& key, std::string_view bytes) {
+  return Put(key, bytes, Deadline::max());
+}
+
+absl::StatusOr<std::optional<std::string>> RedisTier::Get(const Digest& key, Deadline deadline) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (absl::Status s = impl_->Ensure(); !s.ok()) return s;
-  absl::StatusOr<ReplyPtr> reply = impl_->Command("GET %b", impl_->RedisKey(key), {}, 1);
+  if (absl::Status s = impl_->Ensure(deadline); !s.ok()) return s;
+  absl::StatusOr<ReplyPtr> reply = impl_->Command("GET %b", impl_->RedisKey(key), {}, 1, deadline);
   if (!reply.ok()) return reply.status();
   redisReply* r = reply->get();
   if (r->type == REDIS_REPLY_NIL) return std::optional<std::string>();
@@ -178,10 +225,11 @@ absl::StatusOr<std::optional<std::string>> RedisTier::Get(const Digest& key) {
                                 std::to_string(r->type));
 }
 
-absl::Status RedisTier::Put(const Digest& key, std::string_view bytes) {
+absl::Status RedisTier::Put(const Digest& key, std::string_view bytes, Deadline deadline) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (absl::Status s = impl_->Ensure(); !s.ok()) return s;
-  absl::StatusOr<ReplyPtr> reply = impl_->Command("SET %b %b", impl_->RedisKey(key), bytes, 2);
+  if (absl::Status s = impl_->Ensure(deadline); !s.ok()) return s;
+  absl::StatusOr<ReplyPtr> reply =
+      impl_->Command("SET %b %b", impl_->RedisKey(key), bytes, 2, deadline);
   if (!reply.ok()) return reply.status();
   redisReply* r = reply->get();
   if (r->type == REDIS_REPLY_STATUS) return absl::OkStatus();

@@ -43,11 +43,11 @@ TieredCache::~TieredCache() = default;
 size_t TieredCache::tier_count() const { return impl_->tiers.size(); }
 CacheTier& TieredCache::tier(size_t i) { return *impl_->tiers.at(i); }
 
-std::optional<std::string> TieredCache::Get(const Digest& key) {
+std::optional<std::string> TieredCache::Get(const Digest& key, Deadline deadline) {
   Impl& m = *impl_;
   m.gets.fetch_add(1, std::memory_order_relaxed);
   for (size_t i = 0; i < m.tiers.size(); ++i) {
-    absl::StatusOr<std::optional<std::string>> got = m.tiers[i]->Get(key);
+    absl::StatusOr<std::optional<std::string>> got = m.tiers[i]->Get(key, deadline);
     if (!got.ok()) {
       m.Failed(i, "get", got.status());
       continue;
@@ -60,7 +60,7 @@ std::optional<std::string> TieredCache::Get(const Digest& key) {
     m.counters[i].hits.fetch_add(1, std::memory_order_relaxed);
     m.counters[i].bytes_read.fetch_add(bytes.size(), std::memory_order_relaxed);
     for (size_t j = 0; j < i; ++j) {  // the tiers above did not have it
-      if (absl::Status s = m.tiers[j]->Put(key, bytes); !s.ok()) {
+      if (absl::Status s = m.tiers[j]->Put(key, bytes, deadline); !s.ok()) {
         m.Failed(j, "fill", s);
       } else {
         m.counters[j].fills.fetch_add(1, std::memory_order_relaxed);
@@ -74,11 +74,11 @@ std::optional<std::string> TieredCache::Get(const Digest& key) {
   return std::nullopt;
 }
 
-void TieredCache::Put(const Digest& key, std::string_view bytes) {
+void TieredCache::Put(const Digest& key, std::string_view bytes, Deadline deadline) {
   Impl& m = *impl_;
   m.puts.fetch_add(1, std::memory_order_relaxed);
   for (size_t i = 0; i < m.tiers.size(); ++i) {
-    if (absl::Status s = m.tiers[i]->Put(key, bytes); !s.ok()) {
+    if (absl::Status s = m.tiers[i]->Put(key, bytes, deadline); !s.ok()) {
       m.Failed(i, "put", s);
       continue;
     }

@@ -239,7 +239,9 @@ void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view n
                                       " must be data (strings, numbers, lists, dicts…)"));
         }
         Value out;
-        if (std::optional<std::string> stored = cache->Get(*key)) {
+        // The evaluation's deadline bounds the cache's I/O too.
+        Deadline deadline = c.budget().has_deadline() ? c.budget().deadline() : Deadline::max();
+        if (std::optional<std::string> stored = cache->Get(*key, deadline)) {
           c.ChargeBytes(stored->size());
           Value made = c.MakeString(*stored);
           out = Value::HtmlView(made.str(), where);
@@ -249,7 +251,7 @@ void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view n
           // not fit its limits fails here, and nothing is stored.
           std::string rendered;
           out = html_internal::RenderMarkupFor(m, tree, where, &rendered);
-          cache->Put(*key, rendered);
+          cache->Put(*key, rendered, deadline);
         }
         memo_key.swap(form);
         if (resolution != nullptr) resolution->subtrees.emplace(std::move(form), out);

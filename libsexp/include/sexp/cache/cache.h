@@ -63,6 +63,10 @@ absl::StatusOr<Digest> SubtreeKey(const Node& subtree,
 
 // ---------------------------------------------------------------- tiers
 
+// When a caller stops waiting for I/O (an evaluation's deadline: its I/O
+// must not outlast it). Deadline::max(): no deadline of the caller's.
+using Deadline = std::chrono::steady_clock::time_point;
+
 // One level of the cache. Implementations are thread-safe.
 class CacheTier {
  public:
@@ -75,6 +79,17 @@ class CacheTier {
   virtual absl::StatusOr<std::optional<std::string>> Get(const Digest& key) = 0;
   // Stores `bytes` under `key`, replacing what was there.
   virtual absl::Status Put(const Digest& key, std::string_view bytes) = 0;
+  // The same, failing (DeadlineExceeded) rather than waiting past
+  // `deadline`. Tiers that wait on a network override these; the defaults
+  // ignore the deadline (memory and disk answer without waiting on a peer).
+  virtual absl::StatusOr<std::optional<std::string>> Get(const Digest& key, Deadline deadline) {
+    (void)deadline;
+    return Get(key);
+  }
+  virtual absl::Status Put(const Digest& key, std::string_view bytes, Deadline deadline) {
+    (void)deadline;
+    return Put(key, bytes);
+  }
   // Stored entries found damaged and discarded since construction (each
   // such Get answered a miss). Only tiers that verify what they read count.
   virtual uint64_t integrity_failures() const { return 0; }
@@ -112,6 +127,9 @@ struct RedisOptions {
   int port = 6379;
   std::string key_prefix = "sexp:cache:";  // Redis key = prefix + key CID
   std::chrono::milliseconds connect_timeout{100};
+  // The whole of one command (sending it and reading all of its reply), not
+  // each read: a server trickling its reply cannot stretch it. A caller's
+  // deadline (CacheTier::Get/Put with a Deadline) shortens it.
   std::chrono::milliseconds command_timeout{100};
   // After a failure the tier answers errors without touching the network
   // until the back-off has passed; it doubles (up to the max) with each
@@ -134,6 +152,8 @@ class RedisTier final : public CacheTier {
   std::string_view name() const override { return "redis"; }
   absl::StatusOr<std::optional<std::string>> Get(const Digest& key) override;
   absl::Status Put(const Digest& key, std::string_view bytes) override;
+  absl::StatusOr<std::optional<std::string>> Get(const Digest& key, Deadline deadline) override;
+  absl::Status Put(const Digest& key, std::string_view bytes, Deadline deadline) override;
 
   // Connection attempts made so far (successful or not).
   uint64_t connect_attempts() const;
@@ -213,9 +233,10 @@ class TieredCache {
   // The first tier that has `key` answers; the tiers above it that missed
   // or failed are then filled with the bytes. nullopt when no tier has it.
   // Failing tiers are skipped (and counted): Get itself cannot fail.
-  std::optional<std::string> Get(const Digest& key);
+  // A tier still waiting at `deadline` counts as failing.
+  std::optional<std::string> Get(const Digest& key, Deadline deadline = Deadline::max());
   // Writes `bytes` to every tier; failing tiers are skipped and counted.
-  void Put(const Digest& key, std::string_view bytes);
+  void Put(const Digest& key, std::string_view bytes, Deadline deadline = Deadline::max());
 
   CacheStats stats() const;
   size_t tier_count() const;
