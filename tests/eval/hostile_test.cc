@@ -1,6 +1,9 @@
 // Hostile programs: each must end with the right limit error, within the
 // limit, and leave the environment usable.
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <chrono>
 #include <string>
@@ -310,6 +313,36 @@ TEST(EvalHostile, ReentrantEvaluationSharesOneDepthAndStack) {
   EvalError e = MustFail(env, "(spin-inside)", Small());
   EXPECT_EQ(e.code, "step-limit");
   EXPECT_NE(e.message.find("2000000"), std::string::npos) << e.message;  // the outer's
+}
+
+// The resident set now, in bytes (Linux: /proc/self/statm).
+size_t Rss() {
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long pages = 0, resident = 0;
+  int n = std::fscanf(f, "%lu %lu", &pages, &resident);
+  std::fclose(f);
+  return n == 2 ? resident * static_cast<size_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
+
+TEST(EvalHostile, BytesUsedReportsWhatTheEnvironmentHolds) {
+  // Issue 20 item 16: 30,000 evaluations reported 3.6 MB while the process
+  // grew by ~155 MB, so a host's max_env_bytes bounded nothing.
+  Environment env;
+  size_t rss_before = Rss();
+  size_t used_before = env.bytes_used();
+  for (int i = 0; i < 30000; ++i) {
+    std::string text = "(define (f" + std::to_string(i) + " x) (if (> x 0) (list x \"v" +
+                       std::to_string(i) + "\" :k) nil)) (f" + std::to_string(i) + " 1)";
+    ASSERT_TRUE(env.Eval(text, "req.sx").ok());
+  }
+  double used = static_cast<double>(env.bytes_used() - used_before);
+  double rss = static_cast<double>(Rss() - rss_before);
+  std::printf("30000 evals: bytes_used +%.1f MB, resident set +%.1f MB\n", used / 1e6, rss / 1e6);
+  // Within a factor of two of the real growth either way (allocator slack
+  // and page granularity make the process's figure the larger).
+  EXPECT_GT(used, rss * 0.5) << "bytes_used grew " << used << ", RSS " << rss;
+  EXPECT_LT(used, rss * 2.0) << "bytes_used grew " << used << ", RSS " << rss;
 }
 
 }  // namespace

@@ -275,7 +275,34 @@ Value Environment::List(absl::Span<const Value> items) {
   return Value::ListView(absl::MakeConstSpan(p, items.size()));
 }
 
-size_t Environment::bytes_used() const { return state_->arena.stats().bytes_used; }
+size_t Environment::State::HeldBytes() const {
+  using eval_internal::Global;
+  using eval_internal::Lambda;
+  using eval_internal::SourceFile;
+  constexpr size_t kOverhead = kHeapOverhead;
+  // The arenas as reserved from the allocator (not as handed out: a slab
+  // is held whole), then what lives on the heap beside them.
+  size_t n = arena.stats().bytes_reserved + scratch.stats().bytes_reserved;
+  n += interner.table_bytes();
+  n += code_bytes + code.capacity() * sizeof(code[0]);
+  for (const auto& l : lambdas) {
+    n += sizeof(Lambda) + kOverhead + l->name.capacity() + l->keys.capacity() * sizeof(l->keys[0]);
+  }
+  n += lambdas.capacity() * sizeof(lambdas[0]);
+  for (const auto& f : files) {
+    n += sizeof(SourceFile) + kOverhead + f->name.capacity() +
+         f->doc.arena_stats().bytes_reserved + f->doc.interner().table_bytes();
+  }
+  n += files.capacity() * sizeof(files[0]);
+  n += list_sources.bucket_count() * (sizeof(*list_sources.begin()) + 1);
+  n += globals.bucket_count() * (sizeof(*globals.begin()) + 1) +
+       globals.size() * (sizeof(Global) + kOverhead);
+  n += primitives.size() * (sizeof(eval_internal::Primitive) + 64 + kOverhead);
+  n += special_forms.bucket_count() * (sizeof(*special_forms.begin()) + 1);
+  return n;
+}
+
+size_t Environment::bytes_used() const { return state_->HeldBytes(); }
 
 // ---------------------------------------------------------------------------
 // CallContext

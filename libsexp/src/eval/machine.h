@@ -556,8 +556,15 @@ struct Environment::State {
     auto c = std::make_unique<T>(std::forward<A>(a)...);
     T* raw = c.get();
     code.push_back(std::move(c));
+    code_bytes += sizeof(T) + kHeapOverhead;
     return raw;
   }
+  // Bytes of compiled code held (an estimate made as nodes are created: the
+  // node, its allocation's overhead, a share of the vectors it owns).
+  size_t code_bytes = 0;
+  static constexpr size_t kHeapOverhead = 32;
+  // What bytes_used() reports: everything the environment holds.
+  size_t HeldBytes() const;
 };
 
 }  // namespace sexp

@@ -241,6 +241,8 @@ class Interner {
   inline const Atom* InternShort(Arena& arena, const char* name, size_t n,
                                  uint64_t w0, uint64_t w1);
   size_t size() const { return size_; }
+  // Bytes of its table (the atoms themselves are in the arena).
+  size_t table_bytes() const { return capacity_ * sizeof(const Atom*); }
 
  private:
   bool Grow();

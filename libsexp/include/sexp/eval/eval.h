@@ -460,7 +460,11 @@ class Environment {
   Value Symbol(std::string_view name);
   Value List(absl::Span<const Value> items);
 
-  // Bytes held by this environment's values, code and documents.
+  // Bytes this environment holds: its arenas as reserved (values, names),
+  // compiled code, definitions, the documents it read and its tables —
+  // every Eval keeps its text's document and code for as long as the
+  // environment lives. A host that evaluates per request bounds its memory
+  // by replacing the environment when this passes a threshold.
   size_t bytes_used() const;
 
   struct State;  // implementation detail (libsexp/src/eval/machine.h)
