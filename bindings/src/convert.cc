@@ -102,6 +102,32 @@ double Finite(PyObject* obj, const Path* path) {
   return d;
 }
 
+// The UTF-8 of a str whose lone surrogates (which UTF-8 cannot encode:
+// "\ud800" from a JSON body or a database) are replaced by U+FFFD, as an
+// HTML serializer does, so one user's broken text does not fail a page.
+// The bytes stay alive until the next call on this thread (callers copy
+// them at once, holding the GIL).
+std::string_view Utf8WithoutSurrogates(PyObject* obj) {
+  PyErr_Clear();
+  thread_local py::object kept;
+  PyObject* raw = PyUnicode_AsEncodedString(obj, "utf-8", "surrogatepass");
+  if (raw == nullptr) throw py::error_already_set();
+  kept = py::reinterpret_steal<py::object>(raw);
+  char* p = PyBytes_AS_STRING(raw);
+  size_t n = static_cast<size_t>(PyBytes_GET_SIZE(raw));
+  // A surrogate is ED A0..BF xx in "surrogatepass" UTF-8; U+FFFD is EF BF BD,
+  // three bytes too, so the replacement is in place.
+  for (size_t i = 0; i + 2 < n; ++i) {
+    if (static_cast<unsigned char>(p[i]) == 0xED && (static_cast<unsigned char>(p[i + 1]) & 0xE0) == 0xA0) {
+      p[i] = static_cast<char>(0xEF);
+      p[i + 1] = static_cast<char>(0xBF);
+      p[i + 2] = static_cast<char>(0xBD);
+      i += 2;
+    }
+  }
+  return {p, n};
+}
+
 std::string_view Utf8(PyObject* obj) {
   if (PyUnicode_IS_COMPACT_ASCII(obj)) {  // ASCII is its own UTF-8
     return {static_cast<const char*>(PyUnicode_DATA(obj)),
@@ -109,7 +135,10 @@ std::string_view Utf8(PyObject* obj) {
   }
   Py_ssize_t size = 0;
   const char* p = PyUnicode_AsUTF8AndSize(obj, &size);
-  if (p == nullptr) throw py::error_already_set();
+  if (p == nullptr) {
+    if (PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return Utf8WithoutSurrogates(obj);
+    throw py::error_already_set();
+  }
   return {p, static_cast<size_t>(size)};
 }
 

@@ -365,3 +365,43 @@ def test_sigint_interrupts_an_evaluation_with_keyboard_interrupt():
     assert out["after"] == 3
     assert out["handler"]  # Python's handler is back in place
     assert out["ignored"]
+
+
+# --- Data that must not fail a whole page (issue 20 item 18; spec/rendering.md) --
+
+def test_lone_surrogates_in_data_render_as_replacement_characters():
+    # A lone surrogate (from a JSON body, a database) has no UTF-8: it
+    # becomes U+FFFD, as an HTML serializer writes it, not an error.
+    env = sexp.Env()
+    env.eval('(defcomp ~bio (&key name text) (p :title name text))')
+    html = env.render("~bio", name="a\udfffb", text="x\ud800y")
+    assert html == '<p title="a\ufffdb">x\ufffdy</p>'
+    assert env.eval([sexp.Symbol("str"), "\ud83d", "!"]) == "\ufffd!"
+    # Source text is not data: a surrogate in it stays a read error.
+    with pytest.raises(UnicodeEncodeError):
+        sexp.parse('("\ud800")')
+
+
+@pytest.mark.parametrize("value, message", [
+    (float("nan"), "non-finite float"), (float("inf"), "non-finite float"),
+    (2 ** 63, "beyond 64 bits"), (-(2 ** 70), "beyond 64 bits")])
+def test_numbers_sx_cannot_hold_are_refused_naming_where(value, message):
+    # sx has no NaN, infinity or big integers (spec/evaluation.md): a value
+    # that would change meaning on the way in is refused, with its path.
+    env = sexp.Env()
+    env.eval('(defcomp ~n (&key row) (p (get row "price")))')
+    with pytest.raises(ValueError, match=message) as e:
+        env.render("~n", row={"price": value})
+    assert "price" in str(e.value)
+
+
+def test_a_huge_string_renders_within_the_timeout():
+    # 50 MB of '<' (200 MB escaped) under timeout_ms=50: charged per 64 bytes
+    # as it is escaped, it ends at the deadline instead of after it.
+    env = sexp.Env(limits={"timeout_ms": 50, "max_bytes": 1 << 40})
+    env.eval('(defcomp ~t (&key text) (p text))')
+    start = time.monotonic()
+    with pytest.raises(sexp.EvalError) as e:
+        env.render("~t", text="<" * (50 << 20))
+    assert e.value.code in ("timeout", "memory-limit"), e.value
+    assert time.monotonic() - start < 2
