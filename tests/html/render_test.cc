@@ -271,6 +271,51 @@ TEST(HtmlRender, ComponentsWithChildren) {
             R"sx(<article class="card"><h2>Hi</h2><p>a</p><p>b</p></article>)sx");
 }
 
+TEST(HtmlRender, TryDropsTheOutputOfAnElementThatFails) {
+  // Issue 20 item 18: one user's bad data (a dict where text goes) failed
+  // the whole page. Around a component, `try` now holds its output back
+  // and drops it on an error, so the handler's value takes its place and
+  // the rest of the page renders — also when the chunks are small enough
+  // that the failed element's start would already have been handed over.
+  const char* page =
+      "(defcomp ~bio (&key x) (section (h2 \"About\") (p x)))"
+      "(div (try (~bio :x {:a 1}) (catch e (span :class \"missing\" (:code e))))"
+      "     (try (~bio :x \"fine\") (catch e \"never\"))"
+      "     (try (~bio :x :kw))"
+      "     (p \"rest\"))";
+  const char* want =
+      "<div><span class=\"missing\">render</span>"
+      "<section><h2>About</h2><p>fine</p></section>"
+      "<p>rest</p></div>";
+  EXPECT_EQ(Render(page), want);
+  RenderOptions tiny;
+  tiny.chunk_bytes = 4;
+  Environment env;
+  std::string chunked;
+  CallbackSink sink([&](std::string_view c) {
+    chunked.append(c);
+    return true;
+  });
+  EvalResult r = RenderHtml(env, page, sink, "t.sx", tiny);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(chunked, want);
+  // Nested: the inner failure is handled inside; an outer one drops both.
+  EXPECT_EQ(Render("(div (try (p \"a\" (try (b {:x 1}) (catch e \"!\")) \"c\")))"),
+                   "<div><p>a!c</p></div>");
+  EXPECT_EQ(Render("(div (try (p (try (b \"ok\")) {:x 1}) (catch e \"gone\")))"),
+            "<div>gone</div>");
+  // Limits are not caught: the page fails, and its output is not kept.
+  std::string html;
+  StringSink strings(&html);
+  EvalLimits l;
+  l.max_steps = 10'000;
+  r = RenderHtml(env, "(define (spin) (spin)) (div (try (p \"x\" (spin)) (catch e \"no\")))", strings,
+                 "t.sx", {}, l);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "step-limit");
+  EXPECT_TRUE(html.empty());
+}
+
 TEST(HtmlRender, WhatCannotRender) {
   EXPECT_TRUE(IsError(Render("(p {:a 1})")));
   EXPECT_TRUE(IsError(Render("(p (fn (x) x))")));

@@ -598,4 +598,19 @@ Value Try::Eval(Machine& m, Frame* f) const {
   }
 }
 
+Value Try::Emit(Machine& m, Frame* f, Emitter& out) const {
+  if (!out.Hold()) return Code::Emit(m, f, out);
+  try {
+    body->Emit(m, f, out);  // not in tail position: no pending tail call
+  } catch (Fault& fault) {
+    out.Drop();
+    if (fault.limit || fault.pending) throw;
+    if (handler == nullptr) return Value();
+    f->slots[error_slot] = ErrorValue(m, fault);
+    return handler->Emit(m, f, out);
+  }
+  out.Keep();
+  return Value();
+}
+
 }  // namespace sexp::eval_internal

@@ -89,6 +89,14 @@ class Emitter {
   // written in place.
   virtual void EmitDisplay(const Value& v) = 0;
   const void* kind() const { return kind_; }
+  // For `try`: what is emitted after Hold() is held back until Keep(), or
+  // dropped by Drop() — so a body that fails halfway leaves nothing behind
+  // and the handler's value takes its place. Holds nest; each Hold is ended
+  // by one Keep or Drop. An emitter that cannot go back returns false from
+  // Hold (try then makes the body's whole value first, then emits it).
+  virtual bool Hold() { return false; }
+  virtual void Keep() {}
+  virtual void Drop() {}
 
  private:
   const void* kind_;

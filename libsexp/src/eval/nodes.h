@@ -398,6 +398,9 @@ struct Try final : Code {
   uint32_t error_slot;  // in the current frame
   const Code* handler;  // nullptr: (try body) returns nil on error
   Value Eval(Machine& m, Frame* f) const override;
+  // Streams the body when the emitter can take back what it wrote (an HTML
+  // render can): an error then drops the body's partial output.
+  Value Emit(Machine& m, Frame* f, Emitter& out) const override;
 };
 
 }  // namespace sexp::eval_internal

@@ -113,9 +113,11 @@ void HtmlOut::Reserve(size_t n) {
   }
   if (cur_ != buf_.get()) Flush();
   if (static_cast<size_t>(end_ - cur_) >= n) return;
-  // One piece bigger than the buffer: grow to fit.
+  // One piece bigger than the buffer (or output held for a `try`): grow to
+  // fit — held output is memory, charged as such.
   size_t used = static_cast<size_t>(cur_ - buf_.get());
   size_t cap = std::max(2 * static_cast<size_t>(end_ - buf_.get()), used + n);
+  if (holds_ > 0) ChargeOutput(cap - static_cast<size_t>(end_ - buf_.get()), /*held=*/true);
   std::unique_ptr<char[]> bigger(new char[cap + kPad]);
   std::memcpy(bigger.get(), buf_.get(), used);
   buf_ = std::move(bigger);
@@ -144,6 +146,7 @@ bool HtmlOut::Finish() {
 
 bool HtmlOut::Flush() {
   if (string_ != nullptr) return true;  // written in place
+  if (holds_ > 0) return !failed_;      // a `try` may still take it back
   if (failed_) {
     cur_ = buf_.get();  // the render is failing: what comes now is dropped
     return false;

@@ -142,6 +142,17 @@ class HtmlOut {
   // budget runs out the output fails as a refused sink would, and the
   // renderer reports the limit (Renderer::CheckSink).
   void set_budget(Budget* budget) { budget_ = budget; }
+  // For `try` (Renderer::Hold): output from now on stays here, not handed
+  // to the sink, until the matching Release; Rewind(mark) drops what was
+  // written after the mark Hold returned. Holds nest.
+  size_t Hold() {
+    ++holds_;
+    return static_cast<size_t>(cur_ - start_);
+  }
+  void Rewind(size_t mark) { cur_ = start_ + mark; }
+  void Release() {
+    if (--holds_ == 0 && cur_ >= flush_at_) Flush();
+  }
   Budget* budget() const { return budget_; }
   size_t written() const { return written_ + static_cast<size_t>(cur_ - start_); }
 
@@ -172,6 +183,7 @@ class HtmlOut {
   size_t written_ = 0;
   bool failed_ = false;
   Budget* budget_ = nullptr;
+  int holds_ = 0;
 };
 
 // Renders values (data) as HTML and holds the rules every path shares:
@@ -204,6 +216,21 @@ class Renderer final : public eval_internal::Emitter {
   }
   void Emit(const Value& v) override { Node(v); }
   void EmitDisplay(const Value& v) override { Display(v); }
+  // `try` in a page: the body's output is held back and dropped if it
+  // fails, so one bad element does not fail the page.
+  bool Hold() override {
+    marks_.push_back(out_.Hold());
+    return true;
+  }
+  void Keep() override {
+    marks_.pop_back();
+    out_.Release();
+  }
+  void Drop() override {
+    out_.Rewind(marks_.back());
+    marks_.pop_back();
+    out_.Release();
+  }
 
   // Any value: text, markup, an element, a list of nodes. Iterative, so data
   // nested arbitrarily deep renders without deepening the C++ stack.
@@ -290,6 +317,7 @@ class Renderer final : public eval_internal::Emitter {
   eval_internal::Machine* m_;
   Budget* budget_;
   Budget* outer_budget_;
+  std::vector<size_t> marks_;  // of the `try`s holding output now
   std::string text_;
   Context context_ = Context::kHtml;
   bool context_sensitive_ = false;
