@@ -10,10 +10,14 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "measure.h"
 #include "sexp/sexp.h"
 
 namespace sexp {
 namespace {
+
+using testing_measure::PeakRss;
+using testing_measure::SecondsSince;
 
 EvalError MustFail(Environment& env, std::string_view text, const EvalLimits& limits) {
   EvalResult r = env.Eval(text, "hostile.sx", limits);
@@ -176,17 +180,6 @@ constexpr std::string_view kDag =
     "(define (dag n) (if (= n 0) (list 1) (let [d (dag (- n 1))] (list d d))))";
 constexpr std::string_view kDouble = "(define (dbl s n) (if (= n 0) s (dbl (str s s) (- n 1))))";
 
-// The process's peak resident set, in bytes (a high-water mark: the growth
-// across a test bounds what that test allocated at its peak).
-size_t PeakRss() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<size_t>(u.ru_maxrss) * 1024;
-}
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 TEST(EvalHostile, EqualityOfSharedStructureIsChargedPerNode) {
   Environment env;

@@ -7,23 +7,18 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "measure.h"
 #include "sexp/sexp.h"
 
 namespace sexp {
 namespace {
 
+using testing_measure::PeakRss;
+using testing_measure::SecondsSince;
+
 constexpr std::string_view kDag =
     "(define (dag n) (if (= n 0) (list 1) (let [d (dag (- n 1))] (list d d))))";
 
-size_t PeakRss() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<size_t>(u.ru_maxrss) * 1024;
-}
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 EvalLimits Unlimited() {
   EvalLimits l;

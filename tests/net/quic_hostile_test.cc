@@ -28,18 +28,14 @@
 #include <vector>
 
 #include "sexp/net/quic.h"
+#include "net/quic_helpers.h"
 
 namespace sexp::quic {
 namespace {
 
 using std::chrono::milliseconds;
+using namespace testing_helpers;  // Loopback, StartOrDie, ConnectOrDie, Eventually
 constexpr size_t kMiB = size_t{1} << 20;
-
-ServerOptions Loopback() {
-  ServerOptions o;
-  o.port = 0;
-  return o;
-}
 
 // A client that never reads: answers are dropped unread and the server gets
 // no flow-control credit back (the client still acknowledges packets).
@@ -48,33 +44,6 @@ ClientOptions NotReading() {
   o.insecure = true;
   o.read_answers = false;
   return o;
-}
-
-ClientOptions Reading() {
-  ClientOptions o;
-  o.insecure = true;
-  return o;
-}
-
-std::unique_ptr<Server> StartOrDie(const ServerOptions& o, RequestHandler h) {
-  absl::StatusOr<std::unique_ptr<Server>> s = Server::Start(o, std::move(h));
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.ok() ? std::move(*s) : nullptr;
-}
-
-std::unique_ptr<Client> ConnectOrDie(const Server& server, const ClientOptions& o) {
-  absl::StatusOr<std::unique_ptr<Client>> c = Client::Connect("127.0.0.1", server.port(), o);
-  EXPECT_TRUE(c.ok()) << c.status();
-  return c.ok() ? std::move(*c) : nullptr;
-}
-
-template <typename Pred>
-bool Eventually(Pred pred, int ms) {
-  for (int waited = 0; waited < ms; waited += 5) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(milliseconds(5));
-  }
-  return pred();
 }
 
 // Answers every request with one frame of `bytes` bytes, at once.
@@ -223,7 +192,7 @@ TEST(QuicBudget, ManyBigAnswersToAReaderAllArriveWithinTheBudget) {
   ServerOptions o = Loopback();
   o.max_answer_bytes_per_connection = 4 * kMiB;
   auto server = StartOrDie(o, Page(1500000));
-  auto client = ConnectOrDie(*server, Reading());
+  auto client = ConnectOrDie(*server, Insecure());
   auto outcomes = Requests(*client, 30);  // 45 MB asked for at once
   for (auto& out : outcomes) {
     ASSERT_TRUE(out->Wait(10000).ok());
@@ -245,7 +214,7 @@ TEST(QuicBudget, AFrameOverTheBudgetResetsItsStreamWithBusy) {
     after_refusal = r.Send("(small)");
     r.Finish();
   });
-  auto client = ConnectOrDie(*server, Reading());
+  auto client = ConnectOrDie(*server, Insecure());
   absl::StatusOr<std::vector<std::string>> r = client->Call("(GET \"/\")");
   EXPECT_TRUE(HasCode(r.status(), "busy (0x7)")) << r.status();
   EXPECT_EQ(sent, 1);
@@ -267,7 +236,7 @@ TEST(QuicBudget, PartialFramesAreBoundedByTheConnectionWindow) {
   std::atomic<int> handled{0};
   auto server = StartOrDie(o, [&](std::string_view, Responder r) { ++handled; });
   Outcome whole;  // outlives the client, which fails it when it closes
-  auto client = ConnectOrDie(*server, Reading());
+  auto client = ConnectOrDie(*server, Insecure());
   // 20 streams each announce a 1 MiB frame, send 300 kB of it, and stay
   // open: 6 MB offered, the window takes 2 MiB at a time.
   std::string partial = std::string("\x80\x10\x00\x00", 4) + std::string(300000, 'x');
@@ -303,7 +272,7 @@ TEST(QuicBudget, TheDeadlineResetsARequestItsHandlerNeverAnswers) {
     std::lock_guard<std::mutex> lock(mu);
     held.push_back(r);  // never answered
   });
-  auto client = ConnectOrDie(*server, Reading());
+  auto client = ConnectOrDie(*server, Insecure());
   auto start = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<std::string>> r = client->Call("(GET \"/slow\")", 5000);
   auto took = std::chrono::steady_clock::now() - start;
@@ -394,7 +363,7 @@ TEST(QuicBudget, MeasurePartialFramesOnAHundredStreams) {
   ServerOptions o = Loopback();  // the defaults
   auto server = StartOrDie(o, [](std::string_view, Responder) {});
   std::vector<std::unique_ptr<Outcome>> outcomes;
-  auto client = ConnectOrDie(*server, Reading());
+  auto client = ConnectOrDie(*server, Insecure());
   // Each stream announces a 16 MiB frame and sends 200 kB of it: 20 MB offered.
   std::string partial = std::string("\x81\x00\x00\x00", 4) + std::string(200000, 'x');
   for (int i = 0; i < 100; ++i) {

@@ -1,6 +1,7 @@
 // sexp/net/quic.h: the QUIC transport, client and server in one process over
 // loopback. The independent peer (quic-go) is in tests/net/interop/.
 #include "sexp/net/quic.h"
+#include "net/quic_helpers.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@ namespace sexp::quic {
 namespace {
 
 using std::chrono::milliseconds;
+using namespace testing_helpers;  // Loopback, Insecure, StartOrDie, ConnectOrDie, Eventually
 
 // Serves "(echo <request>)" for every request, on the loop thread.
 RequestHandler Echo() {
@@ -29,40 +31,6 @@ RequestHandler Echo() {
     r.Send(std::string("(echo ") + std::string(request) + ")");
     r.Finish();
   };
-}
-
-ServerOptions Loopback() {
-  ServerOptions o;
-  o.port = 0;
-  return o;
-}
-
-ClientOptions Insecure() {
-  ClientOptions o;
-  o.insecure = true;
-  return o;
-}
-
-std::unique_ptr<Server> StartOrDie(const ServerOptions& o, RequestHandler h) {
-  absl::StatusOr<std::unique_ptr<Server>> s = Server::Start(o, std::move(h));
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.ok() ? std::move(*s) : nullptr;
-}
-
-std::unique_ptr<Client> ConnectOrDie(const Server& server, const ClientOptions& o = Insecure()) {
-  absl::StatusOr<std::unique_ptr<Client>> c = Client::Connect("127.0.0.1", server.port(), o);
-  EXPECT_TRUE(c.ok()) << c.status();
-  return c.ok() ? std::move(*c) : nullptr;
-}
-
-// Polls `pred` (stats settle on the server's own thread) for up to `ms`.
-template <typename Pred>
-bool Eventually(Pred pred, int ms = 3000) {
-  for (int waited = 0; waited < ms; waited += 5) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(milliseconds(5));
-  }
-  return pred();
 }
 
 std::string TempFile(const std::string& text) {
