@@ -51,6 +51,24 @@ TEST(RenderHostile, SharedStructureRendersWithinTheTimeout) {
   EXPECT_EQ(r.error().code, "step-limit");
 }
 
+TEST(RenderHostile, ConstantsRenderedAheadAreCharged) {
+  // An element's constant children are rendered once, when it is compiled
+  // (its plan): a macro can make that constant share structure.
+  Environment env;
+  ASSERT_TRUE(env.Eval(kDag).ok());
+  ASSERT_TRUE(env.Eval("(defmacro page () (list 'div (list 'quote (dag 30))))").ok());
+  EvalLimits l;
+  l.max_steps = 1'000'000;
+  l.timeout = std::chrono::milliseconds(2000);
+  std::string html;
+  StringSink sink(&html);
+  auto start = std::chrono::steady_clock::now();
+  EvalResult r = RenderHtml(env, "(page)", sink, "page.sx", {}, l);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.error().is_limit()) << r.error().ToString();
+  EXPECT_LT(SecondsSince(start), 2.5);
+}
+
 TEST(RenderHostile, OutputHeldInAStringIsChargedAsBytes) {
   // 64 KiB rendered 1000 times into a string: 64 MB held, under 4 MB.
   Environment env;

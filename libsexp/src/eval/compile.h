@@ -39,6 +39,8 @@ class Compiler {
 
   // --- For the compilers of special forms and head forms -----------------
   Environment::State& env() { return env_; }
+  // The evaluation compiling (its budget is charged for compile-time work).
+  Machine& machine() { return m_; }
   // Compiles any expression; `tail`: in tail position.
   const Code* Compile(const Value& x, Pos pos, Scope* scope, bool tail);
   // list[from…] as a body: each evaluated, the value of the last.

@@ -129,8 +129,9 @@ struct Element final : Code {
   [[noreturn]] void FailMisplaced(Machine& m, const Value& v, const Code* at) const;
 };
 
-// Fills the streaming plan of an element whose `args` are compiled.
-void PlanElement(Element& e);
+// Fills the streaming plan of an element whose `args` are compiled; the
+// constants it renders ahead are charged to `budget` (nullptr: uncharged).
+void PlanElement(Element& e, Budget* budget);
 
 }  // namespace sexp::html_internal
 

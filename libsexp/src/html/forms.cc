@@ -51,7 +51,7 @@ const Code* CompileElement(Compiler& c, const Value& x, Pos pos, Scope* scope, b
       e->computed_children.push_back(static_cast<uint32_t>(i));
     }
   }
-  PlanElement(*e);
+  PlanElement(*e, &c.machine().budget());
   return e;
 }
 

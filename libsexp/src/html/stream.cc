@@ -75,17 +75,20 @@ void StrAttributeWhole(Machine& m, Frame* f, Renderer& r, const Element::Part& p
 }
 
 // Runs `write` against a renderer with no machine (so a rule it breaks
-// throws); the bytes it wrote, or false.
+// throws); the bytes it wrote, or false. Charged to `budget` (the compiling
+// evaluation's): a constant can share structure (a macro's result), and its
+// bytes are precomputed here — a limit it runs out of is the compile's.
 template <class F>
-bool Precompute(F&& write, std::string* bytes) {
+bool Precompute(F&& write, std::string* bytes, Budget* budget) {
   bytes->clear();
   StringSink sink(bytes);
   HtmlOut out(sink, 256);  // small pieces: a small buffer
   RenderOptions options;  // safe URLs: bytes that every policy writes the same
-  Renderer r(out, options, nullptr);
+  Renderer r(out, options, nullptr, budget);
   try {
     write(r);
-  } catch (const Fault&) {
+  } catch (const Fault& fault) {
+    if (fault.limit) throw;
     return false;
   }
   return !r.context_sensitive() && out.Finish();
@@ -175,7 +178,7 @@ Element::Part WithSource(Element::Part p) {
 
 }  // namespace
 
-void PlanElement(Element& e) {
+void PlanElement(Element& e, Budget* budget) {
   std::string_view tag = e.name->name();
   bool fragment = tag == "<>";
   auto literal = [&](size_t i) { return dynamic_cast<const Const*>(e.args[i]); };
@@ -230,7 +233,7 @@ void PlanElement(Element& e) {
   std::function<uint32_t(PlanBuilder&, const Code*, bool)> plan_child =
       [&](PlanBuilder& plan, const Code* child, bool flatten) -> uint32_t {
     if (const auto* c = dynamic_cast<const Const*>(child);
-        c != nullptr && Precompute([&](Renderer& r) { r.Render(c->v); }, &b)) {
+        c != nullptr && Precompute([&](Renderer& r) { r.Render(c->v); }, &b, budget)) {
       plan.Bytes(b);
       return 0;
     }
@@ -271,7 +274,7 @@ void PlanElement(Element& e) {
       size_t at = plan.size() - 1;
       uint32_t then_steps = plan_child(plan, branch->then, flatten);
       if (const auto* c = dynamic_cast<const Const*>(branch->otherwise);
-          c != nullptr && Precompute([&](Renderer& r) { r.Render(c->v); }, &b) && b.empty()) {
+          c != nullptr && Precompute([&](Renderer& r) { r.Render(c->v); }, &b, budget) && b.empty()) {
         plan.Seal();
         plan[at].skip = static_cast<uint32_t>(plan.size() - 1 - at);
         plan[at].steps = then_steps;
@@ -295,7 +298,7 @@ void PlanElement(Element& e) {
     plan.Bytes(absl::StrCat(" ", AV(name), "=\""));
     for (const Code* a : str.args) {
       if (const auto* piece = dynamic_cast<const Const*>(a)) {
-        Precompute([&](Renderer& r) { r.Display(piece->v); }, &b);
+        Precompute([&](Renderer& r) { r.Display(piece->v); }, &b, budget);
         plan.Bytes(b);
       } else {
         plan.Add(WithSource(part(Part::kDisplay, a)), "");
@@ -318,7 +321,7 @@ void PlanElement(Element& e) {
       std::string_view name = literal(i)->v.name();
       const Code* value = e.args[++i];
       if (const Const* c = literal(i);
-          c != nullptr && Precompute([&](Renderer& r) { r.Attribute(tag, name, c->v); }, &b)) {
+          c != nullptr && Precompute([&](Renderer& r) { r.Attribute(tag, name, c->v); }, &b, budget)) {
         plan.Bytes(b);
         continue;
       }
