@@ -394,6 +394,7 @@ Value Machine::CallLoop(const Value& fn_in, const Value* args, size_t n, const C
         // among the keyword pairs of a list such as (Note :id 1).
         if (n < 1 || n > 2) Fail(EvalErrorCode::kArity, absl::StrCat("(:", AV(fn.name()), " m [default]) takes 1 or 2 arguments, got ", n), site);
         Value found;
+        Charge(args[0].size() / 16);  // a lookup scans the pairs
         if (!LookupKey(args[0], fn, &found) && n == 2) found = args[1];
         if (out != nullptr) {
           out->Emit(found);

@@ -312,6 +312,7 @@ struct KeyGet final : Code {
     Value otherwise = fallback != nullptr ? fallback->Eval(m, f) : Value();
     if (in.is_dict()) {  // LookupKey's dict case, for a keyword
       if (Probe(in)) return in[hint + 1];
+      m.Charge(in.size() / 16);  // the scan below
       for (size_t i = 0; i + 1 < in.size(); i += 2) {
         if (in[i].type() == ValueType::kKeyword && in[i].atom() == key.atom()) {
           hint = static_cast<uint32_t>(i);
@@ -321,6 +322,7 @@ struct KeyGet final : Code {
       return otherwise;
     }
     Value out;
+    m.Charge(in.size() / 16);
     return LookupKey(in, key, &out) ? out : otherwise;
   }
 };

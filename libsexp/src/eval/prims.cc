@@ -4,6 +4,7 @@
 #include "eval/prims.h"
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <string>
 #include <string_view>
@@ -191,6 +192,21 @@ Value ToInt(CallContext& c, std::string_view prim, const Value& v, double (*fn)(
 
 // --- strings ----------------------------------------------------------------
 
+// Charges a scan of `bytes` bytes of an existing string (a step per 64): a
+// primitive whose one call reads a whole large string is work in proportion.
+void ChargeScan(CallContext& c, size_t bytes) { c.Charge(bytes / 64); }
+
+// The first `needle` in `s` at or after `from`, or npos. glibc's memmem is
+// linear (two-way) where string_view::find can take |s|·|needle| steps on
+// a hostile pair ("aaa…a" for "aa…ab").
+size_t Find(std::string_view s, std::string_view needle, size_t from) {
+  if (from > s.size()) return std::string_view::npos;
+  if (needle.empty()) return from;
+  const void* at = memmem(s.data() + from, s.size() - from, needle.data(), needle.size());
+  return at == nullptr ? std::string_view::npos
+                       : static_cast<size_t>(static_cast<const char*>(at) - s.data());
+}
+
 
 // Byte offset of code point `index` in s (clamped to the end).
 size_t CodePointOffset(std::string_view s, int64_t index) {
@@ -348,6 +364,7 @@ void DefineAll(Environment& env) {
   });
   def("substring", 2, 3, kGroupString, [](CallContext& c, Args a) {
     std::string_view s = StrArg(c, "substring", a[0]);
+    ChargeScan(c, s.size());
     int64_t n = CodePointCount(s);
     int64_t from = std::clamp<int64_t>(IntArg(c, "substring", a[1]), 0, n);
     int64_t to = a.size() == 3 ? std::clamp<int64_t>(IntArg(c, "substring", a[2]), from, n) : n;
@@ -371,10 +388,15 @@ void DefineAll(Environment& env) {
     std::string_view s = StrArg(c, "split", a[0]);
     std::string_view sep = StrArg(c, "split", a[1]);
     if (sep.empty()) c.Fail(EvalErrorCode::kType, "'split' needs a non-empty separator");
+    ChargeScan(c, s.size());
     std::vector<Value> parts;
-    for (absl::string_view p : absl::StrSplit(AV(s), AV(sep))) {
-      parts.push_back(Value::StringView(std::string_view(p.data(), p.size())));
+    size_t start = 0;
+    for (size_t at = Find(s, sep, 0); at != std::string_view::npos; at = Find(s, sep, start)) {
+      c.ChargeBytes(sizeof(Value));
+      parts.push_back(Value::StringView(s.substr(start, at - start)));
+      start = at + sep.size();
     }
+    parts.push_back(Value::StringView(s.substr(start)));
     c.Charge(parts.size());
     return c.MakeList(parts);
   });
@@ -398,18 +420,30 @@ void DefineAll(Environment& env) {
     // The result's size first (a scan), charged before it is built.
     c.Charge(s.size() / 64);
     uint64_t hits = 0;
-    for (size_t at = s.find(from); at != std::string_view::npos; at = s.find(from, at + from.size())) {
+    for (size_t at = Find(s, from, 0); at != std::string_view::npos;
+         at = Find(s, from, at + from.size())) {
       ++hits;
     }
     uint64_t size = s.size() - hits * from.size() + hits * to.size();
     Machine::Of(c).AccountText(size);
-    return c.MakeString(absl::StrReplaceAll(AV(s), {{AV(from), AV(to)}}));
+    std::string out;
+    out.reserve(size);
+    size_t start = 0;
+    for (size_t at = Find(s, from, 0); at != std::string_view::npos; at = Find(s, from, start)) {
+      out.append(s.substr(start, at - start));
+      out.append(to);
+      start = at + from.size();
+    }
+    out.append(s.substr(start));
+    return c.MakeString(out);
   });
   def("starts-with?", 2, 2, kGroupString, [](CallContext& c, Args a) {
+    ChargeScan(c, std::min(a[0].size(), a[1].size()));
     return Value::Bool(absl::StartsWith(AV(StrArg(c, "starts-with?", a[0])),
                                         AV(StrArg(c, "starts-with?", a[1]))));
   });
   def("ends-with?", 2, 2, kGroupString, [](CallContext& c, Args a) {
+    ChargeScan(c, std::min(a[0].size(), a[1].size()));
     return Value::Bool(absl::EndsWith(AV(StrArg(c, "ends-with?", a[0])),
                                       AV(StrArg(c, "ends-with?", a[1]))));
   });
@@ -421,10 +455,13 @@ void DefineAll(Environment& env) {
       }
       return Value::Bool(false);
     }
-    return Value::Bool(absl::StrContains(AV(StrArg(c, "contains?", a[0])),
-                                         AV(StrArg(c, "contains?", a[1]))));
+    std::string_view s = StrArg(c, "contains?", a[0]);
+    std::string_view needle = StrArg(c, "contains?", a[1]);
+    ChargeScan(c, s.size() + needle.size());
+    return Value::Bool(Find(s, needle, 0) != std::string_view::npos);
   });
   def("string-length", 1, 1, kGroupString, [](CallContext& c, Args a) {
+    ChargeScan(c, StrArg(c, "string-length", a[0]).size());
     return Value::Int(CodePointCount(StrArg(c, "string-length", a[0])));
   });
 
@@ -456,7 +493,10 @@ void DefineAll(Environment& env) {
     return s[static_cast<size_t>(i)];
   });
   def("count", 1, 1, kGroupList, [](CallContext& c, Args a) {
-    if (a[0].is_string()) return Value::Int(CodePointCount(a[0].str()));
+    if (a[0].is_string()) {
+      ChargeScan(c, a[0].size());
+      return Value::Int(CodePointCount(a[0].str()));
+    }
     if (a[0].is_dict()) return Value::Int(static_cast<int64_t>(a[0].size() / 2));
     return Value::Int(static_cast<int64_t>(Seq(c, "count", a[0]).size()));
   });
@@ -587,6 +627,7 @@ void DefineAll(Environment& env) {
   });
   def("dissoc", 2, -1, kGroupDict, [](CallContext& c, Args a) {
     auto d = DictItems(c, "dissoc", a[0]);
+    c.Charge(d.size() / 2 * (a.size() - 1));  // each pair against each key
     std::vector<Value> flat;
     for (size_t i = 0; i + 1 < d.size(); i += 2) {
       bool drop = false;
@@ -602,6 +643,7 @@ void DefineAll(Environment& env) {
     return c.MakeDict(flat);
   });
   def("get", 2, 3, kGroupDict, [](CallContext& c, Args a) {
+    c.Charge(a[0].size() / 16);  // a lookup scans the pairs
     Value found;
     if (a[0].is_list() && a[1].is_int()) {
       int64_t i = a[1].as_int();
@@ -611,18 +653,21 @@ void DefineAll(Environment& env) {
     }
     return a.size() == 3 ? a[2] : Value();
   });
-  def("has-key?", 2, 2, kGroupDict, [](CallContext&, Args a) {
+  def("has-key?", 2, 2, kGroupDict, [](CallContext& c, Args a) {
+    c.Charge(a[0].size() / 16);
     Value found;
     return Value::Bool(LookupKey(a[0], a[1], &found));
   });
   def("keys", 1, 1, kGroupDict, [](CallContext& c, Args a) {
     auto d = DictItems(c, "keys", a[0]);
+    c.Charge(d.size() / 2);
     std::vector<Value> out;
     for (size_t i = 0; i + 1 < d.size(); i += 2) out.push_back(d[i]);
     return c.MakeList(out);
   });
   def("vals", 1, 1, kGroupDict, [](CallContext& c, Args a) {
     auto d = DictItems(c, "vals", a[0]);
+    c.Charge(d.size() / 2);
     std::vector<Value> out;
     for (size_t i = 0; i + 1 < d.size(); i += 2) out.push_back(d[i + 1]);
     return c.MakeList(out);
