@@ -5,7 +5,16 @@
 // Each input is the body of a page `(fn () (do INPUT))` in an environment
 // with the pure groups and two services: `q` answers `(got ARGS…)` (so
 // results feed new requests), or fails for a negative first argument; `r`
-// answers a small int. Limits per round as in fuzz_eval, at most 8 rounds.
+// answers a small int; `cached` (DefineSubtreeCache, a memory cache per
+// input) renders components. Limits for the whole resolution as in
+// fuzz_eval, at most 8 rounds.
+//
+// An input starting with a control byte is a hostile input (fuzz_hostile.h):
+// the page builds a value with shared structure or nested up to 10^5 deep
+// from the fuzzer's text, and passes it to services (request keys are its
+// printed form), to `cached` (the subtree key and the rendered body) or
+// through fuzz_eval's walks — under 200000 steps, depth 200, 8 MiB and 1 s
+// for the whole resolution.
 //
 // Invariants (any violation traps):
 //   - the resolution ends with a value or an error of a documented code —
@@ -13,28 +22,49 @@
 //     a crash, a hang or a sanitizer report;
 //   - every round but the last handed out at least one request, no request
 //     twice (the memo), and the rounds stay within the limit;
+//   - it ends within its timeout (plus slack) and holds a heap within a
+//     bounded multiple of max_bytes (fuzz_hostile.h's Watch);
 //   - the environment still works afterwards.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include <set>
 #include "fuzz_check.h"
+#include "fuzz_hostile.h"
+#include "sexp/cache/cache.h"
 #include "sexp/eval/eval.h"
 #include "sexp/web/resolver.h"
 
 namespace {
 
-bool KnownCode(std::string_view code) {
-  for (std::string_view c :
-       {"syntax", "unbound", "not-callable", "arity", "type", "unknown-key", "overflow",
-        "division-by-zero", "index", "user", "read", "step-limit", "depth-limit",
-        "memory-limit", "timeout", "interrupted", "host", "render", "io", "round-limit"}) {
-    if (code == c) return true;
-  }
-  return false;
+// Walks that hand the value to services and to `cached`, then fuzz_eval's.
+const std::vector<std::string>& HostileWalks() {
+  static const std::vector<std::string> walks = sexp_fuzz::Walks({
+      "(q v)",
+      "(q v w)",
+      "(list (q v) (q w))",
+      "(r (hb))",
+      "(map (fn (i) (q i v)) (range 3))",
+      "(q (str v))",
+      "(q {:a v :b (list w)})",
+      "(q (hq))",
+      "(let [x (q v)] (list x (q x)))",
+      "(cached \"~hc\" :x v)",
+      "(div (q 1) (cached \"~hc\" :x w))",
+      "(div (cached \"~hc\" :x (q v)))",
+      "(try (q -1 v) (catch e (:message e)))",
+      "(div :class v (q w))",
+  });
+  return walks;
 }
+
+constexpr std::string_view kHostileHarness = R"sx(
+(defcomp ~hc (&key x) (div :class "h" x (r 1) (hb)))
+)sx";
 
 }  // namespace
 
@@ -43,18 +73,36 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sexp::Environment env(sexp::kGroupPure | sexp::kGroupIo);
   sexp::DefineService(env, "q");
   sexp::DefineService(env, "r");
+  std::vector<std::unique_ptr<sexp::CacheTier>> tiers;
+  tiers.push_back(std::make_unique<sexp::MemoryTier>(size_t{64} << 20));
+  sexp::TieredCache cache(std::move(tiers));
+  sexp::DefineSubtreeCache(env, &cache);
   FUZZ_CHECK(env.Eval("(define (fuzz-probe) (list 1 :two))").ok());
 
+  sexp_fuzz::Hostile hostile = sexp_fuzz::ParseHostile(data, size, HostileWalks());
   sexp::EvalLimits limits;
-  limits.max_steps = 20000;
-  limits.max_depth = 200;
-  limits.max_bytes = 8u << 20;
-  limits.timeout = std::chrono::milliseconds(2000);
-  sexp::EvalResult page =
-      env.Eval("(fn () (do " + std::string(text) + "\n))", "fuzz.sx", limits);
+  std::string body;
+  std::string what;
+  if (hostile.on) {
+    FUZZ_CHECK(env.Eval(kHostileHarness, "hostile.sx").ok());
+    if (!sexp_fuzz::SetUpHostile(env, hostile, /*resolution=*/true)) return 0;
+    limits = sexp_fuzz::HostileLimits();
+    body = sexp_fuzz::HostileProgram(hostile);
+    what = sexp_fuzz::Describe(hostile);
+    text = hostile.text;  // for the probe's condition below
+  } else {
+    limits.max_steps = 20000;
+    limits.max_depth = 200;
+    limits.max_bytes = 8u << 20;
+    limits.timeout = std::chrono::milliseconds(2000);
+    body = std::string(text);
+    what = body;
+  }
+  sexp::EvalResult page = env.Eval("(fn () (do " + body + "\n))", "fuzz.sx", limits);
   if (!page.ok()) return 0;  // not a program
 
   constexpr uint32_t kRounds = 8;
+  sexp_fuzz::Watch watch(limits);
   sexp::Resolution res(env, page.value(), limits, kRounds);
   std::set<std::string> asked;
   uint32_t rounds = 0;
@@ -71,24 +119,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         } else if (q.args.size() > 0 && q.args[0].is_int() && q.args[0].as_int() < 0) {
           res.Fail(q.id, "negative");
         } else {
+          // The harness's own printing is bounded like the key's was.
+          sexp::Budget budget(limits);
           std::string out = "(got";
           for (const sexp::Value& v : q.args.items()) {
             if (v.is_callable()) continue;  // prints as #<…>: not data
-            out += " " + sexp::ToText(v);
+            out += " " + sexp::ToText(v, budget);
           }
-          res.SupplyText(q.id, out + ")");  // may not read back: a failed request
+          if (budget.exhausted()) {
+            res.Fail(q.id, "too big to answer");
+          } else {
+            res.SupplyText(q.id, out + ")");  // may not read back: a failed request
+          }
         }
       }
     }
   }
+  watch.Check(what, "the resolution");
   const sexp::EvalResult& r = res.result();
+  sexp_fuzz::Report(what, r, "the resolution");
   if (!r.ok()) {
-    std::string code(sexp::EvalErrorCodeName(r.error().code));
-    if (!KnownCode(code)) std::fprintf(stderr, "code: %s\n", code.c_str());
-    FUZZ_CHECK(KnownCode(code));
-    FUZZ_CHECK(!r.error().message.empty());
+    sexp_fuzz::CheckErrorCode(r.error(), what, /*resolution=*/true);
   } else {
-    FUZZ_CHECK(sexp::ValuesEqual(r.value(), r.value()));
+    sexp::Budget budget(limits);
+    FUZZ_CHECK(sexp::ValuesEqual(r.value(), r.value(), budget) || budget.exhausted());
   }
   FUZZ_CHECK(res.stats().rounds == rounds + 1);
   if (text.find("fuzz-probe") == std::string_view::npos &&
