@@ -104,6 +104,13 @@ inline void HeapFreeHook(const volatile void* p) {
 }
 #endif
 
+// With SEXP_FUZZ_VERBOSE set in the environment, the targets print each
+// program they run and how it ended (to see what a reproducer does).
+inline bool Verbose() {
+  static const bool verbose = std::getenv("SEXP_FUZZ_VERBOSE") != nullptr;
+  return verbose;
+}
+
 // Measures one evaluation: wall time and (under ASan) the heap's high-water
 // mark above where it started. Check() traps when either is beyond what the
 // limits allow, printing `what` (the program) so the report names the input.
@@ -136,6 +143,13 @@ class Watch {
 #ifdef SEXP_FUZZ_HEAP_WATCH
     if (!installed_) return;
     int64_t grew = g_heap_peak.load(std::memory_order_relaxed) - start_heap_;
+    if (Verbose()) {
+      std::fprintf(stderr, "--- %.*s: %lld ms, heap peak +%lld KiB\n", static_cast<int>(where.size()),
+                   where.data(),
+                   static_cast<long long>(
+                       std::chrono::duration_cast<std::chrono::milliseconds>(took).count()),
+                   static_cast<long long>(grew / 1024));
+    }
     uint64_t heap_allowed = kHeapFactor * limits_.max_bytes + kHeapSlack;
     if (grew > 0 && static_cast<uint64_t>(grew) > heap_allowed) {
       std::fprintf(stderr, "%.*s: the heap grew by %lld bytes at its peak, over %llu (max_bytes %llu):\n%.*s\n",
@@ -157,20 +171,23 @@ class Watch {
 #endif
 };
 
-// With SEXP_FUZZ_VERBOSE set in the environment, the targets print each
-// program they run and how it ended (to see what a reproducer does).
-inline bool Verbose() {
-  static const bool verbose = std::getenv("SEXP_FUZZ_VERBOSE") != nullptr;
-  return verbose;
-}
-
 inline void Report(std::string_view what, const sexp::EvalResult& r, std::string_view where) {
   if (!Verbose()) return;
   static auto last = std::chrono::steady_clock::now();
   auto now = std::chrono::steady_clock::now();
   long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - last).count();
   last = now;
-  std::string shown = r.ok() ? "ok" : r.error().ToString();
+  std::string shown;
+  if (!r.ok()) {
+    shown = r.error().ToString();
+  } else {
+    sexp::EvalLimits small;
+    small.max_steps = 100000;
+    small.max_bytes = 1u << 20;
+    sexp::Budget budget(small);
+    std::string text = sexp::ToText(r.value(), budget);
+    shown = "ok: " + (budget.exhausted() ? "(too big to print)" : text.substr(0, 300));
+  }
   std::fprintf(stderr, "--- %.*s (%lld ms since the last report)\n%.*s\n=> %s\n",
                static_cast<int>(where.size()), where.data(), ms, static_cast<int>(what.size()),
                what.data(), shown.substr(0, 500).c_str());
