@@ -313,6 +313,20 @@ TEST(EvalHostile, PrimitivesThatScanALargeValueAreChargedPerCall) {
   EXPECT_LT(SecondsSince(start), 1.0);
 }
 
+TEST(EvalHostile, NamesThatCannotBeWrittenAreRefused) {
+  // Found by fuzz_eval: (keyword "a b") printed as #<unprintable…>, so two
+  // such values as service arguments shared one request key.
+  Environment env;
+  for (std::string_view form : {"(keyword \"a b\")", "(keyword \"\")", "(symbol \"\")",
+                                "(symbol \"12\")", "(symbol \"a(b\")"}) {
+    EvalError e = MustFail(env, form, Small());
+    EXPECT_EQ(e.code, "type") << form;
+  }
+  EvalResult ok = env.Eval("(list (keyword \"a-b\") (symbol \"x?\"))");
+  ASSERT_TRUE(ok.ok()) << ok.error().ToString();
+  EXPECT_EQ(ToText(ok.value()), "(:a-b x?)");
+}
+
 TEST(EvalHostile, MacroReturningSharedStructureIsChargedAtCompileTime) {
   // The expansion is 30 lists; compiled, it would be 2^30 nodes (7.3 GB).
   Environment env;

@@ -72,16 +72,28 @@ bool Budget::ChargeSlow(uint64_t steps) {
   uint64_t capped = std::min<uint64_t>(steps, std::numeric_limits<int64_t>::max() / 4);
   int64_t settled = (kCheckEvery - until_check_) + static_cast<int64_t>(capped);
   until_check_ = kCheckEvery;
-  steps_left_ -= settled;
-  if (parent_ != nullptr && !parent_->Charge(static_cast<uint64_t>(settled))) {
-    return Fail(parent_->code_, parent_->message_);
-  }
+  return SettleSteps(settled) && ChargeAncestors(settled, 0);
+}
+
+bool Budget::SettleSteps(int64_t steps) {
+  if (exhausted_) return false;
+  steps_left_ -= steps;
   if (steps_left_ < 0) {
     return Fail(EvalErrorCode::kStepLimit, absl::StrCat("the evaluation used its ",
                                                         limits_.max_steps,
                                                         " steps (a loop that does not end?)"));
   }
   return CheckNow();
+}
+
+bool Budget::ChargeAncestors(int64_t steps, uint64_t bytes) {
+  // A loop, not a recursion: nested evaluations make chains as long as
+  // their depth.
+  for (Budget* p = parent_; p != nullptr; p = p->parent_) {
+    bool ok = (steps == 0 || p->SettleSteps(steps)) && (bytes == 0 || p->ChargeOwnBytes(bytes));
+    if (!ok) return Fail(p->code_, p->message_);
+  }
+  return true;
 }
 
 bool Budget::CheckNow() {
@@ -100,17 +112,18 @@ bool Budget::CheckNow() {
   return true;
 }
 
-bool Budget::ChargeBytes(uint64_t bytes) {
+bool Budget::ChargeOwnBytes(uint64_t bytes) {
   if (exhausted_) return false;
   if (bytes > limits_.max_bytes || bytes_used_ > limits_.max_bytes - bytes) {
     return Fail(EvalErrorCode::kMemoryLimit, absl::StrCat("the evaluation allocated more than its ",
                                                           limits_.max_bytes, " bytes"));
   }
-  if (parent_ != nullptr && !parent_->ChargeBytes(bytes)) {
-    return Fail(parent_->code_, parent_->message_);
-  }
   bytes_used_ += bytes;
   return true;
+}
+
+bool Budget::ChargeBytes(uint64_t bytes) {
+  return ChargeOwnBytes(bytes) && (parent_ == nullptr || ChargeAncestors(0, bytes));
 }
 
 int64_t Budget::Lease(int64_t want) {
@@ -122,10 +135,7 @@ int64_t Budget::Lease(int64_t want) {
   }
   int64_t granted = std::min(want, steps_left_);
   steps_left_ -= granted;
-  if (parent_ != nullptr && !parent_->Charge(static_cast<uint64_t>(granted))) {
-    Fail(parent_->code_, parent_->message_);
-    return 0;
-  }
+  if (!ChargeAncestors(granted, 0)) return 0;
   return CheckNow() ? granted : 0;
 }
 
@@ -134,9 +144,7 @@ void Budget::Return(int64_t unused) {
   // The parent was charged the whole lease: an overdraft (a charge larger
   // than what was left of it) is charged to it as well; a refund is not
   // worth the bookkeeping.
-  if (unused < 0 && parent_ != nullptr && !parent_->Charge(static_cast<uint64_t>(-unused))) {
-    Fail(parent_->code_, parent_->message_);
-  }
+  if (unused < 0) ChargeAncestors(-unused, 0);
 }
 
 }  // namespace sexp

@@ -293,13 +293,26 @@ void DefineAll(Environment& env) {
     if (!a[0].is_string() && !a[0].is_html()) TypeError(c, "raw!", "a string", a[0]);
     return Value::HtmlView(a[0].str());
   });
+  // Names that could not be written (and read back) are refused: a value
+  // that prints as #<unprintable…> would make two different requests, or
+  // cached subtrees, look alike.
   def("keyword", 1, 1, kGroupString, [](CallContext& c, Args a) {
     if (a[0].is_keyword()) return a[0];
-    return c.Keyword(StrArg(c, "keyword", a[0]));
+    std::string_view name = StrArg(c, "keyword", a[0]);
+    if (!IsValidKeywordName(name)) {
+      c.Fail(EvalErrorCode::kType, absl::StrCat("'keyword' needs a name that reads back as a "
+                                                "keyword, got \"", AV(name.substr(0, 64)), "\""));
+    }
+    return c.Keyword(name);
   });
   def("symbol", 1, 1, kGroupString, [](CallContext& c, Args a) {
     if (a[0].is_symbol()) return a[0];
-    return c.Symbol(StrArg(c, "symbol", a[0]));
+    std::string_view name = StrArg(c, "symbol", a[0]);
+    if (!IsValidSymbolName(name)) {
+      c.Fail(EvalErrorCode::kType, absl::StrCat("'symbol' needs a name that reads back as a "
+                                                "symbol, got \"", AV(name.substr(0, 64)), "\""));
+    }
+    return c.Symbol(name);
   });
   def("type-of", 1, 1, kGroupCore,
       [](CallContext& c, Args a) { return c.Keyword(ValueTypeName(a[0].type())); });

@@ -573,9 +573,11 @@ Value RenderMarkupFor(eval_internal::Machine& m, const Value& tree, uint8_t cont
   StringSink sink(markup);
   uint8_t outer = m.markup_context();
   {
-    HtmlOut out(sink, RenderOptions().chunk_bytes);
+    // (Named: the Renderer keeps a reference to its options.)
+    const RenderOptions options;
+    HtmlOut out(sink, options.chunk_bytes);
     // Data only: no machine (nothing runs), but the machine's budget.
-    Renderer r(out, RenderOptions(), nullptr, &m.budget());
+    Renderer r(out, options, nullptr, &m.budget());
     r.set_context(static_cast<Context>(context_tag - 1));
     try {
       r.Render(tree);

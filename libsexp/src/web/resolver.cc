@@ -18,6 +18,8 @@
 #include <optional>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "sexp/html/render.h"
 #include "eval/machine.h"  // Environment::State::active_resolutions
@@ -66,13 +68,18 @@ namespace {
 // step per value visited, as every walk of a value is.
 bool HoldsCallable(CallContext& c, absl::Span<const Value> args) {
   std::vector<const Value*> stack;
+  // Each list object once: shared structure (one sublist held twice, nested)
+  // is walked in proportion to its distinct lists, not its 2^n paths.
+  // (By items and size: `take` makes a shorter list over the same items.)
+  absl::flat_hash_set<std::pair<const Value*, size_t>> seen;
   for (const Value& a : args) stack.push_back(&a);
   while (!stack.empty()) {
     const Value* v = stack.back();
     stack.pop_back();
     c.Charge(1);
     if (v->is_callable()) return true;
-    if (v->is_list() || v->is_dict()) {
+    if ((v->is_list() || v->is_dict()) && v->size() > 0 && seen.insert({v->items().data(), v->size()}).second) {
+      c.ChargeBytes(16);  // the entry in `seen`
       for (const Value& x : v->items()) stack.push_back(&x);
     }
   }
@@ -127,8 +134,15 @@ struct Resolution::State {
     // (an argument that shares structure prints exponentially large).
     std::string key = absl::StrCat("(", AV(service));
     for (const Value& a : args) {
-      absl::StrAppend(&key, " ", ToText(a, c.budget()));
+      std::string text = ToText(a, c.budget());
       c.CheckBudget();
+      if (absl::StartsWith(text, "#<unprintable")) {
+        // (A name a host made that cannot be written: every such argument
+        // would print alike and share one request.)
+        c.Fail(EvalErrorCode::kType, absl::StrCat("(", AV(service), " …): an argument has no sx text: ",
+                                                  text));
+      }
+      absl::StrAppend(&key, " ", text);
     }
     key += ")";
     std::lock_guard<std::mutex> lock(mu);

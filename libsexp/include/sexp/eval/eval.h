@@ -307,6 +307,11 @@ class Budget {
  private:
   static constexpr int64_t kCheckEvery = 1024;
   bool ChargeSlow(uint64_t steps);
+  // This budget alone (not its ancestors).
+  bool SettleSteps(int64_t steps);
+  bool ChargeOwnBytes(uint64_t bytes);
+  // Every ancestor, in a loop; exhausts this one with the first's failure.
+  bool ChargeAncestors(int64_t steps, uint64_t bytes);
   bool Fail(EvalErrorCode code, std::string message);
 
   EvalLimits limits_;
