@@ -140,6 +140,11 @@ struct RedisTier::Impl {
     return absl::OkStatus();
   }
 
+  // Requires an open context: hiredis's text for its last error, or `what`.
+  std::string ErrorText(const char* what) const {
+    return ctx->errstr[0] != '\0' ? std::string(ctx->errstr) : what;
+  }
+
   // Waits until the connection's socket is ready for `events`, at most
   // until `deadline`. False on timeout or a poll error.
   bool WaitFor(short events, Clock::time_point deadline) {
@@ -173,17 +178,17 @@ struct RedisTier::Impl {
       while (!written) {
         if (!WaitFor(POLLOUT, deadline)) return GoDown("command timed out while sending");
         if (redisBufferWrite(ctx, &written) != REDIS_OK) {
-          return GoDown(ctx->errstr[0] != '\0' ? std::string(ctx->errstr) : "write failed");
+          return GoDown(ErrorText("write failed"));
         }
       }
       for (;;) {
         if (redisGetReplyFromReader(ctx, &raw) != REDIS_OK) {
-          return GoDown(ctx->errstr[0] != '\0' ? std::string(ctx->errstr) : "bad reply");
+          return GoDown(ErrorText("bad reply"));
         }
         if (raw != nullptr) break;
         if (!WaitFor(POLLIN, deadline)) return GoDown("command timed out");
         if (redisBufferRead(ctx) != REDIS_OK) {
-          return GoDown(ctx->errstr[0] != '\0' ? std::string(ctx->errstr) : "read failed");
+          return GoDown(ErrorText("read failed"));
         }
       }
     }

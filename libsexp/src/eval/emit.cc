@@ -56,9 +56,8 @@ Value Cond::Emit(Machine& m, Frame* f, Emitter& out) const {
 Value Case::Emit(Machine& m, Frame* f, Emitter& out) const {
   Value k = key->Eval(m, f);
   for (const auto& [datum, body] : clauses) {
-    if (ValuesEqual(k, datum, m.budget())) return body->Emit(m, f, out);
+    if (m.Equal(k, datum)) return body->Emit(m, f, out);
   }
-  m.CheckBudget();
   return otherwise ? otherwise->Emit(m, f, out) : Value();
 }
 

@@ -311,6 +311,8 @@ void CallContext::Charge(uint64_t units) { m_->Charge(units); }
 void CallContext::ChargeBytes(uint64_t bytes) { m_->Account(bytes); }
 Budget& CallContext::budget() { return m_->budget(); }
 void CallContext::CheckBudget() { m_->CheckBudget(); }
+bool CallContext::Equal(const Value& a, const Value& b) { return m_->Equal(a, b); }
+std::string CallContext::Print(const Value& v) { return m_->Print(v); }
 Value CallContext::MakeString(std::string_view text) { return m_->MakeString(text); }
 Value CallContext::MakeHtml(std::string_view markup) {
   Value s = MakeString(markup);

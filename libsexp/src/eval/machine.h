@@ -331,6 +331,18 @@ class Machine {
     if (budget_->exhausted()) FailBudget();
   }
   [[noreturn]] void FailBudget();
+  // Equality and sx text of values, charged to the budget; a walk that runs
+  // it out ends the evaluation.
+  bool Equal(const Value& a, const Value& b) {
+    bool same = ValuesEqual(a, b, *budget_);
+    CheckBudget();
+    return same;
+  }
+  std::string Print(const Value& v) {
+    std::string text = ToText(v, *budget_);
+    CheckBudget();
+    return text;
+  }
 
   // Allocation counted against max_bytes.
   void* Allocate(size_t bytes);

@@ -140,9 +140,8 @@ struct Case final : Code {
   Value Eval(Machine& m, Frame* f) const override {
     Value k = key->Eval(m, f);
     for (const auto& [datum, body] : clauses) {
-      if (ValuesEqual(k, datum, m.budget())) return body->Eval(m, f);
+      if (m.Equal(k, datum)) return body->Eval(m, f);
     }
-    m.CheckBudget();
     return otherwise ? otherwise->Eval(m, f) : Value();
   }
   Value Emit(Machine& m, Frame* f, Emitter& out) const override;

@@ -67,14 +67,6 @@ absl::Span<const Value> DictItems(CallContext& c, std::string_view prim, const V
   return v.items();
 }
 
-// Structural equality charged per node compared (shared structure cannot
-// make one call outrun the limits).
-bool Equal(CallContext& c, const Value& a, const Value& b) {
-  bool same = ValuesEqual(a, b, c.budget());
-  c.CheckBudget();
-  return same;
-}
-
 // --- arithmetic -------------------------------------------------------------
 
 Value Arith(CallContext& c, Args a, char op) {
@@ -258,12 +250,12 @@ void DefineAll(Environment& env) {
   def("mod", 2, 2, kGroupCore, [](CallContext& c, Args a) { return IntDivide(c, a, true); });
   def("=", 1, -1, kGroupCore, [](CallContext& c, Args a) {
     for (size_t i = 0; i + 1 < a.size(); ++i) {
-      if (!Equal(c, a[i], a[i + 1])) return Value::Bool(false);
+      if (!c.Equal(a[i], a[i + 1])) return Value::Bool(false);
     }
     return Value::Bool(true);
   });
   def("!=", 2, 2, kGroupCore,
-      [](CallContext& c, Args a) { return Value::Bool(!Equal(c, a[0], a[1])); });
+      [](CallContext& c, Args a) { return Value::Bool(!c.Equal(a[0], a[1])); });
   def("<", 1, -1, kGroupCore,
       [](CallContext& c, Args a) { return Chain(c, a, "<", [](int r) { return r < 0; }); });
   def(">", 1, -1, kGroupCore,
@@ -339,9 +331,8 @@ void DefineAll(Environment& env) {
         [test = p.test](CallContext&, Args a) { return Value::Bool(test(a[0])); });
   }
   def("error", 1, 2, kGroupCore, [](CallContext& c, Args a) -> Value {
-    std::string msg = a[0].is_string() ? std::string(a[0].str()) : ToText(a[0], c.budget());
-    if (a.size() == 2) absl::StrAppend(&msg, " ", ToText(a[1], c.budget()));
-    c.CheckBudget();
+    std::string msg = a[0].is_string() ? std::string(a[0].str()) : c.Print(a[0]);
+    if (a.size() == 2) absl::StrAppend(&msg, " ", c.Print(a[1]));
     c.Fail(EvalErrorCode::kUser, std::move(msg));
   });
 
@@ -418,7 +409,7 @@ void DefineAll(Environment& env) {
     std::string out;
     bool first = true;
     for (const Value& v : Seq(c, "join", a[1])) {
-      if (!first) AppendDisplay(Machine::Of(c), &out, Value::StringView(sep));
+      if (!first) AppendText(Machine::Of(c), &out, sep);
       first = false;
       AppendDisplay(Machine::Of(c), &out, v);
     }
@@ -464,7 +455,7 @@ void DefineAll(Environment& env) {
     if (a[0].is_list()) {  // element membership
       c.Charge(a[0].size());
       for (const Value& v : a[0].items()) {
-        if (Equal(c, v, a[1])) return Value::Bool(true);
+        if (c.Equal(v, a[1])) return Value::Bool(true);
       }
       return Value::Bool(false);
     }
@@ -521,7 +512,7 @@ void DefineAll(Environment& env) {
     bool strings = !a.empty() && a[0].is_string();
     if (strings) {
       std::string out;
-      for (const Value& v : a) AppendDisplay(Machine::Of(c), &out, Value::StringView(StrArg(c, "concat", v)));
+      for (const Value& v : a) AppendText(Machine::Of(c), &out, StrArg(c, "concat", v));
       return c.MakeString(out);
     }
     uint64_t total = 0;
@@ -698,16 +689,16 @@ void DefineAll(Environment& env) {
 
 }  // namespace
 
+void AppendText(Machine& m, std::string* out, std::string_view text) {
+  m.AccountText(text.size());  // what the string will hold (it grows by doubling)
+  out->append(text);
+}
+
 void AppendDisplay(Machine& m, std::string* out, const Value& v) {
   if (v.is_string()) {
-    // The string grows by doubling: charge what it will hold.
-    m.AccountText(v.str().size());
-    out->append(v.str());
+    AppendText(m, out, v.str());
   } else if (!v.is_nil()) {
-    std::string text = ToText(v, m.budget());  // charged node by node
-    m.CheckBudget();
-    m.AccountText(text.size());
-    out->append(text);
+    AppendText(m, out, m.Print(v));  // printed node by node, charged
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "sexp/eval/eval.h"
 
@@ -15,6 +16,8 @@ class Machine;
 // nil as nothing, anything else as its sx text. Charged to `m`'s budget
 // before the text is built (bytes, and the nodes printed).
 void AppendDisplay(Machine& m, std::string* out, const Value& v);
+// Appends `text`, charged the same way.
+void AppendText(Machine& m, std::string* out, std::string_view text);
 
 // Registers the built-in primitives (those of groups the environment was not
 // made with stay unbound) and marks the ones the machine may run inline

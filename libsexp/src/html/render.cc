@@ -38,16 +38,6 @@ namespace html_internal {
 
 namespace {
 
-std::string_view ContextName(uint8_t tag) {
-  switch (tag) {
-    case 1: return "HTML";
-    case 2: return "SVG";
-    case 3: return "MathML";
-    case 4: return "MathML text";
-    default: return "an unknown context";
-  }
-}
-
 bool ContainsNoCase(std::string_view haystack, std::string_view needle) {
   auto same = [](char a, char b) {
     return absl::ascii_tolower(static_cast<unsigned char>(a)) ==
@@ -117,7 +107,7 @@ void HtmlOut::Reserve(size_t n) {
   // fit — held output is memory, charged as such.
   size_t used = static_cast<size_t>(cur_ - buf_.get());
   size_t cap = std::max(2 * static_cast<size_t>(end_ - buf_.get()), used + n);
-  if (holds_ > 0) ChargeOutput(cap - static_cast<size_t>(end_ - buf_.get()), /*held=*/true);
+  if (!holds_.empty()) ChargeOutput(cap - static_cast<size_t>(end_ - buf_.get()), /*held=*/true);
   std::unique_ptr<char[]> bigger(new char[cap + kPad]);
   std::memcpy(bigger.get(), buf_.get(), used);
   buf_ = std::move(bigger);
@@ -146,7 +136,7 @@ bool HtmlOut::Finish() {
 
 bool HtmlOut::Flush() {
   if (string_ != nullptr) return true;  // written in place
-  if (holds_ > 0) return !failed_;      // a `try` may still take it back
+  if (!holds_.empty()) return !failed_;      // a `try` may still take it back
   if (failed_) {
     cur_ = buf_.get();  // the render is failing: what comes now is dropped
     return false;
@@ -399,8 +389,8 @@ bool Renderer::Scalar(const Value& v) {
       // Markup the renderer made for one context (a cached subtree) parses
       // as intended only there: HTML's <style> text is markup inside <svg>.
       if (v.html_context() != 0 && v.html_context() != MarkupTag(context_)) {
-        Fail(absl::StrCat("markup rendered for ", AV(ContextName(v.html_context())),
-                          " cannot be placed in ", AV(ContextName(MarkupTag(context_))),
+        Fail(absl::StrCat("markup rendered for ", AV(NameOfMarkupContext(v.html_context()).display),
+                          " cannot be placed in ", AV(NameOfMarkupContext(MarkupTag(context_)).display),
                           " content, where it would parse differently (render it there)"));
       }
       out_.Append(v.str());
@@ -566,9 +556,16 @@ void Renderer::Render(const Value& root) {
   CheckSink();
 }
 
+MarkupContextName NameOfMarkupContext(uint8_t tag) {
+  static_assert(static_cast<int>(Context::kMathText) == 3, "one row per Context");
+  static constexpr MarkupContextName kNames[] = {
+      {"HTML", "html"}, {"SVG", "svg"}, {"MathML", "math"}, {"MathML text", "math-text"}};
+  if (tag == 0 || tag > std::size(kNames)) return {"an unknown context", "unknown"};
+  return kNames[tag - 1];
+}
+
 Value RenderMarkupFor(eval_internal::Machine& m, const Value& tree, uint8_t context_tag,
                       std::string* markup) {
-  if (context_tag == 0) context_tag = Renderer::MarkupTag(Context::kHtml);
   markup->clear();
   StringSink sink(markup);
   uint8_t outer = m.markup_context();

@@ -143,15 +143,16 @@ class HtmlOut {
   // renderer reports the limit (Renderer::CheckSink).
   void set_budget(Budget* budget) { budget_ = budget; }
   // For `try` (Renderer::Hold): output from now on stays here, not handed
-  // to the sink, until the matching Release; Rewind(mark) drops what was
-  // written after the mark Hold returned. Holds nest.
-  size_t Hold() {
-    ++holds_;
-    return static_cast<size_t>(cur_ - start_);
+  // to the sink, until the matching Keep; Drop instead takes back what was
+  // written since. Holds nest.
+  void Hold() { holds_.push_back(static_cast<size_t>(cur_ - start_)); }
+  void Keep() {
+    holds_.pop_back();
+    if (holds_.empty() && cur_ >= flush_at_) Flush();
   }
-  void Rewind(size_t mark) { cur_ = start_ + mark; }
-  void Release() {
-    if (--holds_ == 0 && cur_ >= flush_at_) Flush();
+  void Drop() {
+    cur_ = start_ + holds_.back();
+    Keep();
   }
   Budget* budget() const { return budget_; }
   size_t written() const { return written_ + static_cast<size_t>(cur_ - start_); }
@@ -183,7 +184,7 @@ class HtmlOut {
   size_t written_ = 0;
   bool failed_ = false;
   Budget* budget_ = nullptr;
-  int holds_ = 0;
+  std::vector<size_t> holds_;  // where each `try` holding output began
 };
 
 // Renders values (data) as HTML and holds the rules every path shares:
@@ -219,18 +220,11 @@ class Renderer final : public eval_internal::Emitter {
   // `try` in a page: the body's output is held back and dropped if it
   // fails, so one bad element does not fail the page.
   bool Hold() override {
-    marks_.push_back(out_.Hold());
+    out_.Hold();
     return true;
   }
-  void Keep() override {
-    marks_.pop_back();
-    out_.Release();
-  }
-  void Drop() override {
-    out_.Rewind(marks_.back());
-    marks_.pop_back();
-    out_.Release();
-  }
+  void Keep() override { out_.Keep(); }
+  void Drop() override { out_.Drop(); }
 
   // Any value: text, markup, an element, a list of nodes. Iterative, so data
   // nested arbitrarily deep renders without deepening the C++ stack.
@@ -317,15 +311,28 @@ class Renderer final : public eval_internal::Emitter {
   eval_internal::Machine* m_;
   Budget* budget_;
   Budget* outer_budget_;
-  std::vector<size_t> marks_;  // of the `try`s holding output now
   std::string text_;
   Context context_ = Context::kHtml;
   bool context_sensitive_ = false;
 };
 
-// Renders data as markup for a parsing context given by its tag
-// (Renderer::MarkupTag; 0: HTML) — a `cached` subtree rendered for where it
-// is used — charging `budget`. The value is the markup, tagged with that
+// A markup context tag's names (Renderer::MarkupTag): `display` for
+// messages, `key` for a cached subtree's "context" key input (spec/cache.md).
+struct MarkupContextName {
+  std::string_view display;
+  std::string_view key;
+};
+MarkupContextName NameOfMarkupContext(uint8_t tag);
+// The context markup made now is for: that of the render running on `m`,
+// or HTML when nothing is being rendered.
+inline uint8_t MarkupContextOf(const eval_internal::Machine& m) {
+  uint8_t tag = m.markup_context();
+  return tag != 0 ? tag : Renderer::MarkupTag(Context::kHtml);
+}
+
+// Renders data as markup for a parsing context given by its tag (not 0:
+// Renderer::MarkupTag, MarkupContextOf) — a `cached` subtree rendered for
+// where it is used — charging `m`'s budget. The value is the markup, tagged with that
 // context, made by `m` (so it lives as long as the evaluation's values).
 Value RenderMarkupFor(eval_internal::Machine& m, const Value& tree, uint8_t context_tag,
                       std::string* markup);

@@ -134,8 +134,7 @@ struct Resolution::State {
     // (an argument that shares structure prints exponentially large).
     std::string key = absl::StrCat("(", AV(service));
     for (const Value& a : args) {
-      std::string text = ToText(a, c.budget());
-      c.CheckBudget();
+      std::string text = c.Print(a);
       if (absl::StartsWith(text, "#<unprintable")) {
         // (A name a host made that cannot be written: every such argument
         // would print alike and share one request.)
@@ -195,20 +194,6 @@ void DefineService(Environment& env, std::string_view name) {
       kGroupIo);
 }
 
-namespace {
-
-// The name of a markup context in a subtree's key ("context" input).
-std::string_view ContextKeyName(uint8_t tag) {
-  switch (tag) {
-    case 2: return "svg";
-    case 3: return "math";
-    case 4: return "math-text";
-    default: return "html";
-  }
-}
-
-}  // namespace
-
 void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view name) {
   Environment* e = &env;
   env.DefinePrimitive(
@@ -223,17 +208,13 @@ void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view n
         }
         // The call as a datum: (~component arg…), printed under the budget.
         std::string form = absl::StrCat("(", AV(a[0].str()));
-        for (const Value& arg : a.subspan(1)) {
-          absl::StrAppend(&form, " ", ToText(arg, c.budget()));
-          c.CheckBudget();
-        }
+        for (const Value& arg : a.subspan(1)) absl::StrAppend(&form, " ", c.Print(arg));
         form += ")";
         // Markup is made for the parsing context it is placed in (HTML,
         // SVG, MathML: the same bytes parse differently in each), and keyed
         // by it — the subtree is rendered where the call is (spec/cache.md).
         eval_internal::Machine& m = eval_internal::Machine::Of(c);
-        uint8_t where = m.markup_context();
-        if (where == 0) where = html_internal::Renderer::MarkupTag(html_internal::Context::kHtml);
+        uint8_t where = html_internal::MarkupContextOf(m);
         bool html = where == html_internal::Renderer::MarkupTag(html_internal::Context::kHtml);
         std::string memo_key = html ? form : absl::StrCat(form, " @", where);
         Resolution::State* resolution = current;
@@ -243,9 +224,10 @@ void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view n
         }
         c.ChargeBytes(form.size() * 4);  // the document read back to key it
         Result<Document> call = ReadOne(form);  // callables print as #<…>: not data
-        Result<Document> context_doc = ReadOne(absl::StrCat("\"", AV(ContextKeyName(where)), "\""));
+        Builder context_name;  // the "context" key input, outside HTML
+        Node context_node = context_name.String(html_internal::NameOfMarkupContext(where).key);
         std::vector<KeyInput> inputs;
-        if (!html && context_doc.ok()) inputs.push_back({"context", &context_doc->roots()[0]});
+        if (!html) inputs.push_back({"context", &context_node});
         absl::StatusOr<Digest> key =
             call.ok() ? SubtreeKey(call->roots()[0], inputs) : call.error().ToStatus();
         if (!key.ok()) {
@@ -267,8 +249,7 @@ void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view n
           out = html_internal::RenderMarkupFor(m, tree, where, &rendered);
           cache->Put(*key, rendered, deadline);
         }
-        memo_key.swap(form);
-        if (resolution != nullptr) resolution->subtrees.emplace(std::move(form), out);
+        if (resolution != nullptr) resolution->subtrees.emplace(std::move(memo_key), out);
         return out;
       });
 }
@@ -448,8 +429,8 @@ EvalResult Resolve(Environment& env, Value page,
     auto all_in = [&] { return round->outstanding == 0; };
     bool in_time = budget.has_deadline() ? round->cv.wait_until(lock, budget.deadline(), all_in)
                                          : (round->cv.wait(lock, all_in), true);
+    round->resolution = nullptr;  // a callback still to come finds nobody
     if (!in_time) {
-      round->resolution = nullptr;
       EvalError e;
       e.code = EvalErrorCode::kTimeout;
       e.message = absl::StrCat("the evaluation ran longer than ", budget.limits().timeout.count(),
@@ -458,7 +439,6 @@ EvalResult Resolve(Environment& env, Value page,
       r.Abandon(std::move(e));
       break;
     }
-    round->resolution = nullptr;
   }
   if (stats != nullptr) *stats = r.stats();
   return r.result();

@@ -385,6 +385,10 @@ class CallContext {
   // a walk ran it out.
   Budget& budget();
   void CheckBudget();
+  // ValuesEqual and ToText charged to the budget, ending the evaluation
+  // when the walk runs it out (the two walks above, checked).
+  bool Equal(const Value& a, const Value& b);
+  std::string Print(const Value& v);
   // Allocation in the environment, counted against max_bytes.
   Value MakeString(std::string_view text);
   // Trusted markup, as (raw! s) makes: rendered unescaped. Only for HTML
