@@ -17,6 +17,8 @@ namespace sexp {
 namespace {
 
 using testing_measure::PeakRss;
+using testing_measure::Rss;
+using testing_measure::kAddressSanitizer;
 using testing_measure::SecondsSince;
 
 EvalError MustFail(Environment& env, std::string_view text, const EvalLimits& limits) {
@@ -363,26 +365,7 @@ TEST(EvalHostile, ReentrantEvaluationSharesOneDepthAndStack) {
   EXPECT_NE(e.message.find("2000000"), std::string::npos) << e.message;  // the outer's
 }
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SEXP_TEST_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(SEXP_TEST_ASAN)
-constexpr bool kAddressSanitizer = true;
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
 
-// The resident set now, in bytes (Linux: /proc/self/statm).
-size_t Rss() {
-  FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr) return 0;
-  unsigned long pages = 0, resident = 0;
-  int n = std::fscanf(f, "%lu %lu", &pages, &resident);
-  std::fclose(f);
-  return n == 2 ? resident * static_cast<size_t>(sysconf(_SC_PAGESIZE)) : 0;
-}
 
 TEST(EvalHostile, BytesUsedReportsWhatTheEnvironmentHolds) {
   // Issue 20 item 16: 30,000 evaluations reported 3.6 MB while the process

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "sexp/net/quic.h"
+#include "measure.h"
 #include "net/quic_helpers.h"
 
 namespace sexp::quic {
@@ -315,18 +316,11 @@ TEST(QuicBudget, PushesToAPeerThatDoesNotReadAreBounded) {
 
 // --- the scenario at full size (SEXP_QUIC_MEASURE=1) ---------------
 
-size_t RssBytes() {
-  std::ifstream statm("/proc/self/statm");
-  size_t pages = 0, rss = 0;
-  statm >> pages >> rss;
-  return rss * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
-
 TEST(QuicBudget, MeasureUnreadStreamsOfAFourMegabytePage) {
   if (getenv("SEXP_QUIC_MEASURE") == nullptr) GTEST_SKIP() << "set SEXP_QUIC_MEASURE=1";
   ServerOptions o = Loopback();  // the defaults
   auto server = StartOrDie(o, Page(4000000));
-  size_t rss_before = RssBytes(), rss_peak = rss_before;
+  size_t rss_before = testing_measure::Rss(), rss_peak = rss_before;
   std::vector<std::unique_ptr<Client>> clients;
   std::vector<std::vector<std::unique_ptr<Outcome>>> outcomes;
   for (int i = 0; i < 2; ++i) {
@@ -343,7 +337,7 @@ TEST(QuicBudget, MeasureUnreadStreamsOfAFourMegabytePage) {
     return true;
   };
   for (int waited = 0; waited < 60000 && !all_done(); waited += 100) {
-    rss_peak = std::max(rss_peak, RssBytes());
+    rss_peak = std::max(rss_peak, testing_measure::Rss());
     std::this_thread::sleep_for(milliseconds(100));
   }
   ServerStats s = server->Stats();

@@ -1,6 +1,7 @@
 // sexp/net/quic.h: the QUIC transport, client and server in one process over
 // loopback. The independent peer (quic-go) is in tests/net/interop/.
 #include "sexp/net/quic.h"
+#include "measure.h"
 #include "net/quic_helpers.h"
 
 #include <gtest/gtest.h>
@@ -341,13 +342,6 @@ TEST(QuicHostile, ResponseFramesOverTheClientsMaximum) {
 
 // --- faults -----------------------------------------------------------------
 
-size_t RssBytes() {
-  std::ifstream statm("/proc/self/statm");
-  size_t pages = 0, rss = 0;
-  statm >> pages >> rss;
-  return rss * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
-
 TEST(QuicFault, ClientVanishingMidStreamLeavesNothingBehind) {
   std::atomic<int> got{0};
   ServerOptions o = Loopback();
@@ -401,7 +395,7 @@ TEST(QuicFault, AThousandConnectionsOpenedAndDropped) {
   };
   cycle(50);  // warm up allocators
   ASSERT_TRUE(Eventually([&] { return server->Stats().connections == 0; }, 5000));
-  size_t baseline = RssBytes();
+  size_t baseline = testing_measure::Rss();
   cycle(1000);
   EXPECT_GE(server->Stats().connections_total, 1050u);
   ASSERT_TRUE(Eventually([&] { return server->Stats().connections == 0; }, 10000))
@@ -410,7 +404,7 @@ TEST(QuicFault, AThousandConnectionsOpenedAndDropped) {
   EXPECT_EQ(s.streams, 0u);
   EXPECT_EQ(s.buffered_bytes, 0u);
   // Heap back near its baseline (allocator caches allowed for).
-  EXPECT_LT(RssBytes(), baseline + (16u << 20)) << RssBytes() - baseline;
+  EXPECT_LT(testing_measure::Rss(), baseline + (16u << 20)) << testing_measure::Rss() - baseline;
   EXPECT_TRUE(ConnectOrDie(*server)->Call("(GET \"/\")").ok());
 }
 
