@@ -224,10 +224,13 @@ void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view n
         }
         c.ChargeBytes(form.size() * 4);  // the document read back to key it
         Result<Document> call = ReadOne(form);  // callables print as #<…>: not data
-        Builder context_name;  // the "context" key input, outside HTML
-        Node context_node = context_name.String(html_internal::NameOfMarkupContext(where).key);
+        std::optional<Builder> context_name;  // the "context" key input, outside HTML
+        Node context_node;
         std::vector<KeyInput> inputs;
-        if (!html) inputs.push_back({"context", &context_node});
+        if (!html) {
+          context_node = context_name.emplace().String(html_internal::NameOfMarkupContext(where).key);
+          inputs.push_back({"context", &context_node});
+        }
         absl::StatusOr<Digest> key =
             call.ok() ? SubtreeKey(call->roots()[0], inputs) : call.error().ToStatus();
         if (!key.ok()) {
