@@ -36,6 +36,7 @@
 #include <csetjmp>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/chars.h"
@@ -218,22 +219,110 @@ GumboOutput* ParseGuarded(const GumboOptions* options, std::string_view html,
 // elements that are not written.)
 constexpr std::string_view kFragmentPrefix = "<!DOCTYPE html><body>";
 
+// gumbo 0.10.1 aborts the process (handle_in_table: "Assertion
+// state->_text_node._buffer.length == 0") on CDATA text directly inside a
+// MathML or SVG integration point while a table insertion mode is current,
+// followed by a character: the CDATA text waits in gumbo's text buffer (as
+// foreign content) and the character, processed by the table rules, finds
+// the buffer not empty (<table><math><mi><![CDATA[t]]>x is enough;
+// tests/fuzz/html_corpus/crash-gumbo-cdata-in-table.html is the input the
+// fuzzer found). Debian's gumbo is a shared library built with assertions,
+// the abort cannot be caught, and neither its source package nor a PIC
+// static library is at hand to fix or wrap it, so the input is changed: an empty bogus comment "<?>" after every "]]>"
+// that ends a "<![CDATA[" makes gumbo flush that buffer (a comment token
+// does) before any character comes. The reader drops comments and merges
+// adjacent text, so the result is the same, except where such a "]]>" is
+// inside raw text (script, style, textarea, ...) or an attribute value: there
+// the "<?>" is text. That is why it is done only when the input could reach
+// the abort at all: it holds "<![CDATA[", an <svg or <math start tag (CDATA
+// is only read in foreign content) and a <table or <template start tag
+// (the only ways into the table insertion modes).
+constexpr std::string_view kCdataOpen = "<![CDATA[";
+constexpr std::string_view kCdataClose = "]]>";
+constexpr std::string_view kFlushMarker = "<?>";
+
+// Whether `text` holds "<" + `name` followed by a character that ends a tag
+// name (ASCII case-insensitive, as HTML tag names are).
+bool HasStartTag(std::string_view text, std::string_view name) {
+  for (size_t i = text.find('<'); i != std::string_view::npos; i = text.find('<', i + 1)) {
+    if (text.size() - i - 1 <= name.size()) return false;
+    bool same = true;
+    for (size_t k = 0; k < name.size() && same; ++k) {
+      same = (text[i + 1 + k] | 0x20) == name[k];
+    }
+    char after = text[i + 1 + name.size()];
+    if (same && (after == '>' || after == '/' || after == ' ' || after == '\t' ||
+                 after == '\n' || after == '\f' || after == '\r')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Offsets (in the text gumbo parses) at which kFlushMarker was inserted, in
+// order; empty when the input is parsed as it is.
+using MarkerOffsets = std::vector<size_t>;
+
+// The "]]>" ends after which kFlushMarker goes, or none when `html` cannot
+// reach gumbo's abort (see above).
+MarkerOffsets CdataEnds(std::string_view html) {
+  MarkerOffsets ends;
+  size_t open = html.find(kCdataOpen);
+  if (open == std::string_view::npos) return ends;
+  if (!(HasStartTag(html, "svg") || HasStartTag(html, "math")) ||
+      !(HasStartTag(html, "table") || HasStartTag(html, "template"))) {
+    return ends;
+  }
+  while (open != std::string_view::npos) {
+    size_t close = html.find(kCdataClose, open + kCdataOpen.size());
+    if (close == std::string_view::npos) break;
+    ends.push_back(close + kCdataClose.size());
+    open = html.find(kCdataOpen, close + kCdataClose.size());
+  }
+  return ends;
+}
+
+// Offset `parsed` in the parsed text less the markers inserted before it.
+size_t OriginalOffset(size_t parsed, const MarkerOffsets& markers) {
+  size_t before = 0;  // markers that start before `parsed`
+  while (before < markers.size() && markers[before] < parsed) ++before;
+  return parsed - before * kFlushMarker.size();
+}
+
+// A parse: the root (see Parse) and where markers went in the parsed text.
+struct Parsed {
+  const GumboNode* root = nullptr;
+  MarkerOffsets markers;
+};
+
 // Parses `html` as a document and returns its html element, or as a
-// fragment and returns the element whose children are its nodes. nullptr
-// when the allocator left by longjmp (memory->failure says why). Source
-// offsets in the tree are those of `html`, plus kFragmentPrefix.size() for
-// a fragment.
-const GumboNode* Parse(std::string_view html, bool fragment, GumboMemory* memory) {
+// fragment and returns the element whose children are its nodes. A null
+// root when the allocator left by longjmp (memory->failure says why).
+// Offsets in the tree are those of the parsed text: `html` with
+// kFragmentPrefix before it for a fragment and kFlushMarker after each
+// CdataEnds (Parsed::markers says where, for OriginalOffset).
+Parsed Parse(std::string_view html, bool fragment, GumboMemory* memory) {
+  Parsed parsed;
   std::string_view text = html;
-  if (fragment) {
-    auto* buffer = static_cast<char*>(memory->arena.Allocate(kFragmentPrefix.size() + html.size()));
+  MarkerOffsets ends = CdataEnds(html);
+  if (fragment || !ends.empty()) {
+    size_t prefix = fragment ? kFragmentPrefix.size() : 0;
+    size_t size = prefix + html.size() + ends.size() * kFlushMarker.size();
+    auto* buffer = static_cast<char*>(memory->arena.Allocate(size));
     if (buffer == nullptr) {
       memory->failure = ErrorCode::kOutOfMemory;
-      return nullptr;
+      return parsed;
     }
-    std::copy(kFragmentPrefix.begin(), kFragmentPrefix.end(), buffer);
-    std::copy(html.begin(), html.end(), buffer + kFragmentPrefix.size());
-    text = std::string_view(buffer, kFragmentPrefix.size() + html.size());
+    char* out = std::copy(kFragmentPrefix.begin(), kFragmentPrefix.begin() + prefix, buffer);
+    size_t from = 0;
+    for (size_t end : ends) {
+      out = std::copy(html.begin() + from, html.begin() + end, out);
+      parsed.markers.push_back(static_cast<size_t>(out - buffer));
+      out = std::copy(kFlushMarker.begin(), kFlushMarker.end(), out);
+      from = end;
+    }
+    std::copy(html.begin() + from, html.end(), out);
+    text = std::string_view(buffer, size);
   }
   GumboOptions go = kGumboDefaultOptions;
   go.allocator = &GumboAllocate;
@@ -241,15 +330,18 @@ const GumboNode* Parse(std::string_view html, bool fragment, GumboMemory* memory
   go.userdata = memory;
   go.max_errors = 0;  // gumbo's error list is not used
   GumboOutput* out = ParseGuarded(&go, text, memory);
-  if (out == nullptr || !fragment) return out == nullptr ? nullptr : out->root;
+  if (out == nullptr) return parsed;
+  parsed.root = out->root;
+  if (!fragment) return parsed;
   const GumboVector& children = out->root->v.element.children;
   for (unsigned i = 0; i < children.length; ++i) {
     const auto* child = static_cast<const GumboNode*>(children.data[i]);
     if (child->type == GUMBO_NODE_ELEMENT && child->v.element.tag == GUMBO_TAG_BODY) {
-      return child;
+      parsed.root = child;
+      return parsed;
     }
   }
-  return out->root;  // not reached: the prefix makes a body
+  return parsed;  // not reached: the prefix makes a body
 }
 
 Error ParseFailure(const GumboMemory& memory, const HtmlReadOptions& options) {
@@ -287,9 +379,9 @@ size_t FindFormEndTag(std::string_view source) {
 class Converter {
  public:
   Converter(const HtmlReadOptions& options, std::string_view input,
-            int64_t shift, Builder* builder, GumboMemory* memory)
-      : options_(options), input_(input), shift_(shift), b_(*builder),
-        memory_(memory) {
+            int64_t shift, MarkerOffsets markers, Builder* builder, GumboMemory* memory)
+      : options_(options), input_(input), shift_(shift), markers_(std::move(markers)),
+        b_(*builder), memory_(memory) {
     std::fill(std::begin(tag_symbols_), std::end(tag_symbols_), Node());
   }
 
@@ -425,7 +517,7 @@ class Converter {
                             next->v.text.original_text.length);
     size_t end_tag = FindFormEndTag(source);
     if (end_tag == 0 || end_tag == std::string_view::npos) return;
-    const GumboNode* decoded = Parse(source.substr(0, end_tag), true, memory_);
+    const GumboNode* decoded = Parse(source.substr(0, end_tag), true, memory_).root;
     if (decoded == nullptr) {
       error_ = ParseFailure(*memory_, options_);
       return;
@@ -557,7 +649,8 @@ class Converter {
     e.message = "HTML nested deeper than max_depth (" +
                 std::to_string(options_.max_depth) + ")";
     if (node != nullptr && node->v.element.original_tag.length > 0) {
-      e.offset = static_cast<uint64_t>(shift_ + node->v.element.start_pos.offset);
+      e.offset = static_cast<uint64_t>(
+          shift_ + static_cast<int64_t>(OriginalOffset(node->v.element.start_pos.offset, markers_)));
       e.line = 1;
       e.column = 1;
       for (size_t i = 0; i < e.offset && i < input_.size(); ++i) {
@@ -574,7 +667,8 @@ class Converter {
 
   const HtmlReadOptions& options_;
   std::string_view input_;  // the whole input, byte order mark included
-  int64_t shift_;           // gumbo's offsets + shift_ = offsets in input_
+  int64_t shift_;           // OriginalOffset(gumbo's offsets) + shift_ = offsets in input_
+  MarkerOffsets markers_;   // see Parse
   Builder& b_;
   GumboMemory* memory_;     // for RecoverFormText's parses
   HtmlReadStats stats_;
@@ -622,14 +716,14 @@ Result<Document> HtmlToSx(std::string_view html, const HtmlReadOptions& options,
     memory.has_deadline = true;
     memory.deadline = Clock::now() + options.timeout;
   }
-  const GumboNode* root = Parse(body, fragment, &memory);
-  if (root == nullptr) return ParseFailure(memory, options);
+  Parsed parsed = Parse(body, fragment, &memory);
+  if (parsed.root == nullptr) return ParseFailure(memory, options);
   Builder builder(upstream);
   // Offsets in gumbo's tree to offsets in `html`.
   int64_t shift = static_cast<int64_t>(base) -
                   static_cast<int64_t>(fragment ? kFragmentPrefix.size() : 0);
-  Converter converter(options, html, shift, &builder, &memory);
-  Result<Document> doc = converter.Run(root, fragment);
+  Converter converter(options, html, shift, std::move(parsed.markers), &builder, &memory);
+  Result<Document> doc = converter.Run(parsed.root, fragment);
   if (doc.ok() && stats != nullptr) *stats = converter.stats();
   return doc;
 }
