@@ -400,13 +400,16 @@ struct ValueMaker : Metered {
     ChargeText(s.size(), 0);
     return sexp::Value::BytesView(Copy(s));
   }
+  // Names the environment does not have yet are made in the call's arena
+  // (Environment::TransientKeyword): request data must not grow it.
   sexp::Value Symbol(std::string_view name) {
     ChargeText(name.size(), 0);
-    return env.Symbol(name);
+    return env.TransientSymbol(name, arena);
   }
   sexp::Value Keyword(PyObject* name_object, std::string_view name) {
     ChargeText(name.size(), 0);
-    return keywords ? keywords->Get(env, name_object, name) : env.Keyword(name);
+    return keywords ? keywords->Get(env, arena, name_object, name)
+                    : env.TransientKeyword(name, arena);
   }
   // The items of a list or dict, written in place in the arena.
   sexp::Value* Slots(size_t n) {
@@ -753,14 +756,15 @@ py::object ValueToPy(const sexp::Value& v, Meter& meter) {
   return convert.Root(v);
 }
 
-sexp::Value KeywordCache::Get(sexp::Environment& env, PyObject* name_object,
+sexp::Value KeywordCache::Get(sexp::Environment& env, sexp::Arena& arena, PyObject* name_object,
                               std::string_view name) {
   const uint64_t mix = reinterpret_cast<uintptr_t>(name_object) * 0x9E3779B97F4A7C15ull;
   for (size_t i = mix >> 57;; i = (i + 1) % kSlots) {
     Slot& slot = slots_[i];
     if (slot.name.ptr() == name_object) return slot.value;
     if (slot.name.ptr() != nullptr) continue;
-    sexp::Value v = env.Keyword(name);
+    sexp::Value v = env.TransientKeyword(name, arena);
+    if (v.transient_name()) return v;  // lives only as long as `arena`
     if (count_ == kSlots * 3 / 4) {  // full: start again with this name
       Clear();
       i = mix >> 57;  // free now

@@ -111,11 +111,14 @@ sexp::Node PyToNode(sexp::Builder& builder, py::handle obj, Meter* meter = nullp
 // The keywords of one Environment by the Python str of their name, kept
 // across calls: env.render converts the same few key names on every call
 // (each name usually one interned str), and a pointer compare is cheaper
-// than interning. Holds the strs it maps, so none is freed and its address
-// reused while cached; up to 96 names, then it starts afresh. Needs the GIL.
+// than interning. Only names the environment has are kept (the others are
+// made transient in each call's arena: Environment::TransientKeyword).
+// Holds the strs it maps, so none is freed and its address reused while
+// cached; up to 96 names, then it starts afresh. Needs the GIL.
 class KeywordCache {
  public:
-  sexp::Value Get(sexp::Environment& env, PyObject* name_object, std::string_view name);
+  sexp::Value Get(sexp::Environment& env, sexp::Arena& arena, PyObject* name_object,
+                  std::string_view name);
   void Clear();
 
  private:
@@ -128,9 +131,9 @@ class KeywordCache {
   size_t count_ = 0;
 };
 
-// Python → evaluator values whose strings, lists and dicts live in `arena`
-// (a call's arguments: nothing is added to the Environment but interned
-// names), charged to `meter`. `keywords`, when given, must belong to `env`.
+// Python → evaluator values whose strings, lists, dicts and names the
+// environment does not have yet live in `arena` (a call's arguments: nothing
+// is added to the Environment), charged to `meter`. `keywords`, when given, must belong to `env`.
 // Same errors as PyToNode.
 sexp::Value PyToValue(sexp::Environment& env, sexp::Arena& arena, py::handle obj, Meter& meter,
                       KeywordCache* keywords = nullptr);

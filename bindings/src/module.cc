@@ -458,7 +458,7 @@ class Env {
     for (auto [k, v] : kwargs) {
       std::string key = py::cast<std::string>(k);
       call.meter().Text(key.size(), 0);
-      args.push_back(env_->Keyword(key));
+      args.push_back(env_->TransientKeyword(key, arena));
       args.push_back(PyToValue(*env_, arena, v, call.meter(), &keywords_));
     }
     sexp::Value callee = *fn;
@@ -636,7 +636,9 @@ class PyResolution {
     if (env.active_ == nullptr) env.interrupt_.store(false, std::memory_order_relaxed);
     limits_.budget = &budget_;
   }
-  void Start(sexp::Value page) { resolution_.emplace(env_.env(), page, limits_); }
+  void Start(sexp::Value page) {
+    resolution_.emplace(env_.env(), page, limits_, sexp::Resolution::kDefaultMaxRounds, &values_);
+  }
   Meter& meter() { return meter_; }
   const sexp::EvalLimits& limits() const { return limits_; }
   sexp::Budget* budget() { return &budget_; }
@@ -729,6 +731,7 @@ class PyResolution {
   sexp::Budget budget_;
   Meter meter_;
   sexp::EvalLimits limits_;  // the Env's, with budget_
+  sexp::Arena values_;  // what the page makes: nothing of a request stays in the Env
   std::optional<sexp::Resolution> resolution_;  // once the page is compiled
   bool abandoned_ = false;
 };

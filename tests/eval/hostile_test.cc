@@ -391,5 +391,44 @@ TEST(EvalHostile, BytesUsedReportsWhatTheEnvironmentHolds) {
   EXPECT_LT(used / 30000, 16 * 1024.0) << "bytes_used grew " << used;
 }
 
+TEST(EvalHostile, NamesMadeWhileRenderingDoNotGrowTheEnvironment) {
+  // Issue 20 item 14: every keyword or symbol a render met — in its
+  // arguments or made by (keyword …) — stayed in the environment for good.
+  Environment env;
+  ASSERT_TRUE(env.Eval("(defcomp ~k (&key data n) (p (get data (keyword n)) "
+                       "(str (= (keyword n) (first (keys data))))))").ok());
+  std::string html;
+  StringSink sink(&html);
+  auto render = [&](const std::string& name) {
+    Arena arena;  // the call's arguments, as a host makes them
+    Value data[] = {env.TransientKeyword(name, arena), Value::Int(7)};
+    Value args[] = {env.Keyword("data"), Value::DictView(data), env.Keyword("n"),
+                    Value::StringView(name)};
+    html.clear();
+    EvalResult r = RenderCall(env, *env.Lookup("~k"), args, sink);
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_EQ(html, "<p>7true</p>");
+  };
+  render("warm-up");
+  size_t before = env.bytes_used();
+  for (int i = 0; i < 2000; ++i) render(std::string(1000, 'n') + std::to_string(i));
+  EXPECT_LT(env.bytes_used() - before, size_t{64} << 10) << "2000 renders, 2 MB of names";
+  // A name the environment has is its own atom, not a copy.
+  Arena arena;
+  Value kept = env.TransientKeyword("data", arena);
+  EXPECT_FALSE(kept.transient_name());
+  EXPECT_EQ(kept.atom(), env.Keyword("data").atom());
+  Value fresh = env.TransientKeyword("not-in-the-env", arena);
+  EXPECT_TRUE(fresh.transient_name());
+  EXPECT_TRUE(fresh.SameName(env.TransientKeyword("not-in-the-env", arena)));
+  EXPECT_FALSE(fresh.SameName(env.TransientKeyword("not-in-the-env2", arena)));
+  // An unknown argument name is still named in the error.
+  Value bad[] = {env.TransientKeyword("no-such-parameter", arena), Value::Int(1)};
+  EvalResult r = RenderCall(env, *env.Lookup("~k"), bad, sink);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, EvalErrorCode::kUnknownKey);
+  EXPECT_NE(r.error().message.find(":no-such-parameter"), std::string::npos) << r.error().message;
+}
+
 }  // namespace
 }  // namespace sexp

@@ -577,5 +577,40 @@ TEST_F(PipelineTest, BadRequestsAndUnknownTypes) {
   EXPECT_EQ(deep->size(), 200004u);
 }
 
+TEST_F(ResolverTest, AResolutionWithItsOwnArenaLeavesNothingInTheEnvironment) {
+  // Issue 20 item 14: a page's values — its results' names among them —
+  // went to the environment's arena and stayed there.
+  FakeService q;
+  q.answer = [](const IoRequest& r) -> absl::StatusOr<std::string> {
+    return "{:" + std::string(5000, 'k') + " \"" + std::string(5000, 'v') +
+           "\"}";
+  };
+  Value page = Page("(count (keys (query \"x\")))");
+  auto run = [&] {
+    Arena values;
+    EvalResult r = Resolve(env_, page, {{"query", q.fetcher()}}, EvalLimits(), nullptr,
+                           Resolution::kDefaultMaxRounds, &values);
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    EXPECT_EQ(r.value().as_int(), 1);
+  };
+  run();
+  size_t before = env_.bytes_used();
+  for (int i = 0; i < 200; ++i) run();
+  EXPECT_LT(env_.bytes_used() - before, size_t{16} << 10) << "200 resolutions of one page";
+  // Without an arena of its own, the same page's values stay (as before).
+  before = env_.bytes_used();
+  EvalResult kept = Resolve(env_, page, {{"query", q.fetcher()}});
+  ASSERT_TRUE(kept.ok());
+  EXPECT_GT(env_.bytes_used() - before, size_t{10000});
+  // A page evaluated in its own arena cannot set a global (the value would
+  // point into memory freed after the request).
+  ASSERT_TRUE(env_.Eval("(define last-result nil)").ok());
+  Arena values;
+  EvalResult r = Resolve(env_, Page("(set! last-result (query 1))"), {{"query", q.fetcher()}},
+                         EvalLimits(), nullptr, Resolution::kDefaultMaxRounds, &values);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("outlives"), std::string::npos) << r.error().message;
+}
+
 }  // namespace
 }  // namespace sexp

@@ -181,10 +181,9 @@ class Env(_sexp.Env):
         """Renders the component or function `component` (e.g. "~page")
         called with keyword arguments from Python data, which is converted
         straight to sx values under the call's limits. Nothing of the data
-        is kept in the environment except the names of the Keywords and
-        Symbols in it (and of the keyword arguments), which the Env interns
-        for good: give per-request data whose keys vary (user input, ids)
-        `str` keys, which are not interned."""
+        is kept in the environment — not even the names of its Keywords and
+        Symbols (or of the keyword arguments) that the Env does not know
+        already: those live for the one call."""
         return self._render(component, kwargs, allow_any_url)
 
     # --- I/O through the resolver (libsexp's sexp/web/resolver.h) -------------
@@ -225,10 +224,12 @@ class Env(_sexp.Env):
         with EvalError "timeout" (a service that never returns cannot hang
         the page; a plain, non-async service blocks the loop and cannot be
         cut short). A limit reached converting a service's result ends the
-        resolution with that limit's EvalError. The page's code and
-        values stay in this Env (libsexp has no collector yet): a server
-        should start a fresh Env now and then — sexp.quart.Dispatcher does
-        once its Env passes a size."""
+        resolution with that limit's EvalError. The values the page makes
+        (and names the Env does not know) live for the one resolution, so a
+        page cannot `set!` a global; the page's code (its text compiled)
+        stays in this Env (libsexp has no collector yet): a server should
+        start a fresh Env now and then — sexp.quart.Dispatcher does once its
+        Env passes a size."""
         resolution = await self._resolved(page, context)
         return resolution.result()
 

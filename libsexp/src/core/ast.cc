@@ -168,15 +168,24 @@ const Atom* Interner::Intern(Arena& arena, std::string_view name,
   return Insert(arena, p, n, h);
 }
 
-const Atom* Interner::Insert(Arena& arena, const char* name, size_t n, uint32_t hash) {
-  // Keep the load factor at or below 1/2.
-  if ((size_ + 1) * 2 > capacity_ && !Grow()) return nullptr;
-  size_t mask = capacity_ - 1;
-  size_t i = hash & mask;
-  while (slots_[i] != nullptr) i = (i + 1) & mask;
-  // Header, name, and zeroed padding to the next multiple of 8, 16 bytes of
-  // name at least (ast.h: short names compare as whole words, and writers
-  // copy them as one 16-byte block).
+namespace {
+
+// The hash Intern gives `name` (which may be read only within its bounds).
+uint32_t NameHash(std::string_view name) {
+  const char* p = name.data();
+  size_t n = name.size();
+  const char* end = p + n;
+  if (n >= 1 && n <= 16) {
+    size_t n0 = n < 8 ? n : 8;
+    return internal::HashShortName(LoadPartialWord(p, n0, end), LoadPartialWord(p + n0, n - n0, end), n);
+  }
+  return HashLongName(p, n, end);
+}
+
+// A new atom in `arena`: header, name, and zeroed padding to the next
+// multiple of 8, 16 bytes of name at least (ast.h: short names compare as
+// whole words, and writers copy them as one 16-byte block).
+Atom* NewAtom(Arena& arena, const char* name, size_t n, uint32_t hash) {
   size_t bytes = sizeof(Atom) + std::max<size_t>(16, (n + 7) & ~size_t{7});
   void* mem = arena.Allocate(bytes);
   if (mem == nullptr) return nullptr;
@@ -185,6 +194,34 @@ const Atom* Interner::Insert(Arena& arena, const char* name, size_t n, uint32_t 
   atom->size = static_cast<uint32_t>(n);
   atom->hash = hash;
   if (n > 0) std::memcpy(atom + 1, name, n);
+  return atom;
+}
+
+}  // namespace
+
+const Atom* Interner::Find(std::string_view name) const {
+  if (capacity_ == 0) return nullptr;
+  uint32_t h = NameHash(name);
+  size_t mask = capacity_ - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const Atom* a = slots_[i];
+    if (a == nullptr) return nullptr;
+    if (a->hash == h && a->name() == name) return a;
+  }
+}
+
+const Atom* Interner::NewUninterned(Arena& arena, std::string_view name) {
+  return NewAtom(arena, name.data(), name.size(), NameHash(name));
+}
+
+const Atom* Interner::Insert(Arena& arena, const char* name, size_t n, uint32_t hash) {
+  // Keep the load factor at or below 1/2.
+  if ((size_ + 1) * 2 > capacity_ && !Grow()) return nullptr;
+  size_t mask = capacity_ - 1;
+  size_t i = hash & mask;
+  while (slots_[i] != nullptr) i = (i + 1) & mask;
+  Atom* atom = NewAtom(arena, name, n, hash);
+  if (atom == nullptr) return nullptr;
   slots_[i] = atom;
   ++size_;
   return atom;

@@ -266,8 +266,30 @@ Value Environment::String(std::string_view text) {
   return Value::StringView(std::string_view(p, text.size()));
 }
 
+Value Environment::State::NameIn(ValueType type, std::string_view name, Arena* into) {
+  const bool keyword = type == ValueType::kKeyword;
+  if (into == nullptr || into == &arena) {
+    const Atom* a = Intern(name);
+    return keyword ? Value::Keyword(a) : Value::Symbol(a);
+  }
+  if (const Atom* a = interner.Find(name)) return keyword ? Value::Keyword(a) : Value::Symbol(a);
+  const Atom* a = Interner::NewUninterned(*into, name);
+  return keyword ? Value::TransientKeyword(a) : Value::TransientSymbol(a);
+}
+
 Value Environment::Keyword(std::string_view name) { return Value::Keyword(state_->Intern(name)); }
 Value Environment::Symbol(std::string_view name) { return Value::Symbol(state_->Intern(name)); }
+
+Value Environment::TransientKeyword(std::string_view name, Arena& arena) {
+  Value v = state_->NameIn(ValueType::kKeyword, name, &arena);
+  if (v.atom() == nullptr) throw std::bad_alloc();
+  return v;
+}
+Value Environment::TransientSymbol(std::string_view name, Arena& arena) {
+  Value v = state_->NameIn(ValueType::kSymbol, name, &arena);
+  if (v.atom() == nullptr) throw std::bad_alloc();
+  return v;
+}
 
 Value Environment::List(absl::Span<const Value> items) {
   const Value* p = state_->CopyValues(items);
@@ -321,9 +343,9 @@ Value CallContext::MakeHtml(std::string_view markup) {
 Value CallContext::MakeList(absl::Span<const Value> items) { return m_->MakeList(items); }
 Value CallContext::MakeDict(absl::Span<const Value> flat) { return m_->MakeDict(flat); }
 Value CallContext::Keyword(std::string_view name) {
-  return Value::Keyword(m_->env().Intern(name));
+  return m_->MakeName(ValueType::kKeyword, name);
 }
-Value CallContext::Symbol(std::string_view name) { return Value::Symbol(m_->env().Intern(name)); }
+Value CallContext::Symbol(std::string_view name) { return m_->MakeName(ValueType::kSymbol, name); }
 Value CallContext::Call(const Value& fn, absl::Span<const Value> args) {
   return m_->Apply(fn, args.data(), args.size(), m_->current_site());
 }

@@ -148,6 +148,15 @@ Value Machine::MakeString(std::string_view s) {
   return Value::StringView(std::string_view(p, s.size()));
 }
 
+Value Machine::MakeName(ValueType type, std::string_view name) {
+  if (name.size() > UINT32_MAX) FailLimit(EvalErrorCode::kMemoryLimit, "name longer than 4 GiB");
+  Charge(name.size() / 64);  // hashing it
+  Value v = env_.NameIn(type, name, in_scratch() ? heap_ : nullptr);
+  if (v.atom() == nullptr) FailLimit(EvalErrorCode::kMemoryLimit, "out of memory");
+  if (v.transient_name()) Account(sizeof(Atom) + name.size() + 16);
+  return v;
+}
+
 Value Machine::MakeList(absl::Span<const Value> items) {
   if (items.size() > UINT32_MAX) FailLimit(EvalErrorCode::kMemoryLimit, "list longer than 2^32 elements");
   Account(items.size() * sizeof(Value));
@@ -284,7 +293,11 @@ void Machine::BindArgs(const Function& fn, Frame* frame, const Value* args, size
     if (args[i].is_keyword() && i + 1 < n) {
       const Atom* key = args[i].atom();
       size_t k = 0;
-      while (k < l.keys.size() && l.keys[k] != key) ++k;
+      if (args[i].transient_name()) {  // a name the environment did not have
+        while (k < l.keys.size() && l.keys[k]->name() != key->name()) ++k;
+      } else {
+        while (k < l.keys.size() && l.keys[k] != key) ++k;
+      }
       if (k == l.keys.size()) {
         std::string known;
         for (const Atom* a : l.keys) absl::StrAppend(&known, known.empty() ? "" : " ", ":", AV(a->name()));
@@ -432,7 +445,7 @@ bool LookupKey(const Value& m, const Value& key, Value* out) {
     }
   } else if (m.is_list() && key.is_keyword()) {
     for (size_t i = 1; i + 1 < m.size(); ++i) {
-      if (m[i].is_keyword() && m[i].atom() == key.atom()) {
+      if (m[i].is_keyword() && m[i].SameName(key)) {
         *out = m[i + 1];
         return true;
       }

@@ -357,6 +357,10 @@ class Machine {
     Charge(bytes / 64);
   }
   Value MakeString(std::string_view s);
+  // A symbol or keyword (`type`) named `name`: while rendering, a name the
+  // environment does not have yet is transient, made in the scratch arena
+  // (State::NameIn).
+  Value MakeName(ValueType type, std::string_view name);
   Value MakeList(absl::Span<const Value> items);
   Value MakeDict(absl::Span<const Value> flat);
   Frame* NewHeapFrame(uint32_t size, Frame* parent);
@@ -492,7 +496,7 @@ void EmitPrimitive(Machine& m, const Primitive& p, const Value* args, size_t n, 
 // Dict keys are equal when kind and text are ("a" and :a differ).
 inline bool SameKey(const Value& a, const Value& b) {
   if (a.type() != b.type()) return false;
-  return a.is_keyword() ? a.atom() == b.atom() : a.str() == b.str();
+  return a.is_keyword() ? a.SameName(b) : a.str() == b.str();
 }
 
 // A read node as a value of the environment (lists record their source).
@@ -565,6 +569,13 @@ struct Environment::State {
   const Atom* Intern(std::string_view name) {
     return interner.Intern(arena, name, name.data() + name.size());
   }
+  // The symbol or keyword (`type`) `name` for a value made in `into`: the
+  // interned atom if there is one; else, when `into` is not this
+  // environment's arena (a render's scratch, a host call's arguments), a
+  // transient atom made there (Value::TransientKeyword), so that names only
+  // request data carries do not grow the environment; else a newly interned
+  // one. A null atom when out of memory.
+  Value NameIn(ValueType type, std::string_view name, Arena* into);
   eval_internal::Global* GlobalCell(const Atom* name);
   // Copies into the arena; nullptr when the allocator refuses. The Machine
   // adds the per-evaluation byte limit on top.

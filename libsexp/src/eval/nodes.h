@@ -295,7 +295,7 @@ struct KeyGet final : Code {
   // True when `in` is a dict holding the key where the hint says.
   bool Probe(const Value& in) const {
     return in.is_dict() && hint + 1 < in.size() && in[hint].type() == ValueType::kKeyword &&
-           in[hint].atom() == key.atom();
+           in[hint].SameName(key);
   }
   // The common case inline (a local dict, the hint right), the rest is Eval.
   Value Get(Machine& m, Frame* f) const {
@@ -313,7 +313,7 @@ struct KeyGet final : Code {
       if (Probe(in)) return in[hint + 1];
       m.Charge(in.size() / 16);  // the scan below
       for (size_t i = 0; i + 1 < in.size(); i += 2) {
-        if (in[i].type() == ValueType::kKeyword && in[i].atom() == key.atom()) {
+        if (in[i].type() == ValueType::kKeyword && in[i].SameName(key)) {
           hint = static_cast<uint32_t>(i);
           return in[i + 1];
         }

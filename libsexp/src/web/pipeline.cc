@@ -160,7 +160,9 @@ absl::StatusOr<std::string> Pipeline::Execute(
   }
   EvalResult page = env_.Eval(absl::StrCat("(fn () ", plan.expr, ")"), "<request>", limits);
   if (!page.ok()) return page.error().ToStatus();
-  EvalResult value = Resolve(env_, page.value(), services, limits);
+  Arena values;  // the request's: nothing it makes stays in the environment
+  EvalResult value = Resolve(env_, page.value(), services, limits, nullptr,
+                             Resolution::kDefaultMaxRounds, &values);
   if (!value.ok()) return value.error().ToStatus();
   std::string out;
   if (absl::Status s = executor->Write(value.value(), &out); !s.ok()) return s;

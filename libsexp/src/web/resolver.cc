@@ -103,6 +103,7 @@ struct Resolution::State {
 
   Environment* env;
   Value page;
+  Arena* values = nullptr;  // where rounds make values, or nullptr (the env's arena)
   EvalLimits limits;  // each round's, charging `budget`
   // One account for the whole resolution: every round, the host's
   // conversions of its requests and results, and its waits for them.
@@ -258,10 +259,11 @@ void DefineSubtreeCache(Environment& env, TieredCache* cache, std::string_view n
 }
 
 Resolution::Resolution(Environment& env, Value page, const EvalLimits& limits,
-                       uint32_t max_rounds)
+                       uint32_t max_rounds, Arena* values)
     : state_(std::make_unique<State>()) {
   state_->env = &env;
   state_->page = page;
+  state_->values = values;
   state_->limits = limits;
   if (limits.budget == nullptr) {
     state_->budget = std::make_unique<Budget>(limits);
@@ -307,7 +309,15 @@ bool Resolution::Step() {
   };
   EvalResult r = [&] {
     Running running(&s, eval_internal::Access::StateOf(*s.env).active_resolutions);
-    return s.env->Call(s.page, {}, s.limits);
+    if (s.values == nullptr) return s.env->Call(s.page, {}, s.limits);
+    eval_internal::Machine m(eval_internal::Access::StateOf(*s.env),
+                             eval_internal::Access::InterruptOf(*s.env), s.limits);
+    m.UseScratch(s.values);
+    try {
+      return EvalResult(m.Apply(s.page, nullptr, 0, nullptr));
+    } catch (const eval_internal::Fault& f) {
+      return EvalResult(eval_internal::FromFault(f));
+    }
   }();
 
   std::lock_guard<std::mutex> lock(s.mu);
@@ -394,8 +404,9 @@ struct Round {
 
 EvalResult Resolve(Environment& env, Value page,
                    const absl::flat_hash_map<std::string, Fetcher>& services,
-                   const EvalLimits& limits, ResolveStats* stats, uint32_t max_rounds) {
-  Resolution r(env, page, limits, max_rounds);
+                   const EvalLimits& limits, ResolveStats* stats, uint32_t max_rounds,
+                   Arena* values) {
+  Resolution r(env, page, limits, max_rounds, values);
   while (!r.Step()) {
     auto round = std::make_shared<Round>();
     round->outstanding = r.batches().size();

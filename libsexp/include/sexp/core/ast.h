@@ -240,6 +240,12 @@ class Interner {
   // reader's fast loop calls it directly.
   inline const Atom* InternShort(Arena& arena, const char* name, size_t n,
                                  uint64_t w0, uint64_t w1);
+  // The atom named `name` if it is here, else nullptr (nothing is added).
+  const Atom* Find(std::string_view name) const;
+  // An atom named `name` made in `arena` and kept by no interner (so a
+  // pointer compare with interned atoms says nothing about their names);
+  // nullptr when out of memory.
+  static const Atom* NewUninterned(Arena& arena, std::string_view name);
   size_t size() const { return size_; }
   // Bytes of its table (the atoms themselves are in the arena).
   size_t table_bytes() const { return capacity_ * sizeof(const Atom*); }

@@ -100,6 +100,19 @@ class Value {
   }
   static Value Symbol(const Atom* a) { return AtomValue(ValueType::kSymbol, a); }
   static Value Keyword(const Atom* a) { return AtomValue(ValueType::kKeyword, a); }
+  // A symbol or keyword whose atom the environment does not keep — a name
+  // that only one render's data carries (Environment::TransientKeyword) —
+  // so that SameName compares it by name rather than by atom.
+  static Value TransientSymbol(const Atom* a) {
+    Value v = Symbol(a);
+    v.flags_ = kTransientName;
+    return v;
+  }
+  static Value TransientKeyword(const Atom* a) {
+    Value v = Keyword(a);
+    v.flags_ = kTransientName;
+    return v;
+  }
   static Value ListView(absl::Span<const Value> items) { return Seq(ValueType::kList, items); }
   // key, value, key, value…: keys are keywords or strings, each once (as in
   // every dict the reader and the evaluator make; lookups rely on it).
@@ -138,6 +151,15 @@ class Value {
   const Value& operator[](size_t i) const { return u_.items[i]; }
   const void* object() const { return u_.object; }  // callables
   uint8_t html_context() const { return flags_; }      // html: see HtmlView
+  // Symbol or keyword: whether the environment keeps its atom (see
+  // TransientKeyword).
+  bool transient_name() const { return (flags_ & kTransientName) != 0; }
+  // Two symbols or two keywords: whether their names are equal — one pointer
+  // compare unless one of them is transient.
+  bool SameName(const Value& other) const {
+    return u_.atom == other.u_.atom ||
+           (((flags_ | other.flags_) & kTransientName) != 0 && name() == other.name());
+  }
 
  private:
   Value(ValueType t, uint32_t size, int64_t i)
@@ -160,8 +182,11 @@ class Value {
     return v;
   }
 
+  static constexpr uint8_t kTransientName = 1;
+
   ValueType type_;
-  uint8_t flags_;                       // html: the context (HtmlView); else 0
+  // html: the context (HtmlView); symbol, keyword: kTransientName or 0; else 0
+  uint8_t flags_;
   [[maybe_unused]] uint16_t reserved_;  // reserved
   uint32_t size_;
   union {
@@ -464,9 +489,19 @@ class Environment {
   void Interrupt() { interrupt_.store(true, std::memory_order_relaxed); }
 
   // Makes values in this environment (for hosts building arguments).
+  // Keyword and Symbol keep the name for as long as the environment lives.
   Value String(std::string_view text);
   Value Keyword(std::string_view name);
   Value Symbol(std::string_view name);
+  // The keyword (symbol) `name` for a value that lives no longer than
+  // `arena` (a render's arguments): the environment's atom when it has one,
+  // else a new atom in `arena` that the environment does not keep, so that
+  // names only request data carries do not grow it (Value::SameName
+  // compares such a name by its text). Invalid once `arena` is freed, so
+  // never for a value the environment keeps (a definition's). A refused
+  // allocation throws std::bad_alloc.
+  Value TransientKeyword(std::string_view name, Arena& arena);
+  Value TransientSymbol(std::string_view name, Arena& arena);
   Value List(absl::Span<const Value> items);
 
   // Bytes this environment holds: its arenas as reserved (values, names),

@@ -95,8 +95,14 @@ class Resolution {
   // time spent waiting for results (see budget()); a page still asking for new
   // requests after `max_rounds` rounds ends with a `round-limit` error (a
   // page can loop on its own results: (define (f x) (f (query x)))).
+  // `values`: where the values the page makes go — its result, requests
+  // and results included, and names the environment does not have yet
+  // (Environment::TransientKeyword) — so that a request leaves nothing in
+  // the environment; it must outlive this Resolution and every use of
+  // result(), and the page cannot define globals. nullptr: the environment's
+  // own arena, kept for as long as the environment lives.
   Resolution(Environment& env, Value page, const EvalLimits& limits = EvalLimits(),
-             uint32_t max_rounds = kDefaultMaxRounds);
+             uint32_t max_rounds = kDefaultMaxRounds, Arena* values = nullptr);
   static constexpr uint32_t kDefaultMaxRounds = 64;
   ~Resolution();
   Resolution(const Resolution&) = delete;
@@ -143,7 +149,7 @@ using Fetcher = std::function<void(const IoBatch& batch, BatchDone done)>;
 EvalResult Resolve(Environment& env, Value page,
                    const absl::flat_hash_map<std::string, Fetcher>& services,
                    const EvalLimits& limits = EvalLimits(), ResolveStats* stats = nullptr,
-                   uint32_t max_rounds = Resolution::kDefaultMaxRounds);
+                   uint32_t max_rounds = Resolution::kDefaultMaxRounds, Arena* values = nullptr);
 
 }  // namespace sexp
 
