@@ -473,6 +473,14 @@ class Env {
     env_->Interrupt();
   }
   size_t BytesUsed() const { return env_->bytes_used(); }
+  // What the last render neutralized (sexp::RenderStats).
+  py::dict RenderStats() const {
+    py::dict d;
+    d["unsafe_urls"] = render_stats_.unsafe_urls;
+    d["raw_text_escaped"] = render_stats_.raw_text_escaped;
+    d["first"] = render_stats_.first;
+    return d;
+  }
 
   // Makes `name` an I/O service (sexp/web/resolver.h); Python supplies results.
   void Service(const std::string& name) {
@@ -549,6 +557,7 @@ class Env {
   // growing a dozen times.
   template <class F>
   std::string Html(F&& render) {
+    render_stats_ = sexp::RenderStats();
     std::string html;
     html.reserve(last_html_size_);
     sexp::EvalResult r = Unlocked(&interrupt_, [&] {
@@ -559,9 +568,11 @@ class Env {
     last_html_size_ = html.size();
     return html;
   }
-  static sexp::RenderOptions Options(bool allow_any_url) {
+  // Options counting into render_stats_ (what the last render neutralized).
+  sexp::RenderOptions Options(bool allow_any_url) {
     sexp::RenderOptions o;
     if (allow_any_url) o.url_policy = sexp::UrlPolicy::kAllowAll;
+    o.stats = &render_stats_;
     return o;
   }
   // sx text to evaluate: a str as is, Python data as its canonical text
@@ -587,6 +598,7 @@ class Env {
   // Size of the last page rendered: the next one reserves it up front
   // rather than growing its string a dozen times.
   size_t last_html_size_ = 0;
+  sexp::RenderStats render_stats_;  // what the last render neutralized
 };
 
 CallBudget::CallBudget(Env& env)
@@ -712,7 +724,7 @@ class PyResolution {
     const sexp::EvalResult& r = resolution_->result();
     if (!r.ok()) ThrowEvalError(r.error());
     return env_.Html([&](sexp::ByteSink& sink) {
-      return sexp::RenderData(r.value(), sink, Env::Options(allow_any_url), limits_);
+      return sexp::RenderData(r.value(), sink, env_.Options(allow_any_url), limits_);
     });
   }
   py::dict Stats() const {
@@ -932,5 +944,6 @@ PYBIND11_MODULE(_sexp, m) {
            py::arg("redis_prefix") = "sexp:cache:", py::arg("disk") = "")
       .def("cache_stats", &Env::CacheStats)
       .def("_resolution", &Env::Resolution, py::keep_alive<0, 1>())
-      .def_property_readonly("bytes_used", &Env::BytesUsed);
+      .def_property_readonly("bytes_used", &Env::BytesUsed)
+      .def_property_readonly("render_stats", &Env::RenderStats);
 }

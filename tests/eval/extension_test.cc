@@ -102,5 +102,42 @@ TEST(Extension, HtmlElementsAndRoutesAreExtensions) {
   EXPECT_EQ(Text(env.Eval("((nth (nth *routes* 0) 1) \"7\")")), "\"a7\"");
 }
 
+// Issue 21: (defpage name :path p :content body) is a route whose handler
+// takes the path's :params; (render tree) is the identity.
+TEST(Extension, DefpageIsARouteWithThePathsParameters) {
+  Environment env;
+  EXPECT_EQ(Text(env.Eval("(defpage home :path \"/\" :content (render (p \"home\"))) (count *routes*)")),
+            "1");
+  EXPECT_EQ(Text(env.Eval("((nth (nth *routes* 0) 1))")), "(p \"home\")");
+  EXPECT_EQ(Text(env.Eval("(defpage post :content (str slug \"#\" id) :path \"/b/:slug/:id{int}/\")"
+                          "(list (nth (nth *routes* 1) 0) ((nth (nth *routes* 1) 1) \"x\" 7))")),
+            "(\"/b/:slug/:id{int}/\" \"x#7\")");
+  for (const char* bad : {"(defpage p :content 1)", "(defpage p :path \"/\")",
+                          "(defpage p :path \"/\" :content 1 :layout 2)", "(defpage :path \"/\")",
+                          "(defpage p :path \"/\" :content)"}) {
+    EvalResult r = env.Eval(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, EvalErrorCode::kSyntax) << bad;
+  }
+}
+
+// Issue 21: the platform's `use` and `slot` are elements when written with
+// attributes (SVG's <use>, HTML's <slot>), calls otherwise.
+TEST(Extension, UseAndSlotAreElementsWithAttributes) {
+  Environment env;
+  ASSERT_TRUE(env.Eval("(defcomp ~icon (&key name) (i name))").ok());
+  EXPECT_EQ(Text(env.Eval("(svg (use :href \"#icon\"))")), "(svg (use :href \"#icon\"))");
+  EXPECT_EQ(Text(env.Eval("(use \"icon\" :name \"x\")")), "(i \"x\")");
+  EXPECT_EQ(Text(env.Eval("(slot :name \"title\" \"fallback\")")), "(slot :name \"title\" \"fallback\")");
+  EXPECT_EQ(Text(env.Eval("(slot)")), "(slot)");
+  EXPECT_EQ(Text(env.Eval("(slot {:a 1} :a)")), "1");
+  // A parameter named `use` is called as any local.
+  EXPECT_EQ(Text(env.Eval("((fn (use) (use 2)) (fn (x) (* x 3)))")), "6");
+  std::string html;
+  StringSink sink(&html);
+  ASSERT_TRUE(RenderHtml(env, "(svg (use :href \"#i\") (use \"icon\" :name \"n\"))", sink).ok());
+  EXPECT_EQ(html, "<svg><use href=\"#i\"></use><i>n</i></svg>");
+}
+
 }  // namespace
 }  // namespace sexp

@@ -25,6 +25,12 @@ std::string Render(std::string_view text, RenderOptions options = {}) {
 
 bool IsError(const std::string& s) { return s.rfind("ERROR render", 0) == 0; }
 
+// The same with nothing neutralized: what the policy refuses is an error.
+std::string Refusing(std::string_view text, RenderOptions options = {}) {
+  options.neutralize_unsafe = false;
+  return Render(text, options);
+}
+
 TEST(HtmlRender, ElementsAttributesAndText) {
   EXPECT_EQ(Render(R"sx((div :class "a" :id "x" (p "one") (p "two")))sx"),
             R"sx(<div class="a" id="x"><p>one</p><p>two</p></div>)sx");
@@ -124,31 +130,31 @@ TEST(HtmlRender, UrlPolicy) {
                           "vbscript:x", "\\u0001javascript:x", "a b:c",
                           "averyveryverylongscheme:x"}) {
     std::string program = std::string("(a :href \"") + bad + "\" \"t\")";
-    EXPECT_TRUE(IsError(Render(program))) << bad;
+    EXPECT_TRUE(IsError(Refusing(program))) << bad;
   }
   for (const char* good : {"/p/1", "p/1?x=a:b", "#top", "https://x.org/a", "http://x",
                            "mailto:a@b.c", "tel:+1", "sexpr://h/p", "//cdn.x/a.js", "file_name.html", "my page.html",
                            "~user/x:y", "averyveryverylongpathsegmentname"}) {
     std::string program = std::string("(a :href \"") + good + "\" \"t\")";
-    EXPECT_FALSE(IsError(Render(program))) << good;
+    EXPECT_FALSE(IsError(Refusing(program))) << good;
   }
-  EXPECT_TRUE(IsError(Render(R"sx((img :srcset "/a.png 1x, javascript:x 2x"))sx")));
-  EXPECT_TRUE(IsError(Render(R"sx((form :action "javascript:x"))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((img :srcset "/a.png 1x, javascript:x 2x"))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((form :action "javascript:x"))sx")));
   // Attribute names in any case (HTML lowercases them).
-  EXPECT_TRUE(IsError(Render(R"sx((a :HREF "javascript:x" "t"))sx")));
-  EXPECT_TRUE(IsError(Render(R"sx((a (keyword "Href") "javascript:x" "t"))sx")));
-  EXPECT_TRUE(IsError(Render(R"sx((img :SrcSet "/a.png 1x, javascript:x 2x"))sx")));
-  EXPECT_TRUE(IsError(Render(R"sx((a :HREF (str "java" "script:x") "t"))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((a :HREF "javascript:x" "t"))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((a (keyword "Href") "javascript:x" "t"))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((img :SrcSet "/a.png 1x, javascript:x 2x"))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((a :HREF (str "java" "script:x") "t"))sx")));
   // srcdoc is a document of its own; a meta refresh carries a URL.
-  EXPECT_TRUE(IsError(Render(R"sx((iframe :srcdoc "<p>hi</p>"))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((iframe :srcdoc "<p>hi</p>"))sx")));
   EXPECT_EQ(Render(R"sx((iframe :srcdoc nil))sx"), "<iframe></iframe>");
   for (const char* bad : {"0; url=javascript:alert(1)", "0;URL = 'javascript:x'",
                           "1, url='data:text/html,x'", "0; url=/ok; url=javascript:x"}) {
     std::string program = std::string("(meta :http-equiv \"refresh\" :content \"") + bad + "\")";
-    EXPECT_TRUE(IsError(Render(program))) << bad;
+    EXPECT_TRUE(IsError(Refusing(program))) << bad;
   }
-  EXPECT_FALSE(IsError(Render(R"sx((meta :http-equiv "refresh" :content "5; url=/next"))sx")));
-  EXPECT_FALSE(IsError(Render(R"sx((meta :name "description" :content "see url: x"))sx")));
+  EXPECT_FALSE(IsError(Refusing(R"sx((meta :http-equiv "refresh" :content "5; url=/next"))sx")));
+  EXPECT_FALSE(IsError(Refusing(R"sx((meta :name "description" :content "see url: x"))sx")));
   RenderOptions any;
   any.url_policy = UrlPolicy::kAllowAll;
   EXPECT_EQ(Render(R"sx((a :href "javascript:x" "t"))sx", any), R"sx(<a href="javascript:x">t</a>)sx");
@@ -169,17 +175,17 @@ TEST(HtmlRender, MetaRefreshParsedAsTheStandardDoes) {
                           "  3\n;\njavascript:x"}) {
     std::string program =
         "(meta :http-equiv \"refresh\" :content \"" + sx_string(bad) + "\")";
-    EXPECT_TRUE(IsError(Render(program))) << bad;
+    EXPECT_TRUE(IsError(Refusing(program))) << bad;
     // The same through the streaming path: the value computed at run time.
     std::string computed = "(define c \"" + sx_string(bad) +
                            "\") (div (meta :http-equiv \"refresh\" :content (str c)))";
-    EXPECT_TRUE(IsError(Render(computed))) << bad;
+    EXPECT_TRUE(IsError(Refusing(computed))) << bad;
   }
   for (const char* good : {"5", "5;", "0; url=/next", "0;/next", "0 https://x.org/", ".5, 'page.html'",
                            "refresh me", "a;javascript:x", "0javascript:x", "0;url"}) {
     std::string program =
         "(meta :http-equiv \"refresh\" :content \"" + sx_string(good) + "\")";
-    EXPECT_FALSE(IsError(Render(program))) << good;
+    EXPECT_FALSE(IsError(Refusing(program))) << good;
     EXPECT_EQ(Render(program).rfind("<meta", 0), 0u) << good;
   }
 }
@@ -198,18 +204,52 @@ TEST(HtmlRender, EveryIntegrationPointIsAnElement) {
 TEST(HtmlRender, ScriptAndStyleTextCannotCloseTheirElement) {
   EXPECT_EQ(Render(R"sx((script "if (a < b && c) {}"))sx"), "<script>if (a < b && c) {}</script>");
   EXPECT_EQ(Render(R"sx((style "p > a { color: red }"))sx"), "<style>p > a { color: red }</style>");
-  EXPECT_TRUE(IsError(Render(R"sx((script "x</script><b>"))sx")));
-  EXPECT_TRUE(IsError(Render(R"sx((script "x</ScRiPt >"))sx")));
-  EXPECT_TRUE(IsError(Render(R"sx((style "</style><script>"))sx")));
-  EXPECT_TRUE(IsError(Render(R"sx((script "<!-- <script>"))sx")));
-  EXPECT_TRUE(IsError(Render(R"sx((script (b "x")))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((script "x</script><b>"))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((script "x</ScRiPt >"))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((style "</style><script>"))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((script "<!-- <script>"))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((script (b "x")))sx")));
   // The check sees the text the parser will: children joined, whichever
   // children spell the end tag or the comment opener.
-  EXPECT_TRUE(IsError(Render(R"sx((script "<" "/script><img src=x onerror=alert(1)>"))sx")));
-  EXPECT_TRUE(IsError(Render(R"sx((define lt "<") (style "a" lt "/STYLE>"))sx")));
-  EXPECT_TRUE(IsError(Render(R"sx((script "<!" "-- x"))sx")));
-  EXPECT_TRUE(IsError(Render(R"sx((script "<" (raw! "/script>")))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((script "<" "/script><img src=x onerror=alert(1)>"))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((define lt "<") (style "a" lt "/STYLE>"))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((script "<!" "-- x"))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((script "<" (raw! "/script>")))sx")));
   EXPECT_EQ(Render(R"sx((script "a <" "/b" 1 nil "c"))sx"), "<script>a </b1c</script>");
+}
+
+// Issue 21: one user's data never fails a whole page. What the policy
+// refuses is written inert and counted (spec/rendering.md, "Data that is
+// neutralized"), data or literal, through the data and the streaming paths.
+TEST(HtmlRender, UnsafeDataIsNeutralizedAndCounted) {
+  RenderStats stats;
+  RenderOptions o;
+  o.stats = &stats;
+  EXPECT_EQ(Render(R"sx((define url "javascript:alert(1)")
+                       (ul (li (a :href url "x")) (li (a :href "/ok" "y"))))sx", o),
+            R"(<ul><li><a href="about:invalid#unsafe-url">x</a></li><li><a href="/ok">y</a></li></ul>)");
+  EXPECT_EQ(stats.unsafe_urls, 1u);
+  EXPECT_EQ(stats.first, "unsafe URL in :href of <a> (allowed: relative, http, https, mailto, tel, sexpr)");
+  EXPECT_EQ(Render(R"sx((a :href (str "java" "script:x") "t"))sx", o),
+            R"(<a href="about:invalid#unsafe-url">t</a>)");
+  EXPECT_EQ(Render(R"sx((img :srcset "/a.png 1x, javascript:x 2x"))sx", o),
+            R"(<img srcset="about:invalid#unsafe-url">)");
+  EXPECT_EQ(Render(R"sx((meta :http-equiv "refresh" :content "0;javascript:x"))sx", o),
+            R"(<meta http-equiv="refresh">)");
+  EXPECT_EQ(Render(R"sx((iframe :srcdoc "<p>hi</p>"))sx", o), "<iframe></iframe>");
+  EXPECT_EQ(stats.unsafe_urls, 5u);
+  EXPECT_EQ(Render(R"sx((script "var s = '</script><b>';"))sx", o),
+            R"(<script>var s = '\u003c/script><b>';</script>)");
+  EXPECT_EQ(Render(R"sx((script :type "application/json" "{\"a\":\"<!--\"}"))sx", o),
+            R"(<script type="application/json">{"a":"\u003c!--"}</script>)");
+  EXPECT_EQ(Render(R"sx((style "a::after{content:'</style>'}"))sx", o),
+            R"(<style>a::after{content:'\3c /style>'}</style>)");
+  EXPECT_EQ(Render(R"sx((script "<" "/script><img src=x onerror=alert(1)>"))sx", o),
+            R"(<script>\u003c/script><img src=x onerror=alert(1)></script>)");
+  EXPECT_EQ(stats.raw_text_escaped, 4u);
+  // Text that would not end the element is unchanged.
+  EXPECT_EQ(Render(R"sx((script "if (a < b) {}"))sx", o), "<script>if (a < b) {}</script>");
+  EXPECT_EQ(stats.raw_text_escaped, 4u);
 }
 
 TEST(HtmlRender, ForeignContentEscapesScriptAndStyle) {
@@ -228,7 +268,7 @@ TEST(HtmlRender, ForeignContentEscapesScriptAndStyle) {
             "<math><mi><style>a > b</style></mi></math>");
   EXPECT_EQ(Render(R"sx((div (svg (g)) (style "a > b")))sx"),
             "<div><svg><g></g></svg><style>a > b</style></div>");
-  EXPECT_TRUE(IsError(Render(R"sx((svg (foreignObject (script "</script>"))))sx")));
+  EXPECT_TRUE(IsError(Refusing(R"sx((svg (foreignObject (script "</script>"))))sx")));
   // A component knows its context only when it runs.
   EXPECT_EQ(Render(R"sx((defcomp ~css (&key t) (style t))
                          (div (~css :t "a > b") (svg (~css :t "a > b"))))sx"),
@@ -331,7 +371,7 @@ TEST(HtmlRender, ErrorsArePositioned) {
   Environment env;
   std::string html;
   StringSink sink(&html);
-  EvalResult r = RenderHtml(env, "(define x 1)\n(a :href \"javascript:x\" \"t\")", sink, "page.sx");
+  EvalResult r = RenderHtml(env, "(define x 1)\n(a :title (list 1 2) \"t\")", sink, "page.sx");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "render");
   EXPECT_EQ(r.error().file, "page.sx");
@@ -382,7 +422,7 @@ TEST(HtmlRender, StringSinkAppendsOnlyWhatASuccessfulRenderWrote) {
     EXPECT_EQ(html, before + chunked);
     for (const char* failing : {"(ul (map (fn (i) (li (if (= i 15000) (br \"x\") i))) (range 20000)))",
                                 "(div (p \"partial\") (error \"thrown\"))",
-                                "(div :href (str \"javascript:\" 1))"}) {
+                                "(div :title (list \"not\" (str \"text\" 1)))"}) {
       std::string again = before;
       StringSink failing_sink(&again);
       ASSERT_FALSE(RenderHtml(env, failing, failing_sink).ok()) << failing;

@@ -325,7 +325,9 @@ TEST(HtmlStream, ErrorsPointAtTheFormThatBrokeTheRule) {
   ASSERT_FALSE(o.ok);
   EXPECT_EQ(o.text, "render");
   EXPECT_NE(o.detail.find("t.sx:2:6"), std::string::npos) << o.detail;
-  o = Streamed("(div\n  (a :href (str \"javascript:\" 1) \"x\"))", {});
+  RenderOptions refuse;  // an unsafe URL an error rather than neutralized
+  refuse.neutralize_unsafe = false;
+  o = Streamed("(div\n  (a :href (str \"javascript:\" 1) \"x\"))", refuse);
   ASSERT_FALSE(o.ok);
   EXPECT_NE(o.detail.find("t.sx:2:3"), std::string::npos) << o.detail;
 }

@@ -239,12 +239,13 @@ class Interpreter:
         return (tag, attrs, kids)
 
     def raw_text(self, name, children):
-        parts = []
+        parts, joined = [], ""
         for c in children:
             if c is None or isinstance(c, bool):
                 continue
             if is_raw(c):
                 parts.append(c[1])
+                joined += c[1]
                 continue
             if isinstance(c, str):
                 text = c
@@ -252,9 +253,13 @@ class Interpreter:
                 text = sx_number_text(c)
             else:
                 raise RenderError("<%s> can contain only text" % name)
-            if re.search("</" + name, text, re.I) or "<!--" in text:
-                raise RenderError("text inside <%s> would end it" % name)
             parts.append(as_text(text, RAWTEXT))
+            joined += text
+        if re.search("</" + name, joined, re.I) or "<!--" in joined:
+            # Escaped so that it cannot end the element (spec/rendering.md,
+            # "Data that is neutralized"): every "<" before "/" or "!".
+            escape = "\\3c " if name == "style" else "\\u003c"
+            parts = [as_text(re.sub(r"<(?=[/!])", lambda m: escape, joined), RAWTEXT)]
         return merge_text(tuple(("#text", p) for p in parts))
 
     def attribute(self, tag, name, value, attrs):
@@ -277,7 +282,7 @@ class Interpreter:
         else:
             raise RenderError("attribute :%s cannot be %r" % (name, value))
         if name.lower() in URL_ATTRIBUTES and not isinstance(text, Unordered) and unsafe_url(text):
-            raise RenderError("unsafe URL %r" % text)
+            text = "about:invalid#unsafe-url"  # neutralized (spec/rendering.md)
         dom_name = name.lower()
         if tag.startswith("svg:"):
             dom_name = SVG_ATTRIBUTE_CASE.get(dom_name, dom_name)

@@ -44,9 +44,13 @@ def test_eval_errors_have_positions_and_traces():
 def test_render_html_escapes_and_applies_the_url_policy():
     env = sexp.Env()
     assert env.render_html('(a :href "/x" "<b>")') == '<a href="/x">&lt;b&gt;</a>'
-    with pytest.raises(sexp.EvalError) as e:
-        env.render_html('(a :href "javascript:alert(1)" "x")')
-    assert e.value.code == "render"
+    # An unsafe URL is neutralized and counted, not an error for the page.
+    assert env.render_html('(a :href "javascript:alert(1)" "x")') == \
+        '<a href="about:invalid#unsafe-url">x</a>'
+    assert env.render_stats["unsafe_urls"] == 1
+    assert env.render_stats["first"].startswith("unsafe URL in :href of <a>")
+    assert env.render_html('(a :href "/ok" "x")') == '<a href="/ok">x</a>'
+    assert env.render_stats["unsafe_urls"] == 0  # counts the last render only
     assert env.render_html('(a :href "javascript:x" "t")', allow_any_url=True) == \
         '<a href="javascript:x">t</a>'
 

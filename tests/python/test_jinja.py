@@ -203,8 +203,11 @@ def test_unknown_component_and_sx_errors_surface_from_jinja(envs):
     with pytest.raises(KeyError):
         render(jj, "{{ sexp('~nope', a=1) }}")
     with pytest.raises(sexp.EvalError) as e:
-        render(jj, """{{ sexp('(a :href "javascript:alert(1)" "x")') }}""")
+        render(jj, """{{ sexp('(a :title (list 1 2) "x")') }}""")
     assert e.value.code == "render"
+    # An unsafe URL is not an error: it is neutralized.
+    assert render(jj, """{{ sexp('(a :href "javascript:alert(1)" "x")') }}""") == \
+        '<a href="about:invalid#unsafe-url">x</a>'
 
 
 def test_async_jinja_environments():

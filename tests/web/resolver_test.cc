@@ -612,5 +612,36 @@ TEST_F(ResolverTest, AResolutionWithItsOwnArenaLeavesNothingInTheEnvironment) {
   EXPECT_NE(r.error().message.find("outlives"), std::string::npos) << r.error().message;
 }
 
+// Issue 21: (query blog post-by-slug :slug s) — bare names, evaluated
+// keyword arguments — is the request (query "blog" "post-by-slug" {:slug s}):
+// merged with it, batched with the other queries of its round.
+TEST_F(ResolverTest, IoFormsWithNamesAreRequestsWithADictOfArguments) {
+  FakeService q;
+  q.answer = Echo;
+  ResolveStats stats;
+  EvalResult r = Resolve(env_,
+                         Page("(let [slug \"apple\" blog 0]"
+                              "  (list (query blog post-by-slug :slug slug :n (+ 1 2))"
+                              "        (query \"blog\" \"post-by-slug\" {:slug \"apple\" :n 3})"
+                              "        (query market products :category \"veg\")))"),
+                         {{"query", q.fetcher()}}, EvalLimits(), &stats);
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(Text(r),
+            "((got \"blog\" \"post-by-slug\" {:n 3 :slug \"apple\"}) "
+            "(got \"blog\" \"post-by-slug\" {:n 3 :slug \"apple\"}) "
+            "(got \"market\" \"products\" {:category \"veg\"}))");
+  EXPECT_EQ(stats.rounds, 2u);
+  EXPECT_EQ(stats.requests, 2u);  // the first two are one request
+  ASSERT_EQ(q.batches.size(), 1u);
+  EXPECT_EQ(q.batches[0][0], "(query \"blog\" \"post-by-slug\" {:n 3 :slug \"apple\"})");
+  // Written wrong: a syntax error when compiled.
+  for (const char* bad : {"(query blog post :slug)", "(query blog post slug 1)",
+                          "(query blog post :a 1 :a 2)"}) {
+    EvalResult e = env_.Eval(std::string("(fn () ") + bad + ")");
+    ASSERT_FALSE(e.ok()) << bad;
+    EXPECT_EQ(e.error().code, EvalErrorCode::kSyntax) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace sexp

@@ -262,6 +262,11 @@ const Code* Compiler::CompileCall(const Value& x, Pos pos, Scope* scope, bool ta
     };
     return DispatchInline(prim->op, make);
   }
+  // (:slot m :k) is the platform's field access (slot m :k), not a lookup
+  // of :slot with the default :k.
+  if (head.is_keyword() && head.name() == "slot" && args.size() == 2) {
+    return MakeCall(GlobalNamed("slot", pos), args, pos, tail);
+  }
   if (head.is_keyword() && (args.size() == 1 || args.size() == 2)) {
     auto* get = At(env_.NewCode<KeyGet>(), pos);
     get->key = head;
@@ -271,20 +276,7 @@ const Code* Compiler::CompileCall(const Value& x, Pos pos, Scope* scope, bool ta
     return get;
   }
   const Code* fn = Compile(head, ElementPos(x, 0, pos), scope, false);
-  const Code* call;
-  switch (args.size()) {
-    case 0: call = FillFixed(At(env_.NewCode<CallFixed<0>>(), pos), fn, args, tail); break;
-    case 1: call = FillFixed(At(env_.NewCode<CallFixed<1>>(), pos), fn, args, tail); break;
-    case 2: call = FillFixed(At(env_.NewCode<CallFixed<2>>(), pos), fn, args, tail); break;
-    case 3: call = FillFixed(At(env_.NewCode<CallFixed<3>>(), pos), fn, args, tail); break;
-    default: {
-      auto* many = At(env_.NewCode<Call>(), pos);
-      many->fn = fn;
-      many->tail = tail;
-      many->args = args;
-      call = many;
-    }
-  }
+  const Code* call = MakeCall(fn, args, pos, tail);
   // (map (fn (x) …) xs) of the built-in: the same call, plus a way to
   // emit each item's body in place.
   if (prim != nullptr && prim->stream == StreamOp::kMap && args.size() == 2) {
@@ -310,6 +302,48 @@ const Code* Compiler::CompileCall(const Value& x, Pos pos, Scope* scope, bool ta
     return s;
   }
   return call;
+}
+
+const Code* Compiler::MakeCall(const Code* fn, const std::vector<const Code*>& args, Pos pos,
+                               bool tail) {
+  switch (args.size()) {
+    case 0: return FillFixed(At(env_.NewCode<CallFixed<0>>(), pos), fn, args, tail);
+    case 1: return FillFixed(At(env_.NewCode<CallFixed<1>>(), pos), fn, args, tail);
+    case 2: return FillFixed(At(env_.NewCode<CallFixed<2>>(), pos), fn, args, tail);
+    case 3: return FillFixed(At(env_.NewCode<CallFixed<3>>(), pos), fn, args, tail);
+    default: {
+      auto* many = At(env_.NewCode<Call>(), pos);
+      many->fn = fn;
+      many->tail = tail;
+      many->args = args;
+      return many;
+    }
+  }
+}
+
+const Code* Compiler::CompileCallOf(const Code* fn, const Value& x, size_t first, Pos pos,
+                                    Scope* scope, bool tail) {
+  std::vector<const Code*> args;
+  for (size_t i = first; i < x.size(); ++i) {
+    args.push_back(Compile(x[i], ElementPos(x, i, pos), scope, false));
+  }
+  return MakeCall(fn, args, pos, tail);
+}
+
+const Code* Compiler::GlobalNamed(std::string_view name, Pos pos) {
+  const Atom* atom = env_.Intern(name);
+  if (atom == nullptr) m_.FailLimit(EvalErrorCode::kMemoryLimit, "out of memory");
+  return At(env_.NewCode<GlobalRef>(env_.GlobalCell(atom)), pos);
+}
+
+const Code* Compiler::CompileHeadForm(const Value& x, Pos pos, Scope* scope, bool tail) {
+  const Atom* h = x[0].atom();
+  if (const HeadForm* form = HeadFormFor(h)) {
+    // No cell: the form is the element whatever the global holds (`slot`
+    // holds the field-access primitive).
+    return form->compile(*this, x, pos, scope, tail, nullptr, nullptr);
+  }
+  return CompileCall(x, pos, scope, tail);
 }
 
 const Primitive* Compiler::PrimitiveAt(const Value& head, Scope* scope, Global** cell_out) {
@@ -359,7 +393,7 @@ const Code* Compiler::CompileCase(const Value& x, Pos pos, Scope* scope, bool ta
   return c;
 }
 
-const Code* Compiler::CompileLet(const Value& x, Pos pos, Scope* scope, bool tail, bool star) {
+const Code* Compiler::CompileLet(const Value& x, Pos pos, Scope* scope, bool tail) {
   if (x.size() < 3) Error(pos, "let needs bindings and a body");
   const Value& b = x[1];
   Pos bpos = ElementPos(x, 1, pos);
@@ -386,20 +420,10 @@ const Code* Compiler::CompileLet(const Value& x, Pos pos, Scope* scope, bool tai
   }
   size_t names_before = scope->names.size();
   auto* seq = At(env_.NewCode<Seq>(), pos);
-  if (star) {
-    for (auto& [name, init] : bindings) {
-      const Code* v = Compile(*init.first, init.second, scope, false);
-      seq->body.push_back(At(env_.NewCode<SetLocal>(0, AddLocal(scope, name), v), init.second));
-    }
-  } else {
-    // Values are compiled before any of the names is visible.
-    std::vector<const Code*> values;
-    for (auto& [name, init] : bindings) values.push_back(Compile(*init.first, init.second, scope, false));
-    for (size_t i = 0; i < bindings.size(); ++i) {
-      seq->body.push_back(At(
-          env_.NewCode<SetLocal>(0, AddLocal(scope, bindings[i].first), values[i]),
-          bindings[i].second.second));
-    }
+  // In order: each init sees the names bound before it (not its own).
+  for (auto& [name, init] : bindings) {
+    const Code* v = Compile(*init.first, init.second, scope, false);
+    seq->body.push_back(At(env_.NewCode<SetLocal>(0, AddLocal(scope, name), v), init.second));
   }
   seq->body.push_back(CompileBody(x, 2, pos, scope, tail));
   PopLocals(scope, names_before);

@@ -47,9 +47,20 @@ class Compiler {
   const Code* CompileBody(const Value& list, size_t from, Pos pos, Scope* scope, bool tail);
   // A call of whatever `x[0]` evaluates to (no special form, no head form).
   const Code* CompileCall(const Value& x, Pos pos, Scope* scope, bool tail);
+  // A call of `fn` with the arguments x[first…] (for forms that call a
+  // global by a name of their own: `use`, `slot`).
+  const Code* CompileCallOf(const Code* fn, const Value& x, size_t first, Pos pos, Scope* scope,
+                            bool tail);
+  // The value of the global `name` (looked up when the code runs, so it may
+  // be defined later), whatever locals are called.
+  const Code* GlobalNamed(std::string_view name, Pos pos);
+  // `x` as its head's head form (an html element), or as a call when no
+  // extension claims the head: for special forms whose other readings are
+  // elements (`(use :href "#i")`, `(slot :name "x")`).
+  const Code* CompileHeadForm(const Value& x, Pos pos, Scope* scope, bool tail);
   const Code* CompileCond(const Value& x, Pos pos, Scope* scope, bool tail);
   const Code* CompileCase(const Value& x, Pos pos, Scope* scope, bool tail);
-  const Code* CompileLet(const Value& x, Pos pos, Scope* scope, bool tail, bool star);
+  const Code* CompileLet(const Value& x, Pos pos, Scope* scope, bool tail);
   const Code* CompileDefine(const Value& x, Pos pos, Scope* scope);
   // (defcomp name …) and (defmacro name …): a callable of `type` bound to name.
   const Code* CompileGlobalCallable(const Value& x, Pos pos, Scope* scope, ValueType type);
@@ -78,6 +89,8 @@ class Compiler {
   [[noreturn]] void Error(Pos pos, std::string message);
 
  private:
+  // A call node for `fn` and its compiled arguments.
+  const Code* MakeCall(const Code* fn, const std::vector<const Code*>& args, Pos pos, bool tail);
   static constexpr int kMaxExpansions = 100000;    // per top-level form
   static constexpr int kMaxExpansionDepth = 200;   // expansions inside expansions
   // What one compiled form is charged as bytes (a Code node and its share of

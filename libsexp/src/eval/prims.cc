@@ -504,6 +504,32 @@ void DefineAll(Environment& env) {
     if (a[0].is_dict()) return Value::Int(static_cast<int64_t>(a[0].size() / 2));
     return Value::Int(static_cast<int64_t>(Seq(c, "count", a[0]).size()));
   });
+  // (seq x), from the platform's base primitives: nil for nil and for an
+  // empty list, dict or string; otherwise a list — the list itself, a dict's
+  // (key value) pairs, a string's characters (each a string).
+  def("seq", 1, 1, kGroupList, [](CallContext& c, Args a) {
+    if (a[0].is_string()) {
+      std::string_view s = a[0].str();
+      ChargeScan(c, s.size());
+      std::vector<Value> chars;
+      for (size_t i = 0; i < s.size();) {
+        size_t n = 1;  // a code point: its lead byte and the continuation bytes after it
+        while (i + n < s.size() && (static_cast<unsigned char>(s[i + n]) & 0xC0) == 0x80) ++n;
+        chars.push_back(c.MakeString(s.substr(i, n)));
+        i += n;
+      }
+      return chars.empty() ? Value() : c.MakeList(chars);
+    }
+    if (a[0].is_dict()) {
+      c.Charge(a[0].size());
+      std::vector<Value> pairs;
+      for (size_t i = 0; i + 1 < a[0].size(); i += 2) {
+        pairs.push_back(c.MakeList({a[0][i], a[0][i + 1]}));
+      }
+      return pairs.empty() ? Value() : c.MakeList(pairs);
+    }
+    return Seq(c, "seq", a[0]).empty() ? Value() : a[0];
+  });
   def("empty?", 1, 1, kGroupList, [](CallContext& c, Args a) {
     if (a[0].is_string() || a[0].is_dict()) return Value::Bool(a[0].size() == 0);
     return Value::Bool(Seq(c, "empty?", a[0]).empty());
@@ -656,6 +682,13 @@ void DefineAll(Environment& env) {
       return found;
     }
     return a.size() == 3 ? a[2] : Value();
+  });
+  // The platform's field access: (slot post :title), also written
+  // (:slot post :title); nil when the field is missing.
+  def("slot", 2, 2, kGroupDict, [](CallContext& c, Args a) {
+    c.Charge(a[0].size() / 16);
+    Value found;
+    return LookupKey(a[0], a[1], &found) ? found : Value();
   });
   def("has-key?", 2, 2, kGroupDict, [](CallContext& c, Args a) {
     c.Charge(a[0].size() / 16);

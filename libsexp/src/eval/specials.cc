@@ -70,9 +70,10 @@ const Code* CaseForm(Compiler& c, const Value& x, Pos pos, Scope* scope, bool ta
   return c.CompileCase(x, pos, scope, tail);
 }
 
-template <bool kStar>
+// (let bindings body…) binds in order, as the platform's code assumes; let*
+// is the same form.
 const Code* Let(Compiler& c, const Value& x, Pos pos, Scope* scope, bool tail) {
-  return c.CompileLet(x, pos, scope, tail, kStar);
+  return c.CompileLet(x, pos, scope, tail);
 }
 
 // (do body…) and (begin body…).
@@ -112,6 +113,29 @@ const Code* Try(Compiler& c, const Value& x, Pos pos, Scope* scope, bool) {
   return c.CompileTry(x, pos, scope);
 }
 
+// (use "vendor-card" :name v …) calls the component ~vendor-card (looked up
+// when the call runs). With no argument, or a first argument written as a
+// keyword, it is an element: SVG's (use :href "#icon").
+const Code* Use(Compiler& c, const Value& x, Pos pos, Scope* scope, bool tail) {
+  if (x.size() < 2 || x[1].is_keyword()) return c.CompileHeadForm(x, pos, scope, tail);
+  if (!x[1].is_string() || x[1].str().empty()) {
+    c.Error(c.ElementPos(x, 1, pos),
+            "use takes the component's name as a string, (use \"vendor-card\" :name v), or "
+            "attributes, as the SVG element does: (use :href \"#icon\")");
+  }
+  std::string_view name = x[1].str();
+  std::string global = name[0] == '~' ? std::string(name) : absl::StrCat("~", AV(name));
+  return c.CompileCallOf(c.GlobalNamed(global, pos), x, 2, pos, scope, tail);
+}
+
+// (slot m :k) reads the field :k of m (the platform's slot; the same as
+// (:slot m :k)). With other than two arguments, or a first argument written
+// as a keyword, it is the HTML element: (slot :name "title" …).
+const Code* Slot(Compiler& c, const Value& x, Pos pos, Scope* scope, bool tail) {
+  if (x.size() != 3 || x[1].is_keyword()) return c.CompileHeadForm(x, pos, scope, tail);
+  return c.CompileCallOf(c.GlobalNamed("slot", pos), x, 1, pos, scope, tail);
+}
+
 constexpr SpecialFormEntry kSpecialForms[] = {
     {"quote", Quote},
     {"quasiquote", Quasiquote},
@@ -122,14 +146,16 @@ constexpr SpecialFormEntry kSpecialForms[] = {
     {"case", CaseForm},
     {"and", AndOrForm<true>},
     {"or", AndOrForm<false>},
-    {"let", Let<false>},
-    {"let*", Let<true>},
+    {"let", Let},
+    {"let*", Let},
     {"do", Body},
     {"begin", Body},
     {"fn", Fn},
     {"lambda", Fn},
     {"define", Define},
     {"set!", Set},
+    {"use", Use},
+    {"slot", Slot},
     {"defcomp", DefineCallable<ValueType::kComponent>},
     {"defmacro", DefineCallable<ValueType::kMacro>},
     {"try", Try},

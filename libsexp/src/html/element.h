@@ -39,7 +39,7 @@ using eval_internal::Machine;
 // position that gives a keyword is an error (when rendering, the start tag is
 // written by the time a child runs).
 struct Element final : Code {
-  Global* cell = nullptr;        // the name is a global …
+  Global* cell = nullptr;        // the name is a global … (neither: always the element)
   const Code* local = nullptr;   // … or a local (reads its value)
   const Atom* name;
   std::vector<const Code*> args;
@@ -110,7 +110,9 @@ struct Element final : Code {
   Value Eval(Machine& m, Frame* f) const override {
     ArgValues items(args.size() + 1);  // the head, then the arguments
     EvalArgs(m, f, args.data(), args.size(), items.data() + 1);
-    Value head = local != nullptr ? local->Eval(m, f) : cell->bound ? cell->value : Value();
+    Value head = local != nullptr                  ? local->Eval(m, f)
+                 : cell != nullptr && cell->bound ? cell->value
+                                                  : Value();
     if (head.is_callable()) {
       return Invoke(m, head, items.data() + 1, args.size(), tail, this);
     }

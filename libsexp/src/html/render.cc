@@ -272,61 +272,85 @@ void Renderer::Attribute(std::string_view tag, std::string_view name, const Valu
   ValidAttribute(tag, name, v, IsUrlAttribute(tag, name));
 }
 
+namespace {
+
+// Why `url`, the value of the URL attribute `name` of <tag>, is refused by
+// the safe-schemes policy; empty when it is not.
+std::string UnsafeUrlReason(std::string_view tag, std::string_view name, std::string_view url) {
+  if (tag == "meta" && EqualsNoCase(name, "content")) {
+    // A refresh, as the HTML standard parses one: "5; url=…", and also
+    // "0;javascript:…", "0 javascript:…", ".5;'…'", "0,data:…". (Checked
+    // whatever the meta's http-equiv, which may come later in the element:
+    // a description that reads like a refresh to an unsafe URL is refused.)
+    constexpr char kRefresh[] = "unsafe URL in the :content of <meta> (a refresh)";
+    std::string_view refresh;
+    if (RefreshUrl(url, &refresh) && !IsSafeUrl(refresh)) return kRefresh;
+    // And every "url=" in it, in case a browser reads it more loosely.
+    absl::string_view rest = AV(url);
+    std::string lower = absl::AsciiStrToLower(rest);
+    for (size_t at = 0; (at = lower.find("url", at)) != std::string::npos; ++at) {
+      absl::string_view after = absl::StripLeadingAsciiWhitespace(rest.substr(at + 3));
+      if (after.empty() || after[0] != '=') continue;
+      after = absl::StripLeadingAsciiWhitespace(after.substr(1));
+      if (!after.empty() && (after[0] == '\'' || after[0] == '"')) {
+        after = after.substr(1, after.find(after[0], 1) - 1);
+      }
+      if (!IsSafeUrl(std::string_view(after.data(), after.size()))) return kRefresh;
+    }
+    return "";
+  }
+  if (EqualsNoCase(name, "srcset")) {
+    // Candidates are "url [descriptor]" separated by commas.
+    for (absl::string_view candidate : absl::StrSplit(AV(url), ',')) {
+      absl::string_view u = absl::StripLeadingAsciiWhitespace(candidate);
+      u = u.substr(0, u.find_first_of(" \t\n\r\f"));
+      if (!IsSafeUrl(std::string_view(u.data(), u.size()))) {
+        return absl::StrCat("unsafe URL in :srcset of <", AV(tag), ">");
+      }
+    }
+    return "";
+  }
+  if (!IsSafeUrl(url)) {
+    return absl::StrCat("unsafe URL in :", AV(name), " of <", AV(tag),
+                        "> (allowed: relative, http, https, mailto, tel, sexpr)");
+  }
+  return "";
+}
+
+}  // namespace
+
+void Renderer::Neutralize(uint64_t RenderStats::*counter, std::string why) {
+  if (!options_.neutralize_unsafe) Fail(std::move(why));
+  if (options_.stats == nullptr) return;
+  ++(options_.stats->*counter);
+  if (options_.stats->first.empty()) options_.stats->first = std::move(why);
+}
+
 void Renderer::ValidAttribute(std::string_view tag, std::string_view name, const Value& v,
                               bool url_attribute) {
   bool checked = options_.url_policy == UrlPolicy::kSafeSchemes && url_attribute;
   if (checked && v.truthy() && EqualsNoCase(name, "srcdoc")) {
-    Fail(absl::StrCat(":srcdoc of <", AV(tag), "> is a whole HTML document, which the safe URL "
-                      "policy does not allow"));
+    Neutralize(&RenderStats::unsafe_urls,
+               absl::StrCat(":srcdoc of <", AV(tag), "> is a whole HTML document, which the safe "
+                            "URL policy does not allow"));
+    return;  // left out
   }
-  auto check_url = [&](std::string_view url) {
-    if (!checked) return;
-    if (tag == "meta" && EqualsNoCase(name, "content")) {
-      // A refresh, as the HTML standard parses one: "5; url=…", and also
-      // "0;javascript:…", "0 javascript:…", ".5;'…'", "0,data:…". (Checked
-      // whatever the meta's http-equiv, which may come later in the element:
-      // a description that reads like a refresh to an unsafe URL is refused.)
-      std::string_view refresh;
-      if (RefreshUrl(url, &refresh) && !IsSafeUrl(refresh)) {
-        Fail("unsafe URL in the :content of <meta> (a refresh)");
-      }
-      // And every "url=" in it, in case a browser reads it more loosely.
-      absl::string_view rest = AV(url);
-      std::string lower = absl::AsciiStrToLower(rest);
-      for (size_t at = 0; (at = lower.find("url", at)) != std::string::npos; ++at) {
-        absl::string_view after = absl::StripLeadingAsciiWhitespace(rest.substr(at + 3));
-        if (after.empty() || after[0] != '=') continue;
-        after = absl::StripLeadingAsciiWhitespace(after.substr(1));
-        if (!after.empty() && (after[0] == '\'' || after[0] == '"')) {
-          after = after.substr(1, after.find(after[0], 1) - 1);
-        }
-        if (!IsSafeUrl(std::string_view(after.data(), after.size()))) {
-          Fail("unsafe URL in the :content of <meta> (a refresh)");
-        }
-      }
-      return;
-    }
-    if (EqualsNoCase(name, "srcset")) {
-      // Candidates are "url [descriptor]" separated by commas.
-      for (absl::string_view candidate : absl::StrSplit(AV(url), ',')) {
-        absl::string_view u = absl::StripLeadingAsciiWhitespace(candidate);
-        u = u.substr(0, u.find_first_of(" \t\n\r\f"));
-        if (!IsSafeUrl(std::string_view(u.data(), u.size()))) Fail(absl::StrCat("unsafe URL in :srcset of <", AV(tag), ">"));
-      }
-      return;
-    }
-    if (!IsSafeUrl(url)) {
-      Fail(absl::StrCat("unsafe URL in :", AV(name), " of <", AV(tag),
-                        "> (allowed: relative, http, https, mailto, tel, sexpr)"));
-    }
-  };
   auto open = [&] {
     out_.Append(' ');
     out_.Append(name);
     out_.Append("=\"");
   };
   auto text = [&](std::string_view t) {  // a string or a name, escaped
-    check_url(t);
+    if (checked) {
+      if (std::string why = UnsafeUrlReason(tag, name, t); !why.empty()) {
+        Neutralize(&RenderStats::unsafe_urls, std::move(why));
+        if (tag == "meta") return;  // a refresh's :content: left out
+        open();
+        out_.Append(kNeutralizedUrl);
+        out_.Append('"');
+        return;
+      }
+    }
     open();
     out_.AppendEscaped(t);
     out_.Append('"');
@@ -429,8 +453,21 @@ void Renderer::RawText(std::string_view tag, const Value& el) {
     }
   }
   if (ContainsNoCase(text, absl::StrCat("</", AV(tag))) || text.find("<!--") != std::string::npos) {
-    Fail(absl::StrCat("text inside <", AV(tag), "> contains \"</", AV(tag),
-                      "\" or \"<!--\", which would end or confuse the element"));
+    Neutralize(&RenderStats::raw_text_escaped,
+               absl::StrCat("text inside <", AV(tag), "> contains \"</", AV(tag),
+                            "\" or \"<!--\", which would end or confuse the element"));
+    // Every "<" before "/" or "!" escaped in the element's own language, so
+    // nothing can end it; inside a JavaScript or JSON string the text reads
+    // the same (\u003c), as it does in a CSS string or name (\3c ).
+    const std::string_view escape = tag == "style" ? "\\3c " : "\\u003c";
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '<' && i + 1 < text.size() && (text[i + 1] == '/' || text[i + 1] == '!')) {
+        out_.Append(escape);
+      } else {
+        out_.Append(text[i]);
+      }
+    }
+    return;
   }
   out_.Append(text);
 }

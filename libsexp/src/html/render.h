@@ -275,6 +275,10 @@ class Renderer final : public eval_internal::Emitter {
   void CheckSink();
 
   [[noreturn]] void Fail(std::string message);
+  // Data the policy would not write as given: counted in `counter` of the
+  // options' stats (with `why`), or a Fail when the options neutralize
+  // nothing.
+  void Neutralize(uint64_t RenderStats::*counter, std::string why);
   HtmlOut& out() { return out_; }
   // How the children now being written are parsed (elements.h).
   Context context() const { return context_; }

@@ -83,7 +83,10 @@ bool Precompute(F&& write, std::string* bytes, Budget* budget) {
   bytes->clear();
   StringSink sink(bytes);
   HtmlOut out(sink, 256);  // small pieces: a small buffer
-  RenderOptions options;  // safe URLs: bytes that every policy writes the same
+  // Safe URLs: bytes that every policy writes the same. What would be
+  // neutralized is left to the render, where it is counted.
+  RenderOptions options;
+  options.neutralize_unsafe = false;
   Renderer r(out, options, nullptr, budget);
   try {
     write(r);
@@ -532,7 +535,9 @@ void RunParts(const std::vector<Element::Part>& parts, size_t begin, size_t end,
 }  // namespace
 
 Value Element::Emit(Machine& m, Frame* f, Emitter& emitter) const {
-  Value head = local != nullptr ? local->Eval(m, f) : cell->bound ? cell->value : Value();
+  Value head = local != nullptr                  ? local->Eval(m, f)
+               : cell != nullptr && cell->bound ? cell->value
+                                                : Value();
   if (head.is_callable()) {
     ArgValues argv(args.size());
     for (size_t i = 0; i < args.size(); ++i) argv[i] = args[i]->Eval(m, f);

@@ -7,6 +7,22 @@
 // definition order, through the primitive `register-route!`. Hosts read
 // `*routes*` to build a Router (sexp/web/router.h; the Python Quart helper
 // does). spec/routes.md.
+//
+//   (defpage home :path "/blog/:slug/" :content (~post-page :slug slug))
+//
+// is the same route written as the platform writes pages: the handler's
+// parameters are the path's :params, its body the :content.
+//
+//   (query blog post-by-slug :slug slug)   (frag blog link-card :slug "a")
+//   (action cart add-item :id 3)
+//
+// are I/O requests with names: the service and the name are written bare and
+// not evaluated, the keyword arguments are — the same request as
+// (query "blog" "post-by-slug" {:slug slug}), made through whatever the
+// global `query` holds (a resolver service: sexp/web/resolver.h).
+// `(render tree)` is the identity that marks a route's result.
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -28,9 +44,29 @@ using eval_internal::Lambda;
 using eval_internal::LanguageExtension;
 using eval_internal::MakeClosure;
 using eval_internal::Pos;
+using eval_internal::Quasi;
 using eval_internal::Scope;
 using eval_internal::SpecialFormEntry;
 using internal::AV;
+
+// The route's handler `l` recorded under `pattern` (a string value).
+const Code* RegisterRoute(Compiler& c, const Value& pattern, const Lambda* l, Pos pos) {
+  auto& env = c.env();
+  std::vector<const Code*> args = {c.At(env.NewCode<Const>(pattern), pos),
+                                   c.At(env.NewCode<MakeClosure>(l, ValueType::kFunction), pos)};
+  auto* call = c.At(env.NewCode<Call>(), pos);
+  call->fn = c.GlobalNamed("register-route!", pos);
+  call->tail = false;
+  call->args = std::move(args);
+  return call;
+}
+
+// A string value of the environment (for names compiled into code).
+Value EnvString(Compiler& c, std::string_view text) {
+  const char* p = c.env().CopyBytes(text);
+  if (p == nullptr) c.machine().FailLimit(EvalErrorCode::kMemoryLimit, "out of memory");
+  return Value::StringView(std::string_view(p, text.size()));
+}
 
 const Code* Defroute(Compiler& c, const Value& x, Pos pos, Scope* scope, bool) {
   if (x.size() < 4 || !x[1].is_string() || !x[2].is_list()) {
@@ -38,16 +74,96 @@ const Code* Defroute(Compiler& c, const Value& x, Pos pos, Scope* scope, bool) {
   }
   const Lambda* l = c.CompileLambda(absl::StrCat("route ", AV(x[1].str())), x[2],
                                     c.ElementPos(x, 2, pos), x, 3, pos, scope, false);
+  return RegisterRoute(c, x[1], l, pos);
+}
+
+const Code* Defpage(Compiler& c, const Value& x, Pos pos, Scope* scope, bool) {
+  constexpr char kUsage[] = "(defpage name :path \"/blog/:slug/\" :content body)";
+  if (x.size() < 2 || !x[1].is_symbol() || (x.size() - 2) % 2 != 0) c.Error(pos, kUsage);
+  const Value* path = nullptr;
+  size_t content_at = 0;  // where the :content form is in x; 0: none
+  for (size_t i = 2; i + 1 < x.size(); i += 2) {
+    if (!x[i].is_keyword()) c.Error(c.ElementPos(x, i, pos), kUsage);
+    if (x[i].name() == "path") {
+      path = &x[i + 1];
+    } else if (x[i].name() == "content") {
+      content_at = i + 1;
+    } else {
+      c.Error(c.ElementPos(x, i, pos),
+              absl::StrCat("defpage takes :path and :content, not :", AV(x[i].name())));
+    }
+  }
+  if (path == nullptr || !path->is_string() || content_at == 0) c.Error(pos, kUsage);
+  // The handler's parameters: the pattern's :name and :name{int} segments.
+  std::vector<Value> params;
+  std::string_view pattern = path->str();
+  for (size_t at = 0; at <= pattern.size();) {
+    size_t end = pattern.find('/', at);
+    if (end == std::string_view::npos) end = pattern.size();
+    std::string_view segment = pattern.substr(at, end - at);
+    if (segment.size() > 1 && segment[0] == ':') {
+      std::string_view name = segment.substr(1);
+      if (name.size() > 5 && name.substr(name.size() - 5) == "{int}") {
+        name.remove_suffix(5);
+      }
+      const Atom* atom = c.env().Intern(name);
+      if (atom == nullptr) c.machine().FailLimit(EvalErrorCode::kMemoryLimit, "out of memory");
+      params.push_back(Value::Symbol(atom));
+    }
+    at = end + 1;
+  }
+  const Value* stored = c.env().CopyValues(params);
+  const Value* body = c.env().CopyValues({&x[content_at], 1});
+  if ((stored == nullptr && !params.empty()) || body == nullptr) {
+    c.machine().FailLimit(EvalErrorCode::kMemoryLimit, "out of memory");
+  }
+  // The handler: (fn (params…) content).
+  const Lambda* l = c.CompileLambda(absl::StrCat("page ", AV(x[1].name())),
+                                    Value::ListView({stored, params.size()}), pos,
+                                    Value::ListView({body, 1}), 0, pos, scope, false);
+  return RegisterRoute(c, *path, l, pos);
+}
+
+// (query service name :k v …) with bare names: see the top of this file.
+// Anything else — (query "item" 3) — is an ordinary call.
+const Code* NamedIo(Compiler& c, const Value& x, Pos pos, Scope* scope, bool tail) {
+  if (x.size() < 3 || !x[1].is_symbol() || !x[2].is_symbol()) {
+    return c.CompileCall(x, pos, scope, tail);
+  }
+  std::string_view head = x[0].name();
+  if ((x.size() - 3) % 2 != 0) {
+    c.Error(pos, absl::StrCat("(", AV(head), " ", AV(x[1].name()), " ", AV(x[2].name()),
+                              " :key value …): the arguments after the names are keyword pairs"));
+  }
   auto& env = c.env();
+  auto* kwargs = c.At(env.NewCode<Quasi>(), pos);
+  kwargs->dict = true;
+  for (size_t i = 3; i + 1 < x.size(); i += 2) {
+    Pos at = c.ElementPos(x, i, pos);
+    if (!x[i].is_keyword()) {
+      c.Error(at, absl::StrCat("(", AV(head), " …): an argument after the names must be a "
+                               "keyword followed by its value"));
+    }
+    for (size_t j = 3; j < i; j += 2) {
+      if (x[j].SameName(x[i])) c.Error(at, absl::StrCat("(", AV(head), " …): :", AV(x[i].name()), " twice"));
+    }
+    kwargs->parts.push_back({c.At(env.NewCode<Const>(x[i]), at), false});
+    kwargs->parts.push_back({c.Compile(x[i + 1], c.ElementPos(x, i + 1, pos), scope, false), false});
+  }
+  std::vector<const Code*> args = {
+      c.At(env.NewCode<Const>(EnvString(c, x[1].name())), c.ElementPos(x, 1, pos)),
+      c.At(env.NewCode<Const>(EnvString(c, x[2].name())), c.ElementPos(x, 2, pos)), kwargs};
   auto* call = c.At(env.NewCode<Call>(), pos);
-  call->fn = c.At(env.NewCode<GlobalRef>(env.GlobalCell(env.Intern("register-route!"))), pos);
-  call->tail = false;
-  call->args.push_back(c.At(env.NewCode<Const>(x[1]), pos));
-  call->args.push_back(c.At(env.NewCode<MakeClosure>(l, ValueType::kFunction), pos));
+  call->fn = c.GlobalNamed(head, pos);
+  call->tail = tail;
+  call->args = std::move(args);
   return call;
 }
 
 void InstallRoutePrimitives(Environment& env) {
+  // (render tree): the identity, marking what a route answers.
+  env.DefinePrimitive(
+      "render", 1, 1, [](CallContext&, absl::Span<const Value> a) { return a[0]; }, kGroupCore);
   env.DefinePrimitive(
       "register-route!", 2, 2,
       [&env](CallContext& c, absl::Span<const Value> a) {
@@ -64,7 +180,10 @@ void InstallRoutePrimitives(Environment& env) {
       kGroupCore);
 }
 
-constexpr SpecialFormEntry kRouteForms[] = {{"defroute", Defroute}};
+constexpr SpecialFormEntry kRouteForms[] = {
+    {"defroute", Defroute}, {"defpage", Defpage},
+    {"query", NamedIo},     {"frag", NamedIo},     {"action", NamedIo},
+};
 
 constexpr LanguageExtension kRoutesExtension = {
     .name = "routes",

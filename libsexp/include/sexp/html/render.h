@@ -46,14 +46,38 @@ using HtmlCallbackSink = CallbackSink;
 
 enum class UrlPolicy {
   // href, src, action, formaction, poster, cite, background, xlink:href and
-  // srcset values must be relative or use http, https, mailto, tel or sexpr
-  // (javascript:, data:, vbscript: … are `render` errors).
+  // srcset values must be relative or use http, https, mailto, tel or sexpr;
+  // another (javascript:, data:, vbscript: …) is neutralized (RenderOptions).
   kSafeSchemes,
   kAllowAll,
 };
 
+// What a render neutralized instead of writing as given (spec/rendering.md
+// "Data that is neutralized"): one user's data never fails a whole page.
+struct RenderStats {
+  // URL attributes whose value the URL policy refused: written as
+  // kNeutralizedUrl (a meta refresh's :content and :srcdoc are left out).
+  uint64_t unsafe_urls = 0;
+  // script/style elements whose text would have ended or confused them:
+  // written with that text escaped (JavaScript \u003c, CSS \3c ).
+  uint64_t raw_text_escaped = 0;
+  // What the first one was, for a log line ("unsafe URL in :href of <a>").
+  std::string first;
+};
+
+// The inert value an unsafe URL attribute gets (as Go's html/template
+// writes #ZgotmplZ): it navigates nowhere.
+inline constexpr std::string_view kNeutralizedUrl = "about:invalid#unsafe-url";
+
 struct RenderOptions {
   UrlPolicy url_policy = UrlPolicy::kSafeSchemes;
+  // Unsafe URLs and script/style text that would end its element are
+  // neutralized and counted (true), or `render` errors that end the render
+  // (false: for a host that prefers to refuse such a page).
+  bool neutralize_unsafe = true;
+  // Counts what was neutralized; nullptr: not counted. Not reset: a host
+  // may add several renders up.
+  RenderStats* stats = nullptr;
   // Output is handed to the sink in chunks of about this many bytes.
   size_t chunk_bytes = size_t{16} << 10;
 };

@@ -44,6 +44,7 @@
 #include "sexp/core/ast.h"
 #include "sexp/cache/cache.h"
 #include "sexp/eval/eval.h"
+#include "sexp/web/router.h"  // registers the I/O forms with names (query blog post :k v)
 
 namespace sexp {
 
