@@ -201,6 +201,8 @@ class Env(_sexp.Env):
         `await env.resolve(...)`: `async def fn(context, *args)` per request,
         or with batch=True `async def fn(context, requests)` once per round
         with every request's args tuple, returning one result per request.
+        A request written with names, `(query blog post-by-slug :slug s)`,
+        arrives as the args ("blog", "post-by-slug", {"slug": s}).
         Results are Python data; an exception fails only that request (an sx
         `io` error that `try` can catch)."""
         def register(fn):
@@ -307,9 +309,19 @@ async def _call(fn, *args):
     return value
 
 
+def _named(args):
+    """A request written with names, `(query blog post-by-slug :slug s)`,
+    is `(query "blog" "post-by-slug" {:slug s})`: its service gets the
+    keyword arguments as a dict with str keys, {"slug": s}."""
+    if (len(args) == 3 and isinstance(args[0], str) and isinstance(args[1], str)
+            and isinstance(args[2], dict) and all(type(k) is Keyword for k in args[2])):
+        return (args[0], args[1], {k.name: v for k, v in args[2].items()})
+    return args
+
+
 async def _run_one(resolution, fn, context, rid, args):
     try:
-        value = await _call(fn, context, *args)
+        value = await _call(fn, context, *_named(args))
     except Exception as e:  # noqa: BLE001 — the page sees it as an io error
         resolution.fail(rid, _failure(e))
         return
@@ -321,7 +333,7 @@ async def _run_one(resolution, fn, context, rid, args):
 
 async def _run_batch(resolution, fn, context, requests):
     try:
-        values = await _call(fn, context, [args for _rid, args, _key in requests])
+        values = await _call(fn, context, [_named(args) for _rid, args, _key in requests])
         values = list(values)
         if len(values) != len(requests):
             raise ValueError(f"returned {len(values)} results for {len(requests)} requests")

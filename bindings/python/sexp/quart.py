@@ -60,7 +60,7 @@ import quart
 
 from . import EvalError, Env, Keyword, Router, Symbol, canonical, cid, hash, parse, parse_all
 
-__all__ = ["SX_TYPE", "HAVE_HEADER", "call", "wants_sx", "etag", "respond", "Dispatcher"]
+__all__ = ["SX_TYPE", "HAVE_HEADER", "call", "wants_sx", "etag", "respond", "install", "Dispatcher"]
 
 SX_TYPE = "application/x-sexpr"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -229,8 +229,40 @@ async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
 _ALL = ["core", "string", "list", "dict", "io"]
 
 
+def _bound(env: Env, name: str) -> bool:
+    try:
+        env.eval(name)
+        return True
+    except EvalError:
+        return False
+
+
+def install(env: Env, *, user=None) -> None:
+    """Gives `env` the request forms the platform's pages use, answered from
+    the Quart request being handled (outside one: nil and false):
+
+    - `(htmx-request?)`: true when the request carries `HX-Request: true`;
+    - `(current-user)`: `user(request)` converted to sx (nil without `user`).
+
+    A name `env` already binds (a service of that name, say) is left alone.
+    `Dispatcher` calls this for each environment it makes; an app that
+    answers with `respond` calls it once on its Env."""
+    if not _bound(env, "htmx-request?"):
+        @env.primitive("htmx-request?", min_args=0, max_args=0)
+        def htmx_request():
+            request = quart.request if quart.has_request_context() else None
+            return request is not None and request.headers.get("HX-Request", "").lower() == "true"
+    if not _bound(env, "current-user"):
+        @env.primitive("current-user", min_args=0, max_args=0)
+        def current_user():
+            if user is None or not quart.has_request_context():
+                return None
+            return user(quart.request)
+
+
 class Dispatcher:
-    """Serves every `(defroute "/pattern/:p{int}/" (p q) body…)` of some sx
+    """Serves every `(defroute "/pattern/:p{int}/" (p q) body…)` and
+    `(defpage name :path "/pattern/:p/" :content body)` of some sx
     files from one Quart catch-all route (spec/routes.md): the most specific
     pattern wins, same-shape patterns are refused when the files load, and a
     handler's parameters are bound by name — from the path (`{int}` ones as
@@ -245,15 +277,17 @@ class Dispatcher:
 
     `setup(env)` registers services (`@env.service`) on each environment
     the dispatcher makes; `context(request)` gives their per-request
-    context. Environments keep what each page allocates (libsexp has no
+    context; `user(request)` answers `(current-user)` and the `HX-Request`
+    header `(htmx-request?)` (see `install`) unless `setup` defines them. Environments keep what each page allocates (libsexp has no
     collector yet), so one is replaced by a fresh load once it holds more
     than `max_env_bytes`."""
 
     def __init__(self, *files: str, setup=None, context=None, capabilities=None,
-                 max_env_bytes: int = 64 << 20, version: str | None = None):
+                 max_env_bytes: int = 64 << 20, version: str | None = None, user=None):
         self._files = [str(f) for f in files]
         self._setup = setup
         self._context = context
+        self._user = user
         self._capabilities = list(capabilities or _ALL)
         self._max_env_bytes = max_env_bytes
         self._version = version
@@ -266,22 +300,32 @@ class Dispatcher:
         for path in self._files:
             with open(path, encoding="utf-8") as f:
                 for form in parse_all(f.read()):
-                    if (isinstance(form, list) and len(form) >= 3 and
-                            form[0] == Symbol("defroute") and isinstance(form[1], str)):
+                    if not isinstance(form, list) or len(form) < 3:
+                        continue
+                    if form[0] == Symbol("defroute") and isinstance(form[1], str):
                         pattern, names = form[1], [p.name for p in form[2]]
-                        ints = {seg[1:-5] for seg in pattern.split("/")
-                                if seg.startswith(":") and seg.endswith("{int}")}
-                        routes.append((pattern, [(n, n in ints) for n in names]))
+                    elif form[0] == Symbol("defpage") and Keyword("path") in form[2::2]:
+                        # (defpage name :path "/p/:x/" :content …): the
+                        # handler's parameters are the path's, in order.
+                        pattern = form[2 + form[2::2].index(Keyword("path")) + 1]
+                        names = [seg[1:-5] if seg.endswith("{int}") else seg[1:]
+                                 for seg in pattern.split("/") if seg.startswith(":")]
+                    else:
+                        continue
+                    ints = {seg[1:-5] for seg in pattern.split("/")
+                            if seg.startswith(":") and seg.endswith("{int}")}
+                    routes.append((pattern, [(n, n in ints) for n in names]))
         router = Router()
         for i, (pattern, _) in enumerate(routes):
             router.add(pattern, i)  # ValueError on a conflict
         env = Env(capabilities=self._capabilities)
         if self._setup is not None:
             self._setup(env)
+        install(env, user=self._user)
         for path in self._files:
             env.load(path)
         if routes and env.eval("(count *routes*)") != len(routes):
-            raise ValueError("defroute forms must be at the top level of the route files")
+            raise ValueError("defroute and defpage forms must be at the top level of the route files")
         self._routes, self._router = routes, router
         return env
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "sexp/core/address.h"
 #include "core/strutil.h"
 #include "eval/compile.h"
 #include "eval/extension.h"
@@ -136,6 +137,66 @@ const Code* Slot(Compiler& c, const Value& x, Pos pos, Scope* scope, bool tail) 
   return c.CompileCallOf(c.GlobalNamed("slot", pos), x, 1, pos, scope, tail);
 }
 
+// The protocol's wire form of a component definition:
+//   (component "vendor-card" :hash "sha3-…" (params name stall image) body…)
+// defines ~vendor-card as (defcomp ~vendor-card (&key name stall image)
+// body…) does (a `&rest` among the params as in defcomp). :hash, when
+// present, must be the address of the same form without the :hash pair
+// (spec/evaluation.md): a definition fetched by its address is the one asked
+// for.
+const Code* Component(Compiler& c, const Value& x, Pos pos, Scope* scope, bool) {
+  constexpr char kUsage[] =
+      "(component \"name\" [:hash \"sha3-…\"] (params a b &rest children) body…)";
+  if (x.size() < 4 || !x[1].is_string() || x[1].str().empty()) c.Error(pos, kUsage);
+  size_t at = 2;
+  const Value* hash = nullptr;
+  Pos hash_pos = pos;
+  while (at + 1 < x.size() && x[at].is_keyword()) {
+    if (x[at].name() != "hash" || !x[at + 1].is_string()) {
+      c.Error(c.ElementPos(x, at, pos), absl::StrCat("component takes :hash \"sha3-…\", not :",
+                                                     AV(x[at].name())));
+    }
+    hash = &x[at + 1];
+    hash_pos = c.ElementPos(x, at + 1, pos);
+    at += 2;
+  }
+  const Value& params = x[at];
+  if (!params.is_list() || params.size() == 0 || !params[0].is_symbol() ||
+      params[0].name() != "params" || at + 1 >= x.size()) {
+    c.Error(pos, kUsage);
+  }
+  auto& env = c.env();
+  auto stored = [&](const std::vector<Value>& items) {
+    const Value* p = env.CopyValues(items);
+    if (p == nullptr) c.machine().FailLimit(EvalErrorCode::kMemoryLimit, "out of memory");
+    return Value::ListView({p, items.size()});
+  };
+  if (hash != nullptr) {
+    std::vector<Value> unhashed = {x[0], x[1]};
+    unhashed.insert(unhashed.end(), x.items().begin() + at, x.items().end());
+    std::string text = ToText(Value::ListView(unhashed), c.machine().budget());
+    c.machine().CheckBudget();
+    std::string address = Sha3_256(text).hex_address();
+    Result<Digest> given = ParseAddress(hash->str());
+    if (!given.ok() || given->hex_address() != address) {
+      c.Error(hash_pos, absl::StrCat("component \"", AV(x[1].str()), "\": :hash ", AV(hash->str()),
+                                     " is not the definition's address (", address, ")"));
+    }
+  }
+  const Atom* key = env.Intern("&key");
+  std::string_view name = x[1].str();
+  const Atom* global = env.Intern(name[0] == '~' ? std::string(name) : absl::StrCat("~", AV(name)));
+  const Atom* defcomp = env.Intern("defcomp");
+  if (key == nullptr || global == nullptr || defcomp == nullptr) {
+    c.machine().FailLimit(EvalErrorCode::kMemoryLimit, "out of memory");
+  }
+  std::vector<Value> plist = {Value::Symbol(key)};
+  plist.insert(plist.end(), params.items().begin() + 1, params.items().end());
+  std::vector<Value> form = {Value::Symbol(defcomp), Value::Symbol(global), stored(plist)};
+  form.insert(form.end(), x.items().begin() + at + 1, x.items().end());
+  return c.CompileGlobalCallable(stored(form), pos, scope, ValueType::kComponent);
+}
+
 constexpr SpecialFormEntry kSpecialForms[] = {
     {"quote", Quote},
     {"quasiquote", Quasiquote},
@@ -155,6 +216,7 @@ constexpr SpecialFormEntry kSpecialForms[] = {
     {"define", Define},
     {"set!", Set},
     {"use", Use},
+    {"component", Component},
     {"slot", Slot},
     {"defcomp", DefineCallable<ValueType::kComponent>},
     {"defmacro", DefineCallable<ValueType::kMacro>},
