@@ -3,9 +3,10 @@
 // arguments, element children and map/filter items.
 //
 // Each input is the body of a page `(fn () (do INPUT))` in an environment
-// with the pure groups and two services: `q` answers `(got ARGS…)` (so
+// with the pure groups and three services: `q` answers `(got ARGS…)` (so
 // results feed new requests), or fails for a negative first argument; `r`
-// answers a small int; `cached` (DefineSubtreeCache, a memory cache per
+// answers a small int; `query` answers as `q` does, so that the I/O forms
+// with names, (query svc name :k v), are reached; `cached` (DefineSubtreeCache, a memory cache per
 // input) renders components. Limits for the whole resolution as in
 // fuzz_eval, at most 8 rounds.
 //
@@ -73,6 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sexp::Environment env(sexp::kGroupPure | sexp::kGroupIo);
   sexp::DefineService(env, "q");
   sexp::DefineService(env, "r");
+  sexp::DefineService(env, "query");  // answered as q is; reached by the named forms
   std::vector<std::unique_ptr<sexp::CacheTier>> tiers;
   tiers.push_back(std::make_unique<sexp::MemoryTier>(size_t{64} << 20));
   sexp::TieredCache cache(std::move(tiers));

@@ -37,6 +37,7 @@
 // web: routes, the resolver of batched I/O, the page pipeline
 #include "sexp/web/pipeline.h"
 #include "sexp/web/resolver.h"
+#include "sexp/web/request.h"
 #include "sexp/web/router.h"
 // (net: the QUIC transport is a target of its own: include "sexp/net/quic.h".)
 

@@ -26,33 +26,14 @@
 #include "html/render.h"   // markup for the context a subtree is placed in
 #include "sexp/core/reader.h"
 #include "core/strutil.h"
+#include "web/values.h"
 
 namespace sexp {
 namespace {
 
 using internal::AV;
+using web_internal::ToValue;
 
-// A read result turned into values of the running evaluation.
-Value ToValue(CallContext& c, const Node& n) {
-  switch (n.kind()) {
-    case Kind::kNil: return Value();
-    case Kind::kBool: return Value::Bool(n.as_bool());
-    case Kind::kInt: return Value::Int(n.as_int());
-    case Kind::kFloat: return Value::Float(n.as_float());
-    case Kind::kString: return c.MakeString(n.str());
-    case Kind::kBytes: return c.MakeString(n.bytes());
-    case Kind::kSymbol: return c.Symbol(n.name());
-    case Kind::kKeyword: return c.Keyword(n.name());
-    case Kind::kList:
-    case Kind::kDict: {
-      std::vector<Value> items;
-      items.reserve(n.size());
-      for (const Node& item : n.items()) items.push_back(ToValue(c, item));
-      return n.is_dict() ? c.MakeDict(items) : c.MakeList(items);
-    }
-  }
-  return Value();
-}
 
 }  // namespace
 
