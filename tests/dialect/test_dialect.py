@@ -87,13 +87,11 @@ def test_the_post_page_as_written_with_sequential_let_and_named_queries():
         '<span class="user">Ann</span><span id="cart-count">3</span></header>'
         '<main id="main"><article><h1>Hello</h1><p>First post</p>'
         '<a href="https://example.org/src">source</a></article></main></body></html>')
-    # The names arrive as strings, the keyword arguments as a dict. Each
-    # let init that waits on a request is its own round (they bind in
-    # order; independent requests in one argument list share a round: the
-    # merge test below).
-    assert log == [[("blog", "post-by-slug", {"slug": "hello"})],
-                   [("blog", "nav-tree", {})],
-                   [("cart", "cart-summary", {"user_id": 1})]]
+    # The names arrive as strings, the keyword arguments as a dict. The let
+    # binds in order, but its inits that do not mention a waiting name go
+    # out together: the user is no request, so all three are one round.
+    assert log == [[("blog", "post-by-slug", {"slug": "hello"}), ("blog", "nav-tree", {}),
+                    ("cart", "cart-summary", {"user_id": 1})]]
 
 
 def test_htmx_requests_get_the_out_of_band_fragments_and_guests_no_cart():

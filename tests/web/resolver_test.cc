@@ -643,5 +643,33 @@ TEST_F(ResolverTest, IoFormsWithNamesAreRequestsWithADictOfArguments) {
   }
 }
 
+// Issue 21: a let binds in order, but in a resolution its inits that do not
+// mention a waiting name still run, so independent requests share a round.
+TEST_F(ResolverTest, LetInitsThatDoNotWaitShareARound) {
+  FakeService q;
+  q.answer = Echo;
+  auto rounds = [&](const std::string& body, std::string* value) {
+    ResolveStats stats;
+    EvalResult r = Resolve(env_, Page(body), {{"query", q.fetcher()}}, EvalLimits(), &stats);
+    *value = Text(r);
+    return stats.rounds;
+  };
+  std::string v;
+  // Independent: one round of requests (then the round that finishes).
+  EXPECT_EQ(rounds("(let [a (query 1) b (query 2) c 3] (list a b c))", &v), 2u);
+  EXPECT_EQ(v, "((got 1) (got 2) 3)");
+  // b mentions a: it waits for it.
+  EXPECT_EQ(rounds("(let [a (query 1) b (query (count a))] (list a b))", &v), 3u);
+  EXPECT_EQ(v, "((got 1) (got 2))");
+  // Through a closure bound in the same let: f mentions a, b mentions f.
+  EXPECT_EQ(rounds("(let [a (query 5) f (fn () a) b (query (first (f)))] b)", &v), 3u);
+  EXPECT_EQ(v, "(got got)");
+  // A name rebound in the same let: the later reference waits for both.
+  EXPECT_EQ(rounds("(let [a (query 7) a (list a) b (query 8)] (list a b))", &v), 2u);
+  EXPECT_EQ(v, "(((got 7)) (got 8))");
+  // The sequential reading holds outside a resolution.
+  EXPECT_EQ(Text(env_.Eval("(let [a 1 b (+ a 1)] (list a b))")), "(1 2)");
+}
+
 }  // namespace
 }  // namespace sexp

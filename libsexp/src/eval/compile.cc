@@ -18,6 +18,7 @@
 // Macros are expanded when a form is compiled, i.e. once per definition site.
 #include "eval/compile.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -419,15 +420,38 @@ const Code* Compiler::CompileLet(const Value& x, Pos pos, Scope* scope, bool tai
     Error(bpos, "let bindings are ((name value) …) or [name value …]");
   }
   size_t names_before = scope->names.size();
-  auto* seq = At(env_.NewCode<Seq>(), pos);
+  auto* let = At(env_.NewCode<LetSeq>(), pos);
   // In order: each init sees the names bound before it (not its own).
-  for (auto& [name, init] : bindings) {
+  for (size_t i = 0; i < bindings.size(); ++i) {
+    auto& [name, init] = bindings[i];
     const Code* v = Compile(*init.first, init.second, scope, false);
-    seq->body.push_back(At(env_.NewCode<SetLocal>(0, AddLocal(scope, name), v), init.second));
+    let->inits.push_back(At(env_.NewCode<SetLocal>(0, AddLocal(scope, name), v), init.second));
+    // Which earlier names it mentions (for LetInits in a resolution): any
+    // symbol of the form, quoted or not — erring toward waiting.
+    std::vector<uint32_t> mentions;
+    if (i > 0) {
+      std::vector<const Value*> todo = {init.first};
+      while (!todo.empty()) {
+        const Value* form = todo.back();
+        todo.pop_back();
+        if (form->is_symbol()) {
+          for (uint32_t j = 0; j < i; ++j) {
+            if (bindings[j].first == form->atom() &&
+                std::find(mentions.begin(), mentions.end(), j) == mentions.end()) {
+              mentions.push_back(j);
+            }
+          }
+        } else if (form->is_list() || form->is_dict()) {
+          m_.Charge(form->size());
+          for (const Value& item : form->items()) todo.push_back(&item);
+        }
+      }
+    }
+    let->mentions.push_back(std::move(mentions));
   }
-  seq->body.push_back(CompileBody(x, 2, pos, scope, tail));
+  let->body = CompileBody(x, 2, pos, scope, tail);
   PopLocals(scope, names_before);
-  return seq;
+  return let;
 }
 
 const Lambda* Compiler::CompileLambda(std::string name, const Value& params, Pos ppos,

@@ -46,6 +46,15 @@ Value Seq::Emit(Machine& m, Frame* f, Emitter& out) const {
   return body[last]->Emit(m, f, out);
 }
 
+Value LetSeq::Emit(Machine& m, Frame* f, Emitter& out) const {
+  if (m.resolving()) {
+    InitsResolving(m, f);
+  } else {
+    for (const Code* init : inits) init->Eval(m, f);
+  }
+  return body->Emit(m, f, out);
+}
+
 Value Cond::Emit(Machine& m, Frame* f, Emitter& out) const {
   for (const auto& [test, body] : clauses) {
     if (test == nullptr || test->Eval(m, f).truthy()) return body->Emit(m, f, out);

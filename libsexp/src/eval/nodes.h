@@ -6,6 +6,7 @@
 #ifndef SEXP_SRC_EVAL_NODES_H_
 #define SEXP_SRC_EVAL_NODES_H_
 
+#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
@@ -107,6 +108,44 @@ struct Seq final : Code {
     return body[last]->Eval(m, f);
   }
   Value Emit(Machine& m, Frame* f, Emitter& out) const override;
+};
+
+// A let: its inits in order (SetLocal each), then its body. While a
+// resolution runs, an init waiting for a request (a pending fault) does not
+// stop the inits after it that do not mention its name, or the name of
+// another waiting one: their requests go out in the same round, as
+// independent requests in an argument list do (EvalArgs); the first pending
+// fault is rethrown after them. Otherwise it runs as a Seq does.
+struct LetSeq final : Code {
+  std::vector<const Code*> inits;
+  // For each init, the earlier inits whose names it mentions anywhere.
+  std::vector<std::vector<uint32_t>> mentions;
+  const Code* body;
+  Value Eval(Machine& m, Frame* f) const override {
+    if (ABSL_PREDICT_FALSE(m.resolving())) {
+      InitsResolving(m, f);
+    } else {
+      for (const Code* init : inits) init->Eval(m, f);
+    }
+    return body->Eval(m, f);
+  }
+  Value Emit(Machine& m, Frame* f, Emitter& out) const override;
+  void InitsResolving(Machine& m, Frame* f) const {
+    std::vector<bool> waiting(inits.size());
+    std::exception_ptr first;
+    for (size_t i = 0; i < inits.size(); ++i) {
+      for (uint32_t j : mentions[i]) waiting[i] = waiting[i] || waiting[j];
+      if (waiting[i]) continue;
+      try {
+        inits[i]->Eval(m, f);
+      } catch (Fault& fault) {
+        if (!fault.pending) throw;
+        waiting[i] = true;
+        if (!first) first = std::current_exception();
+      }
+    }
+    if (first) std::rethrow_exception(first);
+  }
 };
 
 struct AndOr final : Code {
