@@ -634,6 +634,18 @@ TEST_F(ResolverTest, IoFormsWithNamesAreRequestsWithADictOfArguments) {
   EXPECT_EQ(stats.requests, 2u);  // the first two are one request
   ASSERT_EQ(q.batches.size(), 1u);
   EXPECT_EQ(q.batches[0][0], "(query \"blog\" \"post-by-slug\" {:n 3 :slug \"apple\"})");
+  // frag and action are written the same way; an action runs once.
+  FakeService frags, acts;
+  frags.answer = acts.answer = Echo;
+  ResolveStats more;
+  EvalResult both = Resolve(env_,
+                            Page("(list (frag blog link-card :slug \"apple\")"
+                                 "      (action cart add-item :id 3) (action cart add-item :id 3))"),
+                            {{"frag", frags.fetcher()}, {"action", acts.fetcher()}}, EvalLimits(), &more);
+  ASSERT_TRUE(both.ok()) << both.error().ToString();
+  EXPECT_EQ(Text(both), "((got \"blog\" \"link-card\" {:slug \"apple\"}) "
+                        "(got \"cart\" \"add-item\" {:id 3}) (got \"cart\" \"add-item\" {:id 3}))");
+  EXPECT_EQ(acts.requests(), 1u);
   // Written wrong: a syntax error when compiled.
   for (const char* bad : {"(query blog post :slug)", "(query blog post slug 1)",
                           "(query blog post :a 1 :a 2)"}) {
