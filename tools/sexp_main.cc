@@ -280,6 +280,9 @@ int main(int argc, char** argv) {
   CLI::App* serve = app.add_subcommand("serve-quic", "serve the .sx pages of DIR over sexpr:// (QUIC)");
   serve->add_option("DIR", sq.dir, "directory of pages (/a/b is a/b.sx or a/b/index.sx)")->required();
   serve->add_option("--addr", sq.addr, "HOST:PORT to listen on (port 0: any)")->capture_default_str();
+  serve->add_option("--site", sq.sites,
+                    "sx file whose defroute/defpage routes are served before DIR's pages "
+                    "(repeatable)");
   CLI::Option* cert = serve->add_option("--cert", sq.cert, "certificate chain (PEM)");
   CLI::Option* key = serve->add_option("--key", sq.key, "private key (PEM)");
   cert->needs(key);

@@ -3,7 +3,10 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <optional>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -13,6 +16,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "sexp/net/quic.h"
 #include "sexp/sexp.h"
 
@@ -114,6 +120,95 @@ class PageStore {
 
 }  // namespace
 
+// The routes of sx site files — their defroute and defpage forms — answered
+// before the pages of DIR: the handler is called with the path's parameters
+// in the pattern's order (`:id{int}` ones as ints; a defpage takes exactly
+// those), and its value, in canonical text, is the page. Query parameters
+// are not passed, and I/O services are not available here (a page that
+// calls one gets an `io` error). One evaluation at a time: the site's
+// Environment is used by one thread at a time. Each request's values live
+// in an arena of its own, so serving leaves nothing in the Environment.
+class SiteRoutes {
+ public:
+  // Loads the files in order; false (with `error` set) when one does not
+  // evaluate or its patterns conflict.
+  bool Load(const std::vector<std::string>& files, std::string* error) {
+    for (const std::string& file : files) {
+      EvalResult r = env_.LoadFile(file);
+      if (!r.ok()) {
+        *error = r.error().ToString();
+        return false;
+      }
+    }
+    const Value* routes = env_.Lookup("*routes*");
+    if (routes == nullptr || !routes->is_list()) return true;  // no routes: DIR only
+    for (const Value& route : routes->items()) {
+      std::string_view pattern = route[0].str();
+      if (absl::Status s = router_.Add(pattern, handlers_.size()); !s.ok()) {
+        *error = std::string(s.message());
+        return false;
+      }
+      handlers_.push_back(route[1]);
+      std::vector<bool> ints;
+      absl::string_view segments(pattern.data(), pattern.size());
+      for (absl::string_view segment : absl::StrSplit(segments, '/')) {
+        if (absl::StartsWith(segment, ":")) ints.push_back(absl::EndsWith(segment, "{int}"));
+      }
+      int_params_.push_back(std::move(ints));
+    }
+    return true;
+  }
+  bool empty() const { return handlers_.empty(); }
+
+  // The answer for `path`, or nullptr when no route matches it.
+  Answer Get(std::string_view path, std::string_view have) {
+    std::optional<RouteMatch> match = router_.Match(path);
+    if (!match) return nullptr;
+    std::lock_guard<std::mutex> lock(mu_);
+    Arena values;
+    std::vector<Value> args;
+    const std::vector<bool>& ints = int_params_[match->route];
+    for (size_t i = 0; i < match->params.size(); ++i) {
+      const std::string& text = match->params[i].second;
+      int64_t n = 0;
+      if (i < ints.size() && ints[i] && absl::SimpleAtoi(text, &n)) {
+        args.push_back(Value::Int(n));
+      } else {
+        auto* copy = static_cast<char*>(values.Allocate(text.empty() ? 1 : text.size()));
+        if (copy == nullptr) return BadRequest("out of memory");
+        std::memcpy(copy, text.data(), text.size());
+        args.push_back(Value::StringView({copy, text.size()}));
+      }
+    }
+    EvalLimits limits;
+    limits.timeout = std::chrono::seconds(10);
+    Budget budget(limits);
+    limits.budget = &budget;
+    EvalResult r = env_.Call(handlers_[match->route], args, limits, values);
+    Builder b;
+    if (!r.ok()) {
+      // The error's code and message, not its file: clients learn nothing
+      // of the server's files.
+      const EvalError& e = r.error();
+      return Shared(Encode(MakeErrorResponse(b, EvalErrorCodeName(e.code), e.message)));
+    }
+    std::string page = ToText(r.value(), budget);
+    if (budget.exhausted()) {
+      return Shared(Encode(MakeErrorResponse(b, "error", "the page is larger than the limits")));
+    }
+    std::string hash = Sha3_256(page).hex_address();
+    if (!have.empty() && have == hash) return Shared(Encode(MakeNotModified(b, hash)));
+    return Shared("(ok :hash \"" + hash + "\" " + page + ")");
+  }
+
+ private:
+  Environment env_;
+  Router router_;
+  std::vector<Value> handlers_;
+  std::vector<std::vector<bool>> int_params_;  // per route, per parameter: {int}
+  std::mutex mu_;
+};
+
 int RunServeQuic(const ServeQuicOptions& o) {
   quic::ServerOptions so;
   // The port is required here (no default port for a listener).
@@ -145,8 +240,13 @@ int RunServeQuic(const ServeQuicOptions& o) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto pages = std::make_shared<PageStore>(o.dir);
+  auto site = std::make_shared<SiteRoutes>();
+  if (std::string error; !site->Load(o.sites, &error)) {
+    std::fprintf(stderr, "sexp serve-quic: %s\n", error.c_str());
+    return 1;
+  }
   absl::StatusOr<std::unique_ptr<quic::Server>> server = quic::Server::Start(
-      so, [pages](std::string_view request, quic::Responder r) {
+      so, [pages, site](std::string_view request, quic::Responder r) {
         Result<Document> doc = ReadOne(request);
         Answer answer;
         if (!doc.ok()) {
@@ -164,7 +264,8 @@ int RunServeQuic(const ServeQuicOptions& o) {
                 have = req[i + 1].str();
               }
             }
-            answer = pages->Get(req[1].str(), have);
+            if (!site->empty()) answer = site->Get(req[1].str(), have);
+            if (answer == nullptr) answer = pages->Get(req[1].str(), have);
           }
         }
         r.Send(*answer);

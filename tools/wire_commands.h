@@ -4,12 +4,16 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sexp::cli {
 
 struct ServeQuicOptions {
   std::string addr = "127.0.0.1:4433";  // HOST:PORT (IPv6 as [::1]:4433); port 0 picks one
   std::string dir;                      // pages: DIR/a/b.sx or DIR/a/b/index.sx for /a/b
+  // sx files whose defroute/defpage routes are answered before DIR's pages
+  // (the handler's value is the page).
+  std::vector<std::string> sites;
   std::string cert, key;                // PEM files; none: a self-signed development pair
   std::string write_cert;               // write the certificate served here (for --ca)
   uint64_t max_frame = 0;               // 0: the default (16 MiB)

@@ -260,6 +260,17 @@ EvalResult Environment::Call(const Value& fn, absl::Span<const Value> args,
   }
 }
 
+EvalResult Environment::Call(const Value& fn, absl::Span<const Value> args,
+                             const EvalLimits& limits, Arena& values) {
+  Machine m(*state_, interrupt_, limits);
+  m.UseScratch(&values);
+  try {
+    return m.Apply(fn, args.data(), args.size(), nullptr);
+  } catch (const Fault& f) {
+    return FromFault(f);
+  }
+}
+
 Value Environment::String(std::string_view text) {
   const char* p = state_->CopyBytes(text);
   if (p == nullptr) throw std::bad_alloc();

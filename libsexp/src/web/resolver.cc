@@ -291,14 +291,7 @@ bool Resolution::Step() {
   EvalResult r = [&] {
     Running running(&s, eval_internal::Access::StateOf(*s.env).active_resolutions);
     if (s.values == nullptr) return s.env->Call(s.page, {}, s.limits);
-    eval_internal::Machine m(eval_internal::Access::StateOf(*s.env),
-                             eval_internal::Access::InterruptOf(*s.env), s.limits);
-    m.UseScratch(s.values);
-    try {
-      return EvalResult(m.Apply(s.page, nullptr, 0, nullptr));
-    } catch (const eval_internal::Fault& f) {
-      return EvalResult(eval_internal::FromFault(f));
-    }
+    return s.env->Call(s.page, {}, s.limits, *s.values);
   }();
 
   std::lock_guard<std::mutex> lock(s.mu);

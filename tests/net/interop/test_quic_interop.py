@@ -177,6 +177,54 @@ def test_get_prints_each_frame_on_its_own_line(server, site):
     assert r.stdout == b'(not-modified :hash "%s")\n' % address.encode()
 
 
+SITE = """
+(defcomp ~page (&key title &rest children) (article (h1 title) children))
+(defpage home :path "/" :content (~page :title "home"))
+(defpage post :path "/posts/:slug/:n{int}/" :content (~page :title slug (p (+ n 1))))
+(defroute "/about/" () (render (~page :title "about")))
+(defpage broken :path "/broken/" :content (query blog nav-tree))
+"""
+
+
+def test_serve_quic_serves_defpage_and_defroute_sites(site, tmp_path):
+    # Issue 21: a site's routes are answered before DIR's pages; the
+    # handler's value is the page, with its address.
+    routes = tmp_path / "routes.sx"
+    routes.write_text(SITE)
+    cert = tmp_path / "cert.pem"
+    proc = subprocess.Popen([BIN, "serve-quic", "--addr", "127.0.0.1:0", "--write-cert", str(cert),
+                             "--site", str(routes), str(site)], stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        port = int(re.search(r"listening on sexpr://127\.0\.0\.1:(\d+)", line).group(1))
+        url = f"sexpr://127.0.0.1:{port}"
+
+        def page(path, *more):
+            r = get("--ca", str(cert), *more, url + path)
+            assert r.returncode == 0, r.stderr
+            return r.stdout.decode().rstrip("\n")
+        body = '(article (h1 "apple") ((p 8)))'
+        address = "sha3-" + hashlib.sha3_256(body.encode()).hexdigest()
+        assert page("/posts/apple/7/") == '(ok :hash "%s" %s)' % (address, body)
+        assert page("/posts/apple/7/", "--have", address) == '(not-modified :hash "%s")' % address
+        assert page("/") == '(ok :hash "sha3-%s" (article (h1 "home") ()))' % hashlib.sha3_256(
+            b'(article (h1 "home") ())').hexdigest()
+        assert '(article (h1 "about") ())' in page("/about/")
+        assert page("/posts/apple/seven/").startswith("(not-found")  # {int} only; not in DIR
+        assert page("/blog/one").startswith("(ok")  # DIR's pages still served
+        # No services here: an error answer, naming no file of the server's.
+        broken = page("/broken/")
+        assert broken.startswith('(error :code "unbound"') and str(tmp_path) not in broken
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+    bad = tmp_path / "bad.sx"
+    bad.write_text('(defpage a :path "/x/:id/" :content 1) (defpage b :path "/x/:slug/" :content 2)')
+    r = subprocess.run([BIN, "serve-quic", "--addr", "127.0.0.1:0", "--site", str(bad), str(site)],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1 and "sexp serve-quic:" in r.stderr
+
+
 def test_pages_are_reread_when_they_change(server, site):
     port, ca, _ = server
     before = get("--ca", ca, f"sexpr://127.0.0.1:{port}/blog/one").stdout

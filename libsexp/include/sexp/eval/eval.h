@@ -483,6 +483,12 @@ class Environment {
   // Calls a callable value with arguments.
   EvalResult Call(const Value& fn, absl::Span<const Value> args,
                   const EvalLimits& limits = EvalLimits());
+  // The same with the values the call makes — its result, and names the
+  // environment does not have yet (TransientKeyword) — in `values`, so
+  // that a request leaves nothing in the environment: the result is valid
+  // while `values` lives, and the call cannot define or set! a global.
+  EvalResult Call(const Value& fn, absl::Span<const Value> args, const EvalLimits& limits,
+                  Arena& values);
 
   // Ends the running evaluation (if any) with `interrupted` at its next
   // check (within a few thousand steps). Safe from any thread.
