@@ -160,9 +160,10 @@ const Code* Component(Compiler& c, const Value& x, Pos pos, Scope* scope, bool) 
     hash_pos = c.ElementPos(x, at + 1, pos);
     at += 2;
   }
+  if (at + 1 >= x.size()) c.Error(pos, kUsage);  // (params …) and a body after the keys
   const Value& params = x[at];
   if (!params.is_list() || params.size() == 0 || !params[0].is_symbol() ||
-      params[0].name() != "params" || at + 1 >= x.size()) {
+      params[0].name() != "params") {
     c.Error(pos, kUsage);
   }
   auto& env = c.env();
