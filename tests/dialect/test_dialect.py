@@ -122,6 +122,15 @@ def test_defpage_each_and_use_render_the_vendor_cards():
                             "<body><p>/cache/bafy3.sx</p><p>3</p></body></html>")
 
 
+def test_the_dispatcher_asks_an_identical_request_once():
+    log = []
+    status, page = get(create_app(log), "/twice/")
+    assert status == 200, page
+    assert dom(page) == dom("<!DOCTYPE html><html><head><title>Twice</title></head>"
+                            "<body><p>2</p><p>2</p></body></html>")
+    assert log == [[("blog", "nav-tree", {})]]
+
+
 def test_identical_named_requests_in_one_round_are_merged():
     env = sexp.Env(capabilities=["core", "string", "list", "dict", "io"])
     asked = []
