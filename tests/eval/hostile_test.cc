@@ -430,5 +430,24 @@ TEST(EvalHostile, NamesMadeWhileRenderingDoNotGrowTheEnvironment) {
   EXPECT_NE(r.error().message.find(":no-such-parameter"), std::string::npos) << r.error().message;
 }
 
+TEST(EvalHostile, SeqOfAHugeStringIsChargedBeforeItsListIsBuilt) {
+  // (seq s) makes a list slot per character: charged up front, so a 16 MB
+  // string under a 128 MB limit fails at once instead of building 256 MB
+  // of slots first. (The peak check says something only when no earlier
+  // test of this binary peaked higher.)
+  Environment env;
+  EvalLimits limits;
+  limits.max_bytes = 128 << 20;  // the strings fit; their 256 MB of list slots do not
+  size_t peak_before = PeakRss();
+  EvalResult r = env.Eval("(define (doubled s n) (if (= n 0) s (doubled (str s s) (- n 1))))"
+                          "(count (seq (doubled \"abcdefgh\" 21)))", "seq.sx", limits);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, EvalErrorCode::kMemoryLimit) << r.error().ToString();
+  if (!kAddressSanitizer) {
+    EXPECT_LT(PeakRss() - peak_before, size_t{200} << 20);
+  }
+  EXPECT_EQ(env.Eval("(seq \"añb\")").value().size(), 3u);
+}
+
 }  // namespace
 }  // namespace sexp

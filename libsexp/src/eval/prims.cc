@@ -511,7 +511,12 @@ void DefineAll(Environment& env) {
     if (a[0].is_string()) {
       std::string_view s = a[0].str();
       ChargeScan(c, s.size());
+      // The list's slots, charged before they are allocated (the strings
+      // are charged as each is made).
+      const auto n_chars = static_cast<size_t>(CodePointCount(s));
+      c.ChargeBytes(n_chars * sizeof(Value));
       std::vector<Value> chars;
+      chars.reserve(n_chars);
       for (size_t i = 0; i < s.size();) {
         size_t n = 1;  // a code point: its lead byte and the continuation bytes after it
         while (i + n < s.size() && (static_cast<unsigned char>(s[i + n]) & 0xC0) == 0x80) ++n;
