@@ -6,19 +6,18 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <optional>
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "sexp/net/quic.h"
 #include "sexp/sexp.h"
 
@@ -35,6 +34,16 @@ std::string Encode(const Node& n) {
 using Answer = std::shared_ptr<const std::string>;
 
 Answer Shared(std::string text) { return std::make_shared<const std::string>(std::move(text)); }
+
+// (ok :hash "sha3-…" PAGE) for a page's canonical text, which goes in as it
+// is; `hash` is set to the page's address.
+Answer OkAnswer(std::string_view canon, std::string* hash) {
+  *hash = Sha3_256(canon).hex_address();
+  std::string text = "(ok :hash \"" + *hash + "\" ";
+  text.append(canon);
+  text += ')';
+  return Shared(std::move(text));
+}
 
 Answer BadRequest(std::string_view message) {
   Builder b;
@@ -108,9 +117,7 @@ class PageStore {
           b, "bad-page", file.substr(dir_.size() + 1) + ": " + e.ToString())));
       return;
     }
-    page->hash = Sha3_256(*canon).hex_address();
-    // (ok :hash "sha3-…" PAGE): the page's canonical text goes in as it is.
-    page->answer = Shared("(ok :hash \"" + page->hash + "\" " + *canon + ")");
+    page->answer = OkAnswer(*canon, &page->hash);
   }
 
   std::string dir_;
@@ -149,12 +156,7 @@ class SiteRoutes {
         return false;
       }
       handlers_.push_back(route[1]);
-      std::vector<bool> ints;
-      absl::string_view segments(pattern.data(), pattern.size());
-      for (absl::string_view segment : absl::StrSplit(segments, '/')) {
-        if (absl::StartsWith(segment, ":")) ints.push_back(absl::EndsWith(segment, "{int}"));
-      }
-      int_params_.push_back(std::move(ints));
+      params_.push_back(*RouteParams(pattern));  // Add accepted it
     }
     return true;
   }
@@ -167,11 +169,11 @@ class SiteRoutes {
     std::lock_guard<std::mutex> lock(mu_);
     Arena values;
     std::vector<Value> args;
-    const std::vector<bool>& ints = int_params_[match->route];
+    const std::vector<RouteParam>& kinds = params_[match->route];
     for (size_t i = 0; i < match->params.size(); ++i) {
       const std::string& text = match->params[i].second;
       int64_t n = 0;
-      if (i < ints.size() && ints[i] && absl::SimpleAtoi(text, &n)) {
+      if (kinds[i].is_int && absl::SimpleAtoi(text, &n)) {
         args.push_back(Value::Int(n));
       } else {
         auto* copy = static_cast<char*>(values.Allocate(text.empty() ? 1 : text.size()));
@@ -184,7 +186,7 @@ class SiteRoutes {
     limits.timeout = std::chrono::seconds(10);
     Budget budget(limits);
     limits.budget = &budget;
-    EvalResult r = env_.Call(handlers_[match->route], args, limits, values);
+    EvalResult r = env_.Call(handlers_[match->route], args, limits, &values);
     Builder b;
     if (!r.ok()) {
       // The error's code and message, not its file: clients learn nothing
@@ -196,16 +198,16 @@ class SiteRoutes {
     if (budget.exhausted()) {
       return Shared(Encode(MakeErrorResponse(b, "error", "the page is larger than the limits")));
     }
-    std::string hash = Sha3_256(page).hex_address();
-    if (!have.empty() && have == hash) return Shared(Encode(MakeNotModified(b, hash)));
-    return Shared("(ok :hash \"" + hash + "\" " + page + ")");
+    std::string hash;
+    Answer ok = OkAnswer(page, &hash);
+    return have == hash ? Shared(Encode(MakeNotModified(b, hash))) : ok;
   }
 
  private:
   Environment env_;
   Router router_;
   std::vector<Value> handlers_;
-  std::vector<std::vector<bool>> int_params_;  // per route, per parameter: {int}
+  std::vector<std::vector<RouteParam>> params_;  // per route, in pattern order
   std::mutex mu_;
 };
 

@@ -114,7 +114,9 @@ TEST(Extension, DefpageIsARouteWithThePathsParameters) {
             "(\"/b/:slug/:id{int}/\" \"x#7\")");
   for (const char* bad : {"(defpage p :content 1)", "(defpage p :path \"/\")",
                           "(defpage p :path \"/\" :content 1 :layout 2)", "(defpage :path \"/\")",
-                          "(defpage p :path \"/\" :content)"}) {
+                          "(defpage p :path \"/\" :content)",
+                          "(defpage p :path \"no-slash/\" :content 1)",
+                          "(defpage p :path \"/a/:x/:x/\" :content 1)"}) {
     EvalResult r = env.Eval(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code, EvalErrorCode::kSyntax) << bad;

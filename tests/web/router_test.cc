@@ -150,5 +150,23 @@ TEST(Router, AgreesWithABruteForceReferenceOnRandomRouters) {
   }
 }
 
+TEST(Router, RouteParamsAreThePatternsInOrder) {
+  absl::StatusOr<std::vector<RouteParam>> p = RouteParams("/a/:slug/b/:id{int}/");
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_EQ(p->size(), 2u);
+  EXPECT_EQ((*p)[0].name, "slug");
+  EXPECT_FALSE((*p)[0].is_int);
+  EXPECT_EQ((*p)[1].name, "id");
+  EXPECT_TRUE((*p)[1].is_int);
+  EXPECT_TRUE(RouteParams("/").ok());
+  EXPECT_TRUE(RouteParams("/").value().empty());
+  // Malformed as Add finds them, with the same message.
+  Router r;
+  for (const char* bad : {"x/", "/a/:{int}/", "/a/:b{float}/", "/:x/:x/"}) {
+    EXPECT_FALSE(RouteParams(bad).ok()) << bad;
+    EXPECT_EQ(RouteParams(bad).status().message(), r.Add(bad, 0).message()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace sexp

@@ -251,7 +251,9 @@ def install(env: Env, *, user=None) -> None:
         @env.primitive("htmx-request?", min_args=0, max_args=0)
         def htmx_request():
             request = quart.request if quart.has_request_context() else None
-            return request is not None and request.headers.get("HX-Request", "").lower() == "true"
+            # As sexp::IsHtmxRequest reads it: "true" in any case, spaces around.
+            return (request is not None and
+                    request.headers.get("HX-Request", "").strip().lower() == "true")
     if not _bound(env, "current-user"):
         @env.primitive("current-user", min_args=0, max_args=0)
         def current_user():
@@ -278,7 +280,8 @@ class Dispatcher:
     `setup(env)` registers services (`@env.service`) on each environment
     the dispatcher makes; `context(request)` gives their per-request
     context; `user(request)` answers `(current-user)` and the `HX-Request`
-    header `(htmx-request?)` (see `install`) unless `setup` defines them. Environments keep what each page allocates (libsexp has no
+    header `(htmx-request?)` (see `install`) unless `setup` defines them.
+    Environments keep what each page allocates (libsexp has no
     collector yet), so one is replaced by a fresh load once it holds more
     than `max_env_bytes`."""
 

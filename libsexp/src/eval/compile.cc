@@ -426,7 +426,7 @@ const Code* Compiler::CompileLet(const Value& x, Pos pos, Scope* scope, bool tai
     auto& [name, init] = bindings[i];
     const Code* v = Compile(*init.first, init.second, scope, false);
     let->inits.push_back(At(env_.NewCode<SetLocal>(0, AddLocal(scope, name), v), init.second));
-    // Which earlier names it mentions (for LetInits in a resolution): any
+    // Which earlier names it mentions (for LetSeq in a resolution): any
     // symbol of the form, quoted or not — erring toward waiting.
     std::vector<uint32_t> mentions;
     if (i > 0) {

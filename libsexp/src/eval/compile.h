@@ -47,6 +47,8 @@ class Compiler {
   const Code* CompileBody(const Value& list, size_t from, Pos pos, Scope* scope, bool tail);
   // A call of whatever `x[0]` evaluates to (no special form, no head form).
   const Code* CompileCall(const Value& x, Pos pos, Scope* scope, bool tail);
+  // A call node for `fn` and its compiled arguments.
+  const Code* MakeCall(const Code* fn, const std::vector<const Code*>& args, Pos pos, bool tail);
   // A call of `fn` with the arguments x[first…] (for forms that call a
   // global by a name of their own: `use`, `slot`).
   const Code* CompileCallOf(const Code* fn, const Value& x, size_t first, Pos pos, Scope* scope,
@@ -89,8 +91,6 @@ class Compiler {
   [[noreturn]] void Error(Pos pos, std::string message);
 
  private:
-  // A call node for `fn` and its compiled arguments.
-  const Code* MakeCall(const Code* fn, const std::vector<const Code*>& args, Pos pos, bool tail);
   static constexpr int kMaxExpansions = 100000;    // per top-level form
   static constexpr int kMaxExpansionDepth = 200;   // expansions inside expansions
   // What one compiled form is charged as bytes (a Code node and its share of

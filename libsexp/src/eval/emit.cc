@@ -47,11 +47,7 @@ Value Seq::Emit(Machine& m, Frame* f, Emitter& out) const {
 }
 
 Value LetSeq::Emit(Machine& m, Frame* f, Emitter& out) const {
-  if (m.resolving()) {
-    InitsResolving(m, f);
-  } else {
-    for (const Code* init : inits) init->Eval(m, f);
-  }
+  Inits(m, f);
   return body->Emit(m, f, out);
 }
 

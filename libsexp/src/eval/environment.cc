@@ -251,19 +251,9 @@ EvalResult Environment::LoadFile(const std::string& path, const EvalLimits& limi
 }
 
 EvalResult Environment::Call(const Value& fn, absl::Span<const Value> args,
-                             const EvalLimits& limits) {
+                             const EvalLimits& limits, Arena* values) {
   Machine m(*state_, interrupt_, limits);
-  try {
-    return m.Apply(fn, args.data(), args.size(), nullptr);
-  } catch (const Fault& f) {
-    return FromFault(f);
-  }
-}
-
-EvalResult Environment::Call(const Value& fn, absl::Span<const Value> args,
-                             const EvalLimits& limits, Arena& values) {
-  Machine m(*state_, interrupt_, limits);
-  m.UseScratch(&values);
+  if (values != nullptr) m.UseScratch(values);
   try {
     return m.Apply(fn, args.data(), args.size(), nullptr);
   } catch (const Fault& f) {
@@ -278,28 +268,30 @@ Value Environment::String(std::string_view text) {
 }
 
 Value Environment::State::NameIn(ValueType type, std::string_view name, Arena* into) {
-  const bool keyword = type == ValueType::kKeyword;
-  if (into == nullptr || into == &arena) {
-    const Atom* a = Intern(name);
-    return keyword ? Value::Keyword(a) : Value::Symbol(a);
-  }
-  if (const Atom* a = interner.Find(name)) return keyword ? Value::Keyword(a) : Value::Symbol(a);
-  const Atom* a = Interner::NewUninterned(*into, name);
-  return keyword ? Value::TransientKeyword(a) : Value::TransientSymbol(a);
+  const Atom* kept = into == nullptr || into == &arena ? Intern(name) : interner.Find(name);
+  bool transient = kept == nullptr && into != nullptr && into != &arena;
+  const Atom* a = transient ? Interner::NewUninterned(*into, name) : kept;
+  if (type == ValueType::kKeyword) return transient ? Value::TransientKeyword(a) : Value::Keyword(a);
+  return transient ? Value::TransientSymbol(a) : Value::Symbol(a);
 }
 
 Value Environment::Keyword(std::string_view name) { return Value::Keyword(state_->Intern(name)); }
 Value Environment::Symbol(std::string_view name) { return Value::Symbol(state_->Intern(name)); }
 
-Value Environment::TransientKeyword(std::string_view name, Arena& arena) {
-  Value v = state_->NameIn(ValueType::kKeyword, name, &arena);
+namespace {
+
+Value NameOrThrow(Value v) {
   if (v.atom() == nullptr) throw std::bad_alloc();
   return v;
 }
+
+}  // namespace
+
+Value Environment::TransientKeyword(std::string_view name, Arena& arena) {
+  return NameOrThrow(state_->NameIn(ValueType::kKeyword, name, &arena));
+}
 Value Environment::TransientSymbol(std::string_view name, Arena& arena) {
-  Value v = state_->NameIn(ValueType::kSymbol, name, &arena);
-  if (v.atom() == nullptr) throw std::bad_alloc();
-  return v;
+  return NameOrThrow(state_->NameIn(ValueType::kSymbol, name, &arena));
 }
 
 Value Environment::List(absl::Span<const Value> items) {

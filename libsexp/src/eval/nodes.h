@@ -122,14 +122,17 @@ struct LetSeq final : Code {
   std::vector<std::vector<uint32_t>> mentions;
   const Code* body;
   Value Eval(Machine& m, Frame* f) const override {
+    Inits(m, f);
+    return body->Eval(m, f);
+  }
+  Value Emit(Machine& m, Frame* f, Emitter& out) const override;
+  void Inits(Machine& m, Frame* f) const {
     if (ABSL_PREDICT_FALSE(m.resolving())) {
       InitsResolving(m, f);
     } else {
       for (const Code* init : inits) init->Eval(m, f);
     }
-    return body->Eval(m, f);
   }
-  Value Emit(Machine& m, Frame* f, Emitter& out) const override;
   void InitsResolving(Machine& m, Frame* f) const {
     std::vector<bool> waiting(inits.size());
     std::exception_ptr first;

@@ -114,6 +114,12 @@ const Code* Try(Compiler& c, const Value& x, Pos pos, Scope* scope, bool) {
   return c.CompileTry(x, pos, scope);
 }
 
+// The global a component named `name` ("vendor-card" or "~vendor-card")
+// is bound to.
+std::string ComponentGlobal(std::string_view name) {
+  return name[0] == '~' ? std::string(name) : absl::StrCat("~", AV(name));
+}
+
 // (use "vendor-card" :name v …) calls the component ~vendor-card (looked up
 // when the call runs). With no argument, or a first argument written as a
 // keyword, it is an element: SVG's (use :href "#icon").
@@ -124,9 +130,7 @@ const Code* Use(Compiler& c, const Value& x, Pos pos, Scope* scope, bool tail) {
             "use takes the component's name as a string, (use \"vendor-card\" :name v), or "
             "attributes, as the SVG element does: (use :href \"#icon\")");
   }
-  std::string_view name = x[1].str();
-  std::string global = name[0] == '~' ? std::string(name) : absl::StrCat("~", AV(name));
-  return c.CompileCallOf(c.GlobalNamed(global, pos), x, 2, pos, scope, tail);
+  return c.CompileCallOf(c.GlobalNamed(ComponentGlobal(x[1].str()), pos), x, 2, pos, scope, tail);
 }
 
 // (slot m :k) reads the field :k of m (the platform's slot; the same as
@@ -185,8 +189,7 @@ const Code* Component(Compiler& c, const Value& x, Pos pos, Scope* scope, bool) 
     }
   }
   const Atom* key = env.Intern("&key");
-  std::string_view name = x[1].str();
-  const Atom* global = env.Intern(name[0] == '~' ? std::string(name) : absl::StrCat("~", AV(name)));
+  const Atom* global = env.Intern(ComponentGlobal(x[1].str()));
   const Atom* defcomp = env.Intern("defcomp");
   if (key == nullptr || global == nullptr || defcomp == nullptr) {
     c.machine().FailLimit(EvalErrorCode::kMemoryLimit, "out of memory");

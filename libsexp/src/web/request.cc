@@ -14,11 +14,6 @@ namespace {
 
 thread_local const RequestContext* current = nullptr;
 
-bool Bound(Environment& env, std::string_view name) {
-  const Value* v = env.Lookup(name);
-  return v != nullptr;
-}
-
 }  // namespace
 
 bool IsHtmxRequest(std::string_view value) {
@@ -31,7 +26,7 @@ RequestScope::RequestScope(const RequestContext& context) : saved_(current) {
 RequestScope::~RequestScope() { current = saved_; }
 
 void DefineRequestForms(Environment& env) {
-  if (!Bound(env, "htmx-request?")) {
+  if (env.Lookup("htmx-request?") == nullptr) {
     env.DefinePrimitive(
         "htmx-request?", 0, 0,
         [](CallContext&, absl::Span<const Value>) {
@@ -39,7 +34,7 @@ void DefineRequestForms(Environment& env) {
         },
         kGroupCore);
   }
-  if (!Bound(env, "current-user")) {
+  if (env.Lookup("current-user") == nullptr) {
     env.DefinePrimitive(
         "current-user", 0, 0,
         [](CallContext& c, absl::Span<const Value>) -> Value {

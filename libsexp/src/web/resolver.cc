@@ -290,8 +290,7 @@ bool Resolution::Step() {
   };
   EvalResult r = [&] {
     Running running(&s, eval_internal::Access::StateOf(*s.env).active_resolutions);
-    if (s.values == nullptr) return s.env->Call(s.page, {}, s.limits);
-    return s.env->Call(s.page, {}, s.limits, *s.values);
+    return s.env->Call(s.page, {}, s.limits, s.values);
   }();
 
   std::lock_guard<std::mutex> lock(s.mu);

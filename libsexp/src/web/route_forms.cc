@@ -35,11 +35,9 @@
 namespace sexp::web_internal {
 namespace {
 
-using eval_internal::Call;
 using eval_internal::Code;
 using eval_internal::Compiler;
 using eval_internal::Const;
-using eval_internal::GlobalRef;
 using eval_internal::Lambda;
 using eval_internal::LanguageExtension;
 using eval_internal::MakeClosure;
@@ -52,13 +50,10 @@ using internal::AV;
 // The route's handler `l` recorded under `pattern` (a string value).
 const Code* RegisterRoute(Compiler& c, const Value& pattern, const Lambda* l, Pos pos) {
   auto& env = c.env();
-  std::vector<const Code*> args = {c.At(env.NewCode<Const>(pattern), pos),
-                                   c.At(env.NewCode<MakeClosure>(l, ValueType::kFunction), pos)};
-  auto* call = c.At(env.NewCode<Call>(), pos);
-  call->fn = c.GlobalNamed("register-route!", pos);
-  call->tail = false;
-  call->args = std::move(args);
-  return call;
+  return c.MakeCall(c.GlobalNamed("register-route!", pos),
+                    {c.At(env.NewCode<Const>(pattern), pos),
+                     c.At(env.NewCode<MakeClosure>(l, ValueType::kFunction), pos)},
+                    pos, /*tail=*/false);
 }
 
 // A string value of the environment (for names compiled into code).
@@ -94,23 +89,15 @@ const Code* Defpage(Compiler& c, const Value& x, Pos pos, Scope* scope, bool) {
     }
   }
   if (path == nullptr || !path->is_string() || content_at == 0) c.Error(pos, kUsage);
-  // The handler's parameters: the pattern's :name and :name{int} segments.
+  // The handler's parameters: the pattern's, in order (a malformed pattern
+  // is refused here, as the router would refuse it).
+  absl::StatusOr<std::vector<RouteParam>> pattern = RouteParams(path->str());
+  if (!pattern.ok()) c.Error(pos, std::string(pattern.status().message()));
   std::vector<Value> params;
-  std::string_view pattern = path->str();
-  for (size_t at = 0; at <= pattern.size();) {
-    size_t end = pattern.find('/', at);
-    if (end == std::string_view::npos) end = pattern.size();
-    std::string_view segment = pattern.substr(at, end - at);
-    if (segment.size() > 1 && segment[0] == ':') {
-      std::string_view name = segment.substr(1);
-      if (name.size() > 5 && name.substr(name.size() - 5) == "{int}") {
-        name.remove_suffix(5);
-      }
-      const Atom* atom = c.env().Intern(name);
-      if (atom == nullptr) c.machine().FailLimit(EvalErrorCode::kMemoryLimit, "out of memory");
-      params.push_back(Value::Symbol(atom));
-    }
-    at = end + 1;
+  for (const RouteParam& p : *pattern) {
+    const Atom* atom = c.env().Intern(p.name);
+    if (atom == nullptr) c.machine().FailLimit(EvalErrorCode::kMemoryLimit, "out of memory");
+    params.push_back(Value::Symbol(atom));
   }
   const Value* stored = c.env().CopyValues(params);
   const Value* body = c.env().CopyValues({&x[content_at], 1});
@@ -150,14 +137,11 @@ const Code* NamedIo(Compiler& c, const Value& x, Pos pos, Scope* scope, bool tai
     kwargs->parts.push_back({c.At(env.NewCode<Const>(x[i]), at), false});
     kwargs->parts.push_back({c.Compile(x[i + 1], c.ElementPos(x, i + 1, pos), scope, false), false});
   }
-  std::vector<const Code*> args = {
-      c.At(env.NewCode<Const>(EnvString(c, x[1].name())), c.ElementPos(x, 1, pos)),
-      c.At(env.NewCode<Const>(EnvString(c, x[2].name())), c.ElementPos(x, 2, pos)), kwargs};
-  auto* call = c.At(env.NewCode<Call>(), pos);
-  call->fn = c.GlobalNamed(head, pos);
-  call->tail = tail;
-  call->args = std::move(args);
-  return call;
+  return c.MakeCall(
+      c.GlobalNamed(head, pos),
+      {c.At(env.NewCode<Const>(EnvString(c, x[1].name())), c.ElementPos(x, 1, pos)),
+       c.At(env.NewCode<Const>(EnvString(c, x[2].name())), c.ElementPos(x, 2, pos)), kwargs},
+      pos, tail);
 }
 
 void InstallRoutePrimitives(Environment& env) {

@@ -77,6 +77,17 @@ bool IsInt(std::string_view s) {
 
 }  // namespace
 
+absl::StatusOr<std::vector<RouteParam>> RouteParams(std::string_view pattern) {
+  std::vector<Segment> segments;
+  std::string error;
+  if (!ParsePattern(pattern, &segments, &error)) return absl::InvalidArgumentError(error);
+  std::vector<RouteParam> params;
+  for (const Segment& s : segments) {
+    if (s.kind != SegmentKind::kLiteral) params.push_back({s.text, s.kind == SegmentKind::kInt});
+  }
+  return params;
+}
+
 // A trie over segments: literal children by text, then one child per
 // parameter kind (the parameter's name is kept per pattern at its leaf).
 struct Router::Node {

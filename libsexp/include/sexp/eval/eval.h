@@ -480,15 +480,13 @@ class Environment {
                   const EvalLimits& limits = EvalLimits());
   // Reads a file and evaluates it like Eval.
   EvalResult LoadFile(const std::string& path, const EvalLimits& limits = EvalLimits());
-  // Calls a callable value with arguments.
+  // Calls a callable value with arguments. `values`, when given, is where
+  // the values the call makes go — its result, and names the environment
+  // does not have yet (TransientKeyword) — so that a request leaves nothing
+  // in the environment: the result is valid while `values` lives, and the
+  // call cannot define or set! a global. nullptr: the environment's arena.
   EvalResult Call(const Value& fn, absl::Span<const Value> args,
-                  const EvalLimits& limits = EvalLimits());
-  // The same with the values the call makes — its result, and names the
-  // environment does not have yet (TransientKeyword) — in `values`, so
-  // that a request leaves nothing in the environment: the result is valid
-  // while `values` lives, and the call cannot define or set! a global.
-  EvalResult Call(const Value& fn, absl::Span<const Value> args, const EvalLimits& limits,
-                  Arena& values);
+                  const EvalLimits& limits = EvalLimits(), Arena* values = nullptr);
 
   // Ends the running evaluation (if any) with `interrupted` at its next
   // check (within a few thousand steps). Safe from any thread.

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace sexp {
 
@@ -61,6 +62,17 @@ class Router {
   std::unique_ptr<Node> root_;
   size_t size_ = 0;  // patterns added
 };
+
+// A pattern's parameter, in the order of the pattern: its name, and
+// whether it is a `:name{int}` one.
+struct RouteParam {
+  std::string name;
+  bool is_int = false;
+};
+// The parameters of `pattern`; InvalidArgument for a malformed pattern (the
+// same message Router::Add gives). Hosts calling a handler with a match's
+// params use it to know which are ints (defpage binds them in this order).
+absl::StatusOr<std::vector<RouteParam>> RouteParams(std::string_view pattern);
 
 // Percent-decodes `in` ('+' stays '+'); false on a bad escape or a decoded
 // NUL.
