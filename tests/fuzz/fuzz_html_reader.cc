@@ -4,8 +4,9 @@
 // meaning auto; bit 2: drop whitespace; bit 3: max_depth 1 + bits 4-6) and
 // the rest is the HTML; any other input is all HTML, read with the defaults
 // (so plain .html files are seeds as they are). HtmlToSx must never crash,
-// and may fail only with depth-limit (or timeout, set well below libFuzzer's
-// own, since gumbo is quadratic on deep nesting). On success:
+// and may fail only with depth-limit, parser-failure (gumbo failed one of its
+// assertions and the parse was abandoned) or timeout (set well below
+// libFuzzer's own, since gumbo is quadratic on deep nesting). On success:
 //   - there is one root: a string (a fragment of one text) or a list;
 //   - every list is an element: a symbol head that is a valid symbol name
 //     (never raw!), keyword/value pairs with valid keyword names, values
@@ -24,6 +25,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -134,8 +136,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sexp::Result<sexp::Document> doc = sexp::HtmlToSx(html, o, &stats);
   if (!doc.ok()) {
     const sexp::Error& e = doc.error();
-    FUZZ_CHECK(e.code == sexp::ErrorCode::kDepthLimit || e.code == sexp::ErrorCode::kTimeout);
+    FUZZ_CHECK(e.code == sexp::ErrorCode::kDepthLimit || e.code == sexp::ErrorCode::kTimeout ||
+               e.code == sexp::ErrorCode::kParserFailure);
     FUZZ_CHECK(!e.message.empty());
+    // gumbo's failed assertions are survived (parser-failure); to collect
+    // the inputs that cause them, run with SEXP_FUZZ_TRAP_PARSER_FAILURE=1.
+    static const bool trap_parser_failure = std::getenv("SEXP_FUZZ_TRAP_PARSER_FAILURE") != nullptr;
+    FUZZ_CHECK(!(trap_parser_failure && e.code == sexp::ErrorCode::kParserFailure));
     if (e.offset != sexp::kNoOffset) {
       FUZZ_CHECK(e.offset < html.size());
       FUZZ_CHECK(html[e.offset] == '<');

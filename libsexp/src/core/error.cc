@@ -34,6 +34,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kBadVarint: return "bad-varint";
     case ErrorCode::kBadMessage: return "bad-message";
     case ErrorCode::kSinkRefused: return "sink-refused";
+    case ErrorCode::kParserFailure: return "parser-failure";
   }
   return "unknown";
 }

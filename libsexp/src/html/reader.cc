@@ -2,19 +2,16 @@
 //
 // gumbo does the HTML5 part: tokenizing, entity decoding, the tree
 // construction rules (implied elements, foster parenting, the adoption
-// agency), foreign content. This file turns gumbo's tree into sx. Four
+// agency), foreign content. This file turns gumbo's tree into sx. Three
 // things about gumbo 0.10.1 shape it:
 //
 //  - Its tree is unbounded in depth (100000 nested <span> give a tree
-//    100001 deep) and gumbo_destroy_output frees it recursively, which
-//    overflows the stack on such trees. So gumbo allocates from an Arena
-//    here and the tree is dropped with the arena, never walked by gumbo;
-//    our own walk uses an explicit stack.
-//  - It does not check what its allocator returns. The allocator here
-//    leaves the parse with longjmp when memory is refused or the deadline
-//    has passed: only gumbo's C frames lie between the setjmp and the
-//    longjmp, nothing of gumbo's outlives the parse (no global state), and
-//    everything it allocated goes with the arena.
+//    100001 deep), it does not check what its allocator returns, and some
+//    hostile inputs fail its assertions. Each parse runs in GuardedParse
+//    (gumbo_guard.h): gumbo allocates from an arena, the tree is dropped
+//    with the arena (never walked by gumbo), and a refused allocation, the
+//    deadline or a failed assertion abandon the parse with an error instead
+//    of ending the process. Our own walk uses an explicit stack.
 //  - Tag names: gumbo gives the lowercase name of the tags it knows and
 //    the source text of the others; SVG tag names need its case table, and
 //    foreign attributes carry a namespace instead of their prefix.
@@ -33,7 +30,6 @@
 #include <gumbo.h>
 
 #include <algorithm>
-#include <csetjmp>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -41,11 +37,14 @@
 
 #include "core/chars.h"
 #include "core/keys.h"
+#include "html/gumbo_guard.h"
 
 namespace sexp {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using html_internal::GumboMemory;
+using html_internal::GuardedParse;
 
 bool IsHtmlSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
@@ -169,45 +168,6 @@ bool KeepsWhitespace(const GumboElement& e) {
   }
 }
 
-// ---------------------------------------------------------------------------
-// gumbo's memory: an arena that never frees, left by longjmp on failure.
-
-struct GumboMemory {
-  explicit GumboMemory(const Allocator& upstream) : arena(upstream) {}
-  Arena arena;
-  std::jmp_buf* escape = nullptr;
-  ErrorCode failure = ErrorCode::kOk;
-  bool has_deadline = false;
-  Clock::time_point deadline;
-  uint32_t calls = 0;
-};
-
-void* GumboAllocate(void* context, size_t size) {
-  auto* m = static_cast<GumboMemory*>(context);
-  if (m->has_deadline && (++m->calls & 255) == 0 && Clock::now() > m->deadline) {
-    m->failure = ErrorCode::kTimeout;
-    std::longjmp(*m->escape, 1);
-  }
-  void* p = m->arena.Allocate(size);
-  if (p == nullptr) {
-    m->failure = ErrorCode::kOutOfMemory;
-    std::longjmp(*m->escape, 1);
-  }
-  return p;
-}
-
-void GumboDeallocate(void*, void*) {}
-
-// gumbo_parse_with_options, or nullptr when the allocator left by longjmp
-// (memory->failure says why). Nothing here needs destroying on that path.
-GumboOutput* ParseGuarded(const GumboOptions* options, std::string_view html,
-                          GumboMemory* memory) {
-  std::jmp_buf escape;
-  memory->escape = &escape;
-  if (setjmp(escape) != 0) return nullptr;
-  return gumbo_parse_with_options(options, html.data(), html.size());
-}
-
 // gumbo 0.10.1 implements an older fragment parsing algorithm, in which an
 // HTML start tag inside <svg> or <math> does not leave the foreign element
 // in a fragment (<svg><p>x gives (svg (p "x")), where the standard now says
@@ -324,12 +284,7 @@ Parsed Parse(std::string_view html, bool fragment, GumboMemory* memory) {
     std::copy(html.begin() + from, html.end(), out);
     text = std::string_view(buffer, size);
   }
-  GumboOptions go = kGumboDefaultOptions;
-  go.allocator = &GumboAllocate;
-  go.deallocator = &GumboDeallocate;
-  go.userdata = memory;
-  go.max_errors = 0;  // gumbo's error list is not used
-  GumboOutput* out = ParseGuarded(&go, text, memory);
+  GumboOutput* out = GuardedParse(text, memory);
   if (out == nullptr) return parsed;
   parsed.root = out->root;
   if (!fragment) return parsed;
@@ -347,10 +302,18 @@ Parsed Parse(std::string_view html, bool fragment, GumboMemory* memory) {
 Error ParseFailure(const GumboMemory& memory, const HtmlReadOptions& options) {
   Error e;
   e.code = memory.failure;
-  e.message = memory.failure == ErrorCode::kTimeout
-                  ? "HTML parsing took longer than the timeout (" +
-                        std::to_string(options.timeout.count()) + " ms)"
-                  : "out of memory while parsing HTML";
+  switch (memory.failure) {
+    case ErrorCode::kTimeout:
+      e.message = "HTML parsing took longer than the timeout (" +
+                  std::to_string(options.timeout.count()) + " ms)";
+      break;
+    case ErrorCode::kParserFailure:
+      e.message = "the HTML parser (gumbo) failed one of its own assertions on this input; "
+                  "the parse was abandoned";
+      break;
+    default:
+      e.message = "out of memory while parsing HTML";
+  }
   return e;
 }
 

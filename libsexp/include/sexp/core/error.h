@@ -62,6 +62,8 @@ enum class ErrorCode : uint8_t {
   kBadVarint,           // FrameDecoder: a length not in its shortest varint form
   kBadMessage,          // ValidateMessage: not a message of the wire's vocabulary
   kSinkRefused,         // writers: the ByteSink refused the output (sink.h)
+  kParserFailure,       // HtmlToSx: gumbo failed one of its own assertions
+                        // on the input (the parse was abandoned)
 };
 
 // Stable kebab-case name, e.g. "unexpected-eof".

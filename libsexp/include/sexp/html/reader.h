@@ -18,7 +18,8 @@
 //
 // Ownership: the returned Document owns everything in it and does not refer
 // to `html` (strings are copied), so `html` may be freed once HtmlToSx
-// returns. Nothing throws. Thread-safe: calls share no state.
+// returns. Nothing throws. Thread-safe: calls share no state (see
+// parser-failure below for the one process-wide effect).
 //
 // Limits: inputs over `max_size` bytes and output nested deeper than
 // `max_depth` are errors (size-limit, depth-limit). gumbo (0.10.1) does not
@@ -91,7 +92,15 @@ struct HtmlReadStats {
 // Parses `html` (UTF-8; invalid bytes become U+FFFD) and returns a document
 // with exactly one root. Errors: size-limit, depth-limit (with the line and
 // column of the element's start tag when it has one), timeout,
-// out-of-memory. `stats`, when given, is filled in on success.
+// out-of-memory, parser-failure. `stats`, when given, is filled in on
+// success.
+//
+// parser-failure: Debian's gumbo 0.10.1 is built with assert() on, and a
+// few hostile inputs fail one of its assertions. That would abort the
+// process; instead the parse is abandoned and this error returned (glibc's
+// assert message still goes to stderr). This takes a SIGABRT handler,
+// installed at the first call, that passes every other SIGABRT on to the
+// disposition it replaced; spec/html-reader.md §10 has the details.
 Result<Document> HtmlToSx(std::string_view html,
                           const HtmlReadOptions& options = {},
                           HtmlReadStats* stats = nullptr);
