@@ -85,7 +85,8 @@ std::string Where(const Path* path) { return path == nullptr ? "the value" : Pat
 [[noreturn]] void TypeError(py::handle obj, const Path* path) {
   throw py::type_error("cannot convert a " + std::string(py::str(obj.get_type().attr("__name__"))) +
                        " to sx (" + Where(path) + "); sx has None, bool, int, float, str, "
-                       "bytes, sexp.Symbol, sexp.Keyword, list, tuple and dict");
+                       "bytes, sexp.Symbol, sexp.Keyword, list, tuple and dict, and takes "
+                       "dataclasses, Mappings, Decimal, datetime/date/time, Enum and UUID");
 }
 
 int64_t Int64(PyObject* obj, const Path* path) {
@@ -320,6 +321,13 @@ auto Convert(Make& make, PyObject* o, const Path* path, int depth) -> decltype(m
     py::object html = py::reinterpret_borrow<py::object>(o).attr("__html__")();
     if (!PyUnicode_Check(html.ptr())) throw py::type_error("__html__ returned no str in " + Where(path));
     return make.Markup(Utf8(html.ptr()), path);
+  }
+  // The other shapes Python data comes in (rows, dataclasses, Decimal,
+  // datetime, Enum…): sexp._adapt turns them into the types above. Kept in
+  // Python, off the fast path: only values of those types get here.
+  if (types().adapt && depth < kMaxDepth) {
+    py::object adapted = types().adapt(py::handle(o));
+    if (adapted.ptr() != Py_NotImplemented) return Convert(make, adapted.ptr(), path, depth + 1);
   }
   TypeError(py::handle(o), path);
 }

@@ -38,6 +38,9 @@ namespace py = pybind11;
 // once, at import).
 struct Types {
   py::object symbol, keyword, markup, read_error, eval_error;
+  // sexp._adapt: the core Python value for one of the other data shapes
+  // (dataclass, Decimal, datetime, Enum, Mapping…), or NotImplemented.
+  py::object adapt;
 };
 Types& types();
 

@@ -20,6 +20,7 @@
 #include <pythread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -456,7 +457,10 @@ class Env {
     sexp::Arena arena;  // the arguments: freed with this call
     std::vector<sexp::Value> args;
     for (auto [k, v] : kwargs) {
+      // A Python argument name cannot hold '-': sale_price=1 is :sale-price
+      // (as in the Jinja bridge).
       std::string key = py::cast<std::string>(k);
+      std::replace(key.begin(), key.end(), '_', '-');
       call.meter().Text(key.size(), 0);
       args.push_back(env_->TransientKeyword(key, arena));
       args.push_back(PyToValue(*env_, arena, v, call.meter(), &keywords_));
@@ -769,8 +773,8 @@ PYBIND11_MODULE(_sexp, m) {
   m.doc() = "libsexp, the C++ core of the `sexp` package";
 
   m.def("_set_types", [](py::object symbol, py::object keyword, py::object markup,
-                         py::object read_error, py::object eval_error) {
-    types() = Types{symbol, keyword, markup, read_error, eval_error};
+                         py::object read_error, py::object eval_error, py::object adapt) {
+    types() = Types{symbol, keyword, markup, read_error, eval_error, adapt};
   });
 
   auto python_limits = [](size_t max_size, size_t max_depth) {

@@ -447,4 +447,4 @@ def test_transient_names_compare_by_their_text():
     assert env.render("~has", data={Keyword("in-code"): 1}) == "<p>true</p>"
     with pytest.raises(sexp.EvalError) as e:
         env.render("~get", never_a_parameter_zq=1)
-    assert e.value.code == "unknown-key" and "never_a_parameter_zq" in str(e.value)
+    assert e.value.code == "unknown-key" and "never-a-parameter-zq" in str(e.value)

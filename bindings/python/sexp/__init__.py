@@ -19,7 +19,13 @@ and Document read text given as str or UTF-8 bytes.
 from __future__ import annotations
 
 import builtins
+import collections.abc as _abc
+import dataclasses as _dataclasses
+import datetime as _datetime
+import decimal as _decimal
+import enum as _enum
 import inspect
+import uuid as _uuid
 
 from . import _sexp
 from ._sexp import (Document, FrameDecoder, Node, Router, canonical, check_message, cid, fmt,
@@ -119,7 +125,36 @@ class EvalError(Exception):
         self.line, self.col, self.trace = line, col, list(trace)
 
 
-_sexp._set_types(Symbol, Keyword, Markup, ReadError, EvalError)
+def _adapt(value):
+    """The core Python value for one of the other shapes data comes in, or
+    NotImplemented (then the conversion raises TypeError). The rule (README,
+    "Data from Python"): a dataclass is the dict of its fields, a Mapping
+    (and a row with keys(), such as sqlite3.Row) a dict, an Enum its value, a
+    Decimal an int when integral (within 64 bits) else the nearest float, a
+    datetime/date/time its ISO 8601 text, a UUID its text."""
+    if _dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: getattr(value, field.name) for field in _dataclasses.fields(value)}
+    if isinstance(value, _enum.Enum):
+        return value.value
+    if isinstance(value, _decimal.Decimal):
+        if not value.is_finite():
+            raise ValueError("a Decimal that is not finite (%s) has no sx form" % value)
+        if value == value.to_integral_value() and -2 ** 63 <= value < 2 ** 63:
+            return int(value)
+        return float(value)
+    if isinstance(value, (_datetime.date, _datetime.time)):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, _uuid.UUID):
+        return str(value)
+    if isinstance(value, _abc.Mapping):
+        return dict(value)
+    keys = getattr(value, "keys", None)
+    if callable(keys) and hasattr(value, "__getitem__"):
+        return {key: value[key] for key in keys()}
+    return NotImplemented
+
+
+_sexp._set_types(Symbol, Keyword, Markup, ReadError, EvalError, _adapt)
 
 
 class Env(_sexp.Env):

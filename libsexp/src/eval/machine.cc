@@ -443,12 +443,24 @@ bool LookupKey(const Value& m, const Value& key, Value* out) {
         return true;
       }
     }
+    return key.is_keyword() && LookupStringKeyOf(m, key, out);
   } else if (m.is_list() && key.is_keyword()) {
     for (size_t i = 1; i + 1 < m.size(); ++i) {
       if (m[i].is_keyword() && m[i].SameName(key)) {
         *out = m[i + 1];
         return true;
       }
+    }
+  }
+  return false;
+}
+
+bool LookupStringKeyOf(const Value& dict, const Value& keyword, Value* out) {
+  const std::string_view name = keyword.name();
+  for (size_t i = 0; i + 1 < dict.size(); i += 2) {
+    if (dict[i].is_string() && dict[i].str() == name) {
+      *out = dict[i + 1];
+      return true;
     }
   }
   return false;

@@ -485,8 +485,15 @@ class Machine {
 };
 
 // (:key m): the value of `key` in dict m, or after `key` among the keyword
-// pairs of list m. False when absent.
+// pairs of list m. False when absent. A keyword also finds the string key of
+// its name in a dict that has no such keyword key (LookupStringKeyOf).
 bool LookupKey(const Value& m, const Value& key, Value* out);
+
+// The value of the string key spelled as `keyword`'s name in `dict`. Why:
+// the data a host hands over (database rows, JSON, Python dicts) comes with
+// string keys, and sx code reads fields with keywords: (:price row) must
+// find {"price" 850} (spec/evaluation.md, "Data from hosts").
+bool LookupStringKeyOf(const Value& dict, const Value& keyword, Value* out);
 
 // A primitive's call emitted (streamed for the StreamOp ones: map emits each
 // call's value as it is made): eval/emit.cc, for Apply's emitting mode.

@@ -360,7 +360,8 @@ struct KeyGet final : Code {
           return in[i + 1];
         }
       }
-      return otherwise;
+      Value found;
+      return LookupStringKeyOf(in, key, &found) ? found : otherwise;
     }
     Value out;
     m.Charge(in.size() / 16);
