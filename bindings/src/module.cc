@@ -88,24 +88,30 @@ struct Limits {
   size_t max_depth = 1024;
 };
 
-sexp::Document ReadAll(std::string_view text, bool copy_source, const Limits& limits = {}) {
+sexp::Document ReadAll(std::string_view text, bool copy_source, const Limits& limits = {},
+                       bool exactly_one = false) {
   sexp::ReadOptions options;
   options.copy_source = copy_source;
   options.max_size = limits.max_size;
   options.max_depth = limits.max_depth;
   sexp::Result<sexp::Document> doc = [&] {
     py::gil_scoped_release release;
-    return sexp::Read(text, options);
+    return exactly_one ? sexp::ReadOne(text, options) : sexp::Read(text, options);
   }();
   if (!doc.ok()) ThrowReadError(doc.error());
   return std::move(doc).value();
 }
 
-// The document of one value: a str is sx text (exactly one expression),
-// anything else (bytes included) Python data converted to sx (charged to
-// `meter` when given).
-sexp::Document OneDocument(py::handle value_or_text, Meter* meter = nullptr) {
-  if (PyUnicode_Check(value_or_text.ptr())) {
+// What a Python str given where a value or sx text is taken means: sx text
+// (exactly one expression; eval, render_html, and the deprecated
+// canonical/fmt/hash_text), or a string value (dumps, hash, cid).
+enum class StrIs { kText, kValue };
+
+// The document of one value: Python data converted to sx (charged to
+// `meter` when given), or sx text when `str_is` says so and it is a str.
+sexp::Document OneDocument(py::handle value_or_text, Meter* meter = nullptr,
+                           StrIs str_is = StrIs::kText) {
+  if (str_is == StrIs::kText && PyUnicode_Check(value_or_text.ptr())) {
     Utf8Text text(value_or_text);
     sexp::Result<sexp::Document> doc = [&] {
       py::gil_scoped_release release;
@@ -124,8 +130,8 @@ sexp::Document OneDocument(py::handle value_or_text, Meter* meter = nullptr) {
 // Runs `write(document)` on the document of `v` without the GIL; an error
 // of its Result is a ValueError.
 template <class F>
-auto WithDocument(py::handle v, F&& write, Meter* meter = nullptr) {
-  sexp::Document doc = OneDocument(v, meter);
+auto WithDocument(py::handle v, F&& write, Meter* meter = nullptr, StrIs str_is = StrIs::kText) {
+  sexp::Document doc = OneDocument(v, meter, str_is);
   auto result = [&] {
     py::gil_scoped_release release;
     return write(doc);
@@ -141,8 +147,9 @@ std::string Canonical(py::handle v, Meter* meter = nullptr) {
   return text;
 }
 
-sexp::Digest Digest(py::handle v) {
-  return WithDocument(v, [](const sexp::Document& d) { return sexp::HashNode(d.roots()[0]); });
+sexp::Digest Digest(py::handle v, StrIs str_is) {
+  return WithDocument(
+      v, [](const sexp::Document& d) { return sexp::HashNode(d.roots()[0]); }, nullptr, str_is);
 }
 
 // ---------------------------------------------------------------------------
@@ -784,30 +791,40 @@ PYBIND11_MODULE(_sexp, m) {
     }
     return Limits{max_size, max_depth};
   };
-  m.def("parse", [python_limits](py::handle text, size_t max_size, size_t max_depth) {
+  // The json-module-style API (the package wraps these with docstrings and
+  // the deprecated names): loads/loads_all read text, dumps/hash/cid take
+  // values (a str is a string), hash_text/cid_text take text.
+  m.def("loads", [python_limits](py::handle text, size_t max_size, size_t max_depth) {
     Utf8Text utf8(text);
     sexp::Document doc = ReadAll(utf8.view(), /*copy_source=*/false,
-                                 python_limits(max_size, max_depth));
-    if (doc.roots().size() != 1) {
-      throw py::value_error("parse expects exactly one expression, got " +
-                            std::to_string(doc.roots().size()) + " (use parse_all)");
-    }
+                                 python_limits(max_size, max_depth), /*exactly_one=*/true);
     return NodeToPy(doc.roots()[0]);
   }, py::arg("text"), py::kw_only(), py::arg("max_size") = size_t{64} << 20,
      py::arg("max_depth") = 1024);
-  m.def("parse_all", [python_limits](py::handle text, size_t max_size, size_t max_depth) {
+  m.def("loads_all", [python_limits](py::handle text, size_t max_size, size_t max_depth) {
     Utf8Text utf8(text);
     sexp::Document doc = ReadAll(utf8.view(), /*copy_source=*/false,
                                  python_limits(max_size, max_depth));
     return NodesToPy(doc.roots());
   }, py::arg("text"), py::kw_only(), py::arg("max_size") = size_t{64} << 20,
      py::arg("max_depth") = 1024);
-  m.def("canonical", [](py::handle v) { return Canonical(v); });
-  m.def("fmt", [](py::handle v) {
+  m.def("dumps", [](py::handle v, bool pretty) {
+    if (pretty) {
+      return WithDocument(
+          v, [](const sexp::Document& d) { return sexp::Format(d); }, nullptr, StrIs::kValue);
+    }
+    return WithDocument(
+        v, [](const sexp::Document& d) { return sexp::Canonical(d.roots()[0]); }, nullptr,
+        StrIs::kValue);
+  }, py::arg("value"), py::kw_only(), py::arg("pretty") = false);
+  m.def("hash", [](py::handle v) { return Digest(v, StrIs::kValue).hex_address(); });
+  m.def("cid", [](py::handle v) { return Digest(v, StrIs::kValue).cid(); });
+  m.def("hash_text", [](py::str text) { return Digest(text, StrIs::kText).hex_address(); });
+  m.def("cid_text", [](py::str text) { return Digest(text, StrIs::kText).cid(); });
+  m.def("_canonical_text", [](py::handle v) { return Canonical(v); });
+  m.def("_fmt_text", [](py::handle v) {
     return WithDocument(v, [](const sexp::Document& d) { return sexp::Format(d); });
   });
-  m.def("hash", [](py::handle v) { return Digest(v).hex_address(); });
-  m.def("cid", [](py::handle v) { return Digest(v).cid(); });
 
   py::class_<NodeView>(m, "Node", "A node of a Document (keeps the document alive).")
       .def_property_readonly("kind",

@@ -34,10 +34,14 @@ def test_symbols_and_keywords_compare_by_name_within_their_kind():
 def test_parse_all_and_parse_expect_their_counts():
     assert sexp.parse_all("1 (a) :k") == [1, [Symbol("a")], Keyword("k")]
     assert sexp.parse_all("") == []
-    with pytest.raises(ValueError):
+    with pytest.raises(sexp.ReadError) as e:  # before: a bare ValueError
         sexp.parse("1 2")
+    assert e.value.code == "trailing-input" and (e.value.line, e.value.col) == (1, 3)
+    with pytest.raises(sexp.ReadError) as e:
+        sexp.parse("")
+    assert e.value.code == "empty-input"
     assert sexp.parse(b"(a)") == [Symbol("a")]  # text as bytes (UTF-8)
-    assert sexp.canonical(b"(a)") == '#b64"KGEp"'  # elsewhere bytes are a value
+    assert sexp.dumps(b"(a)") == '#b64"KGEp"'  # elsewhere bytes are a value
 
 
 @pytest.mark.parametrize("text, line, col, code", [
@@ -63,26 +67,29 @@ def test_read_errors_carry_positions(text, line, col, code):
 def test_python_data_to_sx_and_back():
     data = {Keyword("id"): 7, Keyword("tags"): ("a", "b"), "title": "<x>",
             Keyword("score"): -0.5, Keyword("raw"): b"\x00\xff", Keyword("none"): None}
-    text = sexp.canonical(data)
+    text = sexp.dumps(data)
     assert sexp.parse(text) == {Keyword("id"): 7, Keyword("tags"): ["a", "b"], "title": "<x>",
                                 Keyword("score"): -0.5, Keyword("raw"): b"\x00\xff",
                                 Keyword("none"): None}
     for bad, exc in [(object(), TypeError), ({1: 2}, TypeError), (math.inf, ValueError),
                      (2 ** 64, ValueError), ([[[]]] * 1 + [set()], TypeError)]:
         with pytest.raises(exc):
-            sexp.canonical(bad)
+            sexp.dumps(bad)
     deep = []
     for _ in range(2000):
         deep = [deep]
     with pytest.raises(ValueError):
-        sexp.canonical(deep)
+        sexp.dumps(deep)
 
 
-def test_text_arguments_are_sx_text():
-    assert sexp.canonical("(b :z 1 :a 2)") == "(b :a 2 :z 1)"
+def test_deprecated_canonical_and_fmt_read_a_str_as_text():
+    with pytest.warns(DeprecationWarning, match="dumps"):
+        assert sexp.canonical("(b :z 1 :a 2)") == "(b :a 2 :z 1)"
     assert sexp.canonical(["(b :z 1 :a 2)"]) == '("(b :z 1 :a 2)")'
-    with pytest.raises(sexp.ReadError):
+    with pytest.warns(DeprecationWarning), pytest.raises(sexp.ReadError):
         sexp.canonical("(unclosed")
+    with pytest.warns(DeprecationWarning, match="pretty=True"):
+        assert sexp.fmt("(a)").rstrip("\n") == "(a)"
 
 
 CASES = ['(p :class "x" "hi")', "{:b 1 :a (1 2.50 -0)}", '(Note :id 1 :body "a\\nb" :tags [x y])',
@@ -94,18 +101,20 @@ def test_canonical_fmt_hash_cid_match_the_cli(sexp_cli, text):
     def cli(*args):
         return subprocess.run([sexp_cli, *args, "-"], input=text.encode(), check=True,
                               capture_output=True).stdout.decode().rstrip("\n")
-    assert sexp.canonical(text) == cli("canon")
-    assert sexp.fmt(text).rstrip("\n") == cli("fmt")
-    assert sexp.hash(text) == cli("hash")
-    assert sexp.cid(text) == cli("hash", "--cid")
+    value = sexp.loads(text)
+    assert sexp.dumps(value) == cli("canon")
+    assert sexp.dumps(value, pretty=True).rstrip("\n") == cli("fmt")
+    assert sexp.hash_text(text) == cli("hash")
+    assert sexp.cid_text(text) == cli("hash", "--cid")
     # And against hashlib, over the canonical bytes.
-    assert sexp.hash(text) == "sha3-" + hashlib.sha3_256(sexp.canonical(text).encode()).hexdigest()
+    assert sexp.hash_text(text) == "sha3-" + hashlib.sha3_256(cli("canon").encode()).hexdigest()
     # Python data of the same value hashes the same.
-    assert sexp.hash(sexp.parse(text)) == sexp.hash(text)
+    assert sexp.hash(value) == sexp.hash_text(text)
+    assert sexp.cid(value) == sexp.cid_text(text)
 
 
 def test_cid_format():
-    c = sexp.cid("(a)")
+    c = sexp.cid_text("(a)")
     assert c.startswith("b") and c == c.lower() and len(c) > 50
 
 
@@ -121,7 +130,7 @@ def test_document_views_walk_without_python_objects():
     assert item.position == (1, 24)
     assert item.to_python() == [Symbol("item"), Keyword("id"), 2, "b"]
     assert item.canonical() == '(item :id 2 "b")'
-    assert item.hash() == sexp.hash('(item :id 2 "b")')
+    assert item.hash() == sexp.hash_text('(item :id 2 "b")')
     with pytest.raises(IndexError):
         feed[3]
     with pytest.raises(TypeError):
@@ -158,8 +167,8 @@ def test_frames_round_trip_in_any_chunking():
         for i in range(0, len(wire), step):
             got += dec.feed(wire[i:i + step])
         dec.finish()
-        assert [sexp.parse(g.decode()) for g in got] == [sexp.parse(sexp.canonical(m))
-                                                         for m in msgs]
+        assert [sexp.parse(g.decode()) for g in got] == [
+            sexp.loads(m) if isinstance(m, str) else sexp.loads(sexp.dumps(m)) for m in msgs]
         assert dec.offset == len(wire)
 
 
@@ -243,7 +252,7 @@ def test_str_text_of_every_width_reads_as_its_utf8(text):
     want = [Symbol("p"), text, Keyword("k"), text]
     assert sexp.parse(sx) == want == sexp.parse(sx.encode())
     assert sexp.Document(sx)[0].to_python() == want
-    assert sexp.canonical(sx) == sexp.canonical(sx.encode().decode())
+    assert sexp.dumps(sexp.loads(sx)) == sexp.dumps(sexp.loads(sx.encode()))
     big = "(" + " ".join(['"%s %d"' % (text, i) for i in range(20000)]) + ")"
     assert sexp.parse(big) == ["%s %d" % (text, i) for i in range(20000)]
     for surrogate in ('("%s \ud800")' % text, big[:-1] + ' "\udfff")'):

@@ -4,7 +4,7 @@ import pytest
 import sexp
 from sexp import Keyword, Symbol, wire
 
-H = sexp.hash("(p)")
+H = sexp.hash_text("(p)")
 
 
 def test_builders_make_valid_canonical_messages():

@@ -27,15 +27,108 @@ import enum as _enum
 import inspect
 import uuid as _uuid
 
+import warnings as _warnings
+
 from . import _sexp
-from ._sexp import (Document, FrameDecoder, Node, Router, canonical, check_message, cid, fmt,
-                    frame, hash, parse, parse_all)
+from ._sexp import Document, FrameDecoder, Node, Router, check_message, frame
 
 __all__ = [
     "Symbol", "Keyword", "Markup", "ReadError", "EvalError", "Env", "Document", "Node",
-    "parse", "parse_all", "canonical", "fmt", "hash", "cid", "frame", "FrameDecoder",
-    "check_message", "Router",
+    "loads", "loads_all", "dumps", "hash", "cid", "hash_text", "cid_text",
+    "parse", "parse_all", "canonical", "fmt", "frame", "FrameDecoder", "check_message", "Router",
 ]
+
+_DEFAULT_MAX_SIZE = 64 << 20
+
+
+# --- values and text, as the json module does it ------------------------------
+
+def loads(text: str | bytes, *, max_size: int = _DEFAULT_MAX_SIZE, max_depth: int = 1024):
+    """The value of sx text holding exactly one expression (str or UTF-8
+    bytes): `loads('(p :class "x")')` is `[Symbol('p'), Keyword('class'),
+    'x']`. ReadError (with .line, .col, .offset, .code) when the text does
+    not read, is empty ("empty-input") or holds more ("trailing-input")."""
+    return _sexp.loads(text, max_size=max_size, max_depth=max_depth)
+
+
+def loads_all(text: str | bytes, *, max_size: int = _DEFAULT_MAX_SIZE, max_depth: int = 1024):
+    """The values of every expression in sx text, as a list (empty text
+    gives [])."""
+    return _sexp.loads_all(text, max_size=max_size, max_depth=max_depth)
+
+
+def dumps(value, *, pretty: bool = False) -> str:
+    """The canonical sx text of a Python value (a str is a string value:
+    `dumps("a b")` is '"a b"'); `pretty=True` gives the indented form.
+    `dumps(loads(text)) == canonical text of text` for all sx text.
+    TypeError/ValueError (with the path to the part) for data sx cannot
+    hold."""
+    return _sexp.dumps(value, pretty=pretty)
+
+
+def hash(value) -> str:  # noqa: A001 — the content hash, as sexp.hash always was
+    """The content address of a value: "sha3-" and the hex SHA3-256 of its
+    canonical text (`hash(x) == "sha3-" + sha3_256(dumps(x))`). A str is a
+    string value; sx text goes through `hash_text` (or `hash(loads(text))`)."""
+    if isinstance(value, str):
+        _warn_str_changed("hash", "hash_text")
+    return _sexp.hash(value)
+
+
+def cid(value) -> str:
+    """The CIDv1 (raw codec, SHA3-256, base32 "b…") of a value's canonical
+    text. A str is a string value; sx text goes through `cid_text`."""
+    if isinstance(value, str):
+        _warn_str_changed("cid", "cid_text")
+    return _sexp.cid(value)
+
+
+def hash_text(text: str) -> str:
+    """`hash(loads(text))` without building Python objects: the content
+    address of the one expression in sx text."""
+    return _sexp.hash_text(text)
+
+
+def cid_text(text: str) -> str:
+    """`cid(loads(text))` without building Python objects."""
+    return _sexp.cid_text(text)
+
+
+def _warn_str_changed(name: str, text_name: str) -> None:
+    _warnings.warn(
+        "sexp.%s(str) now hashes the string value; sexp 0.1 read a str as sx text "
+        "(use sexp.%s(text) for that). This warning goes away in the next release."
+        % (name, text_name), DeprecationWarning, stacklevel=3)
+
+
+def parse(text: str | bytes, *, max_size: int = _DEFAULT_MAX_SIZE, max_depth: int = 1024):
+    """The older name of `loads` (same meaning)."""
+    return _sexp.loads(text, max_size=max_size, max_depth=max_depth)
+
+
+def parse_all(text: str | bytes, *, max_size: int = _DEFAULT_MAX_SIZE, max_depth: int = 1024):
+    """The older name of `loads_all` (same meaning)."""
+    return _sexp.loads_all(text, max_size=max_size, max_depth=max_depth)
+
+
+def canonical(value_or_text) -> str:
+    """Deprecated: `dumps(value)`, or for sx text `dumps(loads(text))`. A
+    str is read as sx text here (and warns); anything else is a value."""
+    if isinstance(value_or_text, str):
+        _warnings.warn("sexp.canonical(str) reads the str as sx text; use "
+                       "sexp.dumps(sexp.loads(text)) (canonical goes away in the next release)",
+                       DeprecationWarning, stacklevel=2)
+    return _sexp._canonical_text(value_or_text)
+
+
+def fmt(value_or_text) -> str:
+    """Deprecated: `dumps(value, pretty=True)`. A str is read as sx text
+    here (and warns)."""
+    if isinstance(value_or_text, str):
+        _warnings.warn("sexp.fmt(str) reads the str as sx text; use "
+                       "sexp.dumps(sexp.loads(text), pretty=True) (fmt goes away in the next "
+                       "release)", DeprecationWarning, stacklevel=2)
+    return _sexp._fmt_text(value_or_text)
 
 
 class _Name:
