@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "convert.h"
 #include "sexp/sexp.h"
 
@@ -546,7 +547,9 @@ class Env {
   }
 
   // A resolution of the expression `text` (the page), driven from Python.
-  std::unique_ptr<class PyResolution> Resolution(py::handle text);
+  // The resolution of the page `text` (sx text or data); with `args` (a
+  // sequence, not None), `text` names a callable that is called with them.
+  std::unique_ptr<class PyResolution> Resolution(py::handle text, py::handle args);
 
   sexp::Environment& env() { return *env_; }
   Busy::State& busy() { return busy_; }
@@ -610,6 +613,18 @@ class Env {
   // rather than growing its string a dozen times.
   size_t last_html_size_ = 0;
   sexp::RenderStats render_stats_;  // what the last render neutralized
+
+  // The compiled function of each page text resolved (resolve, render_page),
+  // so that serving the same page again compiles nothing: an Eval's code
+  // stays in the Environment for its lifetime (sexp/eval/eval.h), which made
+  // every request grow the Env by ~6 KB. Emptied when a definition changes
+  // (definitions_version); past the caps a page is compiled per request as
+  // before (and the Env grows: README "Memory").
+  static constexpr size_t kMaxCachedPages = 4096;
+  static constexpr size_t kMaxCachedPageText = 64 << 10;
+  sexp::Value PageFunction(std::string page, const sexp::EvalLimits& limits);
+  absl::flat_hash_map<std::string, sexp::Value> pages_;
+  uint64_t pages_version_ = 0;
 };
 
 CallBudget::CallBudget(Env& env)
@@ -659,9 +674,11 @@ class PyResolution {
     if (env.active_ == nullptr) env.interrupt_.store(false, std::memory_order_relaxed);
     limits_.budget = &budget_;
   }
-  void Start(sexp::Value page) {
-    resolution_.emplace(env_.env(), page, limits_, sexp::Resolution::kDefaultMaxRounds, &values_);
+  void Start(sexp::Value page, std::vector<sexp::Value> args = {}) {
+    resolution_.emplace(env_.env(), page, std::move(args), limits_,
+                        sexp::Resolution::kDefaultMaxRounds, &values_);
   }
+  sexp::Arena& values() { return values_; }
   Meter& meter() { return meter_; }
   const sexp::EvalLimits& limits() const { return limits_; }
   sexp::Budget* budget() { return &budget_; }
@@ -759,17 +776,49 @@ class PyResolution {
   bool abandoned_ = false;
 };
 
-std::unique_ptr<PyResolution> Env::Resolution(py::handle text) {
+std::unique_ptr<PyResolution> Env::Resolution(py::handle text, py::handle args) {
   Busy busy(busy_);
   auto r = std::make_unique<PyResolution>(*this);
-  // The page as a function of no arguments, compiled once for all rounds.
-  std::string source = "(fn () " + SourceOf(text, r->meter()) + ")";
+  // The page as a function of no arguments, compiled once for all rounds,
+  // and kept for the next request of the same text (PageFunction).
+  std::string page = SourceOf(text, r->meter());
   Active active(active_, r->budget());
-  sexp::EvalResult fn =
-      Unlocked(&interrupt_, [&] { return env_->Eval(source, "<page>", r->limits()); });
-  if (!fn.ok()) ThrowEvalError(fn.error());
-  r->Start(fn.value());
+  sexp::Value fn = PageFunction(std::move(page), r->limits());
+  if (args.is_none()) {
+    r->Start(fn);
+    return r;
+  }
+  // A callable and its arguments: the arguments are values in the request's
+  // arena, never text, so the compiled callee is the same for every request.
+  sexp::EvalResult callee = Unlocked(
+      &interrupt_, [&] { return env_->Call(fn, {}, r->limits(), &r->values()); });
+  if (!callee.ok()) ThrowEvalError(callee.error());
+  std::vector<sexp::Value> values;
+  for (py::handle arg : args) {
+    values.push_back(PyToValue(*env_, r->values(), arg, r->meter(), &keywords_));
+  }
+  r->Start(callee.value(), std::move(values));
   return r;
+}
+
+sexp::Value Env::PageFunction(std::string page, const sexp::EvalLimits& limits) {
+  const uint64_t version = env_->definitions_version();
+  if (version != pages_version_) {  // a macro may now expand differently
+    pages_.clear();
+    pages_version_ = version;
+  }
+  if (auto it = pages_.find(page); it != pages_.end()) return it->second;
+  std::string source = "(fn () " + page + ")";
+  sexp::EvalResult fn =
+      Unlocked(&interrupt_, [&] { return env_->Eval(source, "<page>", limits); });
+  if (!fn.ok()) ThrowEvalError(fn.error());
+  // Compiling a page defines nothing, so the version is still `version`
+  // (checked: a page whose text defines a global is not kept).
+  if (env_->definitions_version() == version && pages_.size() < kMaxCachedPages &&
+      page.size() <= kMaxCachedPageText) {
+    pages_.emplace(std::move(page), fn.value());
+  }
+  return fn.value();
 }
 
 }  // namespace
@@ -964,7 +1013,8 @@ PYBIND11_MODULE(_sexp, m) {
            py::arg("redis_host") = "127.0.0.1", py::arg("redis_port") = 0,
            py::arg("redis_prefix") = "sexp:cache:", py::arg("disk") = "")
       .def("cache_stats", &Env::CacheStats)
-      .def("_resolution", &Env::Resolution, py::keep_alive<0, 1>())
+      .def("_resolution", &Env::Resolution, py::arg("page"), py::arg("args") = py::none(),
+           py::keep_alive<0, 1>())
       .def_property_readonly("bytes_used", &Env::BytesUsed)
       .def_property_readonly("render_stats", &Env::RenderStats);
 }

@@ -374,9 +374,11 @@ class Env(_sexp.Env):
         resolution = await self._resolved(page, context)
         return resolution.html(allow_any_url)
 
-    async def _resolved(self, page, context):
+    async def _resolved(self, page, context, args=None):
+        """The finished resolution of `page`; with `args`, of the callable
+        `page` names called with them (compiled once, whatever the args)."""
         import asyncio
-        resolution = self._resolution(page)
+        resolution = self._resolution(page, args)
         services = self.__dict__.get("_services", {})
         while not resolution.step():
             jobs = []

@@ -355,15 +355,17 @@ class Dispatcher:
                 args.append(int(params[name]) if is_int else params[name])
             else:
                 args.append(queried.get(name))
-        # The call as data, never as text: a parameter is a value, whatever
-        # it contains ("(action ...)" from a query string stays a string).
-        expr = [[Symbol("nth"), [Symbol("nth"), Symbol("*routes*"), index], 1], *args]
+        # The handler called with the parameters as values, never as text: a
+        # parameter is a value whatever it contains ("(action ...)" from a
+        # query string stays a string), and the handler's page is compiled
+        # once for every request of the route.
+        handler = "(nth (nth *routes* %d) 1)" % index
         if self.env.bytes_used > self._max_env_bytes:
             self.env = self._load()
         env = self.env
         context = self._context(request) if self._context is not None else None
         try:
-            resolution = await env._resolved(expr, context)
+            resolution = await env._resolved(handler, context, args)
             value = resolution.result()
         except EvalError as e:
             return await respond([Symbol("error"), Keyword("code"), e.code,

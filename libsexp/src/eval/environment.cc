@@ -329,6 +329,8 @@ size_t Environment::State::HeldBytes() const {
 
 size_t Environment::bytes_used() const { return state_->HeldBytes(); }
 
+uint64_t Environment::definitions_version() const { return state_->global_version; }
+
 // ---------------------------------------------------------------------------
 // CallContext
 

@@ -84,6 +84,7 @@ struct Resolution::State {
 
   Environment* env;
   Value page;
+  std::vector<Value> page_args;  // what page is called with (none for a page of no arguments)
   Arena* values = nullptr;  // where rounds make values, or nullptr (the env's arena)
   EvalLimits limits;  // each round's, charging `budget`
   // One account for the whole resolution: every round, the host's
@@ -254,6 +255,12 @@ Resolution::Resolution(Environment& env, Value page, const EvalLimits& limits,
   state_->max_rounds = max_rounds;
 }
 
+Resolution::Resolution(Environment& env, Value page, std::vector<Value> args,
+                       const EvalLimits& limits, uint32_t max_rounds, Arena* values)
+    : Resolution(env, page, limits, max_rounds, values) {
+  state_->page_args = std::move(args);
+}
+
 Resolution::~Resolution() = default;
 
 bool Resolution::Step() {
@@ -290,7 +297,7 @@ bool Resolution::Step() {
   };
   EvalResult r = [&] {
     Running running(&s, eval_internal::Access::StateOf(*s.env).active_resolutions);
-    return s.env->Call(s.page, {}, s.limits, s.values);
+    return s.env->Call(s.page, s.page_args, s.limits, s.values);
   }();
 
   std::lock_guard<std::mutex> lock(s.mu);

@@ -508,6 +508,12 @@ class Environment {
   Value TransientSymbol(std::string_view name, Arena& arena);
   Value List(absl::Span<const Value> items);
 
+  // A number that changes whenever a global is bound or set (a definition,
+  // a macro, a primitive registered): a host that keeps compiled code —
+  // the function of a page it evaluates on every request — compiles again
+  // when it has changed, since macro expansion happens at compile time.
+  uint64_t definitions_version() const;
+
   // Bytes this environment holds: its arenas as reserved (values, names),
   // compiled code, definitions, the documents it read and its tables —
   // every Eval keeps its text's document and code for as long as the

@@ -105,6 +105,13 @@ class Resolution {
   Resolution(Environment& env, Value page, const EvalLimits& limits = EvalLimits(),
              uint32_t max_rounds = kDefaultMaxRounds, Arena* values = nullptr);
   static constexpr uint32_t kDefaultMaxRounds = 64;
+  // The same for a `page` called with `args` in every round (a route's
+  // handler and the request's parameters: the handler compiled once, the
+  // parameters never turned into text). The values must outlive this
+  // Resolution (make them in `values`).
+  Resolution(Environment& env, Value page, std::vector<Value> args,
+             const EvalLimits& limits = EvalLimits(), uint32_t max_rounds = kDefaultMaxRounds,
+             Arena* values = nullptr);
   ~Resolution();
   Resolution(const Resolution&) = delete;
   Resolution& operator=(const Resolution&) = delete;
