@@ -455,6 +455,23 @@ class Env {
     });
   }
 
+  // Renders Python data as an element tree, as data: no list is called
+  // (sexp::RenderData), so values that came from services or users can
+  // never run as code.
+  std::string RenderDataHtml(py::handle value, bool allow_any_url) {
+    Busy busy(busy_);
+    CallBudget call(*this);
+    sexp::Arena arena;  // the value: freed with this call
+    sexp::Value tree = PyToValue(*env_, arena, value, call.meter(), &keywords_);
+    return Html([&](sexp::ByteSink& sink) {
+      return sexp::RenderData(tree, sink, Options(allow_any_url), call.limits());
+    });
+  }
+
+  std::vector<std::string> Parameters(const std::string& name) const {
+    return env_->ComponentParameters(name);
+  }
+
   // Renders the component (or function) bound to `name` called with
   // keyword arguments converted from Python: the data never becomes text.
   std::string Render(const std::string& name, const py::dict& kwargs, bool allow_any_url) {
@@ -933,6 +950,33 @@ PYBIND11_MODULE(_sexp, m) {
       .def_property_readonly("arena_bytes",
                              [](const DocHandle& d) { return d.doc->arena_stats().bytes_used; });
 
+  m.def("html_to_sx", [](py::handle html, const std::string& mode, size_t max_size,
+                         size_t max_depth, int64_t timeout_ms) {
+    sexp::HtmlReadOptions o;
+    if (mode == "auto") {
+      o.mode = sexp::HtmlReadOptions::Mode::kAuto;
+    } else if (mode == "fragment") {
+      o.mode = sexp::HtmlReadOptions::Mode::kFragment;
+    } else if (mode == "document") {
+      o.mode = sexp::HtmlReadOptions::Mode::kDocument;
+    } else {
+      throw py::value_error("mode is 'auto', 'fragment' or 'document', not '" + mode + "'");
+    }
+    if (max_depth > kMaxPythonDepth) throw py::value_error("max_depth is at most 4096");
+    o.max_size = max_size;
+    o.max_depth = max_depth;
+    o.timeout = std::chrono::milliseconds(timeout_ms);
+    Utf8Text text(html);
+    sexp::Result<sexp::Document> doc = [&] {
+      py::gil_scoped_release release;
+      return sexp::HtmlToSx(text.view(), o);
+    }();
+    if (!doc.ok()) ThrowReadError(doc.error());
+    return NodeToPy(doc->roots()[0]);
+  }, py::arg("html"), py::kw_only(), py::arg("mode") = "auto",
+     py::arg("max_size") = size_t{64} << 20, py::arg("max_depth") = 1024,
+     py::arg("timeout_ms") = 0);
+
   // Wire framing (sexp/wire/frame.h): frames of canonical sx.
   m.def("frame", [](py::handle v) {
     std::string wire;
@@ -1007,6 +1051,14 @@ PYBIND11_MODULE(_sexp, m) {
       .def("render_html", &Env::RenderHtml, py::arg("text_or_value"), py::arg("file") = "",
            py::arg("allow_any_url") = false)
       .def("_render", &Env::Render)
+      .def("render_data", &Env::RenderDataHtml, py::arg("tree"), py::kw_only(),
+           py::arg("allow_any_url") = false,
+           "Renders an element tree given as Python data *as data* (no list is a call: "
+           "components and primitives are not invoked), e.g. a resolved page or data from "
+           "a service.")
+      .def("parameters", &Env::Parameters, py::arg("component"),
+           "The keyword parameters the component `component` declares, without colons "
+           "(['item', 'csrf']); [] when it is not a component.")
       .def("interrupt", &Env::Interrupt)
       .def("_service", &Env::Service)
       .def("use_subtree_cache", &Env::UseSubtreeCache, py::arg("memory_bytes") = 64u << 20,

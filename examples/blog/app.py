@@ -48,8 +48,11 @@ def create_app(posts: list[dict[str, Any]] | None = None) -> quart.Quart:
     app.config["SX_ENV"] = env
     app.config["POSTS"] = store
 
+    # sx clients of this blog get the component call with its data (the
+    # declared parameters only): an explicit choice, since by default they
+    # get the rendered page as an element tree (sexp.quart.respond).
     async def respond(tree: list, status: int = 200) -> quart.Response:
-        return await sq.respond(tree, env=env, status=status, version=version)
+        return await sq.respond(tree, env=env, status=status, version=version, expose_call=True)
 
     async def not_found() -> quart.Response:
         return await respond(sq.call("~not-found-page", path=quart.request.path), status=404)

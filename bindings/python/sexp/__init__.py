@@ -34,7 +34,7 @@ from ._sexp import Document, FrameDecoder, Node, Router, check_message, frame
 
 __all__ = [
     "Symbol", "Keyword", "Markup", "ReadError", "EvalError", "Env", "Document", "Node",
-    "loads", "loads_all", "dumps", "hash", "cid", "hash_text", "cid_text",
+    "loads", "loads_all", "dumps", "hash", "cid", "hash_text", "cid_text", "html_to_sx",
     "parse", "parse_all", "canonical", "fmt", "frame", "FrameDecoder", "check_message", "Router",
 ]
 
@@ -92,6 +92,18 @@ def hash_text(text: str) -> str:
 def cid_text(text: str) -> str:
     """`cid(loads(text))` without building Python objects."""
     return _sexp.cid_text(text)
+
+
+def html_to_sx(html: str | bytes, *, mode: str = "auto", max_size: int = _DEFAULT_MAX_SIZE,
+               max_depth: int = 1024, timeout_ms: int = 0):
+    """HTML5 parsed (gumbo) to the sx element tree that renders back to the
+    same DOM (spec/html-reader.md): `html_to_sx('<p class=x>a &amp; b')` is
+    `[Symbol('p'), Keyword('class'), 'x', 'a & b']`. `mode`: "auto" (a
+    document when it starts with a doctype or <html>), "fragment" or
+    "document". ReadError (.code "size-limit", "depth-limit", "timeout",
+    "parser-failure") when it cannot."""
+    return _sexp.html_to_sx(html, mode=mode, max_size=max_size, max_depth=max_depth,
+                            timeout_ms=timeout_ms)
 
 
 def _warn_str_changed(name: str, text_name: str) -> None:

@@ -9,37 +9,43 @@ clients with canonical sx, with content-addressed caching.
         return await sexp.quart.respond(sexp.quart.call("~post", post=db[pid]), env=env)
 
 `respond(tree)` answers the current request from one sx tree (Python data,
-or sx text as a str), by the request's `Accept` header:
+or sx text as a str), by the request's `Accept` header; `respond_page(page,
+env=…, context=…)` resolves a page with I/O first (once) and answers with
+its result:
 
+- **HTML** by default (no `Accept`, browsers, `*/*`, anything else), type
+  `text/html; charset=utf-8`: the tree rendered by `env`. A tree that is a
+  call of a `~component` whose arguments are keyword pairs with literal or
+  quoted values — what `call()` builds — is rendered with
+  `env.render(component, **data)`; sx text with `env.render_html` (it is the
+  app's code); any other Python data with `env.render_data`, as data: no
+  list in it is ever called, so values from services and users never run.
 - **sx** when `Accept` names `application/x-sexpr` itself (not through
   `*/*` or `application/*`) with a q-value above 0 and at least the
   q-value that `text/html` gets (itself, `text/*` or `*/*`). The body is
   the canonical text of `(ok :hash "sha3-…" tree)`, type
   `application/x-sexpr` — the gateway form of the wire's `ok` response
-  (DESIGN.md "Wire"); `:hash` is `sexp.hash(tree)`.
-- **HTML** otherwise (no `Accept`, browsers, `*/*`, anything else), type
-  `text/html; charset=utf-8`: the tree rendered by `env`. A tree that is a
-  call of a `~component` whose arguments are keyword pairs with literal or
-  quoted values — what `call()` builds — is rendered with
-  `env.render(component, **data)` (data converted straight to values,
-  nothing kept in the environment); any other tree (or text) with
-  `env.render_html`, which keeps its source in the environment, so
-  per-request trees should be calls.
+  (DESIGN.md "Wire") — where `tree` is **what the HTML shows**: the
+  rendered page as an element tree (`sexp.html_to_sx`). A component call's
+  data (a CSRF token, an internal id the page does not render) never goes
+  to the client. `expose_call=True` sends the call itself instead, with the
+  arguments the component declares and no others.
 
 Caching, for 2xx responses to GET and HEAD:
 
 - `Vary: Accept, Sexpr-Have` on every response.
-- `ETag`: sx `"sha3-<hex>"` — `sexp.hash(tree)` quoted; HTML
-  `"sha3-<hex>-html"`, or `"sha3-<hex>-html-<version>"` with `version=`.
-  The two representations get different strong tags (RFC 9110 §8.8.3), and
-  HTML also depends on the components: pass `version` (e.g. a hash of the
-  .sx files) so that changing them changes the HTML tags.
+- `ETag`, from what is sent: sx `"sha3-<hex>"`, the content address of the
+  tree sent (`sexp.hash`); HTML `"sha3-<hex>-html"` (or
+  `"…-html-<version>"` with `version=`), the SHA3-256 of the HTML's UTF-8
+  bytes. The two representations get different strong tags (RFC 9110
+  §8.8.3); a page whose data changed gets a new tag, never a stale 304.
 - `If-None-Match` (weak comparison, `*` included) matching the tag of the
-  chosen representation → `304 Not Modified`, no body and nothing rendered.
+  chosen representation → `304 Not Modified`, no body (the page is
+  rendered to know its tag).
 - `:have` (DESIGN.md's request keyword) over HTTP is the request header
   `Sexpr-Have: sha3-<hex>` (several may be given, separated by commas or
   spaces; the CID form and a quoted ETag are accepted too). An sx request
-  whose `Sexpr-Have` names the tree's address gets `200` with the body
+  whose `Sexpr-Have` names the sent tree's address gets `200` with the body
   `(not-modified :hash "sha3-…")`. HTML requests ignore it.
 - HEAD: the headers GET would get (`Content-Length` included), no body.
 
@@ -52,15 +58,18 @@ thread at a time.
 """
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 import threading
 from typing import Any, Mapping
 
 import quart
 
-from . import EvalError, Env, Keyword, Router, Symbol, canonical, cid, hash, parse, parse_all
+from . import EvalError, Env, Keyword, Router, Symbol, cid, dumps, hash, html_to_sx, parse_all
 
-__all__ = ["SX_TYPE", "HAVE_HEADER", "call", "wants_sx", "etag", "respond", "install", "Dispatcher"]
+__all__ = ["SX_TYPE", "HAVE_HEADER", "call", "wants_sx", "etag", "respond", "respond_page",
+           "install", "Dispatcher"]
 
 SX_TYPE = "application/x-sexpr"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -71,6 +80,7 @@ _QVALUE = re.compile(r"(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)\Z")
 _VERSION = re.compile(r"[!#-~]+\Z")  # etagc without '"' (RFC 9110 §8.8.3)
 _SELF_EVALUATING = (str, bytes, int, float, bool, type(None), Keyword)
 
+_log = logging.getLogger("sexp.quart")
 _default = threading.local()  # .env: the Env used when respond() gets none
 
 
@@ -141,21 +151,23 @@ def wants_sx(accept: str | None) -> bool:
     return sx > 0 and sx >= html
 
 
-def etag(tree: Any, *, sx: bool, version: str | None = None) -> str:
-    """The ETag header value respond() gives `tree`'s sx (`sx=True`) or
-    HTML representation, quotes included."""
-    return _etag(hash(tree), sx, version)
-
-
-def _etag(h: str, sx: bool, version: str | None) -> str:
-    """etag() for a tree whose content address `h` is known."""
+def etag(sent: Any, *, sx: bool, version: str | None = None) -> str:
+    """The ETag header value respond() gives what it sends, quotes included:
+    for sx (`sx=True`) `sent` is the tree sent and the tag its content
+    address; for HTML `sent` is the HTML text and the tag the SHA3-256 of its
+    UTF-8 bytes, with "-html" (and "-<version>") after it."""
     if sx:
-        return '"%s"' % h
+        return '"%s"' % hash(sent)
+    return _html_etag(sent.encode("utf-8"), version)
+
+
+def _html_etag(data: bytes, version: str | None) -> str:
+    address = "sha3-" + hashlib.sha3_256(data).hexdigest()
     if version is None:
-        return '"%s-html"' % h
+        return '"%s-html"' % address
     if not isinstance(version, str) or not _VERSION.match(version):
         raise ValueError("version must be a non-empty str of visible ASCII without '\"'")
-    return '"%s-html-%s"' % (h, version)
+    return '"%s-html-%s"' % (address, version)
 
 
 def _have(request: Any, address: str, tree: Any) -> bool:
@@ -167,30 +179,74 @@ def _have(request: Any, address: str, tree: Any) -> bool:
     return any(t.startswith("b") for t in tokens) and cid(tree) in tokens
 
 
+def _env_for(env: Env | None) -> Env:
+    if env is None:
+        env = getattr(_default, "env", None)
+        if env is None:
+            env = _default.env = Env()
+    return env
+
+
+def _declared_call(env: Env, component: str, data: dict) -> list:
+    """The call `(component :k 'v …)` with only the arguments the component
+    declares (what `expose_call=True` sends an sx client)."""
+    declared = set(env.parameters(component))
+    return call(component, **{k: v for k, v in data.items() if k in declared})
+
+
 async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
                   headers: Mapping[str, str] | None = None,
-                  version: str | None = None, html: Any = None) -> quart.Response:
+                  version: str | None = None, html: Any = None,
+                  expose_call: bool = False) -> quart.Response:
     """The response to the current Quart request for `tree` (module
     docstring): sx or HTML by Accept, ETag, Vary, 304 on If-None-Match,
     `(not-modified)` on Sexpr-Have. `env` renders HTML (default: a plain
     sexp.Env per thread, enough for trees of HTML elements); `headers` are
     added to every response, 304 included; `version` goes into HTML ETags.
     `html` (a str, or a callable returning one) is the tree's HTML when the
-    caller already has it (the Dispatcher renders resolved pages itself)."""
+    caller already has it (respond_page passes the resolved page's).
+
+    What is sent is what the HTML shows: an sx client gets the rendered
+    page as an element tree (`sexp.html_to_sx` of the HTML), never the data
+    of a component call — a CSRF token or an internal field the page does
+    not render stays on the server. `expose_call=True` sends a `~component`
+    call itself instead, with only the parameters the component declares.
+    The tree is rendered as code only when it is sx text or a component
+    call (what `call()` builds); any other Python data is rendered as data
+    (`env.render_data`: no list in it is ever called)."""
     ok = 200 <= status < 300 and status not in (204, 205, 206)
     if not ok and not 400 <= status < 600:
         raise ValueError("respond() answers 2xx (not 204/205/206), 4xx or 5xx, not %d" % status)
     request = quart.request
     sx = wants_sx(request.headers.get("Accept"))
-    if isinstance(tree, str):
-        tree = parse(tree)  # sx text: one expression, as data from here on
-    address = hash(tree)
-    tag = _etag(address, sx, version)
-    base = {"Vary": VARY, "ETag": tag}
+    found = _as_call(tree) if not isinstance(tree, str) else None
+
+    if sx and expose_call and found is not None:
+        sent: Any = _declared_call(_env_for(env), *found)
+    else:
+        if html is not None:
+            page = html() if callable(html) else html
+        elif isinstance(tree, str):
+            page = _env_for(env).render_html(tree)  # the app's own sx text: code
+        elif found is not None:
+            page = _env_for(env).render(found[0], **found[1])
+        else:
+            page = _env_for(env).render_data(tree)
+        sent = html_to_sx(page, mode="fragment") if sx else page
+    if sx:
+        address = hash(sent)
+        tag = '"%s"' % address
+    else:
+        data = sent.encode("utf-8")
+        tag = _html_etag(data, version)
+    vary = VARY
+    if getattr(quart.g, "sexp_read_hx_request", False):
+        vary += ", HX-Request"  # the page asked (htmx-request?): the answer depends on it
+    base = {"Vary": vary, "ETag": tag}
     if headers:
         for k, v in headers.items():
             if k.lower() == "vary":
-                base["Vary"] = "%s, %s" % (VARY, v)
+                base["Vary"] = "%s, %s" % (vary, v)
             else:
                 base[k] = v
     conditional = ok and request.method in ("GET", "HEAD")
@@ -198,30 +254,40 @@ async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
     if conditional and request.if_none_match.contains_weak(tag.strip('"')):
         return quart.Response(b"", status=304, headers=base)
     if sx:
-        if conditional and _have(request, address, tree):
-            body = canonical([Symbol("not-modified"), Keyword("hash"), address])
+        if conditional and _have(request, address, sent):
+            body = dumps([Symbol("not-modified"), Keyword("hash"), address])
         else:
             head = "ok" if ok else "not-found" if status == 404 else "error"
-            body = canonical([Symbol(head), Keyword("hash"), address, tree])
+            body = dumps([Symbol(head), Keyword("hash"), address, sent])
+        data = body.encode("utf-8")
         content_type = SX_TYPE
     else:
-        if html is not None:
-            body = html() if callable(html) else html
-        else:
-            if env is None:
-                env = getattr(_default, "env", None)
-                if env is None:
-                    env = _default.env = Env()
-            found = _as_call(tree)
-            body = env.render(found[0], **found[1]) if found else env.render_html(tree)
         content_type = HTML_TYPE
-
-    data = body.encode("utf-8")
     response = quart.Response(b"" if request.method == "HEAD" else data, status=status,
                               headers=base, content_type=content_type)
     if request.method == "HEAD":
         response.headers["Content-Length"] = str(len(data))
     return response
+
+
+async def respond_page(page: Any, *, env: Env, context: Any = None, status: int = 200,
+                       headers: Mapping[str, str] | None = None, version: str | None = None,
+                       allow_any_url: bool = False) -> quart.Response:
+    """Resolves `page` (sx text or data: `await env.resolve`, its services
+    called in rounds) once, renders the result once, and answers with
+    `respond`: the ETag comes from what is sent, and the services' data is
+    rendered as data — never evaluated again as code. The one call a page
+    handler needs:
+
+        @app.get("/market/")
+        async def market():
+            return await sexp.quart.respond_page('(~market-page)', env=env,
+                                                 context={"user": user})
+    """
+    resolution = await env._resolved(page, context)
+    value = resolution.result()
+    return await respond(value, env=env, status=status, headers=headers, version=version,
+                         html=lambda: resolution.html(allow_any_url))
 
 
 # --- routes from sx files --------------------------------------------------
@@ -241,7 +307,8 @@ def install(env: Env, *, user=None) -> None:
     """Gives `env` the request forms the platform's pages use, answered from
     the Quart request being handled (outside one: nil and false):
 
-    - `(htmx-request?)`: true when the request carries `HX-Request: true`;
+    - `(htmx-request?)`: true when the request carries `HX-Request: true`
+      (a page that asks gets `HX-Request` added to its `Vary`);
     - `(current-user)`: `user(request)` converted to sx (nil without `user`).
 
     A name `env` already binds (a service of that name, say) is left alone.
@@ -251,6 +318,8 @@ def install(env: Env, *, user=None) -> None:
         @env.primitive("htmx-request?", min_args=0, max_args=0)
         def htmx_request():
             request = quart.request if quart.has_request_context() else None
+            if request is not None:
+                quart.g.sexp_read_hx_request = True  # respond() adds HX-Request to Vary
             # As sexp::IsHtmxRequest reads it: "true" in any case, spaces around.
             return (request is not None and
                     request.headers.get("HX-Request", "").strip().lower() == "true")
@@ -344,9 +413,7 @@ class Dispatcher:
         target = request.full_path if request.query_string else request.path
         found = self._router.match(target)
         if found is None:
-            return await respond([Symbol("not-found"), Keyword("message"),
-                                  "no route for %s" % request.path],
-                                 status=404, html="<h1>Not found</h1>")
+            return await respond([Symbol("h1"), "Not found"], status=404)
         index, params, query = found
         queried = dict(query)
         args = []
@@ -368,7 +435,10 @@ class Dispatcher:
             resolution = await env._resolved(handler, context, args)
             value = resolution.result()
         except EvalError as e:
-            return await respond([Symbol("error"), Keyword("code"), e.code,
-                                  Keyword("message"), str(e)], status=500,
-                                 html="<h1>Error</h1>")
+            # The client sees the error's code only (HTML and sx alike); the
+            # message, which may hold a service's internals, goes to the log.
+            _log.error("%s %s: %s", request.method, request.path, e)
+            return await respond([Symbol("<>"), [Symbol("h1"), "Error"],
+                                  [Symbol("p"), Keyword("class"), "error-code", e.code]],
+                                 status=500)
         return await respond(value, html=lambda: resolution.html(False), version=self._version)

@@ -4,7 +4,8 @@ import quart
 
 from . import Env
 
-__all__ = ["SX_TYPE", "HAVE_HEADER", "call", "wants_sx", "etag", "respond", "install", "Dispatcher"]
+__all__ = ["SX_TYPE", "HAVE_HEADER", "call", "wants_sx", "etag", "respond", "respond_page",
+           "install", "Dispatcher"]
 
 SX_TYPE: Final[str]
 HTML_TYPE: Final[str]
@@ -14,10 +15,14 @@ VARY: Final[str]
 def call(component: str, /, **data: Any) -> list[Any]: ...
 def install(env: Env, *, user: Callable[[Any], Any] | None = ...) -> None: ...
 def wants_sx(accept: str | None) -> bool: ...
-def etag(tree: Any, *, sx: bool, version: str | None = ...) -> str: ...
+def etag(sent: Any, *, sx: bool, version: str | None = ...) -> str: ...
 async def respond(tree: Any, *, env: Env | None = ..., status: int = ...,
                   headers: Mapping[str, str] | None = ...,
-                  version: str | None = ..., html: Any = ...) -> quart.Response: ...
+                  version: str | None = ..., html: Any = ...,
+                  expose_call: bool = ...) -> quart.Response: ...
+async def respond_page(page: Any, *, env: Env, context: Any = ..., status: int = ...,
+                       headers: Mapping[str, str] | None = ..., version: str | None = ...,
+                       allow_any_url: bool = ...) -> quart.Response: ...
 
 class Dispatcher:
     env: Env

@@ -331,6 +331,15 @@ size_t Environment::bytes_used() const { return state_->HeldBytes(); }
 
 uint64_t Environment::definitions_version() const { return state_->global_version; }
 
+std::vector<std::string> Environment::ComponentParameters(std::string_view name) const {
+  std::vector<std::string> out;
+  const Value* v = Lookup(name);
+  if (v == nullptr || v->type() != ValueType::kComponent) return out;
+  const auto* component = static_cast<const eval_internal::Function*>(v->object());
+  for (const Atom* key : component->lambda->keys) out.emplace_back(key->name());
+  return out;
+}
+
 // ---------------------------------------------------------------------------
 // CallContext
 

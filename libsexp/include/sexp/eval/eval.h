@@ -514,6 +514,12 @@ class Environment {
   // when it has changed, since macro expansion happens at compile time.
   uint64_t definitions_version() const;
 
+  // The keyword parameters the component bound to `name` declares, in
+  // order, without the colon ({"item", "csrf"} for (defcomp ~card (&key
+  // item csrf) …)); empty when `name` is not a component. A host sending a
+  // component call to a client sends these arguments only.
+  std::vector<std::string> ComponentParameters(std::string_view name) const;
+
   // Bytes this environment holds: its arenas as reserved (values, names),
   // compiled code, definitions, the documents it read and its tables —
   // every Eval keeps its text's document and code for as long as the
