@@ -828,11 +828,28 @@ void ThrowEvalError(const sexp::EvalError& error) {
     kept_base_exception.reset();
     if (error.code == sexp::EvalErrorCode::kInterrupted) throw std::move(e);
   }
+  if (error.code == sexp::EvalErrorCode::kRead) {
+    // Text that does not read is a ReadError wherever it was read (parse,
+    // eval, load), with the reader's own code: "unexpected-eof: …".
+    std::string_view message = error.message;
+    std::string code = "syntax";
+    if (size_t colon = message.find(": "); colon != std::string_view::npos &&
+                                           message.substr(0, colon).find(' ') == std::string_view::npos) {
+      code = std::string(message.substr(0, colon));
+      message.remove_prefix(colon + 2);
+    }
+    py::object e = types().read_error(std::string(message), error.line, error.column, py::none(),
+                                      code, error.file);
+    PyErr_SetObject(types().read_error.ptr(), e.ptr());
+    throw py::error_already_set();
+  }
   py::list trace;
   for (const auto& t : error.trace) trace.append(t);
-  py::object e = types().eval_error(error.message, std::string(sexp::EvalErrorCodeName(error.code)),
-                                    error.file, error.line, error.column, trace);
-  PyErr_SetObject(types().eval_error.ptr(), e.ptr());
+  const py::object& cls =
+      error.code == sexp::EvalErrorCode::kRender ? types().render_error : types().eval_error;
+  py::object e = cls(error.message, std::string(sexp::EvalErrorCodeName(error.code)), error.file,
+                     error.line, error.column, trace);
+  PyErr_SetObject(cls.ptr(), e.ptr());
   throw py::error_already_set();
 }
 

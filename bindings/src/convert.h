@@ -41,6 +41,7 @@ struct Types {
   // sexp._adapt: the core Python value for one of the other data shapes
   // (dataclass, Decimal, datetime, Enum, Mapping…), or NotImplemented.
   py::object adapt;
+  py::object render_error;  // sexp.RenderError (an EvalError of code "render")
 };
 Types& types();
 

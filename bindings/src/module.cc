@@ -477,7 +477,22 @@ class Env {
   std::string Render(const std::string& name, const py::dict& kwargs, bool allow_any_url) {
     Busy busy(busy_);
     const sexp::Value* fn = env_->Lookup(name);
-    if (fn == nullptr) throw py::key_error("'" + name + "' is not defined");
+    if (fn == nullptr) {
+      sexp::EvalError e;
+      e.code = sexp::EvalErrorCode::kUnbound;
+      e.message = "'" + name + "' is not defined";
+      if (!name.empty() && name[0] != '~' && env_->Lookup("~" + name) != nullptr) {
+        e.message += " (did you mean the component '~" + name + "'?)";
+      }
+      ThrowEvalError(e);
+    }
+    if (fn->type() == sexp::ValueType::kPrimitive && !name.empty() && name[0] != '~' &&
+        !env_->ComponentParameters("~" + name).empty()) {
+      sexp::EvalError e;  // (render "list" …) where ~list was meant: say so
+      e.code = sexp::EvalErrorCode::kType;
+      e.message = "'" + name + "' is a primitive; did you mean the component '~" + name + "'?";
+      ThrowEvalError(e);
+    }
     CallBudget call(*this);
     sexp::Arena arena;  // the arguments: freed with this call
     std::vector<sexp::Value> args;
@@ -846,8 +861,9 @@ PYBIND11_MODULE(_sexp, m) {
   m.doc() = "libsexp, the C++ core of the `sexp` package";
 
   m.def("_set_types", [](py::object symbol, py::object keyword, py::object markup,
-                         py::object read_error, py::object eval_error, py::object adapt) {
-    types() = Types{symbol, keyword, markup, read_error, eval_error, adapt};
+                         py::object read_error, py::object eval_error, py::object adapt,
+                         py::object render_error) {
+    types() = Types{symbol, keyword, markup, read_error, eval_error, adapt, render_error};
   });
 
   auto python_limits = [](size_t max_size, size_t max_depth) {
@@ -911,17 +927,18 @@ PYBIND11_MODULE(_sexp, m) {
         sexp::Position p = v.doc->position(*v.node);
         return py::make_tuple(p.line, p.column);
       })
-      .def("to_python", [](const NodeView& v) { return NodeToPy(*v.node); })
+      .def("to_python", [](const NodeView& v) { return NodeToPy(*v.node); },
+           "The node and everything under it as Python values (as sexp.loads gives).")
       .def("canonical", [](const NodeView& v) {
         sexp::Result<std::string> text = sexp::Canonical(*v.node);
         if (!text.ok()) throw py::value_error(text.error().ToString());
         return std::move(text).value();
-      })
+      }, "The node's canonical text (sexp.dumps of its value).")
       .def("hash", [](const NodeView& v) {
         sexp::Result<sexp::Digest> d = sexp::HashNode(*v.node);
         if (!d.ok()) throw py::value_error(d.error().ToString());
         return d.value().hex_address();
-      })
+      }, "The node's content address (sexp.hash of its value).")
       .def("__repr__", [](const NodeView& v) {
         return "<sexp.Node " + std::string(sexp::KindName(v.node->kind())) + ">";
       });
@@ -1004,21 +1021,26 @@ PYBIND11_MODULE(_sexp, m) {
         while (auto f = d.Next()) out.append(py::bytes(f->data(), f->size()));
         if (d.failed()) ThrowReadError(d.error());
         return out;
-      })
+      }, py::arg("chunk"), "Takes the next bytes of the stream; the payloads of the frames now "
+                           "whole, as bytes. ReadError when the stream is broken.")
       .def("finish", [](sexp::FrameDecoder& d) {
         sexp::Error e = d.Finish();
         if (!e.ok()) ThrowReadError(e);
-      })
+      }, "Says the stream ended: ReadError (frame-truncated) when it ended inside a frame.")
       .def_property_readonly("offset", &sexp::FrameDecoder::offset)
       .def_property_readonly("buffered", &sexp::FrameDecoder::buffered);
 
   // sexp::Router (spec/routes.md): patterns → route ids.
-  py::class_<sexp::Router>(m, "Router")
+  py::class_<sexp::Router>(m, "Router",
+                           "defroute patterns (spec/routes.md) to route ids: the most specific "
+                           "pattern wins, same-shape patterns are refused.")
       .def(py::init<>())
       .def("add", [](sexp::Router& r, const std::string& pattern, size_t route) {
         absl::Status s = r.Add(pattern, route);
         if (!s.ok()) throw py::value_error(std::string(s.message()));
-      }, py::arg("pattern"), py::arg("route"))
+      }, py::arg("pattern"), py::arg("route"),
+         "Adds `pattern` (\"/posts/:id{int}/\") as route `route`; ValueError when it is "
+         "malformed or has the shape of one already added.")
       .def("match", [](const sexp::Router& r, const std::string& target) -> py::object {
         std::optional<sexp::RouteMatch> match = r.Match(target);
         if (!match) return py::none();
@@ -1027,7 +1049,9 @@ PYBIND11_MODULE(_sexp, m) {
         py::list query;
         for (auto& [k, v] : match->query) query.append(py::make_tuple(k, v));
         return py::make_tuple(match->route, params, query);
-      }, py::arg("target"))
+      }, py::arg("target"),
+         "(route, {param: text}, [(query name, value)…]) for a request target "
+         "(\"/posts/7/?x=1\"), or None when no pattern matches.")
       .def("__len__", &sexp::Router::size);
 
   py::class_<PyResolution>(m, "_Resolution")
@@ -1046,10 +1070,16 @@ PYBIND11_MODULE(_sexp, m) {
       .def(py::init<py::object, py::object>(), py::arg("capabilities") = py::none(),
            py::arg("limits") = py::none())
       .def("_primitive", &Env::Primitive)
-      .def("eval", &Env::Eval, py::arg("text_or_value"), py::arg("file") = "")
-      .def("load", &Env::Load, py::arg("path"))
+      .def("eval", &Env::Eval, py::arg("text_or_value"), py::arg("file") = "",
+           "Evaluates sx text (a str) or Python data as sx, form by form; the value of the "
+           "last. Definitions persist in the Env. `file` names the text in errors and traces. "
+           "ReadError when the text does not read, EvalError when it fails.")
+      .def("_load", &Env::Load, py::arg("path"))
       .def("render_html", &Env::RenderHtml, py::arg("text_or_value"), py::arg("file") = "",
-           py::arg("allow_any_url") = false)
+           py::arg("allow_any_url") = false,
+           "Evaluates sx text (or Python data as sx) and renders the value as HTML. "
+           "`allow_any_url` turns the URL policy off (trusted markup only). The text's code "
+           "stays in the Env: per-request pages go through render, render_page or resolve.")
       .def("_render", &Env::Render)
       .def("render_data", &Env::RenderDataHtml, py::arg("tree"), py::kw_only(),
            py::arg("allow_any_url") = false,
@@ -1059,12 +1089,14 @@ PYBIND11_MODULE(_sexp, m) {
       .def("parameters", &Env::Parameters, py::arg("component"),
            "The keyword parameters the component `component` declares, without colons "
            "(['item', 'csrf']); [] when it is not a component.")
-      .def("interrupt", &Env::Interrupt)
+      .def("interrupt", &Env::Interrupt,
+           "Ends the running call (from another thread) with EvalError \"interrupted\".")
       .def("_service", &Env::Service)
       .def("use_subtree_cache", &Env::UseSubtreeCache, py::arg("memory_bytes") = 64u << 20,
            py::arg("redis_host") = "127.0.0.1", py::arg("redis_port") = 0,
            py::arg("redis_prefix") = "sexp:cache:", py::arg("disk") = "")
-      .def("cache_stats", &Env::CacheStats)
+      .def("cache_stats", &Env::CacheStats,
+           "Hits, misses and sizes of the subtree cache tiers (use_subtree_cache).")
       .def("_resolution", &Env::Resolution, py::arg("page"), py::arg("args") = py::none(),
            py::keep_alive<0, 1>())
       .def_property_readonly("bytes_used", &Env::BytesUsed)

@@ -24,7 +24,7 @@ def test_load(tmp_path):
     env = sexp.Env()
     env.load(str(p))
     assert env.render_html('(~hello :name "<Ann>")') == "<p>hi &lt;Ann&gt;</p>"
-    with pytest.raises(sexp.EvalError):
+    with pytest.raises(FileNotFoundError):  # before: EvalError
         env.load(str(tmp_path / "missing.sx"))
 
 
@@ -36,9 +36,9 @@ def test_eval_errors_have_positions_and_traces():
     err = e.value
     assert err.code == "type" and err.file == "lib.sx" and err.line == 1 and err.col > 1
     assert len(err.trace) >= 2 and "page.sx:2:3" in err.trace[-1]
-    with pytest.raises(sexp.EvalError) as e:
+    with pytest.raises(sexp.ReadError) as e:  # before: EvalError(code="read")
         env.eval("(unclosed")
-    assert e.value.code == "read" and e.value.line == 1
+    assert e.value.code == "unexpected-eof" and e.value.line == 1
 
 
 def test_render_html_escapes_and_applies_the_url_policy():
@@ -66,8 +66,9 @@ def test_render_a_component_with_python_data():
     for _ in range(200):
         env.render("~card", post=post)
     assert env.bytes_used == before  # arguments do not accumulate in the environment
-    with pytest.raises(KeyError):
+    with pytest.raises(sexp.EvalError) as e:  # before: KeyError
         env.render("~missing")
+    assert e.value.code == "unbound"
     with pytest.raises(TypeError):
         env.render("~card", post={Keyword("id"): object()})
 

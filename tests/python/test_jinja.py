@@ -200,8 +200,9 @@ def test_template_errors_surface_from_sx(envs):
 
 def test_unknown_component_and_sx_errors_surface_from_jinja(envs):
     jj, _ = envs
-    with pytest.raises(KeyError):
+    with pytest.raises(sexp.EvalError) as e:
         render(jj, "{{ sexp('~nope', a=1) }}")
+    assert e.value.code == "unbound"
     with pytest.raises(sexp.EvalError) as e:
         render(jj, """{{ sexp('(a :title (list 1 2) "x")') }}""")
     assert e.value.code == "render"

@@ -25,6 +25,7 @@ import datetime as _datetime
 import decimal as _decimal
 import enum as _enum
 import inspect
+import os as _os
 import uuid as _uuid
 
 import warnings as _warnings
@@ -33,7 +34,8 @@ from . import _sexp
 from ._sexp import Document, FrameDecoder, Node, Router, check_message, frame
 
 __all__ = [
-    "Symbol", "Keyword", "Markup", "ReadError", "EvalError", "Env", "Document", "Node",
+    "Symbol", "Keyword", "Markup", "Error", "ReadError", "EvalError", "RenderError", "Env",
+    "Document", "Node",
     "loads", "loads_all", "dumps", "hash", "cid", "hash_text", "cid_text", "html_to_sx",
     "parse", "parse_all", "canonical", "fmt", "frame", "FrameDecoder", "check_message", "Router",
 ]
@@ -209,25 +211,40 @@ class Markup(str):
         return "Markup(%s)" % str.__repr__(self)
 
 
-class ReadError(ValueError):
-    """sx text that does not read: `.message`, `.line`, `.col` (1-based),
-    `.offset` (bytes) and `.code` (e.g. "unexpected-end")."""
+class Error(Exception):
+    """The base of the errors sexp raises for sx reasons: `ReadError` (text
+    that does not read), `EvalError` (evaluation, with `RenderError` for
+    rendering). Python data that sx cannot hold is a TypeError/ValueError
+    naming the part, as the json module does; a missing file an OSError."""
 
-    def __init__(self, message, line=0, col=0, offset=None, code="syntax"):
-        super().__init__("%d:%d: %s: %s" % (line, col, code, message) if line else message)
+
+class ReadError(Error, ValueError):
+    """sx text that does not read: `.message`, `.file` ("" for a string),
+    `.line`, `.col` (1-based), `.offset` (bytes) and `.code` (e.g.
+    "unexpected-eof"). Also a ValueError, as json's decode errors are."""
+
+    def __init__(self, message, line=0, col=0, offset=None, code="syntax", file=""):
+        where = "%s:%d:%d: " % (file or "<input>", line, col) if line else ""
+        super().__init__("%s%s: %s" % (where, code, message))
         self.message, self.line, self.col, self.offset, self.code = message, line, col, offset, code
+        self.file = file
 
 
-class EvalError(Exception):
-    """An evaluation or rendering error: `.message`, `.code` ("type",
-    "render", "step-limit"…), `.file`, `.line`, `.col` and `.trace`
-    (innermost call first)."""
+class EvalError(Error):
+    """An evaluation error: `.message`, `.code` ("type", "unbound",
+    "step-limit"…), `.file`, `.line`, `.col` and `.trace` (innermost call
+    first)."""
 
     def __init__(self, message, code="error", file="", line=0, col=0, trace=()):
         where = "%s:%d:%d: " % (file or "<input>", line, col) if line else ""
         super().__init__("%s%s: %s" % (where, code, message))
         self.message, self.code, self.file = message, code, file
         self.line, self.col, self.trace = line, col, list(trace)
+
+
+class RenderError(EvalError):
+    """An EvalError of rendering (`.code` "render"): an element HTML does not
+    have, a value that has no HTML form…"""
 
 
 def _adapt(value):
@@ -259,7 +276,7 @@ def _adapt(value):
     return NotImplemented
 
 
-_sexp._set_types(Symbol, Keyword, Markup, ReadError, EvalError, _adapt)
+_sexp._set_types(Symbol, Keyword, Markup, ReadError, EvalError, _adapt, RenderError)
 
 
 class Env(_sexp.Env):
@@ -322,6 +339,16 @@ class Env(_sexp.Env):
             fn, name = name, None
             return register(fn)
         return register
+
+    def load(self, path) -> object:
+        """Reads and evaluates an sx file (a str or os.PathLike); the value of
+        its last form. FileNotFoundError (or another OSError) when it cannot
+        be opened, ReadError (with the file, line and column) when it does
+        not read, EvalError when it fails."""
+        path = _os.fspath(path)
+        with open(path, "rb"):  # the OSError Python would raise, as it would raise it
+            pass
+        return self._load(path)
 
     def render(self, component: str, *, allow_any_url: bool = False, **kwargs) -> str:
         """Renders the component or function `component` (e.g. "~page")

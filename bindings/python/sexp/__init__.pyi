@@ -1,3 +1,4 @@
+import os
 from typing import Any, Awaitable, Callable, Iterator, Mapping, Sequence, TypeVar, Union, overload
 
 Value = Union[None, bool, int, float, str, bytes, "Symbol", "Keyword", "Markup",
@@ -16,20 +17,25 @@ class Keyword:
 class Markup(str):
     def __html__(self) -> "Markup": ...
 
-class ReadError(ValueError):
+class Error(Exception): ...
+
+class ReadError(Error, ValueError):
     message: str
+    file: str
     line: int
     col: int
     offset: int | None
     code: str
 
-class EvalError(Exception):
+class EvalError(Error):
     message: str
     code: str
     file: str
     line: int
     col: int
     trace: list[str]
+
+class RenderError(EvalError): ...
 
 def loads(text: Text, *, max_size: int = ..., max_depth: int = ...) -> Value: ...
 def loads_all(text: Text, *, max_size: int = ..., max_depth: int = ...) -> list[Value]: ...
@@ -105,7 +111,7 @@ class Env:
     def primitive(self, name: str | None = ..., *, min_args: int = ..., max_args: int = ...,
                   io: bool = ...) -> Callable[[F], F]: ...
     def eval(self, text_or_value: Value, file: str = ...) -> Value: ...
-    def load(self, path: str) -> Value: ...
+    def load(self, path: str | os.PathLike[str]) -> Value: ...
     def render_html(self, text_or_value: Value, file: str = ..., allow_any_url: bool = ...) -> str: ...
     def render(self, component: str, *, allow_any_url: bool = ..., **kwargs: Value) -> str: ...
     def render_data(self, tree: Value, *, allow_any_url: bool = ...) -> str: ...
