@@ -25,6 +25,7 @@ packages=(
   libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev  # QUIC transport (sexp::quic)
   golang-go golang-github-lucas-clemente-quic-go-dev  # independent QUIC peer (tests/interop)
   python3-hypercorn                   # HTTP/1.1 peer of the wire benchmark
+  mypy                                # the Python stubs type-check a user program (--strict)
 )
 # Node and npm for the JavaScript oracles; any node >= 18 on PATH will do.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -28,7 +28,7 @@ py::object CachedName(absl::flat_hash_map<std::string, py::object>& cache, const
                       std::string_view name) {
   auto it = cache.find(absl::string_view(name.data(), name.size()));
   if (it != cache.end()) return it->second;
-  py::object made = cls(py::str(name.data(), name.size()));
+  py::object made = cls.attr("_of")(py::str(name.data(), name.size()));  // no re-validation
   if (cache.size() < kMaxCachedNames && name.size() <= kMaxCachedName) {
     cache.emplace(std::string(name), made);
   }

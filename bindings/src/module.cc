@@ -940,7 +940,24 @@ PYBIND11_MODULE(_sexp, m) {
         return d.value().hex_address();
       }, "The node's content address (sexp.hash of its value).")
       .def("__repr__", [](const NodeView& v) {
-        return "<sexp.Node " + std::string(sexp::KindName(v.node->kind())) + ">";
+        // <sexp.Node list (p :class "x" "hi")>, the text cut at 60 bytes.
+        sexp::Result<std::string> text = sexp::Canonical(*v.node);
+        std::string shown = text.ok() ? std::move(text).value() : "?";
+        if (shown.size() > 60) {
+          size_t cut = 57;
+          while (cut > 0 && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80) --cut;
+          shown = shown.substr(0, cut) + "...";
+        }
+        return "<sexp.Node " + std::string(sexp::KindName(v.node->kind())) + " " + shown + ">";
+      })
+      // Nodes are equal when their values are (their canonical texts are).
+      .def("__eq__", [](const NodeView& a, const NodeView& b) {
+        sexp::Result<std::string> x = sexp::Canonical(*a.node), y = sexp::Canonical(*b.node);
+        return x.ok() && y.ok() && *x == *y;
+      })
+      .def("__hash__", [](const NodeView& v) {
+        sexp::Result<std::string> text = sexp::Canonical(*v.node);
+        return py::hash(py::str(text.ok() ? *text : std::string()));
       });
 
   py::class_<DocHandle>(m, "Document",
@@ -965,7 +982,11 @@ PYBIND11_MODULE(_sexp, m) {
         return NodeView{d.doc, &d.doc->roots()[static_cast<size_t>(i)]};
       })
       .def_property_readonly("arena_bytes",
-                             [](const DocHandle& d) { return d.doc->arena_stats().bytes_used; });
+                             [](const DocHandle& d) { return d.doc->arena_stats().bytes_used; })
+      .def("__repr__", [](const DocHandle& d) {
+        return "<sexp.Document roots=" + std::to_string(d.doc->roots().size()) +
+               " arena_bytes=" + std::to_string(d.doc->arena_stats().bytes_used) + ">";
+      });
 
   m.def("html_to_sx", [](py::handle html, const std::string& mode, size_t max_size,
                          size_t max_depth, int64_t timeout_ms) {

@@ -16,16 +16,15 @@ nil ↔ None. A `str` argument to canonical/fmt/hash/cid/eval/render_html is
 sx *text*; anything else (bytes included) is Python data. parse, parse_all
 and Document read text given as str or UTF-8 bytes.
 """
-from __future__ import annotations
-
-import builtins
+import builtins as _builtins
 import collections.abc as _abc
 import dataclasses as _dataclasses
 import datetime as _datetime
 import decimal as _decimal
 import enum as _enum
-import inspect
+import inspect as _inspect
 import os as _os
+import re as _re
 import uuid as _uuid
 
 import warnings as _warnings
@@ -145,18 +144,37 @@ def fmt(value_or_text) -> str:
     return _sexp._fmt_text(value_or_text)
 
 
+# What a name cannot hold: whitespace, the delimiters and quote characters
+# of the syntax, control characters (spec/grammar.md).
+_NOT_IN_NAME = _re.compile(r"[ ()\[\]{}\";'`,\x00-\x1f\x7f]")
+_NUMBER_LIKE = _re.compile(r"-?[0-9]")
+
+
 class _Name:
-    """A name: compares and hashes by name within its class."""
+    """A name: compares, orders and hashes by name within its class."""
 
     __slots__ = ("name", "_hash")
 
     def __init__(self, name: str) -> None:
         if not isinstance(name, str):
             raise TypeError("%s name must be a str" % type(self).__name__)
+        if not name or _NOT_IN_NAME.search(name):
+            raise ValueError("%r cannot be the name of a %s: it is empty or holds whitespace, a "
+                             "control character or one of ()[]{}\";'`," % (name, type(self).__name__))
         object.__setattr__(self, "name", name)
         # Computed once: instances are shared per name (the module caches
         # them), and dict keys are hashed often. (sexp.hash is the content hash.)
-        object.__setattr__(self, "_hash", builtins.hash((type(self).__name__, name)))
+        object.__setattr__(self, "_hash", _builtins.hash((type(self).__name__, name)))
+
+    @classmethod
+    def _of(cls, name: str):
+        """The instance for a name that comes from sx (the module's
+        conversions), unchecked: libsexp made it, and `::a` is a keyword
+        whose name starts with a colon, which the constructor refuses."""
+        self = object.__new__(cls)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "_hash", _builtins.hash((cls.__name__, name)))
+        return self
 
     def __setattr__(self, key, value):
         raise AttributeError("%s is immutable" % type(self).__name__)
@@ -167,6 +185,26 @@ class _Name:
     def __ne__(self, other):
         return not self == other
 
+    def __lt__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.name < other.name
+
+    def __le__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.name <= other.name
+
+    def __gt__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.name > other.name
+
+    def __ge__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.name >= other.name
+
     def __hash__(self):
         return self._hash
 
@@ -175,9 +213,16 @@ class _Name:
 
 
 class Symbol(_Name):
-    """An sx symbol, such as `div` or `~card`."""
+    """An sx symbol, such as `div` or `~card`. Its name must read back as
+    a symbol: not a number ("12"), nor true/false/nil."""
 
     __slots__ = ()
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        if _NUMBER_LIKE.match(name) or name in ("true", "false", "nil") or name.startswith(":"):
+            raise ValueError("%r cannot be a Symbol's name (it reads as a number, a constant or "
+                             "a keyword)" % name)
 
     def __repr__(self):
         return "Symbol(%r)" % self.name
@@ -187,9 +232,17 @@ class Symbol(_Name):
 
 
 class Keyword(_Name):
-    """An sx keyword; `Keyword("class")` is `:class` (the name has no colon)."""
+    """An sx keyword; `Keyword("class")` is `:class` — the name has no colon
+    (`Keyword(":class")` is a ValueError, not `::class`; the rare keyword
+    whose name starts with a colon, `::a`, comes from sexp.loads)."""
 
     __slots__ = ()
+
+    def __init__(self, name: str) -> None:
+        if isinstance(name, str) and name.startswith(":"):
+            raise ValueError("Keyword names have no colon: Keyword(%r), not Keyword(%r)"
+                             % (name.lstrip(":"), name))
+        super().__init__(name)
 
     def __repr__(self):
         return "Keyword(%r)" % self.name
@@ -321,6 +374,13 @@ class Env(_sexp.Env):
     the last render neutralized: {"unsafe_urls": n, "raw_text_escaped": n,
     "first": "unsafe URL in :href of <a> …"} — worth a log line.
     """
+
+    #: What the last resolve/render_page did ({"rounds", "requests", "merged",
+    #: "memo_hits", "failures"}); None before the first.
+    last_resolve_stats = None
+
+    def __repr__(self):
+        return "<sexp.Env bytes_used=%d>" % self.bytes_used
 
     def primitive(self, name: str | None = None, *, min_args: int = 0, max_args: int = -1,
                   io: bool = False):
@@ -473,7 +533,7 @@ async def _call(fn, *args):
     """A service's result: awaited when it is a coroutine (or other
     awaitable), as it is otherwise — plain functions may be services too."""
     value = fn(*args)
-    if inspect.isawaitable(value):
+    if _inspect.isawaitable(value):
         value = await value
     return value
 

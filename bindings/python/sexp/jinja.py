@@ -87,7 +87,7 @@ class KeywordDict(dict):
     def __missing__(self, key: Any) -> Any:
         if isinstance(key, str):
             for name in (key, key.replace("_", "-")):
-                k = Keyword(name)
+                k = Keyword._of(name)  # any str: a name no keyword has is simply absent
                 if dict.__contains__(self, k):
                     return dict.__getitem__(self, k)
         raise KeyError(key)
