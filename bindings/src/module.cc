@@ -781,6 +781,7 @@ class PyResolution {
   }
   // The value rendered, charged to the resolution's budget.
   std::string Html(bool allow_any_url) {
+    Busy busy(env_.busy());
     const sexp::EvalResult& r = resolution_->result();
     if (!r.ok()) ThrowEvalError(r.error());
     return env_.Html([&](sexp::ByteSink& sink) {

@@ -22,10 +22,12 @@ import dataclasses as _dataclasses
 import datetime as _datetime
 import decimal as _decimal
 import enum as _enum
+import asyncio as _asyncio
 import inspect as _inspect
 import os as _os
 import re as _re
 import uuid as _uuid
+import weakref as _weakref
 
 import warnings as _warnings
 
@@ -35,7 +37,7 @@ from ._sexp import Document, FrameDecoder, Node, Router, check_message, frame
 __all__ = [
     "Symbol", "Keyword", "Markup", "Error", "ReadError", "EvalError", "RenderError", "Env",
     "Document", "Node",
-    "loads", "loads_all", "dumps", "hash", "cid", "hash_text", "cid_text", "html_to_sx",
+    "EnvPool", "loads", "loads_all", "dumps", "hash", "cid", "hash_text", "cid_text", "html_to_sx",
     "parse", "parse_all", "canonical", "fmt", "frame", "FrameDecoder", "check_message", "Router",
 ]
 
@@ -419,6 +421,32 @@ class Env(_sexp.Env):
         already: those live for the one call."""
         return self._render(component, kwargs, allow_any_url)
 
+    async def render_async(self, component: str, *, allow_any_url: bool = False,
+                           **kwargs) -> str:
+        """`render` on a worker thread: the event loop goes on serving while a
+        big page renders (the C++ render runs without the GIL). Calls on
+        this Env from coroutines — render_async, resolve, render_page and
+        sexp.quart's offloaded renders — take turns; a plain (sync) call on
+        the Env while one runs raises RuntimeError (one thread at a time)."""
+        async with self._turn():
+            return await _asyncio.to_thread(self.render, component, allow_any_url=allow_any_url,
+                                            **kwargs)
+
+    async def _offload(self, fn, *args):
+        """fn(*args) on a worker thread, in this Env's turn."""
+        async with self._turn():
+            return await _asyncio.to_thread(fn, *args)
+
+    def _turn(self):
+        """The lock that gives coroutines using this Env turns (one per
+        event loop: asyncio locks belong to the loop they wait on)."""
+        locks = self.__dict__.setdefault("_locks", _weakref.WeakKeyDictionary())
+        loop = _asyncio.get_running_loop()
+        lock = locks.get(loop)
+        if lock is None:
+            lock = locks[loop] = _asyncio.Lock()
+        return lock
+
     # --- I/O through the resolver (libsexp's sexp/web/resolver.h) -------------
 
     def service(self, name: str | None = None, *, batch: bool = False):
@@ -468,18 +496,29 @@ class Env(_sexp.Env):
         resolution = await self._resolved(page, context)
         return resolution.result()
 
-    async def render_page(self, page, *, context=None, allow_any_url: bool = False) -> str:
-        """`resolve`, then the value rendered as HTML."""
+    async def render_page(self, page, *, context=None, allow_any_url: bool = False,
+                          offload: bool = False) -> str:
+        """`resolve`, then the value rendered as HTML (as data: nothing the
+        services returned runs). `offload=True` renders on a worker thread
+        (see render_async)."""
         resolution = await self._resolved(page, context)
-        return resolution.html(allow_any_url)
+        async with self._turn():
+            if offload:
+                return await _asyncio.to_thread(resolution.html, allow_any_url)
+            return resolution.html(allow_any_url)
 
     async def _resolved(self, page, context, args=None):
         """The finished resolution of `page`; with `args`, of the callable
         `page` names called with them (compiled once, whatever the args)."""
         import asyncio
-        resolution = self._resolution(page, args)
+        turn = self._turn()
+        async with turn:
+            resolution = self._resolution(page, args)
         services = self.__dict__.get("_services", {})
-        while not resolution.step():
+        while True:
+            async with turn:  # not while the services run: other requests go on
+                if resolution.step():
+                    break
             jobs = []
             for service, requests in resolution.batches():
                 entry = services.get(service)
@@ -575,3 +614,49 @@ async def _run_batch(resolution, fn, context, requests):
             resolution.supply(rid, value)
         except (TypeError, ValueError) as e:
             resolution.fail(rid, "result is not sx data: " + _failure(e))
+
+
+class EnvPool:
+    """One Env per worker thread, made by `factory()` the first time that
+    thread needs one, for renders that run off the event loop and in
+    parallel (the C++ render runs without the GIL):
+
+        pool = sexp.EnvPool(make_env, threads=2)      # make_env() -> Env
+        html = await pool.render("~feed", items=rows)
+
+    Each Env is used by its thread only, so no call waits for another's
+    turn; each holds its own copy of the definitions (`factory` loads them),
+    so memory is `threads` times an Env's `bytes_used`."""
+
+    def __init__(self, factory, threads: int = 2) -> None:
+        import concurrent.futures
+        import threading
+        self._factory = factory
+        self._local = threading.local()
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=threads, thread_name_prefix="sexp-env")
+
+    def _env(self) -> "Env":
+        env = getattr(self._local, "env", None)
+        if env is None:
+            env = self._local.env = self._factory()
+        return env
+
+    async def run(self, fn, *args, **kwargs):
+        """`fn(env, *args, **kwargs)` on a worker thread with that thread's Env."""
+        loop = _asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor,
+                                          lambda: fn(self._env(), *args, **kwargs))
+
+    async def render(self, component: str, *, allow_any_url: bool = False, **kwargs) -> str:
+        """`Env.render` on a worker thread's Env."""
+        return await self.run(lambda env: env.render(component, allow_any_url=allow_any_url,
+                                                     **kwargs))
+
+    async def render_data(self, tree, *, allow_any_url: bool = False) -> str:
+        """`Env.render_data` on a worker thread's Env."""
+        return await self.run(lambda env: env.render_data(tree, allow_any_url=allow_any_url))
+
+    def close(self) -> None:
+        """Stops the worker threads (their Envs go with them)."""
+        self._executor.shutdown(wait=True)

@@ -58,6 +58,7 @@ thread at a time.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
@@ -197,7 +198,7 @@ def _declared_call(env: Env, component: str, data: dict) -> list:
 async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
                   headers: Mapping[str, str] | None = None,
                   version: str | None = None, html: Any = None,
-                  expose_call: bool = False) -> quart.Response:
+                  expose_call: bool = False, offload: bool = False) -> quart.Response:
     """The response to the current Quart request for `tree` (module
     docstring): sx or HTML by Accept, ETag, Vary, 304 on If-None-Match,
     `(not-modified)` on Sexpr-Have. `env` renders HTML (default: a plain
@@ -213,7 +214,9 @@ async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
     call itself instead, with only the parameters the component declares.
     The tree is rendered as code only when it is sx text or a component
     call (what `call()` builds); any other Python data is rendered as data
-    (`env.render_data`: no list in it is ever called)."""
+    (`env.render_data`: no list in it is ever called). `offload=True`
+    renders on a worker thread, so that a big page does not stop the event
+    loop (`html`, when a callable, renders with `env`: pass it)."""
     ok = 200 <= status < 300 and status not in (204, 205, 206)
     if not ok and not 400 <= status < 600:
         raise ValueError("respond() answers 2xx (not 204/205/206), 4xx or 5xx, not %d" % status)
@@ -224,14 +227,21 @@ async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
     if sx and expose_call and found is not None:
         sent: Any = _declared_call(_env_for(env), *found)
     else:
-        if html is not None:
-            page = html() if callable(html) else html
-        elif isinstance(tree, str):
-            page = _env_for(env).render_html(tree)  # the app's own sx text: code
-        elif found is not None:
-            page = _env_for(env).render(found[0], **found[1])
+        renderer = _env_for(env)
+        if html is not None and not callable(html):
+            page = html
         else:
-            page = _env_for(env).render_data(tree)
+            if html is not None:
+                render = html
+            elif isinstance(tree, str):
+                render = lambda: renderer.render_html(tree)  # the app's own sx text: code
+            elif found is not None:
+                render = lambda: renderer.render(found[0], **found[1])
+            else:
+                render = lambda: renderer.render_data(tree)
+            # In the Env's turn among coroutines; on a worker thread with offload.
+            async with renderer._turn():
+                page = await asyncio.to_thread(render) if offload else render()
         sent = html_to_sx(page, mode="fragment") if sx else page
     if sx:
         address = hash(sent)
@@ -272,7 +282,7 @@ async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
 
 async def respond_page(page: Any, *, env: Env, context: Any = None, status: int = 200,
                        headers: Mapping[str, str] | None = None, version: str | None = None,
-                       allow_any_url: bool = False) -> quart.Response:
+                       allow_any_url: bool = False, offload: bool = False) -> quart.Response:
     """Resolves `page` (sx text or data: `await env.resolve`, its services
     called in rounds) once, renders the result once, and answers with
     `respond`: the ETag comes from what is sent, and the services' data is
@@ -287,7 +297,7 @@ async def respond_page(page: Any, *, env: Env, context: Any = None, status: int 
     resolution = await env._resolved(page, context)
     value = resolution.result()
     return await respond(value, env=env, status=status, headers=headers, version=version,
-                         html=lambda: resolution.html(allow_any_url))
+                         html=lambda: resolution.html(allow_any_url), offload=offload)
 
 
 # --- routes from sx files --------------------------------------------------
@@ -441,4 +451,5 @@ class Dispatcher:
             return await respond([Symbol("<>"), [Symbol("h1"), "Error"],
                                   [Symbol("p"), Keyword("class"), "error-code", e.code]],
                                  status=500)
-        return await respond(value, html=lambda: resolution.html(False), version=self._version)
+        return await respond(value, env=env, html=lambda: resolution.html(False),
+                             version=self._version)
