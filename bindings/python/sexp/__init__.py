@@ -471,14 +471,18 @@ class Env(_sexp.Env):
             return register(fn)
         return register
 
-    async def resolve(self, page, *, context=None):
+    async def resolve(self, page, *, context=None, args=None):
         """Evaluates the expression `page` (sx text or data) with its I/O
         done in rounds: every request that does not wait on another goes out
         together — merged when identical, one call per round for batch
         services, all awaited concurrently — then the page is evaluated again
         with the results. Returns the page's value. `context` (the current
         user, headers…) is passed to every service as its first argument.
-        Runs on the calling event loop's thread only.
+        With `args` (a sequence), `page` names a function, which is called
+        with them as values: `resolve("market-page", args=[category])`.
+        Each distinct page text is compiled once and kept, so per-request
+        data belongs in `args` or `context`, never in the text. Runs on the
+        calling event loop's thread only.
 
         The Env's limits bind the whole resolution: all its rounds, the
         conversions of the services' arguments and results, and the waits for
@@ -493,15 +497,15 @@ class Env(_sexp.Env):
         stays in this Env (libsexp has no collector yet): a server should
         start a fresh Env now and then — sexp.quart.Dispatcher does once its
         Env passes a size."""
-        resolution = await self._resolved(page, context)
+        resolution = await self._resolved(page, context, args)
         return resolution.result()
 
-    async def render_page(self, page, *, context=None, allow_any_url: bool = False,
+    async def render_page(self, page, *, context=None, args=None, allow_any_url: bool = False,
                           offload: bool = False) -> str:
         """`resolve`, then the value rendered as HTML (as data: nothing the
         services returned runs). `offload=True` renders on a worker thread
         (see render_async)."""
-        resolution = await self._resolved(page, context)
+        resolution = await self._resolved(page, context, args)
         async with self._turn():
             if offload:
                 return await _asyncio.to_thread(resolution.html, allow_any_url)

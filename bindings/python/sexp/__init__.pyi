@@ -122,11 +122,12 @@ class Env:
         """Ends the running call (from another thread) with EvalError "interrupted"."""
     def service(self, name: str | Callable[..., Awaitable[Any]] | None = ..., *,
                 batch: bool = ...) -> Any: ...
-    async def resolve(self, page: Value, *, context: Any = ...) -> Value:
+    async def resolve(self, page: Value, *, context: Any = ..., args: Sequence[Value] | None = ...) -> Value:
         """timeout_ms bounds the whole resolution, the waits for services
         included: services still out at the deadline are cancelled, and
         EvalError "timeout" is raised."""
     async def render_page(self, page: Value, *, context: Any = ...,
+                          args: Sequence[Value] | None = ...,
                           allow_any_url: bool = ..., offload: bool = ...) -> str:
         """resolve, then the value rendered as HTML (same limits)."""
     last_resolve_stats: dict[str, int] | None

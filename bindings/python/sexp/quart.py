@@ -242,7 +242,7 @@ async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
             # In the Env's turn among coroutines; on a worker thread with offload.
             async with renderer._turn():
                 page = await asyncio.to_thread(render) if offload else render()
-        sent = html_to_sx(page, mode="fragment") if sx else page
+        sent = html_to_sx(page) if sx else page
     if sx:
         address = hash(sent)
         tag = '"%s"' % address
@@ -280,21 +280,25 @@ async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
     return response
 
 
-async def respond_page(page: Any, *, env: Env, context: Any = None, status: int = 200,
+async def respond_page(page: Any, *, env: Env, context: Any = None, args: Any = None,
+                       status: int = 200,
                        headers: Mapping[str, str] | None = None, version: str | None = None,
                        allow_any_url: bool = False, offload: bool = False) -> quart.Response:
     """Resolves `page` (sx text or data: `await env.resolve`, its services
     called in rounds) once, renders the result once, and answers with
     `respond`: the ETag comes from what is sent, and the services' data is
-    rendered as data — never evaluated again as code. The one call a page
-    handler needs:
+    rendered as data — never evaluated again as code. With `args`, `page`
+    names a function called with them as values (`respond_page("market-page",
+    args=[category], env=env)`): per-request data goes there or in
+    `context`, not into the page's text, which is compiled once per text.
+    The one call a page handler needs:
 
         @app.get("/market/")
         async def market():
             return await sexp.quart.respond_page('(~market-page)', env=env,
                                                  context={"user": user})
     """
-    resolution = await env._resolved(page, context)
+    resolution = await env._resolved(page, context, args)
     value = resolution.result()
     return await respond(value, env=env, status=status, headers=headers, version=version,
                          html=lambda: resolution.html(allow_any_url), offload=offload)

@@ -20,7 +20,8 @@ async def respond(tree: Any, *, env: Env | None = ..., status: int = ...,
                   headers: Mapping[str, str] | None = ...,
                   version: str | None = ..., html: Any = ...,
                   expose_call: bool = ..., offload: bool = ...) -> quart.Response: ...
-async def respond_page(page: Any, *, env: Env, context: Any = ..., status: int = ...,
+async def respond_page(page: Any, *, env: Env, context: Any = ..., args: Any = ...,
+                       status: int = ...,
                        headers: Mapping[str, str] | None = ..., version: str | None = ...,
                        allow_any_url: bool = ..., offload: bool = ...) -> quart.Response: ...
 
