@@ -860,6 +860,7 @@ sexp::Value Env::PageFunction(std::string page, const sexp::EvalLimits& limits) 
 PYBIND11_MODULE(_sexp, m) {
   using namespace sexp_py;
   m.doc() = "libsexp, the C++ core of the `sexp` package";
+  m.attr("__version__") = SEXP_VERSION;
 
   m.def("_set_types", [](py::object symbol, py::object keyword, py::object markup,
                          py::object read_error, py::object eval_error, py::object adapt,

@@ -41,6 +41,8 @@ __all__ = [
     "parse", "parse_all", "canonical", "fmt", "frame", "FrameDecoder", "check_message", "Router",
 ]
 
+__version__ = _sexp.__version__
+
 _DEFAULT_MAX_SIZE = 64 << 20
 
 
@@ -388,14 +390,18 @@ class Env(_sexp.Env):
                   io: bool = False):
         """Decorator registering a Python callable as the sx primitive `name`
         (default: the function's name, `_` as `-`). It receives and returns
-        Python data (converted under the running call's limits); an
+        Python data (converted under the running call's limits). A function
+        with keyword-only parameters or **kwargs gets the call's keyword
+        pairs as Python keyword arguments (`:currency "EUR"` is
+        `currency="EUR"`, `-` written `_`); an
         exception becomes an sx `host` error, which `try` can catch — a
         limit reached converting its arguments or result ends the evaluation
         instead, and a KeyboardInterrupt or SystemExit ends it and is raised
         again. `io=True` puts it in the "io" group (bound only where that
         capability is)."""
         def register(fn):
-            self._primitive(name or fn.__name__.replace("_", "-"), fn, min_args, max_args, io)
+            self._primitive(name or fn.__name__.replace("_", "-"), _with_keywords(fn), min_args,
+                            max_args, io)
             return fn
         if callable(name):  # used bare: @env.primitive
             fn, name = name, None
@@ -408,9 +414,11 @@ class Env(_sexp.Env):
         be opened, ReadError (with the file, line and column) when it does
         not read, EvalError when it fails."""
         path = _os.fspath(path)
-        with open(path, "rb"):  # the OSError Python would raise, as it would raise it
-            pass
-        return self._load(path)
+        with open(path, "rb") as f:  # the OSError Python would raise, as it would raise it
+            mtime = _os.fstat(f.fileno()).st_mtime_ns
+        value = self._load(path)
+        self.__dict__.setdefault("_loaded", {})[path] = mtime  # for reload_changed
+        return value
 
     def render(self, component: str, *, allow_any_url: bool = False, **kwargs) -> str:
         """Renders the component or function `component` (e.g. "~page")
@@ -446,6 +454,31 @@ class Env(_sexp.Env):
         if lock is None:
             lock = locks[loop] = _asyncio.Lock()
         return lock
+
+    def translations(self, gettext) -> None:
+        """Defines `(_ "text")` as `gettext("text")` — the i18n hook Jinja's
+        `_()` is (gettext.gettext, a Babel `Translations.gettext`, or any
+        str → str). The result is text, escaped when rendered."""
+        @self.primitive("_", min_args=1, max_args=1)
+        def translate(text):
+            return gettext(text)
+
+    def reload_changed(self) -> list:
+        """Loads again every file `load` read whose modification time has
+        changed since (for development servers: call it before each
+        request; `sexp.quart.Dispatcher(reload=True)` does). Returns the
+        paths reloaded. Each reload keeps the old code: not for production."""
+        files = self.__dict__.setdefault("_loaded", {})
+        changed = []
+        for path, mtime in list(files.items()):
+            try:
+                now = _os.stat(path).st_mtime_ns
+            except OSError:
+                continue
+            if now != mtime:
+                self.load(path)
+                changed.append(path)
+        return changed
 
     # --- I/O through the resolver (libsexp's sexp/web/resolver.h) -------------
 
@@ -566,6 +599,33 @@ class Env(_sexp.Env):
             await asyncio.sleep(0)
         self.__dict__["last_resolve_stats"] = resolution.stats()
         return resolution
+
+
+def _with_keywords(fn):
+    """`fn` as a primitive: when it takes keyword arguments (keyword-only
+    parameters or **kwargs), the call's trailing keyword pairs
+    `:name value` become `name=value` (`-` as `_`); else `fn` itself."""
+    try:
+        params = _inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature
+        return fn
+    if not any(p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in params):
+        return fn
+
+    def call(*args):
+        positional, keywords = [], {}
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if type(arg) is Keyword and i + 1 < len(args):
+                keywords[arg.name.replace("-", "_")] = args[i + 1]
+                i += 2
+            else:
+                positional.append(arg)
+                i += 1
+        return fn(*positional, **keywords)
+    call.__name__ = getattr(fn, "__name__", "primitive")
+    return call
 
 
 def _failure(e: BaseException) -> str:

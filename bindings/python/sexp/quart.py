@@ -61,6 +61,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import re
 import threading
 from typing import Any, Mapping
@@ -364,12 +365,14 @@ class Dispatcher:
     the dispatcher makes; `context(request)` gives their per-request
     context; `user(request)` answers `(current-user)` and the `HX-Request`
     header `(htmx-request?)` (see `install`) unless `setup` defines them.
-    Environments keep what each page allocates (libsexp has no
-    collector yet), so one is replaced by a fresh load once it holds more
-    than `max_env_bytes`."""
+    Environments keep each route's compiled code (requests leave nothing);
+    one is replaced by a fresh load if it ever holds more than
+    `max_env_bytes`. `reload=True` (development) loads the files again when
+    one has changed, before the request that follows."""
 
     def __init__(self, *files: str, setup=None, context=None, capabilities=None,
-                 max_env_bytes: int = 64 << 20, version: str | None = None, user=None):
+                 max_env_bytes: int = 64 << 20, version: str | None = None, user=None,
+                 reload: bool = False):
         self._files = [str(f) for f in files]
         self._setup = setup
         self._context = context
@@ -377,11 +380,22 @@ class Dispatcher:
         self._capabilities = list(capabilities or _ALL)
         self._max_env_bytes = max_env_bytes
         self._version = version
+        self._reload = reload  # development: reload changed route files before each request
         self._routes: list[tuple[str, list[tuple[str, bool]]]] = []
         self._router = None
         self.env = self._load()
 
+    def _stamps(self) -> list:
+        stamps = []
+        for path in self._files:
+            try:
+                stamps.append(os.stat(path).st_mtime_ns)
+            except OSError:
+                stamps.append(None)
+        return stamps
+
     def _load(self) -> Env:
+        self._loaded_stamps = self._stamps()
         routes = []
         for path in self._files:
             with open(path, encoding="utf-8") as f:
@@ -424,6 +438,8 @@ class Dispatcher:
 
     async def handle(self, rest: str = "") -> quart.Response:
         request = quart.request
+        if self._reload and self._stamps() != self._loaded_stamps:
+            self.env = self._load()  # components and routes alike
         target = request.full_path if request.query_string else request.path
         found = self._router.match(target)
         if found is None:

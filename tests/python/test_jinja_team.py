@@ -1,0 +1,71 @@
+"""What a Jinja/Quart team reaches for (issue 22, item 8), the parts done:
+sexp.__version__, primitives with keyword arguments, the i18n hook (_),
+reloading changed files in development (Env.reload_changed, Dispatcher
+reload=True)."""
+import asyncio
+import os
+import pathlib
+import re
+
+import quart
+
+import sexp
+import sexp.quart as sq
+
+
+def test_version_is_the_projects():
+    cmake = (pathlib.Path(__file__).resolve().parents[2] / "CMakeLists.txt").read_text()
+    assert sexp.__version__ == re.search(r"project\(sexp VERSION ([0-9.]+)", cmake).group(1)
+
+
+def test_primitives_receive_keyword_arguments():
+    env = sexp.Env()
+
+    @env.primitive
+    def money(cents, *, currency="EUR", show_sign=False):
+        sign = "+" if show_sign and cents > 0 else ""
+        return "%s%d.%02d %s" % (sign, cents // 100, cents % 100, currency)
+
+    @env.primitive
+    def plain(*args):  # no keyword parameters: keywords stay positional
+        return len(args)
+
+    assert env.eval("(money 850)") == "8.50 EUR"
+    assert env.eval('(money 850 :currency "GBP" :show-sign true)') == "+8.50 GBP"
+    assert env.eval("(plain 1 :k 2)") == 3
+    assert env.eval('(try (money 1 :colour "red") (catch e (:code e)))') == "host"
+
+
+def test_the_i18n_hook():
+    env = sexp.Env()
+    env.translations({"Add": "Hinzufügen", "<b>": "<b>"}.get)
+    assert env.render_html('(button (_ "Add"))') == "<button>Hinzufügen</button>"
+    assert env.render_html('(p (_ "<b>"))') == "<p>&lt;b&gt;</p>"  # text, escaped
+
+
+def test_reload_changed_files(tmp_path):
+    f = tmp_path / "c.sx"
+    f.write_text('(defcomp ~c () (p "one"))')
+    env = sexp.Env()
+    env.load(f)
+    assert env.render("~c") == "<p>one</p>" and env.reload_changed() == []
+    f.write_text('(defcomp ~c () (p "two"))')
+    os.utime(f, ns=(1, 1))  # a different modification time, whatever the clock
+    assert env.reload_changed() == [str(f)]
+    assert env.render("~c") == "<p>two</p>"
+
+
+def test_dispatcher_reload(tmp_path):
+    site = tmp_path / "site.sx"
+    site.write_text('(defroute "/" () (p "one"))')
+    d = sq.Dispatcher(str(site), reload=True)
+    app = quart.Quart(__name__)
+    d.install(app)
+
+    async def get():
+        r = await app.test_client().get("/")
+        return await r.get_data(as_text=True)
+    assert asyncio.run(get()) == "<p>one</p>"
+    site.write_text('(defroute "/" () (p "two"))')
+    os.utime(site, ns=(1, 1))
+    assert asyncio.run(get()) == "<p>two</p>"
