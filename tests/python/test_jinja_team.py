@@ -69,3 +69,28 @@ def test_dispatcher_reload(tmp_path):
     site.write_text('(defroute "/" () (p "two"))')
     os.utime(site, ns=(1, 1))
     assert asyncio.run(get()) == "<p>two</p>"
+
+
+def test_format_specs_match_pythons_format():
+    # The independent implementation: Python's own format() on the same
+    # specs and values (spec/evaluation.md lists the subset).
+    env = sexp.Env()
+    specs = [",.2f", ".2f", ".0f", ",", ",d", "d", "+d", " d", "05d", "08.3f", ">8", "<8", "^8",
+             "*^9", "8", ".1%", ".3e", "+.2e", ",.1f", "=+8d", "x<5"]
+    numbers = [0, 7, -42, 1234567, -1234567, 3.14159, -0.001, 1234567.891, 0.256, 1e6]
+    checked = 0
+    for spec in specs:
+        for value in numbers:
+            if spec.rstrip("0123456789").endswith("d") and isinstance(value, float):
+                continue  # 'd' takes integers (both refuse floats)
+            if spec in (",", "8", ">8", "<8", "^8", "*^9", "x<5") and isinstance(value, float):
+                continue  # floats display as JavaScript does in sx ({} rules), not as repr
+            want = format(value, spec)
+            got = env.eval('(format "{:%s}" %s)' % (spec, sexp.dumps(value)))
+            assert got == want, (spec, value, got, want)
+            checked += 1
+    for spec in [">6", "<6", "^6", "*^7", ".3", ".2s", "s"]:
+        for text in ["ab", "été", "abcdef"]:
+            assert env.eval('(format "{:%s}" "%s")' % (spec, text)) == format(text, spec)
+            checked += 1
+    assert checked > 150

@@ -17,6 +17,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
+#include "eval/format_spec.h"
 #include "eval/machine.h"
 #include "core/strutil.h"
 
@@ -343,7 +344,8 @@ void DefineAll(Environment& env) {
     return c.MakeString(out);
   });
   def("format", 1, -1, kGroupString, [](CallContext& c, Args a) {
-    // "{}" takes the next argument (display text); "{{" and "}}" are braces.
+    // "{}" takes the next argument (display text), "{:spec}" the next one
+    // formatted by a spec (eval/format_spec.h); "{{" and "}}" are braces.
     std::string_view f = StrArg(c, "format", a[0]);
     Machine::Of(c).AccountText(f.size());  // its literal text
     std::string out;
@@ -359,6 +361,26 @@ void DefineAll(Environment& env) {
         if (next >= a.size()) c.Fail(EvalErrorCode::kArity, "'format' has more {} than arguments");
         AppendDisplay(Machine::Of(c), &out, a[next++]);
         ++i;
+      } else if (f[i] == '{' && i + 1 < f.size() && f[i + 1] == ':') {
+        // {:spec} — Python's format-spec mini-language (eval/format_spec.h).
+        size_t close = f.find('}', i + 2);
+        if (close == std::string_view::npos) c.Fail(EvalErrorCode::kType, "'format': '{:' without '}'");
+        FormatSpec spec;
+        std::string error;
+        if (!ParseFormatSpec(f.substr(i + 2, close - i - 2), &spec, &error)) {
+          c.Fail(EvalErrorCode::kType, "'format': " + error);
+        }
+        if (next >= a.size()) c.Fail(EvalErrorCode::kArity, "'format' has more {} than arguments");
+        const Value& v = a[next++];
+        std::string display;
+        AppendDisplay(Machine::Of(c), &display, v);
+        // What AppendFormatted may add: the padding (fill up to 4 bytes a
+        // character) and the digits, charged before it is made.
+        Machine::Of(c).AccountText(4 * size_t{spec.width} + 512);
+        if (!AppendFormatted(spec, v, display, &out, &error)) {
+          c.Fail(EvalErrorCode::kType, "'format': " + error);
+        }
+        i = close;
       } else {
         out += f[i];
       }
