@@ -37,15 +37,21 @@ class CMakeBuild(build_ext):
         generator = ["-G", "Ninja"] if shutil.which("ninja") else []
         subprocess.check_call(
             ["cmake", "-S", ROOT, "-B", build, *generator, "-DCMAKE_BUILD_TYPE=Release",
-             "-DSEXP_BUILD_TESTS=OFF", "-DSEXP_BUILD_TOOLS=OFF", "-DSEXP_BUILD_BENCH=OFF",
+             "-DSEXP_BUILD_TESTS=OFF", "-DSEXP_BUILD_TOOLS=ON", "-DSEXP_BUILD_BENCH=OFF",
              "-DSEXP_BUILD_PYTHON=ON", "-DPYTHON_EXECUTABLE=" + sys.executable])
-        subprocess.check_call(["cmake", "--build", build, "--target", "_sexp"])
+        subprocess.check_call(["cmake", "--build", build, "--target", "_sexp", "sexp_cli"])
         built = glob.glob(os.path.join(build, "python", "sexp", "_sexp*.so"))
         if len(built) != 1:
             raise RuntimeError("expected one _sexp extension in %s, found %r" % (build, built))
         target = self.get_ext_fullpath(ext.name)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copyfile(built[0], target)
+        # The CLI goes into the package; the `sexp` console script runs it
+        # (sexp/__main__.py).
+        cli = os.path.join(os.path.dirname(target), "_bin", "sexp")
+        os.makedirs(os.path.dirname(cli), exist_ok=True)
+        shutil.copyfile(os.path.join(build, "tools", "sexp"), cli)
+        os.chmod(cli, 0o755)
 
 
 setup(
@@ -60,5 +66,6 @@ setup(
     package_data={"sexp": ["py.typed", "*.pyi"]},
     ext_modules=[CMakeExtension("sexp._sexp")],
     cmdclass={"build_ext": CMakeBuild},
+    entry_points={"console_scripts": ["sexp = sexp.__main__:main"]},
     zip_safe=False,
 )

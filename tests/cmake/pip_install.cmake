@@ -25,3 +25,10 @@ print("installed:", sexp.__file__)
 if(rc)
   message(FATAL_ERROR "the installed module does not work (${rc})")
 endif()
+# The console script runs the bundled CLI.
+execute_process(COMMAND ${venv}/bin/sexp canon -
+                INPUT_FILE ${SOURCE_DIR}/tests/cmake/pip_cli_input.sx
+                OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(rc OR NOT out STREQUAL "(b :a 2 :z 1)\n")
+  message(FATAL_ERROR "the sexp console script failed (${rc}): '${out}'")
+endif()
