@@ -94,3 +94,30 @@ def test_format_specs_match_pythons_format():
             assert env.eval('(format "{:%s}" "%s")' % (spec, text)) == format(text, spec)
             checked += 1
     assert checked > 150
+
+
+def test_a_debug_page_shows_sx_frames_with_source_lines(tmp_path):
+    site = tmp_path / "site.sx"
+    site.write_text('(define (price p) (* (:price p) "x"))\n'
+                    '(defroute "/" () (p "Price: " (price {:price 2})))\n')
+    d = sq.Dispatcher(str(site), debug=True)
+    app = quart.Quart(__name__)
+    d.install(app)
+
+    async def get():
+        r = await app.test_client().get("/")
+        return r.status_code, await r.get_data(as_text=True)
+    status, body = asyncio.run(get())
+    assert status == 500 and "<h1>sx error: type</h1>" in body
+    assert "%s:1:" % site in body  # the failing call, with its file and line
+    assert "(define (price p) (* (:price p) &quot;x&quot;))" in body  # its source, escaped
+    assert "%s:2:" % site in body  # the caller's frame
+    # Without debug the page shows the code only.
+    d2 = sq.Dispatcher(str(site))
+    app2 = quart.Quart(__name__)
+    d2.install(app2)
+
+    async def get2():
+        r = await app2.test_client().get("/")
+        return await r.get_data(as_text=True)
+    assert "define" not in asyncio.run(get2())

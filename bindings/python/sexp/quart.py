@@ -71,7 +71,7 @@ import quart
 from . import EvalError, Env, Keyword, Router, Symbol, cid, dumps, hash, html_to_sx, parse_all
 
 __all__ = ["SX_TYPE", "HAVE_HEADER", "call", "wants_sx", "etag", "respond", "respond_page",
-           "install", "Dispatcher"]
+           "debug_page", "install", "Dispatcher"]
 
 SX_TYPE = "application/x-sexpr"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -305,6 +305,50 @@ async def respond_page(page: Any, *, env: Env, context: Any = None, args: Any = 
                          html=lambda: resolution.html(allow_any_url), offload=offload)
 
 
+_FRAME = re.compile(r"(?P<name>.*) \((?P<file>.*):(?P<line>[0-9]+):(?P<col>[0-9]+)\)\Z")
+
+
+def debug_page(error: EvalError) -> str:
+    """An HTML page for a failed page, for development: the error's code and
+    message, then its sx frames (where it failed first, then each call
+    outwards) with the source line and a caret when the file is on disk.
+    Never for production: it shows code and data."""
+    frames = [("where it failed", error.file, error.line, error.col)] if error.line else []
+    for entry in error.trace:
+        m = _FRAME.match(entry)
+        if m:
+            frames.append((m["name"], m["file"], int(m["line"]), int(m["col"])))
+        else:
+            frames.append((entry, "", 0, 0))
+    items = []
+    for name, file, line, col in frames:
+        item: list = [Symbol("li"), [Symbol("code"), name]]
+        if line:
+            item.append(" %s:%d:%d" % (file or "<input>", line, col))
+            source = _source_line(file, line)
+            if source is not None:
+                item.append([Symbol("pre"), source + "\n" + " " * max(col - 1, 0) + "^"])
+        items.append(item)
+    tree = [Symbol("html"),
+            [Symbol("head"), [Symbol("title"), "sx error: %s" % error.code]],
+            [Symbol("body"), [Symbol("h1"), "sx error: %s" % error.code],
+             [Symbol("p"), error.message], [Symbol("ol"), *items]]]
+    return _env_for(None).render_data(tree)
+
+
+def _source_line(file: str, line: int) -> str | None:
+    if not file or not os.path.isfile(file):
+        return None
+    try:
+        with open(file, encoding="utf-8", errors="replace") as f:
+            for number, text in enumerate(f, 1):
+                if number == line:
+                    return text.rstrip("\n")
+    except OSError:
+        return None
+    return None
+
+
 # --- routes from sx files --------------------------------------------------
 
 _ALL = ["core", "string", "list", "dict", "io"]
@@ -368,11 +412,13 @@ class Dispatcher:
     Environments keep each route's compiled code (requests leave nothing);
     one is replaced by a fresh load if it ever holds more than
     `max_env_bytes`. `reload=True` (development) loads the files again when
-    one has changed, before the request that follows."""
+    one has changed, before the request that follows; `debug=True`
+    (development) answers a failed page with `debug_page` — its sx frames
+    and source lines."""
 
     def __init__(self, *files: str, setup=None, context=None, capabilities=None,
                  max_env_bytes: int = 64 << 20, version: str | None = None, user=None,
-                 reload: bool = False):
+                 reload: bool = False, debug: bool = False):
         self._files = [str(f) for f in files]
         self._setup = setup
         self._context = context
@@ -381,6 +427,7 @@ class Dispatcher:
         self._max_env_bytes = max_env_bytes
         self._version = version
         self._reload = reload  # development: reload changed route files before each request
+        self._debug = debug    # development: failed pages answer with debug_page
         self._routes: list[tuple[str, list[tuple[str, bool]]]] = []
         self._router = None
         self.env = self._load()
@@ -468,6 +515,8 @@ class Dispatcher:
             # The client sees the error's code only (HTML and sx alike); the
             # message, which may hold a service's internals, goes to the log.
             _log.error("%s %s: %s", request.method, request.path, e)
+            if self._debug:
+                return await respond([Symbol("error")], status=500, html=debug_page(e))
             return await respond([Symbol("<>"), [Symbol("h1"), "Error"],
                                   [Symbol("p"), Keyword("class"), "error-code", e.code]],
                                  status=500)

@@ -2,10 +2,10 @@ from typing import Any, Callable, Final, Mapping, Sequence
 
 import quart
 
-from . import Env
+from . import Env, EvalError
 
 __all__ = ["SX_TYPE", "HAVE_HEADER", "call", "wants_sx", "etag", "respond", "respond_page",
-           "install", "Dispatcher"]
+           "debug_page", "install", "Dispatcher"]
 
 SX_TYPE: Final[str]
 HTML_TYPE: Final[str]
@@ -13,6 +13,7 @@ HAVE_HEADER: Final[str]
 VARY: Final[str]
 
 def call(component: str, /, **data: Any) -> list[Any]: ...
+def debug_page(error: EvalError) -> str: ...
 def install(env: Env, *, user: Callable[[Any], Any] | None = ...) -> None: ...
 def wants_sx(accept: str | None) -> bool: ...
 def etag(sent: Any, *, sx: bool, version: str | None = ...) -> str: ...
@@ -30,6 +31,7 @@ class Dispatcher:
     def __init__(self, *files: str, setup: Callable[[Env], None] | None = ...,
                  context: Callable[[Any], Any] | None = ..., capabilities: Sequence[str] | None = ...,
                  max_env_bytes: int = ..., version: str | None = ...,
-                 user: Callable[[Any], Any] | None = ..., reload: bool = ...) -> None: ...
+                 user: Callable[[Any], Any] | None = ..., reload: bool = ...,
+                 debug: bool = ...) -> None: ...
     def install(self, app: quart.Quart) -> None: ...
     async def handle(self, rest: str = ...) -> quart.Response: ...
