@@ -70,3 +70,13 @@ def test_every_public_function_has_a_docstring(name):
         for attr, member in vars(obj).items():
             if not attr.startswith("_") and callable(member):
                 assert inspect.getdoc(member), "%s.%s" % (name, attr)
+
+
+def test_a_host_call_has_no_empty_site_in_its_trace():
+    env = sexp.Env()
+    env.eval("(defcomp ~c (&key a) (p a))")
+    with pytest.raises(sexp.EvalError) as e:
+        env.render("~c", b=1)
+    # Before: ['~c ()'] — a frame with an empty place.
+    assert e.value.code == "unknown-key" and e.value.trace == ["~c"]
+    assert "it takes :a" in e.value.message

@@ -431,8 +431,10 @@ void Machine::AddTrace(Fault& fault, const Lambda& l, const Code* site) const {
   // raises one per request per round).
   if (fault.pending || fault.trace.size() >= 64) return;
   std::string where = site ? Where(site->file, site->offset) : "";
-  fault.trace.push_back(l.name.empty() ? absl::StrCat("fn (", where, ")")
-                                       : absl::StrCat(l.name, " (", where, ")"));
+  std::string_view name = l.name.empty() ? std::string_view("fn") : std::string_view(l.name);
+  // A call the host made (Environment::Call, env.render) has no sx site.
+  fault.trace.push_back(where.empty() ? std::string(name)
+                                      : absl::StrCat(AV(name), " (", where, ")"));
 }
 
 bool LookupKey(const Value& m, const Value& key, Value* out) {
