@@ -440,11 +440,6 @@ class Env(_sexp.Env):
             return await _asyncio.to_thread(self.render, component, allow_any_url=allow_any_url,
                                             **kwargs)
 
-    async def _offload(self, fn, *args):
-        """fn(*args) on a worker thread, in this Env's turn."""
-        async with self._turn():
-            return await _asyncio.to_thread(fn, *args)
-
     def _turn(self):
         """The lock that gives coroutines using this Env turns (one per
         event loop: asyncio locks belong to the loop they wait on)."""

@@ -333,7 +333,7 @@ def debug_page(error: EvalError) -> str:
             [Symbol("head"), [Symbol("title"), "sx error: %s" % error.code]],
             [Symbol("body"), [Symbol("h1"), "sx error: %s" % error.code],
              [Symbol("p"), error.message], [Symbol("ol"), *items]]]
-    return _env_for(None).render_data(tree)
+    return Env().render_data(tree)  # its own Env: nothing else's turn to wait for
 
 
 def _source_line(file: str, line: int) -> str | None:
