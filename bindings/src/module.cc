@@ -455,6 +455,89 @@ class Env {
     });
   }
 
+  // The value `name` is bound to, for Render: an EvalError when unbound,
+  // or when it is a primitive where the component "~name" was meant.
+  sexp::Value Renderable(const std::string& name) {
+    const sexp::Value* fn = env_->Lookup(name);
+    if (fn == nullptr) {
+      sexp::EvalError e;
+      e.code = sexp::EvalErrorCode::kUnbound;
+      e.message = "'" + name + "' is not defined";
+      if (!name.empty() && name[0] != '~' && env_->Lookup("~" + name) != nullptr) {
+        e.message += " (did you mean the component '~" + name + "'?)";
+      }
+      ThrowEvalError(e);
+    }
+    if (fn->type() == sexp::ValueType::kPrimitive && !name.empty() && name[0] != '~' &&
+        !env_->ComponentParameters("~" + name).empty()) {
+      sexp::EvalError e;  // (render "list" …) where ~list was meant: say so
+      e.code = sexp::EvalErrorCode::kType;
+      e.message = "'" + name + "' is a primitive; did you mean the component '~" + name + "'?";
+      ThrowEvalError(e);
+    }
+    return *fn;
+  }
+
+  // Python keyword arguments as the call's keyword pairs, made in `arena`.
+  std::vector<sexp::Value> Arguments(const py::dict& kwargs, sexp::Arena& arena, Meter& meter) {
+    std::vector<sexp::Value> args;
+    for (auto [k, v] : kwargs) {
+      // A Python argument name cannot hold '-': sale_price=1 is :sale-price
+      // (as in the Jinja bridge).
+      std::string key = py::cast<std::string>(k);
+      std::replace(key.begin(), key.end(), '_', '-');
+      meter.Text(key.size(), 0);
+      args.push_back(env_->TransientKeyword(key, arena));
+      args.push_back(PyToValue(*env_, arena, v, meter, &keywords_));
+    }
+    return args;
+  }
+
+  // Hands the output to a Python callable in chunks (RenderChunks). Runs
+  // without the GIL and takes it for each call.
+  class ChunkSink final : public sexp::ByteSink {
+   public:
+    ChunkSink(py::function write, size_t chunk_size)
+        : write_(std::move(write)), chunk_size_(chunk_size) {}
+    ~ChunkSink() override {
+      py::gil_scoped_acquire gil;  // the function is released with the GIL held
+      write_ = py::function();
+    }
+    bool Write(std::string_view chunk) override {
+      buffer_.append(chunk);
+      return buffer_.size() < chunk_size_ || Flush();
+    }
+    bool Flush() {
+      if (failed_) return false;
+      if (buffer_.empty()) return true;
+      py::gil_scoped_acquire gil;
+      try {
+        bool more = py::cast<bool>(write_(py::bytes(buffer_)));
+        buffer_.clear();
+        failed_ = !more;
+      } catch (py::error_already_set& e) {
+        error_.emplace(std::move(e));
+        failed_ = true;
+      }
+      return !failed_;
+    }
+    // The exception `write` raised, raised again (with the GIL held).
+    void Rethrow() {
+      if (error_) {
+        py::error_already_set e = std::move(*error_);
+        error_.reset();
+        throw std::move(e);
+      }
+    }
+
+   private:
+    py::function write_;
+    size_t chunk_size_;
+    std::string buffer_;
+    bool failed_ = false;
+    std::optional<py::error_already_set> error_;
+  };
+
   // Renders Python data as an element tree, as data: no list is called
   // (sexp::RenderData), so values that came from services or users can
   // never run as code.
@@ -476,39 +559,42 @@ class Env {
   // keyword arguments converted from Python: the data never becomes text.
   std::string Render(const std::string& name, const py::dict& kwargs, bool allow_any_url) {
     Busy busy(busy_);
-    const sexp::Value* fn = env_->Lookup(name);
-    if (fn == nullptr) {
-      sexp::EvalError e;
-      e.code = sexp::EvalErrorCode::kUnbound;
-      e.message = "'" + name + "' is not defined";
-      if (!name.empty() && name[0] != '~' && env_->Lookup("~" + name) != nullptr) {
-        e.message += " (did you mean the component '~" + name + "'?)";
-      }
-      ThrowEvalError(e);
-    }
-    if (fn->type() == sexp::ValueType::kPrimitive && !name.empty() && name[0] != '~' &&
-        !env_->ComponentParameters("~" + name).empty()) {
-      sexp::EvalError e;  // (render "list" …) where ~list was meant: say so
-      e.code = sexp::EvalErrorCode::kType;
-      e.message = "'" + name + "' is a primitive; did you mean the component '~" + name + "'?";
-      ThrowEvalError(e);
-    }
+    const sexp::Value callee = Renderable(name);
     CallBudget call(*this);
     sexp::Arena arena;  // the arguments: freed with this call
-    std::vector<sexp::Value> args;
-    for (auto [k, v] : kwargs) {
-      // A Python argument name cannot hold '-': sale_price=1 is :sale-price
-      // (as in the Jinja bridge).
-      std::string key = py::cast<std::string>(k);
-      std::replace(key.begin(), key.end(), '_', '-');
-      call.meter().Text(key.size(), 0);
-      args.push_back(env_->TransientKeyword(key, arena));
-      args.push_back(PyToValue(*env_, arena, v, call.meter(), &keywords_));
-    }
-    sexp::Value callee = *fn;
+    std::vector<sexp::Value> args = Arguments(kwargs, arena, call.meter());
     return Html([&](sexp::ByteSink& sink) {
       return sexp::RenderCall(*env_, callee, args, sink, Options(allow_any_url), call.limits());
     });
+  }
+
+  // Render, with the HTML handed to `write(bytes) -> bool` in chunks of
+  // about `chunk_size` bytes as it is made (the GIL taken for each call); a
+  // false or an exception from `write` ends the render (EvalError render,
+  // "the sink refused"). For streaming responses: nothing waits for the
+  // whole page.
+  void RenderChunks(const std::string& name, const py::dict& kwargs, bool allow_any_url,
+                    py::function write, size_t chunk_size) {
+    Busy busy(busy_);
+    const sexp::Value callee = Renderable(name);
+    CallBudget call(*this);
+    sexp::Arena arena;
+    std::vector<sexp::Value> args = Arguments(kwargs, arena, call.meter());
+    ChunkSink sink(std::move(write), std::max<size_t>(chunk_size, 1));
+    render_stats_ = sexp::RenderStats();
+    sexp::EvalResult r = Unlocked(&interrupt_, [&] {
+      sexp::EvalResult result =
+          sexp::RenderCall(*env_, callee, args, sink, Options(allow_any_url), call.limits());
+      if (result.ok() && !sink.Flush()) {
+        sexp::EvalError e;
+        e.code = sexp::EvalErrorCode::kRender;
+        e.message = "the sink refused the output";
+        return sexp::EvalResult(e);
+      }
+      return result;
+    });
+    sink.Rethrow();
+    if (!r.ok()) ThrowEvalError(r.error());
   }
 
   // Ends the running call (whichever thread runs it) with `interrupted`.
@@ -1104,6 +1190,7 @@ PYBIND11_MODULE(_sexp, m) {
            "`allow_any_url` turns the URL policy off (trusted markup only). The text's code "
            "stays in the Env: per-request pages go through render, render_page or resolve.")
       .def("_render", &Env::Render)
+      .def("_render_chunks", &Env::RenderChunks)
       .def("render_data", &Env::RenderDataHtml, py::arg("tree"), py::kw_only(),
            py::arg("allow_any_url") = false,
            "Renders an element tree given as Python data *as data* (no list is a call: "

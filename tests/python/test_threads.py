@@ -112,3 +112,61 @@ def test_respond_offload_and_respond_page_offload():
         return await r1.get_data(as_text=True), await r2.get_data(as_text=True)
     a_html, b_html = asyncio.run(main())
     assert a_html == b_html == env.render("~feed", n=50)
+
+
+def test_render_stream_sends_chunks_as_they_render():
+    env = make_env()
+    whole = env.render("~feed", n=5000).encode()
+
+    async def main():
+        chunks = [c async for c in env.render_stream("~feed", n=5000, chunk_size=8192)]
+        return chunks
+    chunks = asyncio.run(main())
+    assert b"".join(chunks) == whole
+    assert len(chunks) > 10 and all(len(c) >= 8192 for c in chunks[:-1])
+
+
+def test_a_consumer_that_leaves_ends_the_render():
+    env = make_env()
+
+    async def main():
+        stream = env.render_stream("~feed", n=CARDS, chunk_size=1024)
+        first = await stream.__anext__()
+        await stream.aclose()  # the client went away after one chunk
+        # The Env is free again, and renders as before.
+        return first, await env.render_async("~card", n=1)
+    first, after = asyncio.run(main())
+    assert first.startswith(b"<main><article") and after == env.render("~card", n=1)
+
+
+def test_a_render_error_ends_the_stream_with_it():
+    env = make_env()
+    env.eval('(defcomp ~bad (&key n) (div (map (fn (i) (if (= i 19000) (+ i "x") (p i)))'
+             ' (range n))))')
+
+    async def main():
+        got = []
+        try:
+            async for chunk in env.render_stream("~bad", n=20000, chunk_size=256):
+                got.append(chunk)
+        except sexp.EvalError as e:
+            return got, e.code
+        return got, None
+    got, code = asyncio.run(main())
+    assert code == "type" and b"".join(got).startswith(b"<div><p>0</p>") and len(got) > 1
+
+
+def test_respond_stream():
+    env = make_env()
+    app = quart.Quart(__name__)
+
+    @app.get("/s")
+    async def s():
+        return await sq.respond(sq.call("~feed", n=3000), env=env, stream=True)
+
+    async def main():
+        r = await app.test_client().get("/s")
+        return r, await r.get_data(as_text=True)
+    r, body = asyncio.run(main())
+    assert body == env.render("~feed", n=3000)
+    assert "ETag" not in r.headers and r.headers["Vary"] == "Accept, Sexpr-Have"

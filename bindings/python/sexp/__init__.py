@@ -440,6 +440,59 @@ class Env(_sexp.Env):
             return await _asyncio.to_thread(self.render, component, allow_any_url=allow_any_url,
                                             **kwargs)
 
+    async def render_stream(self, component: str, *, allow_any_url: bool = False,
+                            chunk_size: int = 16384, **kwargs):
+        """`render` as an async iterator of UTF-8 byte chunks of about
+        `chunk_size` bytes, made on a worker thread while the first ones are
+        sent (a streaming response: `quart.Response(env.render_stream(…))`).
+        At most two chunks wait for the consumer: a client that stops reading
+        holds the render, and closing the iterator (the client gone) ends it.
+        An error part-way ends the stream with the EvalError; what was sent
+        stays sent. Takes the Env's turn while it runs (see render_async)."""
+        import concurrent.futures
+        import threading
+        loop = _asyncio.get_running_loop()
+        queue: _asyncio.Queue = _asyncio.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def write(chunk: bytes) -> bool:  # on the worker thread
+            if stop.is_set():
+                return False
+            put = _asyncio.run_coroutine_threadsafe(queue.put(chunk), loop)
+            while True:
+                try:
+                    put.result(timeout=0.05)
+                    return not stop.is_set()
+                except concurrent.futures.TimeoutError:
+                    if stop.is_set():
+                        put.cancel()
+                        return False
+
+        def render() -> None:
+            self._render_chunks(component, kwargs, allow_any_url, write, chunk_size)
+
+        async with self._turn():
+            worker = _asyncio.ensure_future(_asyncio.to_thread(render))
+            try:
+                while True:
+                    get = _asyncio.ensure_future(queue.get())
+                    await _asyncio.wait({get, worker}, return_when=_asyncio.FIRST_COMPLETED)
+                    if get.done():
+                        yield get.result()
+                        continue
+                    get.cancel()
+                    while not queue.empty():
+                        yield queue.get_nowait()
+                    worker.result()  # the render's error, if it failed
+                    return
+            finally:
+                stop.set()
+                if not worker.done():
+                    try:
+                        await worker
+                    except Error:
+                        pass  # ended because the consumer left: the sink refused
+
     def _turn(self):
         """The lock that gives coroutines using this Env turns (one per
         event loop: asyncio locks belong to the loop they wait on)."""

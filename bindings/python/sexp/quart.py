@@ -199,7 +199,8 @@ def _declared_call(env: Env, component: str, data: dict) -> list:
 async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
                   headers: Mapping[str, str] | None = None,
                   version: str | None = None, html: Any = None,
-                  expose_call: bool = False, offload: bool = False) -> quart.Response:
+                  expose_call: bool = False, offload: bool = False,
+                  stream: bool = False) -> quart.Response:
     """The response to the current Quart request for `tree` (module
     docstring): sx or HTML by Accept, ETag, Vary, 304 on If-None-Match,
     `(not-modified)` on Sexpr-Have. `env` renders HTML (default: a plain
@@ -217,13 +218,23 @@ async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
     call (what `call()` builds); any other Python data is rendered as data
     (`env.render_data`: no list in it is ever called). `offload=True`
     renders on a worker thread, so that a big page does not stop the event
-    loop (`html`, when a callable, renders with `env`: pass it)."""
+    loop (`html`, when a callable, renders with `env`: pass it).
+    `stream=True` sends the HTML of a component call to a GET as it renders
+    (`Env.render_stream`), without an ETag; sx answers are never streamed
+    (they are the whole page's element tree)."""
     ok = 200 <= status < 300 and status not in (204, 205, 206)
     if not ok and not 400 <= status < 600:
         raise ValueError("respond() answers 2xx (not 204/205/206), 4xx or 5xx, not %d" % status)
     request = quart.request
     sx = wants_sx(request.headers.get("Accept"))
     found = _as_call(tree) if not isinstance(tree, str) else None
+    if stream and not sx and found is not None and html is None and request.method == "GET":
+        # Sent as it renders: no ETag (the body is not known before it is
+        # sent), so no 304 either.
+        vary = VARY + ", " + headers["Vary"] if headers and "Vary" in headers else VARY
+        extra = {k: v for k, v in (headers or {}).items() if k.lower() != "vary"}
+        return quart.Response(_env_for(env).render_stream(found[0], **found[1]), status=status,
+                              headers={"Vary": vary, **extra}, content_type=HTML_TYPE)
 
     if sx and expose_call and found is not None:
         sent: Any = _declared_call(_env_for(env), *found)

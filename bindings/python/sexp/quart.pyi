@@ -20,7 +20,8 @@ def etag(sent: Any, *, sx: bool, version: str | None = ...) -> str: ...
 async def respond(tree: Any, *, env: Env | None = ..., status: int = ...,
                   headers: Mapping[str, str] | None = ...,
                   version: str | None = ..., html: Any = ...,
-                  expose_call: bool = ..., offload: bool = ...) -> quart.Response: ...
+                  expose_call: bool = ..., offload: bool = ...,
+                  stream: bool = ...) -> quart.Response: ...
 async def respond_page(page: Any, *, env: Env, context: Any = ..., args: Any = ...,
                        status: int = ...,
                        headers: Mapping[str, str] | None = ..., version: str | None = ...,
