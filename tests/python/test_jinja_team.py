@@ -121,3 +121,19 @@ def test_a_debug_page_shows_sx_frames_with_source_lines(tmp_path):
         r = await app2.test_client().get("/")
         return await r.get_data(as_text=True)
     assert "define" not in asyncio.run(get2())
+
+
+def test_format_date_matches_pythons_strftime():
+    import datetime
+    env = sexp.Env()
+    whens = ["2026-12-07", "2026-12-07T10:05:00Z", "2026-12-07T10:05:09+01:00",
+             "1999-02-28T23:59:59-05:30", "2024-02-29T00:00:00+00:00"]
+    patterns = ["%d %b %Y", "%Y-%m-%d %H:%M:%S", "%A %d %B", "%j %U", "%H:%M %z", "%a, %d %b %Y",
+                "%I:%M %p", "%%Y"]
+    for when in whens:
+        parsed = datetime.datetime.fromisoformat(when.replace("Z", "+00:00"))
+        if len(when) == 10:
+            parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+        for pattern in patterns:
+            got = env.eval('(format-date "%s" "%s")' % (when, pattern))
+            assert got == parsed.strftime(pattern), (when, pattern)

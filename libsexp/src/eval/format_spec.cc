@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "core/strutil.h"
 
 namespace sexp::eval_internal {
@@ -201,6 +202,37 @@ bool AppendFormatted(const FormatSpec& spec, const Value& value, std::string_vie
     case '=': out->append(sign); fill(pad); out->append(body); break;
     default: fill(pad); out->append(sign); out->append(body); break;
   }
+  return true;
+}
+
+bool FormatDate(std::string_view when, std::string_view pattern, std::string* out,
+                std::string* error) {
+  const std::string text(when);
+  absl::Time time;
+  std::string why;
+  int offset_seconds = 0;
+  if (text.size() == 10) {  // a date alone: midnight UTC
+    if (!absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &time, &why)) {
+      *error = absl::StrCat("format-date: '", text, "' is not a date (", why, ")");
+      return false;
+    }
+  } else {
+    // RFC 3339; its offset is kept for the output (absl parses to an
+    // absolute time and would forget it).
+    if (!absl::ParseTime(absl::RFC3339_full, text, &time, &why)) {
+      *error = absl::StrCat("format-date: '", text,
+                            "' is not an ISO 8601 date-time with an offset (", why, ")");
+      return false;
+    }
+    if (text.size() >= 6 && (text[text.size() - 6] == '+' || text[text.size() - 6] == '-') &&
+        text[text.size() - 3] == ':') {
+      int hours = (text[text.size() - 5] - '0') * 10 + (text[text.size() - 4] - '0');
+      int minutes = (text[text.size() - 2] - '0') * 10 + (text[text.size() - 1] - '0');
+      offset_seconds = (hours * 60 + minutes) * 60 * (text[text.size() - 6] == '-' ? -1 : 1);
+    }
+  }
+  out->append(absl::FormatTime(std::string(pattern), time,
+                               absl::FixedTimeZone(offset_seconds)));
   return true;
 }
 

@@ -50,6 +50,15 @@ bool ParseFormatSpec(std::string_view text, FormatSpec* spec, std::string* error
 bool AppendFormatted(const FormatSpec& spec, const Value& value, std::string_view display,
                      std::string* out, std::string* error);
 
+// (format-date when pattern): `when` is ISO 8601 / RFC 3339 text —
+// "2026-12-07", "2026-12-07T10:05:00Z", "2026-12-07T10:05:00+01:00",
+// fractions of seconds allowed — and `pattern` strftime's directives (%Y %m
+// %d %H %M %S %b %B %a %A %j %Z %z %%…). The time is written in its own
+// offset (UTC for a date alone or "Z"). False with `*error` when `when`
+// does not parse.
+bool FormatDate(std::string_view when, std::string_view pattern, std::string* out,
+                std::string* error);
+
 }  // namespace sexp::eval_internal
 
 #endif  // SEXP_SRC_EVAL_FORMAT_SPEC_H_

@@ -388,6 +388,15 @@ void DefineAll(Environment& env) {
     if (next != a.size()) c.Fail(EvalErrorCode::kArity, "'format' has more arguments than {}");
     return c.MakeString(out);
   });
+  def("format-date", 2, 2, kGroupString, [](CallContext& c, Args a) {
+    std::string_view when = StrArg(c, "format-date", a[0]);
+    std::string_view pattern = StrArg(c, "format-date", a[1]);
+    // A directive writes at most a few dozen bytes (%c, %B): charged first.
+    Machine::Of(c).AccountText(when.size() + 32 * pattern.size() + 64);
+    std::string out, error;
+    if (!FormatDate(when, pattern, &out, &error)) c.Fail(EvalErrorCode::kType, error);
+    return c.MakeString(out);
+  });
   def("substring", 2, 3, kGroupString, [](CallContext& c, Args a) {
     std::string_view s = StrArg(c, "substring", a[0]);
     ChargeScan(c, s.size());
