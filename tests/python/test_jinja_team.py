@@ -137,3 +137,24 @@ def test_format_date_matches_pythons_strftime():
         for pattern in patterns:
             got = env.eval('(format-date "%s" "%s")' % (when, pattern))
             assert got == parsed.strftime(pattern), (when, pattern)
+
+
+def test_include_from_a_search_path(tmp_path):
+    (tmp_path / "partials").mkdir()
+    (tmp_path / "partials" / "nav.sx").write_text('(defcomp ~nav () (nav (a :href "/" "Home")))')
+    (tmp_path / "secret.sx").write_text('(define secret "s")')
+    (tmp_path / "site.sx").write_text('(include "partials/nav.sx") (include "partials/nav.sx")\n'
+                                      '(defcomp ~page () (<> (~nav) (main "hi")))')
+    env = sexp.Env()
+    env.search_path(tmp_path / "partials", tmp_path)
+    env.load(tmp_path / "site.sx")
+    assert env.render("~page") == '<nav><a href="/">Home</a></nav><main>hi</main>'
+    only_partials = sexp.Env()
+    only_partials.search_path(tmp_path / "partials")
+    for bad in ['"../secret.sx"', '"/etc/passwd"', '"missing.sx"', "42"]:
+        try:
+            only_partials.eval("(include %s)" % bad)
+        except sexp.EvalError as e:
+            assert e.code == "host"
+        else:
+            raise AssertionError(bad)

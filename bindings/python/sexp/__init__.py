@@ -503,6 +503,31 @@ class Env(_sexp.Env):
             lock = locks[loop] = _asyncio.Lock()
         return lock
 
+    def search_path(self, *directories) -> None:
+        """Defines `(include "partials/nav.sx")`: loads that file from the
+        first of `directories` that has it, once (later includes of it do
+        nothing; `reload_changed` reloads it when it changes). Names are
+        relative, '/'-separated and stay inside their directory: an absolute
+        name, `..` or a link out of it is refused. For files loaded at
+        startup (a render cannot define anything)."""
+        roots = [_os.path.realpath(_os.fspath(d)) for d in directories]
+        included = self.__dict__.setdefault("_included", set())
+
+        @self.primitive("include", min_args=1, max_args=1)
+        def include(name):
+            if (not isinstance(name, str) or not name or name.startswith("/")
+                    or ".." in name.split("/")):
+                raise ValueError("include takes a relative name without '..', not %r" % (name,))
+            for root in roots:
+                path = _os.path.realpath(_os.path.join(root, name))
+                if not path.startswith(root + _os.sep) or not _os.path.isfile(path):
+                    continue
+                if path not in included:
+                    included.add(path)
+                    self.load(path)
+                return None
+            raise FileNotFoundError("%r is in none of %s" % (name, roots))
+
     def translations(self, gettext) -> None:
         """Defines `(_ "text")` as `gettext("text")` — the i18n hook Jinja's
         `_()` is (gettext.gettext, a Babel `Translations.gettext`, or any
