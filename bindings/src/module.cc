@@ -1191,6 +1191,11 @@ PYBIND11_MODULE(_sexp, m) {
            "stays in the Env: per-request pages go through render, render_page or resolve.")
       .def("_render", &Env::Render)
       .def("_render_chunks", &Env::RenderChunks)
+      .def("start_component_log", [](Env& e) { e.env().StartComponentLog(); },
+           "Starts recording the components called on this Env (resolving and rendering).")
+      .def("stop_component_log", [](Env& e) { return e.env().StopComponentLog(); },
+           "Stops recording; the names of the components called since "
+           "start_component_log, each once, in the order of their first call.")
       .def("render_data", &Env::RenderDataHtml, py::arg("tree"), py::kw_only(),
            py::arg("allow_any_url") = false,
            "Renders an element tree given as Python data *as data* (no list is a call: "

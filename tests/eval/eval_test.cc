@@ -41,6 +41,18 @@ TEST(EvalHost, TypedPrimitivesCheckArityAndTypes) {
   EXPECT_EQ(r.error().code, "arity");
 }
 
+TEST(EvalHost, ComponentLogNamesEachComponentOnceInFirstCallOrder) {
+  Environment env;
+  ASSERT_TRUE(env.Eval("(defcomp ~a () (p)) (defcomp ~b (&rest c) (div c)) (define (f) 1)").ok());
+  EXPECT_TRUE(env.StopComponentLog().empty());  // none running
+  env.StartComponentLog();
+  ASSERT_TRUE(env.Eval("(~b (~a) (~a) (f) (~b))").ok());
+  EXPECT_EQ(env.StopComponentLog(), (std::vector<std::string>{"~a", "~b"}));
+  ASSERT_TRUE(env.Eval("(~a)").ok());  // off again: nothing recorded
+  env.StartComponentLog();
+  EXPECT_TRUE(env.StopComponentLog().empty());
+}
+
 TEST(EvalHost, RawPrimitivesAndCallingBackIntoSx) {
   Environment env;
   env.DefinePrimitive("call-twice", 2, 2, [](CallContext& ctx, absl::Span<const Value> a) {

@@ -149,3 +149,32 @@ def test_vary_names_hx_request_when_the_page_asked():
     assert body == "<ul><li>1</li></ul>" and "HX-Request" in r.headers["Vary"]
     r, _ = run(fetch(app, "/plain", {"HX-Request": "true"}))
     assert r.headers["Vary"] == "Accept, Sexpr-Have"
+
+
+def test_page_components_header_names_the_components_a_page_called():
+    env = sexp.Env(capabilities=IO)
+    env.eval(COMPONENTS)
+    env.eval('(defcomp ~shell (&rest children) (main children))'
+             '(defcomp ~unused () (p "never"))')
+
+    @env.service
+    async def product(context):
+        return {"name": "Rye"}
+
+    app = quart.Quart(__name__)
+
+    @app.get("/")
+    async def page():
+        return await sq.respond_page('(~shell (~card :item (product)) (~card :item (product)))',
+                                     env=env, page_components=True)
+
+    r, body = run(fetch(app, "/"))
+    # In the order of their first call: arguments are evaluated before the
+    # call they are passed to, so ~card comes first.
+    assert r.headers["SX-Page-Components"] == "~card ~shell"
+    assert body.startswith("<main><article")
+    # Off by default; the log is off again after the page.
+    env.start_component_log()
+    env.render("~unused")
+    assert env.stop_component_log() == ["~unused"]
+    assert env.stop_component_log() == []

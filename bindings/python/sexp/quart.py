@@ -295,7 +295,8 @@ async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
 async def respond_page(page: Any, *, env: Env, context: Any = None, args: Any = None,
                        status: int = 200,
                        headers: Mapping[str, str] | None = None, version: str | None = None,
-                       allow_any_url: bool = False, offload: bool = False) -> quart.Response:
+                       allow_any_url: bool = False, offload: bool = False,
+                       page_components: bool = False) -> quart.Response:
     """Resolves `page` (sx text or data: `await env.resolve`, its services
     called in rounds) once, renders the result once, and answers with
     `respond`: the ETag comes from what is sent, and the services' data is
@@ -303,6 +304,8 @@ async def respond_page(page: Any, *, env: Env, context: Any = None, args: Any = 
     names a function called with them as values (`respond_page("market-page",
     args=[category], env=env)`): per-request data goes there or in
     `context`, not into the page's text, which is compiled once per text.
+    `page_components=True` adds the header `SX-Page-Components: ~layout
+    ~card …`, the components the page called (each once, first call first).
     The one call a page handler needs:
 
         @app.get("/market/")
@@ -310,8 +313,13 @@ async def respond_page(page: Any, *, env: Env, context: Any = None, args: Any = 
             return await sexp.quart.respond_page('(~market-page)', env=env,
                                                  context={"user": user})
     """
+    if page_components:
+        env.start_component_log()
     resolution = await env._resolved(page, context, args)
     value = resolution.result()
+    if page_components:
+        used = env.stop_component_log()
+        headers = {**(headers or {}), "SX-Page-Components": " ".join(used)}
     return await respond(value, env=env, status=status, headers=headers, version=version,
                          html=lambda: resolution.html(allow_any_url), offload=offload)
 

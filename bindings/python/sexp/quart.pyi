@@ -25,7 +25,8 @@ async def respond(tree: Any, *, env: Env | None = ..., status: int = ...,
 async def respond_page(page: Any, *, env: Env, context: Any = ..., args: Any = ...,
                        status: int = ...,
                        headers: Mapping[str, str] | None = ..., version: str | None = ...,
-                       allow_any_url: bool = ..., offload: bool = ...) -> quart.Response: ...
+                       allow_any_url: bool = ..., offload: bool = ...,
+                       page_components: bool = ...) -> quart.Response: ...
 
 class Dispatcher:
     env: Env

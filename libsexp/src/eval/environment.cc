@@ -331,6 +331,17 @@ size_t Environment::bytes_used() const { return state_->HeldBytes(); }
 
 uint64_t Environment::definitions_version() const { return state_->global_version; }
 
+void Environment::StartComponentLog() {
+  state_->component_log = std::make_unique<State::ComponentLog>();
+}
+
+std::vector<std::string> Environment::StopComponentLog() {
+  std::vector<std::string> names;
+  if (state_->component_log != nullptr) names = std::move(state_->component_log->names);
+  state_->component_log.reset();
+  return names;
+}
+
 std::vector<std::string> Environment::ComponentParameters(std::string_view name) const {
   std::vector<std::string> out;
   const Value* v = Lookup(name);

@@ -383,6 +383,10 @@ Value Machine::CallLoop(const Value& fn_in, const Value* args, size_t n, const C
       case ValueType::kComponent: {
         const Function& f = *static_cast<const Function*>(fn.object());
         const Lambda& l = *f.lambda;
+        if (auto* log = env().component_log.get();
+            log != nullptr && fn.type() == ValueType::kComponent && log->seen.insert(&l).second) {
+          log->names.push_back(l.name);
+        }
         StackMark mark{stack_segment_, stack_top_};
         Value r;
         try {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "sexp/eval/eval.h"
 #include "core/strutil.h"
 
@@ -564,6 +565,13 @@ struct Environment::State {
   // then can a `pending` fault be raised, and argument lists take the path
   // that goes on past one (EvalArgs).
   int active_resolutions = 0;
+  // Components called while a log is on (Environment::StartComponentLog):
+  // each once, in first-call order; nullptr when off (one test per call).
+  struct ComponentLog {
+    absl::flat_hash_set<const void*> seen;
+    std::vector<std::string> names;
+  };
+  std::unique_ptr<ComponentLog> component_log;
   std::vector<std::unique_ptr<eval_internal::Primitive>> primitives;
   // The special forms by name (eval/specials.cc, and those of the installed
   // language extensions: eval/extension.h), and the extensions' head forms.

@@ -508,6 +508,14 @@ class Environment {
   Value TransientSymbol(std::string_view name, Arena& arena);
   Value List(absl::Span<const Value> items);
 
+  // The names of the components called on this environment while a log is
+  // on, each once, in the order of their first call — what a page used
+  // (for debugging, and for a response header such as SX-Page-Components).
+  // Components called while resolving and while rendering alike. One log
+  // at a time; StartComponentLog replaces a running one.
+  void StartComponentLog();
+  std::vector<std::string> StopComponentLog();
+
   // A number that changes whenever a global is bound or set (a definition,
   // a macro, a primitive registered): a host that keeps compiled code —
   // the function of a page it evaluates on every request — compiles again
