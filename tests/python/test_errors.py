@@ -80,3 +80,16 @@ def test_a_host_call_has_no_empty_site_in_its_trace():
     # Before: ['~c ()'] — a frame with an empty place.
     assert e.value.code == "unknown-key" and e.value.trace == ["~c"]
     assert "it takes :a" in e.value.message
+
+
+def test_a_trace_keeps_the_function_that_made_a_tail_call(tmp_path):
+    lib = tmp_path / "lib.sx"
+    lib.write_text('(define (g x) (+ x "a"))\n(define (f xs)\n  (map (fn (x)\n         (g x))\n'
+                   '       xs))\n')
+    env = sexp.Env()
+    env.load(lib)
+    with pytest.raises(sexp.EvalError) as e:
+        env.eval("(f (list 1))", "page.sx")
+    # Before: ['g (lib.sx:3:3)', 'f (page.sx:1:1)'] — g at map's place, the fn gone
+    # (the fn's call of g is a tail call, which replaced its frame).
+    assert e.value.trace == ["g (%s:4:10)" % lib, "fn (%s:3:3)" % lib, "f (page.sx:1:1)"]

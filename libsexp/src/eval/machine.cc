@@ -257,8 +257,9 @@ Frame* Machine::PushFrameSlow(const Function& fn, const Value* args, size_t n, c
   return frame;
 }
 
-Value Machine::TailCall(const Value& fn, const Value* args, size_t n) {
+Value Machine::TailCall(const Value& fn, const Value* args, size_t n, const Code* site) {
   tail_fn_ = fn;
+  tail_site_ = site;
   tail_args_.assign(args, args + n);
   return Value::Callable(ValueType::kPrimitive, &kTailMarker);
 }
@@ -368,6 +369,11 @@ Value Machine::Apply(const Value& fn_in, const Value* args, size_t n, const Code
 Value Machine::CallLoop(const Value& fn_in, const Value* args, size_t n, const Code* site,
                         Emitter* out) {
   Value fn = fn_in;
+  // The frame the running tail call replaced, and where it was called: an
+  // error in the callee names both (the callee at its own call site), so a
+  // trace does not lose the function that made the tail call.
+  const Lambda* replaced = nullptr;
+  const Code* replaced_site = nullptr;
   for (;;) {
     Step();
     switch (fn.type()) {
@@ -395,13 +401,17 @@ Value Machine::CallLoop(const Value& fn_in, const Value* args, size_t n, const C
         } catch (Fault& fault) {
           PopStack(mark);
           AddTrace(fault, l, site);
+          if (replaced != nullptr) AddTrace(fault, *replaced, replaced_site);
           throw;
         }
         PopStack(mark);
         if (IsTailMarker(r)) {
+          replaced = &l;
+          replaced_site = site;
           fn = tail_fn_;
           args = tail_args_.data();
           n = tail_args_.size();
+          site = tail_site_;
           continue;
         }
         return r;

@@ -308,9 +308,9 @@ class Machine {
   // The primitive's function: arity check, errors pointing at `site`.
   Value ApplyPrimitive(const Primitive& p, const Value* args, size_t n, const Code* site);
 
-  // A tail call: records the callee and arguments and returns the marker that
-  // Apply's loop recognises.
-  Value TailCall(const Value& fn, const Value* args, size_t n);
+  // A tail call: records the callee, arguments and call site, and returns
+  // the marker that Apply's loop recognises.
+  Value TailCall(const Value& fn, const Value* args, size_t n, const Code* site);
   static bool IsTailMarker(const Value& v) {
     return v.type() == ValueType::kPrimitive && v.object() == &kTailMarker;
   }
@@ -480,6 +480,7 @@ class Machine {
   size_t stack_limit_ = 0;         // its size; 0 before the first
   // Pending tail call.
   Value tail_fn_;
+  const Code* tail_site_ = nullptr;  // where the pending tail call is written
   std::vector<Value> tail_args_;
   char* stack_base_;
   size_t stack_budget_;

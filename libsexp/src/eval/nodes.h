@@ -225,7 +225,7 @@ inline void EvalArgs(Machine& m, Frame* f, const Code* const* args, size_t n, Va
 inline Value Invoke(Machine& m, const Value& callee, const Value* args, size_t n, bool tail,
              const Code* site) {
   if (tail && (callee.type() == ValueType::kFunction || callee.type() == ValueType::kComponent)) {
-    return m.TailCall(callee, args, n);
+    return m.TailCall(callee, args, n, site);
   }
   if (callee.type() == ValueType::kPrimitive) {
     return m.CallPrimitive(*static_cast<const Primitive*>(callee.object()), args, n, site);
@@ -239,7 +239,7 @@ inline Value Invoke(Machine& m, const Value& callee, const Value* args, size_t n
 inline Value EmitInvoke(Machine& m, const Value& callee, const Value* args, size_t n, bool tail,
                         const Code* site, Emitter& out) {
   if (tail && (callee.type() == ValueType::kFunction || callee.type() == ValueType::kComponent)) {
-    return m.TailCall(callee, args, n);
+    return m.TailCall(callee, args, n, site);
   }
   if (callee.type() == ValueType::kPrimitive) {  // as Invoke: a step, no call depth
     m.Step();
