@@ -29,6 +29,10 @@
 #include "sexp/wire/message.h"
 // eval: the evaluator (environment, primitives, limits)
 #include "sexp/eval/eval.h"
+#include "sexp/sig/envelope.h"
+#include "sexp/sig/httpsig.h"
+#include "sexp/sig/key.h"
+#include "sexp/sig/structured_fields.h"
 // html: the renderer and the HTML reader
 #include "sexp/html/reader.h"
 #include "sexp/html/render.h"
