@@ -26,6 +26,8 @@ packages=(
   golang-go golang-github-lucas-clemente-quic-go-dev  # independent QUIC peer (tests/interop)
   python3-hypercorn                   # HTTP/1.1 peer of the wire benchmark
   mypy                                # the Python stubs type-check a user program (--strict)
+  libhttp-parser-dev                  # raw HTTP/1.1 messages (sexp httpsig, tests/sig)
+  python3-cryptography                # independent signer/verifier: tests/sig oracles
 )
 # Node and npm for the JavaScript oracles; any node >= 18 on PATH will do.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
