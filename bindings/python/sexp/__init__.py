@@ -39,6 +39,8 @@ __all__ = [
     "Document", "Node",
     "EnvPool", "loads", "loads_all", "dumps", "hash", "cid", "hash_text", "cid_text", "html_to_sx",
     "parse", "parse_all", "canonical", "fmt", "frame", "FrameDecoder", "check_message", "Router",
+    "sign", "sign_text", "cosign", "verify", "verify_async", "verify_each", "Verified",
+    "SignatureError", "keys", "httpsig",
 ]
 
 __version__ = _sexp.__version__
@@ -334,6 +336,12 @@ def _adapt(value):
 
 
 _sexp._set_types(Symbol, Keyword, Markup, ReadError, EvalError, _adapt, RenderError)
+
+# Signatures (spec/signatures.md): sexp.keys, sexp.sign/verify, sexp.httpsig.
+from . import keys  # noqa: E402
+from .signing import (SignatureError, Verified, cosign, sign, sign_text, verify,  # noqa: E402
+                      verify_async, verify_each)
+from . import httpsig  # noqa: E402
 
 
 class Env(_sexp.Env):
