@@ -14,6 +14,10 @@
 //   sexp serve-quic DIR    serve DIR's .sx pages over sexpr:// (QUIC; only when
 //                          built with SEXP_BUILD_QUIC, as is `get`)
 //   sexp get URL           fetch a sexpr:// URL; print each response frame
+//   sexp keygen -o KEY     a key pair (--alg ed25519|rsa|p256); prints the public key
+//   sexp sign --key KEY --key-id ID FILE    each expression as (signed …)
+//   sexp verify --pub PUB FILE              every envelope valid? (exit 0/1)
+//   sexp httpsig sign|verify … MESSAGE     RFC 9421 / cavage on raw HTTP/1.1
 //
 // FILE may be '-' for standard input. Exit codes: 0 success, 1 bad input,
 // 2 usage error. Output is built whole before anything is written, so bad
@@ -32,6 +36,7 @@
 #include "sexp/html/render.h"
 #include "sexp/html/reader.h"
 #include "sexp/sexp.h"
+#include "sig_commands.h"
 #if SEXP_CLI_HAVE_QUIC
 #include "wire_commands.h"
 #endif
@@ -275,6 +280,7 @@ int main(int argc, char** argv) {
   fh->add_option("--timeout-ms", ho.timeout_ms, "wall-time limit for parsing (0: none)")
       ->capture_default_str();
 
+  sexp::cli::AddSigCommands(app);
 #if SEXP_CLI_HAVE_QUIC
   sexp::cli::ServeQuicOptions sq;
   CLI::App* serve = app.add_subcommand("serve-quic", "serve the .sx pages of DIR over sexpr:// (QUIC)");
@@ -313,6 +319,7 @@ int main(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
+  if (int rc = sexp::cli::RunSigCommand(); rc >= 0) return rc;
 #if SEXP_CLI_HAVE_QUIC
   if (serve->parsed()) return sexp::cli::RunServeQuic(sq);
   if (get->parsed()) return sexp::cli::RunGet(go);
