@@ -192,7 +192,9 @@ async def deliver(send: Callable[..., Awaitable[Any]], method: str, url: str, he
         result = send(method, url, all_headers, _body(body))
         if _inspect.isawaitable(result):
             result = await result
-        status = getattr(result, "status", getattr(result, "status_code", result))
+        status = getattr(result, "status_code", None)  # Quart/Werkzeug, httpx, requests
+        if status is None:
+            status = getattr(result, "status", result)   # aiohttp, or the status itself
         if status not in (401, 403):
             if isinstance(status, int) and status < 400:
                 peers.record(authority, scheme)
