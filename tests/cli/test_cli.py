@@ -216,3 +216,125 @@ def test_from_html_invalid_utf8_and_empty(sx):
     assert r.returncode == 0
     assert r.stdout == '"caf\ufffd"\n'.encode()
     assert run("from-html", "-", stdin=b"").stdout == b"(<>)\n"
+
+
+# --- signatures: keygen, sign, verify, httpsig (issue 23) -------------------
+
+VECTORS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sig", "vectors")
+
+
+def test_keygen_sign_verify_round_trip(tmp_path):
+    key = tmp_path / "key.pem"
+    r = run("keygen", "-o", str(key))
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    assert out.startswith("-----BEGIN PUBLIC KEY-----")
+    multikey = out.strip().splitlines()[-1]
+    assert multikey.startswith("z6Mk")
+    assert oct(os.stat(key).st_mode & 0o777) == "0o600"
+    (tmp_path / "pub.pem").write_text(out[: out.index("-----END PUBLIC KEY-----") + 25])
+    (tmp_path / "pub.mk").write_text(multikey + "\n")
+    doc = tmp_path / "doc.sx"
+    doc.write_text('(Create :id 1 :actor "a" (Note "hi"))\n; two\n(b :y 2 :x 1)\n')
+    r = run("sign", "--key", str(key), "--key-id", "https://a.example/u/a#k", "--created",
+            "1733500000", str(doc))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode().splitlines()
+    assert len(lines) == 2
+    assert lines[1].startswith('(signed :alg "ed25519" :created 1733500000 :key-id "https://a.example/u/a#k" :sig "')
+    assert lines[1].endswith(" (b :x 1 :y 2))")  # the inner expression, canonical
+    signed = tmp_path / "signed.sx"
+    signed.write_text("\n".join(lines) + "\n")
+    for pub in ("pub.pem", "pub.mk"):
+        r = run("verify", "--pub", str(tmp_path / pub), "--at", "1733500000", str(signed))
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.decode().count("valid https://a.example/u/a#k ed25519 1733500000") == 2
+    # One tampered expression: exit 1, its reason on stderr with its position.
+    signed.write_text(lines[0] + "\n" + lines[1].replace(":x 1", ":x 9") + "\n")
+    r = run("verify", "--pub", str(tmp_path / "pub.pem"), "--at", "1733500000", str(signed))
+    assert r.returncode == 1
+    assert "signed.sx:2:1: bad-signature" in r.stderr.decode()
+    # In the future as of --at.
+    r = run("verify", "--pub", str(tmp_path / "pub.pem"), "--at", "1733400000", str(signed))
+    assert r.returncode == 1 and "not-yet-valid" in r.stderr.decode()
+    # Usage errors.
+    assert run("verify", str(signed)).returncode == 2
+    assert run("keygen", "--alg", "dsa", "-o", str(tmp_path / "x")).returncode == 2
+
+
+def _vector_message(name, section):
+    base = open(os.path.join(VECTORS, "rfc9421", name), "rb").read()
+    head, _, body = base.partition(b"\n\n")
+    sig_input = open(os.path.join(VECTORS, "rfc9421", section, "signature-input.txt"), "rb").read()
+    sig = open(os.path.join(VECTORS, "rfc9421", section, "signature.txt"), "rb").read()
+    return head + b"\nSignature-Input: " + sig_input + b"\nSignature: " + sig + b"\n\n" + body
+
+
+@pytest.mark.parametrize("section,message,key", [
+    ("b2_1", "test-request.http", "test-key-rsa-pss.pub.pem"),
+    ("b2_2", "test-request.http", "test-key-rsa-pss.pub.pem"),
+    ("b2_3", "test-request.http", "test-key-rsa-pss.pub.pem"),
+    ("b2_4", "test-response.http", "test-key-ecc-p256.pub.pem"),
+    ("b2_5", "test-request.http", None),
+    ("b2_6", "test-request.http", "test-key-ed25519.pub.pem"),
+])
+def test_httpsig_verifies_rfc9421_appendix_b(tmp_path, section, message, key):
+    msg = tmp_path / "m.http"
+    msg.write_bytes(_vector_message(message, section))
+    keyargs = (["--pub", os.path.join(VECTORS, "rfc9421", "keys", key)] if key else
+               ["--secret", os.path.join(VECTORS, "rfc9421", "keys", "test-shared-secret.b64")])
+    args = ["httpsig", "verify", *keyargs, "--at", "1618884473", "--no-require-target",
+            "--no-require-digest", str(msg)]
+    r = run(*args)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().startswith("valid rfc9421 ")
+    # The same vector checked now (2026): the signature is years old.
+    r = run(*[a for a in args if a not in ("--at", "1618884473")])
+    assert r.returncode == 1 and b"expired" in r.stderr
+    if section == "b2_1":
+        return  # B.2.1 covers no component: a changed message still verifies, as the RFC says
+    # A changed covered header fails.
+    msg.write_bytes(_vector_message(message, section).replace(b"example.com", b"example.org")
+                    .replace(b"application/json", b"application/jsom"))
+    assert run(*args).returncode == 1
+
+
+def test_httpsig_sign_then_verify_both_schemes(tmp_path):
+    key = tmp_path / "k.pem"
+    pub = run("keygen", "--alg", "p256", "-o", str(key)).stdout
+    (tmp_path / "pub.pem").write_bytes(pub)
+    req = tmp_path / "req.http"
+    req.write_bytes(b"POST /users/bob/inbox HTTP/1.1\r\nHost: b.example\r\n"
+                    b"Content-Type: application/activity+json\r\nContent-Length: 17\r\n\r\n"
+                    b'{"type":"Follow"}')
+    for scheme, field in (("rfc9421", b"Signature-Input: sig1="), ("cavage", b"Signature: keyId=")):
+        r = run("httpsig", "sign", "--key", str(key), "--key-id", "https://a.example/a#k",
+                "--scheme", scheme, "--at", "1733500000", str(req))
+        assert r.returncode == 0, r.stderr
+        assert field in r.stdout
+        signed = tmp_path / f"{scheme}.http"
+        signed.write_bytes(r.stdout)
+        r = run("httpsig", "verify", "--pub", str(tmp_path / "pub.pem"), "--at", "1733500100",
+                str(signed))
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.decode().startswith(f"valid {scheme} https://a.example/a#k ecdsa-p256-sha256")
+        signed.write_bytes(signed.read_bytes().replace(b"Follow", b"Undo!!"))
+        r = run("httpsig", "verify", "--pub", str(tmp_path / "pub.pem"), "--at", "1733500100",
+                str(signed))
+        assert r.returncode == 1 and b"digest-mismatch" in r.stderr
+
+
+def test_httpsig_cavage_appendix_c(tmp_path):
+    c = os.path.join(VECTORS, "cavage12")
+    head, _, body = open(os.path.join(c, "request.http"), "rb").read().partition(b"\n\n")
+    header = open(os.path.join(c, "c2", "signature-header.txt"), "rb").read()
+    value = b"".join(line.strip() if i else line for i, line in enumerate(header.split(b"\n")))
+    msg = tmp_path / "c2.http"
+    msg.write_bytes(head + b"\nAuthorization: " + value + b"\n\n" + body)
+    args = ["httpsig", "verify", "--pub", os.path.join(c, "keys", "public.pem"), "--at",
+            "1388957500", "--no-require-digest", str(msg)]
+    r = run(*args)
+    assert r.returncode == 1 and b"alg-not-allowed" in r.stderr  # the key is RSA 1024
+    r = run(*args, "--min-rsa-bits", "1024")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"valid cavage Test rsa-v1_5-sha256\n"
