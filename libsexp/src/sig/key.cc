@@ -356,10 +356,9 @@ SigResult<std::string> Key::Sign(Alg alg, std::string_view data) const {
   CtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || !InitContext(ctx.get(), alg, pkey_.get(), /*sign=*/true))
     return Fail(SigCode::kMalformed, "could not set up signing");
-  size_t len = 0;
+  // The signature's largest size is known from the key: one signing call.
+  size_t len = static_cast<size_t>(EVP_PKEY_get_size(pkey_.get()));
   const auto* in = reinterpret_cast<const unsigned char*>(data.data());
-  if (EVP_DigestSign(ctx.get(), nullptr, &len, in, data.size()) != 1)
-    return Fail(SigCode::kMalformed, "signing failed");
   std::string sig(len, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, in,
                      data.size()) != 1)
