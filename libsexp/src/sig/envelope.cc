@@ -108,6 +108,7 @@ SigError ReadFields(absl::Span<const Node> items, size_t first, const EnvelopeLi
           return Fail(SigCode::kMalformed, ":sig is base64 text of at most 1 KiB");
         std::optional<std::string> raw = Base64DecodeStrict(v.str());
         if (!raw || raw->empty()) return Fail(SigCode::kMalformed, ":sig is not canonical base64");
+        if (raw->size() > kMaxSignatureBytes) return Fail(SigCode::kMalformed, ":sig is over 1 KiB");
         entry->signature = std::move(*raw);
         break;
       }

@@ -386,7 +386,9 @@ SigResult<std::vector<Rfc9421Signature>> ParseRfc9421(const HttpMessage& msg,
     if (sig->is_inner_list || sig->item.bare.type != sf::BareItem::Type::kBytes)
       return Malformed(Cat("Signature ", label, " is not a byte sequence"));
     s.signature = sig->item.bare.text;
-    for (const auto& [k, v] : s.covered.params) {
+    for (const auto& param : s.covered.params) {
+      const std::string& k = param.first;
+      const sf::BareItem& v = param.second;
       auto want = [&](sf::BareItem::Type t) {
         return v.type == t ? SigError{}
                            : Malformed(Cat("signature parameter ", k, " has the wrong type"));

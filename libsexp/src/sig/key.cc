@@ -190,8 +190,9 @@ SigResult<Key> Key::Generate(KeyType type, int rsa_bits) {
   if (type == KeyType::kEd25519) {
     p = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
   } else if (type == KeyType::kRsa) {
-    if (rsa_bits < kMinRsaBits || rsa_bits > 16384)
-      return Fail(SigCode::kAlgNotAllowed, "RSA keys have 2048 to 16384 bits");
+    // 8192 at most: larger keys make signatures over the envelope's 1 KiB.
+    if (rsa_bits < kMinRsaBits || rsa_bits > 8192)
+      return Fail(SigCode::kAlgNotAllowed, "RSA keys have 2048 to 8192 bits");
     p = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(rsa_bits));
   } else {
     p = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
@@ -211,7 +212,9 @@ SigResult<Key> Key::FromPem(std::string_view pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return Fail(SigCode::kMalformed, "out of memory");
   if (is_private) {
-    p = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+    // No passphrase callback may prompt on a terminal: an encrypted key fails.
+    pem_password_cb* no_passphrase = [](char*, int, int, void*) { return 0; };
+    p = PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr);
   } else {
     // SPKI, or PKCS#1 "RSA PUBLIC KEY": the decoder knows both.
     OSSL_DECODER_CTX* dctx = OSSL_DECODER_CTX_new_for_pkey(

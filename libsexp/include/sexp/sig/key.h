@@ -74,10 +74,11 @@ inline constexpr int kMinRsaBits = 2048;
 class Key {
  public:
   // A new key pair (or a 32-byte secret for kHmacSecret). RSA keys have
-  // `rsa_bits` bits, 2048 at least.
+  // `rsa_bits` bits, 2048 to 8192.
   static SigResult<Key> Generate(KeyType type, int rsa_bits = 2048);
   // A private key (PKCS#8, or the traditional "RSA/EC PRIVATE KEY") or a
-  // public key (SPKI "PUBLIC KEY", or "RSA PUBLIC KEY") in PEM.
+  // public key (SPKI "PUBLIC KEY", or "RSA PUBLIC KEY") in PEM. Encrypted
+  // private keys are refused (never a passphrase prompt).
   static SigResult<Key> FromPem(std::string_view pem);
   // An HMAC-SHA256 shared secret (16 bytes at least).
   static SigResult<Key> FromSecret(std::string_view secret);
