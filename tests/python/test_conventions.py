@@ -88,6 +88,18 @@ except sexp.ReadError as e:
     where: tuple[str, int, int] = (e.file, e.line, e.col)
 except sexp.Error:
     pass
+
+key: sexp.keys.Key = sexp.keys.generate("ed25519")
+signed: sexp.Value = sexp.sign({"a": 1}, key, key_id="k", created=1733500000)
+checked: sexp.Verified = sexp.verify(signed, keys={"k": key.public()})
+who: str = checked.key_id
+added: dict[str, str] = sexp.httpsig.sign_request("POST", "https://b.example/inbox",
+                                                 {"Host": "b.example"}, b"{}", key=key, key_id="k")
+try:
+    sexp.httpsig.verify_request("POST", "https://b.example/inbox", added, b"{}",
+                                keys=lambda key_id: key.public())
+except sexp.SignatureError as err:
+    code: str = err.code
 '''
 
 

@@ -339,7 +339,7 @@ _sexp._set_types(Symbol, Keyword, Markup, ReadError, EvalError, _adapt, RenderEr
 
 # Signatures (spec/signatures.md): sexp.keys, sexp.sign/verify, sexp.httpsig.
 from . import keys  # noqa: E402
-from .signing import (SignatureError, Verified, cosign, sign, sign_text, verify,  # noqa: E402
+from ._signing import (SignatureError, Verified, cosign, sign, sign_text, verify,  # noqa: E402
                       verify_async, verify_each)
 from . import httpsig  # noqa: E402
 

@@ -154,3 +154,37 @@ class EnvPool:
     async def render(self, component: str, *, allow_any_url: bool = ..., **kwargs: Value) -> str: ...
     async def render_data(self, tree: Value, *, allow_any_url: bool = ...) -> str: ...
     def close(self) -> None: ...
+
+# --- signatures (spec/signatures.md) ------------------------------------------
+from . import httpsig as httpsig, keys as keys
+from .keys import Key
+
+class SignatureError(Exception):
+    code: str
+    message: str
+    def __init__(self, code: str, message: str = ...) -> None: ...
+
+class Verified:
+    key_id: str
+    alg: str
+    created: int
+    value: Value
+    signatures: tuple[tuple[str, str, int], ...]
+
+KeysArg = Union[Mapping[str, Key], Callable[[str], Union[Key, None, Awaitable[Union[Key, None]]]]]
+
+def sign(value: Value, key: Key, *, key_id: str, alg: str | None = ...,
+         created: int | None = ...) -> Value: ...
+def sign_text(value: Value, key: Key, *, key_id: str, alg: str | None = ...,
+              created: int | None = ...) -> str: ...
+def cosign(signed: Value, key: Key, *, key_id: str, alg: str | None = ...,
+           created: int | None = ...) -> Value: ...
+def verify(signed: Value, *, keys: KeysArg, allowed: Sequence[str] | None = ...,
+           now: int | None = ..., max_skew: int = ..., max_age: int = ...,
+           min_rsa_bits: int = ...) -> Verified: ...
+async def verify_async(signed: Value, *, keys: KeysArg, allowed: Sequence[str] | None = ...,
+                       now: int | None = ..., max_skew: int = ..., max_age: int = ...,
+                       min_rsa_bits: int = ...) -> Verified: ...
+def verify_each(signed: Value, *, keys: KeysArg, allowed: Sequence[str] | None = ...,
+                now: int | None = ..., max_skew: int = ..., max_age: int = ...,
+                min_rsa_bits: int = ...) -> list[tuple[str, str, int] | SignatureError]: ...

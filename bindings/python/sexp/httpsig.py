@@ -31,7 +31,7 @@ from typing import Any
 
 from . import _sexp
 from .keys import Key
-from .signing import KeysArg, SignatureError, _resolve_async, _resolve_sync
+from ._signing import KeysArg, SignatureError, _resolve_async, _resolve_sync
 
 PeerSchemes = _sexp.PeerSchemes
 

@@ -55,7 +55,12 @@ class NodeRuns {
       used_ = 0;
     }
     if (current_ == blocks_.size()) {
-      size_t size = std::max<size_t>(n, kBlockNodes);
+      // Blocks double from a small first one: make_unique constructs every
+      // Node, and one writer for a 1 KB activity (signing one) needs a few
+      // dozen, not 4096 (which cost more than the rest of the writing).
+      size_t grow = blocks_.empty() ? kFirstBlockNodes
+                                    : std::min(blocks_.back().size * 2, kBlockNodes);
+      size_t size = std::max<size_t>(n, grow);
       blocks_.push_back({std::make_unique<Node[]>(size), size});
     }
     Node* run = blocks_[current_].nodes.get() + used_;
@@ -70,6 +75,7 @@ class NodeRuns {
   }
 
  private:
+  static constexpr size_t kFirstBlockNodes = 64;
   static constexpr size_t kBlockNodes = 4096;
   struct Block {
     std::unique_ptr<Node[]> nodes;

@@ -582,6 +582,10 @@ SigResult<HttpVerified> VerifyCavage(const HttpMessage& msg, std::string_view fi
     if (!e.ok()) return e;
     if (!created) created = when;
   }
+  // Malformed input is refused before any key is looked up.
+  std::optional<std::string> sig = Base64DecodeStrict(s->signature_b64);
+  if (!sig || sig->empty() || sig->size() > 1024)
+    return Malformed("the signature is not canonical base64 of at most 1 KiB");
   std::optional<Alg> named;
   const std::string& a = s->algorithm;
   if (!a.empty() && a != "hs2019") {
@@ -613,8 +617,6 @@ SigResult<HttpVerified> VerifyCavage(const HttpMessage& msg, std::string_view fi
     e = CheckLegacyDigest(*msg.Field("digest"), msg.body);
     if (!e.ok()) return e;
   }
-  std::optional<std::string> sig = Base64DecodeStrict(s->signature_b64);
-  if (!sig || sig->empty()) return Malformed("the signature is not canonical base64");
   SigError last;
   for (Alg alg : algs) {
     std::string_view bytes = *sig;

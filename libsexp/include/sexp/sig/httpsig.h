@@ -114,7 +114,9 @@ struct HttpVerifyOptions {
   bool require_digest = true;
   std::vector<std::string> required;  // more covered components, as above
   std::string label;          // RFC 9421: verify only this label; empty: any
-  size_t max_signatures = 8;  // RFC 9421 signatures looked at, cavage always 1
+  // RFC 9421: a Signature-Input or Signature with more members than this is
+  // refused (`malformed`) before any is checked; cavage has one.
+  size_t max_signatures = 8;
   size_t max_field_bytes = 16 * 1024;  // Signature-Input / Signature / cavage Signature
 };
 

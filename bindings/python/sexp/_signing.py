@@ -1,5 +1,6 @@
 """Signed sx (spec/signatures.md): `sign`, `cosign`, `verify`,
-`verify_async`, `verify_each`, re-exported by the package as sexp.sign etc.
+`verify_async`, `verify_each`. A private module: the package re-exports
+them as sexp.sign etc.
 """
 from __future__ import annotations
 
