@@ -100,7 +100,8 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--runs") == 0) g_runs = std::max(1, std::atoi(argv[i + 1]));
     if (std::strcmp(argv[i], "--seconds") == 0) g_seconds = std::atof(argv[i + 1]);
   }
-  Key key = *Key::Generate(KeyType::kEd25519);
+  // Both sides use the key as a signer would load it: from its PEM.
+  Key key = *Key::FromPem(*Key::Generate(KeyType::kEd25519)->PrivatePem());
   Key pub = key.PublicOnly();
   sexp::Result<sexp::Document> doc = sexp::ReadOne(Activity());
   Check(doc.ok(), "read");
