@@ -106,6 +106,13 @@ std::optional<Key> LoadSecret(const std::string& file) {
   return *k;
 }
 
+// The verifier's key: --secret (an HMAC secret) or --pub, as a public key.
+std::optional<Key> VerifierKey() {
+  std::optional<Key> key = opt.secret_file.empty() ? LoadKey(opt.pub_file) : LoadSecret(opt.secret_file);
+  if (key && key->type() != sig::KeyType::kHmacSecret) key = key->PublicOnly();
+  return key;
+}
+
 std::optional<sig::Alg> AlgOption() {
   if (opt.alg.empty()) return std::nullopt;
   std::optional<sig::Alg> a = sig::ParseAlg(opt.alg);
@@ -161,7 +168,7 @@ int RunSign() {
 }
 
 int RunVerify() {
-  std::optional<Key> key = opt.secret_file.empty() ? LoadKey(opt.pub_file) : LoadSecret(opt.secret_file);
+  std::optional<Key> key = VerifierKey();
   if (!key) return 1;
   std::string text;
   if (!Slurp(opt.file, &text)) return 1;
@@ -175,7 +182,7 @@ int RunVerify() {
   if (opt.max_age >= 0) vo.max_age = opt.max_age;
   vo.min_rsa_bits = opt.min_rsa_bits;
   if (!opt.secret_file.empty()) vo.allowed = vo.allowed.With(sig::Alg::kHmacSha256);
-  Key public_key = key->type() == sig::KeyType::kHmacSecret ? *key : key->PublicOnly();
+  const Key& public_key = *key;
   int bad = 0;
   std::string out;
   for (const Node& root : doc->roots()) {
@@ -218,7 +225,7 @@ int RunHttpSign() {
 }
 
 int RunHttpVerify() {
-  std::optional<Key> key = opt.secret_file.empty() ? LoadKey(opt.pub_file) : LoadSecret(opt.secret_file);
+  std::optional<Key> key = VerifierKey();
   if (!key) return 1;
   std::string raw;
   if (!Slurp(opt.file, &raw)) return 1;
@@ -231,7 +238,7 @@ int RunHttpVerify() {
   vo.require_target = !opt.no_require_target;
   vo.require_digest = !opt.no_require_digest;
   if (!opt.secret_file.empty()) vo.allowed = vo.allowed.With(sig::Alg::kHmacSha256);
-  Key public_key = key->type() == sig::KeyType::kHmacSecret ? *key : key->PublicOnly();
+  const Key& public_key = *key;
   SigResult<sig::HttpVerified> v =
       sig::VerifyMessage(*m, [&](std::string_view) -> SigResult<Key> { return public_key; }, vo);
   if (!v.ok()) return Fail(opt.file, v.error());

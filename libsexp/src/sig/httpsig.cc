@@ -296,6 +296,35 @@ SigError CheckKeyStrength(const Key& key, const HttpVerifyOptions& o) {
   return {};
 }
 
+// The key of `key_id` and the algorithms to try with it: the one the
+// message names (which must fit the key), or those the key implies (§4.2).
+struct KeyAndAlgs {
+  Key key;
+  std::vector<Alg> algs;
+};
+
+SigResult<KeyAndAlgs> ResolveKey(const KeyResolver& keys, const std::string& key_id,
+                                 std::optional<Alg> named, std::string_view alg_text,
+                                 const HttpVerifyOptions& o) {
+  SigResult<Key> key = keys(key_id);
+  if (!key.ok()) return key.error();
+  KeyAndAlgs out{*key, {}};
+  if (named) {
+    if (!key->Fits(*named))
+      return Fail(SigCode::kAlgNotAllowed, Cat("the key of ", key_id, " is ",
+                                                KeyTypeName(key->type()), "; the message says ", alg_text));
+    out.algs.push_back(*named);
+  } else {
+    out.algs = AlgsForKey(*key, o.allowed);
+    if (out.algs.empty())
+      return Fail(SigCode::kAlgNotAllowed,
+                  Cat("no allowed algorithm for a ", KeyTypeName(key->type()), " key"));
+  }
+  SigError e = CheckKeyStrength(*key, o);
+  if (!e.ok()) return e;
+  return out;
+}
+
 SigError CheckWindow(std::optional<int64_t> created, std::optional<int64_t> expires,
                      std::string_view what, const HttpVerifyOptions& o) {
   int64_t now = Now(o.now);
@@ -439,22 +468,9 @@ SigResult<HttpVerified> VerifyOneRfc9421(const HttpMessage& msg, const Rfc9421Si
     if (!o.allowed.Has(*named))
       return Fail(SigCode::kAlgNotAllowed, Cat(s.alg, " is not allowed here"));
   }
-  SigResult<Key> key = keys(s.keyid);
+  SigResult<KeyAndAlgs> key = ResolveKey(keys, s.keyid, named, s.alg, o);
   if (!key.ok()) return key.error();
-  std::vector<Alg> algs;
-  if (named) {
-    if (!key->Fits(*named))
-      return Fail(SigCode::kAlgNotAllowed, Cat("the key of ", s.keyid, " is ",
-                                                        KeyTypeName(key->type()), "; alg says ", s.alg));
-    algs.push_back(*named);
-  } else {
-    algs = AlgsForKey(*key, o.allowed);
-    if (algs.empty())
-      return Fail(SigCode::kAlgNotAllowed,
-                  Cat("no allowed algorithm for a ", KeyTypeName(key->type()), " key"));
-  }
-  e = CheckKeyStrength(*key, o);
-  if (!e.ok()) return e;
+  const std::vector<Alg>& algs = key->algs;
   SigResult<std::string> base = BaseOf(msg, s.covered, request);
   if (!base.ok()) return base.error();
   if (Covers(covered, "content-digest")) {
@@ -464,7 +480,7 @@ SigResult<HttpVerified> VerifyOneRfc9421(const HttpMessage& msg, const Rfc9421Si
   }
   SigError last;
   for (Alg alg : algs) {
-    last = key->Verify(alg, *base, s.signature);
+    last = key->key.Verify(alg, *base, s.signature);
     if (last.ok()) return HttpVerified{Scheme::kRfc9421, s.label, s.keyid, alg, s.created, covered};
   }
   return last;
@@ -595,22 +611,9 @@ SigResult<HttpVerified> VerifyCavage(const HttpMessage& msg, std::string_view fi
     if (!named) return Fail(SigCode::kAlgNotAllowed, Cat("unknown algorithm \"", a, "\""));
     if (!o.allowed.Has(*named)) return Fail(SigCode::kAlgNotAllowed, Cat(a, " is not allowed here"));
   }
-  SigResult<Key> key = keys(s->key_id);
+  SigResult<KeyAndAlgs> key = ResolveKey(keys, s->key_id, named, a, o);
   if (!key.ok()) return key.error();
-  std::vector<Alg> algs;
-  if (named) {
-    if (!key->Fits(*named))
-      return Fail(SigCode::kAlgNotAllowed, Cat("the key of ", s->key_id, " is ",
-                                                        KeyTypeName(key->type()), "; algorithm says ", a));
-    algs.push_back(*named);
-  } else {
-    algs = AlgsForKey(*key, o.allowed);
-    if (algs.empty())
-      return Fail(SigCode::kAlgNotAllowed,
-                  Cat("no allowed algorithm for a ", KeyTypeName(key->type()), " key"));
-  }
-  e = CheckKeyStrength(*key, o);
-  if (!e.ok()) return e;
+  const std::vector<Alg>& algs = key->algs;
   SigResult<std::string> text = CavageSigningString(msg, s->headers, s->created, s->expires);
   if (!text.ok()) return text.error();
   if (Covers(*covered, "digest")) {
@@ -626,7 +629,7 @@ SigResult<HttpVerified> VerifyCavage(const HttpMessage& msg, std::string_view fi
       raw = EcdsaDerToRaw(bytes);
       if (raw) bytes = *raw;
     }
-    last = key->Verify(alg, *text, bytes);
+    last = key->key.Verify(alg, *text, bytes);
     if (last.ok()) return HttpVerified{Scheme::kCavage, "", s->key_id, alg, created, *covered};
   }
   return last;
