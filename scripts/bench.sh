@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-bash scripts/build.sh --target bench_reader bench_render sexp_cli sexp_python
+bash scripts/build.sh --target bench_reader bench_render bench_sign sexp_cli sexp_python
 n=${1:-40000}
 data=build/bench-data
 mkdir -p "$data"
@@ -53,6 +53,10 @@ echo
 # The renderer against Jinja2 on the feed page.
 echo
 /usr/bin/python3 bench/bench_render.py build/bench/bench_render bench/jinja_page.py 5
+
+# Signing and verifying against raw OpenSSL (issue 23).
+echo
+build/bench/bench_sign --runs 9 --seconds 0.2
 
 # The Python module: parse against json.loads and sexpdata, env.render
 # against Jinja2 (same feed, same page).
