@@ -172,7 +172,7 @@ void RegisterSig(py::module_& m, const DocumentOf& document_of) {
       std::vector<SigResult<sexp::sig::Verified>> r;
       {
         py::gil_scoped_release release;
-        r = sexp::sig::VerifyEach(doc.roots()[0], ResolverOf(keys), o);
+        r = sexp::sig::VerifyEach(env, ResolverOf(keys), o);  // parsed once, above
       }
       for (auto& v : r) {
         if (!each && !v.ok()) ThrowSig(v.error());

@@ -34,6 +34,18 @@ void AppendFields(std::string* out, std::string_view alg, int64_t created,
   AppendQuotedString(key_id, out);
 }
 
+// The signed bytes (spec/signatures.md §2.2) from INNER's canonical text.
+std::string BytesToSign(std::string_view alg, int64_t created, std::string_view key_id,
+                        std::string_view inner_canonical) {
+  std::string bytes = "(sx-signature-v1";
+  bytes.reserve(inner_canonical.size() + key_id.size() + 64);
+  AppendFields(&bytes, alg, created, key_id);
+  bytes += ' ';
+  bytes += inner_canonical;
+  bytes += ')';
+  return bytes;
+}
+
 struct Prepared {
   Alg alg;
   int64_t created;
@@ -49,13 +61,8 @@ SigResult<Prepared> SignInner(std::string_view inner_canonical, const Key& key,
   Alg alg = options.alg.value_or(key.default_alg());
   int64_t created = Now(options.created);
   if (created < 0) return Fail(SigCode::kMalformed, "created is a Unix time (>= 0)");
-  std::string bytes = "(sx-signature-v1";
-  bytes.reserve(inner_canonical.size() + options.key_id.size() + 64);
-  AppendFields(&bytes, AlgName(alg), created, options.key_id);
-  bytes += ' ';
-  bytes += inner_canonical;
-  bytes += ')';
-  SigResult<std::string> sig = key.Sign(alg, bytes);
+  SigResult<std::string> sig =
+      key.Sign(alg, BytesToSign(AlgName(alg), created, options.key_id, inner_canonical));
   if (!sig.ok()) return sig.error();
   return Prepared{alg, created, Base64Encode(*sig)};
 }
@@ -138,12 +145,7 @@ SigResult<std::string> SignedBytes(std::string_view alg, int64_t created,
                                    std::string_view key_id, const Node& inner) {
   SigResult<std::string> canon = CanonicalOf(inner);
   if (!canon.ok()) return canon.error();
-  std::string bytes = "(sx-signature-v1";
-  AppendFields(&bytes, alg, created, key_id);
-  bytes += ' ';
-  bytes += *canon;
-  bytes += ')';
-  return bytes;
+  return BytesToSign(alg, created, key_id, *canon);
 }
 
 SigResult<std::string> Sign(const Node& inner, const Key& key, const SignOptions& options) {
@@ -250,13 +252,9 @@ SigError VerifyEntry(const Envelope& envelope, const SignatureEntry& entry, cons
   if (options.max_age > 0 && entry.created < now - options.max_age - options.max_skew)
     return Fail(SigCode::kExpired, Cat("created ", entry.created, " is ",
                                                 now - entry.created, " s old"));
-  std::string bytes = "(sx-signature-v1";
-  bytes.reserve(envelope.inner_canonical.size() + entry.key_id.size() + 64);
-  AppendFields(&bytes, entry.alg_name, entry.created, entry.key_id);
-  bytes += ' ';
-  bytes += envelope.inner_canonical;
-  bytes += ')';
-  return key.Verify(alg, bytes, entry.signature);
+  return key.Verify(alg, BytesToSign(entry.alg_name, entry.created, entry.key_id,
+                                     envelope.inner_canonical),
+                    entry.signature);
 }
 
 namespace {
@@ -287,17 +285,19 @@ SigResult<std::vector<Verified>> Verify(const Node& envelope, const KeyResolver&
   return out;
 }
 
-std::vector<SigResult<Verified>> VerifyEach(const Node& envelope, const KeyResolver& keys,
+std::vector<SigResult<Verified>> VerifyEach(const Envelope& envelope, const KeyResolver& keys,
                                             const VerifyOptions& options) {
   std::vector<SigResult<Verified>> out;
-  SigResult<Envelope> env = ParseEnvelope(envelope, options.limits);
-  if (!env.ok()) {
-    out.push_back(env.error());
-    return out;
-  }
-  for (const SignatureEntry& entry : env->signatures)
-    out.push_back(CheckOne(*env, entry, keys, options));
+  for (const SignatureEntry& entry : envelope.signatures)
+    out.push_back(CheckOne(envelope, entry, keys, options));
   return out;
+}
+
+std::vector<SigResult<Verified>> VerifyEach(const Node& envelope, const KeyResolver& keys,
+                                            const VerifyOptions& options) {
+  SigResult<Envelope> env = ParseEnvelope(envelope, options.limits);
+  if (!env.ok()) return {env.error()};
+  return VerifyEach(*env, keys, options);
 }
 
 }  // namespace sexp::sig

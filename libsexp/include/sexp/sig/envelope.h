@@ -119,6 +119,9 @@ SigResult<std::vector<Verified>> Verify(const Node& envelope, const KeyResolver&
 // envelope that does not parse gives one error.
 std::vector<SigResult<Verified>> VerifyEach(const Node& envelope, const KeyResolver& keys,
                                             const VerifyOptions& options = {});
+// The same for an envelope already parsed (its INNER is not written again).
+std::vector<SigResult<Verified>> VerifyEach(const Envelope& envelope, const KeyResolver& keys,
+                                            const VerifyOptions& options = {});
 
 }  // namespace sexp::sig
 
