@@ -28,6 +28,7 @@ packages=(
   mypy                                # the Python stubs type-check a user program (--strict)
   libhttp-parser-dev                  # raw HTTP/1.1 messages (sexp httpsig, tests/sig)
   python3-cryptography                # independent signer/verifier: tests/sig oracles
+  python3-pyld                        # independent JSON-LD processor: tests/ap round trips
 )
 # Node and npm for the JavaScript oracles; any node >= 18 on PATH will do.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -36,6 +36,8 @@
 #include "sexp/html/render.h"
 #include "sexp/html/reader.h"
 #include "sexp/sexp.h"
+#include "ap_commands.h"
+#include "cli_io.h"
 #include "sig_commands.h"
 #if SEXP_CLI_HAVE_QUIC
 #include "wire_commands.h"
@@ -53,39 +55,9 @@ struct InputOptions {
   size_t max_size = sexp::ReadOptions{}.max_size;
 };
 
-std::string DisplayName(const std::string& file) {
-  return file == "-" ? "<stdin>" : file;
-}
-
-// Reads the whole input; false (with a message) if it cannot be opened.
-bool Slurp(const std::string& file, std::string* out) {
-  if (file == "-") {
-    out->assign(std::istreambuf_iterator<char>(std::cin),
-                std::istreambuf_iterator<char>());
-    return true;
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "sexp: cannot open '%s'\n", file.c_str());
-    return false;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = std::move(ss).str();
-  return true;
-}
-
-void Report(const std::string& file, const sexp::Error& e) {
-  if (e.line > 0) {
-    std::fprintf(stderr, "%s:%u:%u: %s: %s\n", DisplayName(file).c_str(), e.line,
-                 e.column, std::string(sexp::ErrorCodeName(e.code)).c_str(),
-                 e.message.c_str());
-  } else {
-    std::fprintf(stderr, "%s: %s: %s\n", DisplayName(file).c_str(),
-                 std::string(sexp::ErrorCodeName(e.code)).c_str(),
-                 e.message.c_str());
-  }
-}
+using sexp::cli::DisplayName;
+using sexp::cli::Report;
+using sexp::cli::Slurp;
 
 // Writes the whole output at once (it was built first, so bad input never
 // leaves a partial one); exit status for the write.
@@ -281,6 +253,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   sexp::cli::AddSigCommands(app);
+  sexp::cli::AddApCommands(app);
 #if SEXP_CLI_HAVE_QUIC
   sexp::cli::ServeQuicOptions sq;
   CLI::App* serve = app.add_subcommand("serve-quic", "serve the .sx pages of DIR over sexpr:// (QUIC)");
@@ -320,6 +293,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (int rc = sexp::cli::RunSigCommand(); rc >= 0) return rc;
+  if (int rc = sexp::cli::RunApCommand(); rc >= 0) return rc;
 #if SEXP_CLI_HAVE_QUIC
   if (serve->parsed()) return sexp::cli::RunServeQuic(sq);
   if (get->parsed()) return sexp::cli::RunGet(go);

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "CLI/CLI.hpp"
+#include "cli_io.h"
 #include "sexp/core/reader.h"
 #include "sexp/sig/envelope.h"
 #include "sexp/sig/http1.h"
@@ -25,6 +26,7 @@ namespace sexp::cli {
 namespace {
 
 using sig::Key;
+using cli::Slurp;
 using sig::SigResult;
 
 struct Options {
@@ -51,22 +53,6 @@ CLI::App* sign_cmd = nullptr;
 CLI::App* verify_cmd = nullptr;
 CLI::App* http_sign_cmd = nullptr;
 CLI::App* http_verify_cmd = nullptr;
-
-bool Slurp(const std::string& file, std::string* out) {
-  if (file == "-") {
-    out->assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    return true;
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    std::cerr << "sexp: cannot open " << file << "\n";
-    return false;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
 
 int Fail(const std::string& what, const sig::SigError& e) {
   std::cerr << "sexp: " << what << ": " << e.ToString() << "\n";

@@ -36,6 +36,8 @@
 // html: the renderer and the HTML reader
 #include "sexp/html/reader.h"
 #include "sexp/html/render.h"
+
+#include "sexp/ap/bridge.h"
 // cache: the subtree cache and its tiers
 #include "sexp/cache/cache.h"
 // web: routes, the resolver of batched I/O, the page pipeline

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "core/strutil.h"
@@ -222,5 +223,43 @@ UrlVerdict UrlPrefixVerdict(std::string_view url) {
 }
 
 bool IsSafeUrl(std::string_view url) { return UrlPrefixVerdict(url) != UrlVerdict::kUnsafe; }
+
+// The sanitizing profile (HtmlReadOptions::sanitize; spec/html-reader.md
+// "Sanitizing profile"): an allowlist of elements and attributes, as the
+// fediverse's own sanitizers keep post content, plus elements dropped with
+// everything in them because their content is code, styling or a document
+// of its own rather than text.
+SanitizeVerdict SanitizeElement(std::string_view tag) {
+  static const absl::flat_hash_set<std::string_view> kKept = {
+      "a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code",
+      "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em",
+      "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+      "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s",
+      "samp", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody",
+      "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr", "section",
+      "article", "aside", "header", "footer", "nav", "main", "audio", "video",
+      "source", "picture"};
+  static const absl::flat_hash_set<std::string_view> kDropped = {
+      "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
+      "noscript", "template", "svg", "math", "form", "input", "button", "select",
+      "option", "textarea", "head", "title", "meta", "link", "base", "noembed",
+      "noframes", "xmp", "plaintext", "param", "canvas", "dialog", "portal"};
+  if (kKept.contains(tag)) return SanitizeVerdict::kKeep;
+  if (kDropped.contains(tag)) return SanitizeVerdict::kDrop;
+  return SanitizeVerdict::kUnwrap;
+}
+
+bool IsSanitizeKeptAttribute(std::string_view name) {
+  static const absl::flat_hash_set<std::string_view> kKept = {
+      "href", "src", "alt", "title", "class", "rel", "target", "lang", "dir",
+      "translate", "width", "height", "cite", "datetime", "start", "reversed", "type",
+      "value", "colspan", "rowspan", "controls", "loop", "muted", "poster"};
+  return kKept.contains(name);
+}
+
+// Kept attributes whose value is a URL the URL policy must allow.
+bool IsSanitizeUrlAttribute(std::string_view name) {
+  return name == "href" || name == "src" || name == "cite" || name == "poster";
+}
 
 }  // namespace sexp::html_internal

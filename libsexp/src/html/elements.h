@@ -63,6 +63,17 @@ bool IsSafeUrl(std::string_view url);
 enum class UrlVerdict { kSafe, kUnsafe, kUndecided };
 UrlVerdict UrlPrefixVerdict(std::string_view prefix);
 
+// The sanitizing profile for HTML from strangers (HtmlReadOptions::sanitize,
+// and the ActivityStreams bridge's content from a peer's sx): the lists are
+// spec/html-reader.md "Sanitizing profile". An element is kept, unwrapped
+// (its children kept in its place) or dropped with everything inside it.
+enum class SanitizeVerdict { kKeep, kUnwrap, kDrop };
+SanitizeVerdict SanitizeElement(std::string_view tag);
+// Attributes the profile keeps (lowercase names; any other is dropped).
+bool IsSanitizeKeptAttribute(std::string_view name);
+// Kept attributes whose value is a URL that must pass IsSafeUrl.
+bool IsSanitizeUrlAttribute(std::string_view name);
+
 }  // namespace sexp::html_internal
 
 #endif  // SEXP_SRC_HTML_ELEMENTS_H_

@@ -37,6 +37,7 @@
 
 #include "core/chars.h"
 #include "core/keys.h"
+#include "html/elements.h"
 #include "html/gumbo_guard.h"
 
 namespace sexp {
@@ -348,9 +349,10 @@ class Converter {
     std::fill(std::begin(tag_symbols_), std::end(tag_symbols_), Node());
   }
 
-  // The one root: for a document, `root` (the html element) itself; for a
-  // fragment, the children of `root`, as one node or wrapped in (<> ...).
-  Result<Document> Run(const GumboNode* root, bool fragment) {
+  // The one root, made in the builder's document: for a document, `root`
+  // (the html element) itself; for a fragment, the children of `root`, as
+  // one node or wrapped in (<> ...).
+  Result<Node> Build(const GumboNode* root, bool fragment) {
     stats_.document = !fragment;
     fragment_ = fragment;
     if (fragment) {
@@ -389,7 +391,8 @@ class Converter {
       items_.insert(items_.begin(), b_.Symbol("<>"));
       root_node = b_.List(items_);
     }
-    return b_.Finish({root_node});
+    if (!b_.error().ok()) return b_.error();
+    return root_node;
   }
 
   const HtmlReadStats& stats() const { return stats_; }
@@ -412,6 +415,16 @@ class Converter {
     const GumboElement& e = node->v.element;
     bool inherited = !frames_.empty() && frames_.back().verbatim;
     Node head = TagSymbol(e);
+    if (options_.sanitize) {
+      using html_internal::SanitizeVerdict;
+      SanitizeVerdict verdict = head.is_nil() ? SanitizeVerdict::kUnwrap
+                                              : html_internal::SanitizeElement(head.name());
+      if (verdict == SanitizeVerdict::kDrop) {
+        ++stats_.dropped_elements;  // with its content: no frame, no walk
+        return;
+      }
+      if (verdict == SanitizeVerdict::kUnwrap) head = Node();
+    }
     if (head.is_nil()) {
       ++stats_.unwrapped_elements;
       frames_.push_back({node, 0, 0, Frame::kUnwrapped, inherited});
@@ -567,8 +580,13 @@ class Converter {
         case GUMBO_ATTR_NAMESPACE_NONE: break;
       }
       name_ += a->name;
-      if (!IsValidKeywordName(name_)) {
+      if (!IsValidKeywordName(name_) || (options_.sanitize && !html_internal::IsSanitizeKeptAttribute(name_))) {
         ++stats_.dropped_attributes;
+        continue;
+      }
+      if (options_.sanitize && html_internal::IsSanitizeUrlAttribute(name_) &&
+          !html_internal::IsSafeUrl(a->value)) {
+        ++stats_.unsafe_urls;
         continue;
       }
       items_.push_back(b_.Keyword(name_));
@@ -653,8 +671,12 @@ class Converter {
 
 }  // namespace
 
-Result<Document> HtmlToSx(std::string_view html, const HtmlReadOptions& options,
-                          HtmlReadStats* stats) {
+namespace {
+
+// HtmlToSx and HtmlToSxNode: parses `html` and builds its root into
+// `builder`.
+Result<Node> ConvertInto(std::string_view html, const HtmlReadOptions& options,
+                         HtmlReadStats* stats, Builder& builder) {
   // gumbo's offsets are unsigned int; a fragment also has the prefix.
   constexpr size_t kGumboMaxSize = 0xFFFFFFFFu - 1 - kFragmentPrefix.size();
   size_t limit = std::min(options.max_size, kGumboMaxSize);
@@ -681,14 +703,28 @@ Result<Document> HtmlToSx(std::string_view html, const HtmlReadOptions& options,
   }
   Parsed parsed = Parse(body, fragment, &memory);
   if (parsed.root == nullptr) return ParseFailure(memory, options);
-  Builder builder(upstream);
   // Offsets in gumbo's tree to offsets in `html`.
   int64_t shift = static_cast<int64_t>(base) -
                   static_cast<int64_t>(fragment ? kFragmentPrefix.size() : 0);
   Converter converter(options, html, shift, std::move(parsed.markers), &builder, &memory);
-  Result<Document> doc = converter.Run(parsed.root, fragment);
-  if (doc.ok() && stats != nullptr) *stats = converter.stats();
-  return doc;
+  Result<Node> root = converter.Build(parsed.root, fragment);
+  if (root.ok() && stats != nullptr) *stats = converter.stats();
+  return root;
+}
+
+}  // namespace
+
+Result<Document> HtmlToSx(std::string_view html, const HtmlReadOptions& options,
+                          HtmlReadStats* stats) {
+  Builder builder(options.allocator != nullptr ? *options.allocator : DefaultAllocator());
+  Result<Node> root = ConvertInto(html, options, stats, builder);
+  if (!root.ok()) return root.error();
+  return builder.Finish({root.value()});
+}
+
+Result<Node> HtmlToSxNode(std::string_view html, Builder& builder,
+                          const HtmlReadOptions& options, HtmlReadStats* stats) {
+  return ConvertInto(html, options, stats, builder);
 }
 
 }  // namespace sexp

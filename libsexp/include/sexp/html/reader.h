@@ -71,6 +71,16 @@ struct HtmlReadOptions {
   // Upstream allocator for the parse tree and the result; nullptr means
   // DefaultAllocator().
   const Allocator* allocator = nullptr;
+  // The sanitizing profile, for HTML from strangers (federated post
+  // content): only an allowlist of text-level and structural elements is
+  // kept; script, style, iframe, object, svg, math, form controls and the
+  // like are dropped with everything inside them; other elements are
+  // unwrapped (their children kept in place); only an allowlist of
+  // attributes is kept (no event handlers, no style, no id) and a URL
+  // attribute (href src cite poster) only with a safe URL (relative, or
+  // http https mailto tel sexpr). The lists: spec/html-reader.md
+  // "Sanitizing profile".
+  bool sanitize = false;
 };
 
 // What the conversion kept and left out (all counts, for reporting).
@@ -84,7 +94,13 @@ struct HtmlReadStats {
   // Elements whose tag name cannot be an sx symbol (the same characters, or
   // `true`, `false`, `nil`), or is `raw!` or `<>`, which the renderer gives
   // a meaning of their own. Their children are kept in their place.
+  // (With sanitize, also the elements the profile does not keep.)
   size_t unwrapped_elements = 0;
+  // sanitize: elements dropped with their content, and URL attributes
+  // dropped for an unsafe URL (not counted in dropped_attributes, which
+  // then also counts attributes outside the allowlist).
+  size_t dropped_elements = 0;
+  size_t unsafe_urls = 0;
   size_t depth = 0;  // deepest list nesting of the output
   bool document = false;  // parsed as a whole document (else a fragment)
 };
@@ -102,6 +118,16 @@ struct HtmlReadStats {
 // installed at the first call, that passes every other SIGABRT on to the
 // disposition it replaced; spec/html-reader.md §10 has the details.
 Result<Document> HtmlToSx(std::string_view html,
+                          const HtmlReadOptions& options = {},
+                          HtmlReadStats* stats = nullptr);
+
+// HtmlToSx building into a document the caller is assembling (the
+// ActivityStreams bridge puts each post's content into the activity's
+// document): the root node is made by `builder` and belongs to its
+// document. Errors as HtmlToSx; on error the builder may hold unreachable
+// nodes but stays usable. The result is made with the builder's allocator;
+// options.allocator serves the parse tree only.
+Result<Node> HtmlToSxNode(std::string_view html, Builder& builder,
                           const HtmlReadOptions& options = {},
                           HtmlReadStats* stats = nullptr);
 
