@@ -54,7 +54,7 @@ class JsonReader {
  public:
   JsonReader(std::string_view json, const FromJsonOptions& options, FromJsonStats* stats,
              Builder& builder)
-      : json_(json), options_(options), stats_(stats), b_(builder) {}
+      : json_(json), options_(Clamped(options)), stats_(stats), b_(builder) {}
 
   Result<Node> Run() {
     if (json_.size() > options_.max_bytes) {
@@ -97,6 +97,11 @@ class JsonReader {
   }
 
  private:
+  static FromJsonOptions Clamped(FromJsonOptions o) {
+    o.max_depth = std::min(o.max_depth, kMaxJsonDepth);
+    return o;
+  }
+
   // ---- errors -----------------------------------------------------------
 
   uint64_t Offset() {
@@ -135,7 +140,8 @@ class JsonReader {
   // read when there is one (to tell a lone surrogate from other escapes).
   Error FromSimdjson(simdjson::error_code e, const char* token) {
     uint64_t at = token != nullptr ? static_cast<uint64_t>(token - base_) : Offset();
-    if (at >= json_.size() && e != simdjson::UTF8_ERROR && e != simdjson::MEMALLOC) {
+    if (at != kNoOffset && at >= json_.size() && e != simdjson::UTF8_ERROR &&
+        e != simdjson::MEMALLOC) {
       return Fail(ErrorCode::kUnexpectedEof, json_.size(), "the JSON text ended early");
     }
     switch (e) {
@@ -158,15 +164,59 @@ class JsonReader {
         return Fail(ErrorCode::kDepthLimit, at,
                     "JSON nested deeper than max_depth (" + std::to_string(options_.max_depth) +
                         ")");
-      case simdjson::NUMBER_ERROR:
+      case simdjson::UNESCAPED_CHARS: {
+        // Found by stage 1, which gives no position: the first control
+        // character that is not whitespace between tokens.
+        size_t bad = 0;
+        while (bad < json_.size() &&
+               !(static_cast<unsigned char>(json_[bad]) < 0x20 && json_[bad] != '\n' &&
+                 json_[bad] != '\r' && json_[bad] != '\t')) {
+          ++bad;
+        }
+        return Fail(ErrorCode::kInvalidCharacter, bad < json_.size() ? bad : kNoOffset,
+                    "a control character inside a JSON string (it must be escaped)");
+      }
       case simdjson::NUMBER_OUT_OF_RANGE:
-        return Fail(ErrorCode::kInvalidNumber, at, "a JSON number simdjson cannot read");
+        return Fail(ErrorCode::kNumberOutOfRange, at, "a JSON number past the range of a double");
+      case simdjson::NUMBER_ERROR:
+        // simdjson 3.0 says NUMBER_ERROR for 1e400 too: a number that is
+        // well-formed must be out of range.
+        if (token != nullptr && IsJsonNumberSyntax(token)) {
+          return Fail(ErrorCode::kNumberOutOfRange, at, "a JSON number past the range of a double");
+        }
+        return Fail(ErrorCode::kInvalidNumber, at, "an invalid JSON number");
       case simdjson::MEMALLOC:
         return Fail(ErrorCode::kOutOfMemory, at, "out of memory");
       default:
         return Fail(ErrorCode::kInvalidToken, at,
                     std::string("invalid JSON: ") + simdjson::error_message(e));
     }
+  }
+
+  // Whether the text at `p` starts with a number as RFC 8259 §6 spells it
+  // (followed by a byte that can end it).
+  bool IsJsonNumberSyntax(const char* p) const {
+    const char* end = base_ + json_.size();
+    auto digit = [&](const char* q) { return q < end && *q >= '0' && *q <= '9'; };
+    if (p < end && *p == '-') ++p;
+    if (!digit(p)) return false;
+    if (*p == '0') {
+      ++p;
+    } else {
+      while (digit(p)) ++p;
+    }
+    if (p < end && *p == '.') {
+      if (!digit(++p)) return false;
+      while (digit(p)) ++p;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+      ++p;
+      if (p < end && (*p == '+' || *p == '-')) ++p;
+      if (!digit(p)) return false;
+      while (digit(p)) ++p;
+    }
+    return p == end || *p == ',' || *p == ']' || *p == '}' || *p == ' ' || *p == '\n' ||
+           *p == '\r' || *p == '\t';
   }
 
   // Whether the string token starting at `token` (its opening quote) holds
@@ -343,9 +393,10 @@ class JsonReader {
       if (!Check(result.error())) return false;
       od::field field = std::move(result).value_unsafe();
       // Where the key starts (for a duplicate-key error), then the key.
-      key_offsets_.push_back(static_cast<uint64_t>(field.key().raw() - 1 - base_));
+      const char* key_token = field.key().raw() - 1;
+      key_offsets_.push_back(static_cast<uint64_t>(key_token - base_));
       std::string_view key;
-      if (!Check(field.unescaped_key().get(key))) return false;
+      if (!Check(field.unescaped_key().get(key), key_token)) return false;
       // A key's view is only good until the next one is read; everything
       // that needs it happens here.
       od::value value = field.value();
@@ -631,7 +682,7 @@ class JsonReader {
   }
 
   std::string_view json_;
-  const FromJsonOptions& options_;
+  const FromJsonOptions options_;
   FromJsonStats* stats_;
   Builder& b_;
   simdjson::padded_string padded_;

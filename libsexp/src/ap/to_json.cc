@@ -28,7 +28,6 @@ namespace {
 
 using ap_internal::ChildRole;
 
-constexpr size_t kMaxDepth = 1024;  // Builder-made documents can be deeper than any read one
 
 class JsonWriter {
  public:
@@ -65,6 +64,12 @@ class JsonWriter {
   }
 
   bool Value(const Node& n, size_t depth) {
+    if (out_.size() > options_.max_output_bytes) {
+      Fail(&n, "the JSON is larger than max_output_bytes (" +
+                   std::to_string(options_.max_output_bytes) + ")");
+      error_.code = ErrorCode::kSizeLimit;
+      return false;
+    }
     switch (n.kind()) {
       case Kind::kNil:
         out_ += "null";
@@ -107,8 +112,8 @@ class JsonWriter {
   }
 
   bool Deeper(size_t depth) {
-    if (depth <= kMaxDepth) return true;
-    Fail(nullptr, "nested deeper than " + std::to_string(kMaxDepth));
+    if (depth <= kMaxJsonDepth) return true;
+    Fail(nullptr, "nested deeper than " + std::to_string(kMaxJsonDepth));
     error_.code = ErrorCode::kDepthLimit;
     return false;
   }

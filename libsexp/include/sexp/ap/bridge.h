@@ -75,12 +75,17 @@ inline constexpr std::string_view kPublicIri = "https://www.w3.org/ns/activityst
 inline constexpr std::string_view kActivityStreamsContext = "https://www.w3.org/ns/activitystreams";
 inline constexpr std::string_view kRoseNamespace = "https://rose-ash.com/ns#";
 
+// The deepest nesting either direction accepts (see max_depth).
+inline constexpr size_t kMaxJsonDepth = 1024;
+
 struct FromJsonOptions {
   // Largest JSON text; past it: size-limit.
   size_t max_bytes = size_t{16} << 20;
   // Deepest nesting of the output sx (the root list is 1; content counts
   // too, so the result reads back with ReadOptions::max_depth = max_depth).
   // Past it: depth-limit, at the JSON value (or HTML element) too deep.
+  // At most kMaxJsonDepth (a larger value means kMaxJsonDepth): the walk
+  // recurses, and its stack must stay small.
   size_t max_depth = 256;
   // Largest "content" (or "rose:sexpr") string; past it: size-limit.
   size_t max_content_bytes = size_t{1} << 20;
@@ -122,13 +127,18 @@ struct ToJsonOptions {
   // write_sexpr off) the JSON holds exactly what the sx holds: JSON -> sx
   // -> JSON then gives back the document received.
   bool default_context = true;
+  // Largest JSON output; past it: size-limit. Bounds what a document built
+  // in code with shared structure (one list referenced twice, forty levels
+  // deep) can make.
+  size_t max_output_bytes = size_t{64} << 20;
   // Limits for rendering content (steps and bytes charged per node and
   // byte written, as sexp::RenderData charges them).
   uint64_t max_render_bytes = size_t{16} << 20;
 };
 
 // An sx activity, object or collection -> compact JSON (no whitespace).
-// Errors (unrepresentable, with the node's offset when it has one): a
+// Errors: size-limit (max_output_bytes), depth-limit (kMaxJsonDepth), and
+// unrepresentable for a
 // symbol, byte string or keyword other than :public as a value, a list-form
 // object with a lone trailing keyword, a :type pair, two contents or
 // objects, or a positional child of no AS2 meaning; content that does not
