@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-bash scripts/build.sh --target bench_reader bench_render bench_sign sexp_cli sexp_python
+bash scripts/build.sh --target bench_reader bench_render bench_sign bench_ap sexp_cli sexp_python
 n=${1:-40000}
 data=build/bench-data
 mkdir -p "$data"
@@ -57,6 +57,13 @@ echo
 # Signing and verifying against raw OpenSSL (issue 23).
 echo
 build/bench/bench_sign --runs 9 --seconds 0.2
+
+# The ActivityStreams bridge against simdjson and Python's json (a
+# Mastodon-style outbox of 10000 activities, ~17 MB).
+echo
+outbox="$data/outbox-10000.json"
+[ -f "$outbox" ] || /usr/bin/python3 bench/gen_outbox.py -n 10000 "$outbox"
+build/bench/bench_ap --runs 9 --seconds 0.3 "$outbox"
 
 # The Python module: parse against json.loads and sexpdata, env.render
 # against Jinja2 (same feed, same page).

@@ -79,11 +79,9 @@ int RunToJson() {
   ap::ToJsonOptions o;
   o.write_sexpr = !opt.no_sexpr;
   o.default_context = !opt.no_sexpr;
-  Result<std::string> json = ap::ToJson(doc->roots()[0], o);
+  Result<std::string> json = ap::ToJson(*doc, o);
   if (!json.ok()) {
-    Error e = json.error();
-    doc->Locate(&e);
-    Report(opt.file, e);
+    Report(opt.file, json.error());
     return 1;
   }
   return Emit(*json);

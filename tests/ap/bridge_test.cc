@@ -199,8 +199,8 @@ TEST(ApFromJson, ErrorsHavePositions) {
   EXPECT_EQ(In(R"({"a":1,"a":2})"), "error: duplicate-key 1:8");
   EXPECT_EQ(In(R"({"@context":{"x":1,"x":2}})"), "error: duplicate-key 1:20");
   EXPECT_EQ(In("{\"a\":\n  [1,}"), "error: invalid-token 2:6");
-  EXPECT_EQ(In(R"({"a":"\ud800"})"), "error: invalid-surrogate 1:6");
-  EXPECT_EQ(In(R"({"a":"\udc00\ud800x"})"), "error: invalid-surrogate 1:6");
+  EXPECT_EQ(In(R"({"a":"\ud800"})"), "error: invalid-surrogate 1:7");
+  EXPECT_EQ(In(R"({"a":"\udc00\ud800x"})"), "error: invalid-surrogate 1:7");
   EXPECT_EQ(In("{\"a\":\"\xff\"}"), "error: invalid-utf8 1:7");
   EXPECT_EQ(In(R"({"a":1} x)"), "error: trailing-input 1:9");
   EXPECT_EQ(In(R"("just a string")"), "error: invalid-token 1:1");

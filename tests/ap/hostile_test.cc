@@ -179,11 +179,11 @@ TEST(ApHostile, BadBytesAndEscapes) {
       {"{\"a\":\"x\xff\"}", ErrorCode::kInvalidUtf8, 7},
       {"{\"\xc3\x28\":1}", ErrorCode::kInvalidUtf8, 2},
       {"{\"a\":\"\xed\xa0\x80\"}", ErrorCode::kInvalidUtf8, 6},  // a surrogate in UTF-8
-      {R"({"a":"\ud800"})", ErrorCode::kInvalidSurrogate, 5},
-      {R"({"a":"\udfff\u0041"})", ErrorCode::kInvalidSurrogate, 5},
-      {R"({"\ud800":1})", ErrorCode::kInvalidSurrogate, 1},
-      {R"({"a":"\x41"})", ErrorCode::kInvalidEscape, 5},
-      {R"({"type":"Note","content":"\ud83d"})", ErrorCode::kInvalidSurrogate, 25},
+      {R"({"a":"\ud800"})", ErrorCode::kInvalidSurrogate, 6},
+      {R"({"a":"\udfff\u0041"})", ErrorCode::kInvalidSurrogate, 6},
+      {R"({"\ud800":1})", ErrorCode::kInvalidSurrogate, 2},
+      {R"({"a":"\x41"})", ErrorCode::kInvalidEscape, 6},
+      {R"({"type":"Note","content":"\ud83d"})", ErrorCode::kInvalidSurrogate, 26},
       {"{\"a\":\"\x01\"}", ErrorCode::kInvalidCharacter, 6},  // a raw control character
       {R"({"a":1e400})", ErrorCode::kNumberOutOfRange, 5},
   };

@@ -13,6 +13,8 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -48,6 +50,7 @@ struct Member {
   bool present = false;
   std::string_view text;  // type, content, rose:sexpr: the JSON string
   bool is_string = false;
+  uint64_t offset = 0;    // of that string's opening quote
 };
 
 class JsonReader {
@@ -150,12 +153,16 @@ class JsonReader {
         return Fail(ErrorCode::kInvalidUtf8, bad == std::string_view::npos ? at : bad,
                     "the JSON text is not UTF-8");
       }
-      case simdjson::STRING_ERROR:
-        if (token != nullptr && HasLoneSurrogate(token)) {
-          return Fail(ErrorCode::kInvalidSurrogate, at,
+      case simdjson::STRING_ERROR: {
+        bool lone = false;
+        const char* bad = token != nullptr ? BadEscape(token, &lone) : nullptr;
+        uint64_t where = bad != nullptr ? static_cast<uint64_t>(bad - base_) : at;
+        if (lone) {
+          return Fail(ErrorCode::kInvalidSurrogate, where,
                       "a \\u escape that is a lone surrogate (not a character)");
         }
-        return Fail(ErrorCode::kInvalidEscape, at, "an invalid escape in a JSON string");
+        return Fail(ErrorCode::kInvalidEscape, where, "an invalid escape in a JSON string");
+      }
       case simdjson::UNCLOSED_STRING:
       case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
       case simdjson::EMPTY:
@@ -165,15 +172,8 @@ class JsonReader {
                     "JSON nested deeper than max_depth (" + std::to_string(options_.max_depth) +
                         ")");
       case simdjson::UNESCAPED_CHARS: {
-        // Found by stage 1, which gives no position: the first control
-        // character that is not whitespace between tokens.
-        size_t bad = 0;
-        while (bad < json_.size() &&
-               !(static_cast<unsigned char>(json_[bad]) < 0x20 && json_[bad] != '\n' &&
-                 json_[bad] != '\r' && json_[bad] != '\t')) {
-          ++bad;
-        }
-        return Fail(ErrorCode::kInvalidCharacter, bad < json_.size() ? bad : kNoOffset,
+        size_t bad = FirstControlInString();
+        return Fail(ErrorCode::kInvalidCharacter, bad != std::string_view::npos ? bad : kNoOffset,
                     "a control character inside a JSON string (it must be escaped)");
       }
       case simdjson::NUMBER_OUT_OF_RANGE:
@@ -184,6 +184,15 @@ class JsonReader {
         if (token != nullptr && IsJsonNumberSyntax(token)) {
           return Fail(ErrorCode::kNumberOutOfRange, at, "a JSON number past the range of a double");
         }
+        if (token != nullptr) {
+          // A whole number followed by what cannot follow one (01, 1.5x):
+          // the number ended and the next byte is no token.
+          const char* end = NumberPrefixEnd(token);
+          if (end != nullptr && end > token) {
+            return Fail(ErrorCode::kInvalidToken, static_cast<uint64_t>(end - base_),
+                        "unexpected character after a number");
+          }
+        }
         return Fail(ErrorCode::kInvalidNumber, at, "an invalid JSON number");
       case simdjson::MEMALLOC:
         return Fail(ErrorCode::kOutOfMemory, at, "out of memory");
@@ -193,35 +202,45 @@ class JsonReader {
     }
   }
 
-  // Whether the text at `p` starts with a number as RFC 8259 §6 spells it
-  // (followed by a byte that can end it).
-  bool IsJsonNumberSyntax(const char* p) const {
+  // The end of the number RFC 8259 §6 spells at `p`, or nullptr when `p`
+  // does not start one.
+  const char* NumberPrefixEnd(const char* p) const {
     const char* end = base_ + json_.size();
     auto digit = [&](const char* q) { return q < end && *q >= '0' && *q <= '9'; };
     if (p < end && *p == '-') ++p;
-    if (!digit(p)) return false;
+    if (!digit(p)) return nullptr;
     if (*p == '0') {
       ++p;
     } else {
       while (digit(p)) ++p;
     }
     if (p < end && *p == '.') {
-      if (!digit(++p)) return false;
-      while (digit(p)) ++p;
+      if (!digit(p + 1)) return p;
+      for (++p; digit(p);) ++p;
     }
     if (p < end && (*p == 'e' || *p == 'E')) {
-      ++p;
-      if (p < end && (*p == '+' || *p == '-')) ++p;
-      if (!digit(p)) return false;
-      while (digit(p)) ++p;
+      const char* q = p + 1;
+      if (q < end && (*q == '+' || *q == '-')) ++q;
+      if (!digit(q)) return p;
+      while (digit(q)) ++q;
+      p = q;
     }
-    return p == end || *p == ',' || *p == ']' || *p == '}' || *p == ' ' || *p == '\n' ||
-           *p == '\r' || *p == '\t';
+    return p;
   }
 
-  // Whether the string token starting at `token` (its opening quote) holds
-  // a \uD800-\uDFFF escape that is not half of a surrogate pair.
-  bool HasLoneSurrogate(const char* token) const {
+  // Whether `p` starts with a whole number: one followed by a byte that
+  // can end it.
+  bool IsJsonNumberSyntax(const char* p) const {
+    const char* e = NumberPrefixEnd(p);
+    if (e == nullptr) return false;
+    return e == base_ + json_.size() || *e == ',' || *e == ']' || *e == '}' || *e == ' ' ||
+           *e == '\n' || *e == '\r' || *e == '\t';
+  }
+
+  // The first escape of the string token at `token` (its opening quote)
+  // that is invalid: *lone_surrogate tells a \uD800-\uDFFF that is not half
+  // of a pair from any other bad escape. nullptr if there is none.
+  const char* BadEscape(const char* token, bool* lone_surrogate) const {
     const char* end = base_ + json_.size();
     auto hex4 = [&](const char* p, unsigned* v) {
       if (end - p < 4) return false;
@@ -237,25 +256,56 @@ class JsonReader {
       }
       return true;
     };
+    *lone_surrogate = false;
     for (const char* p = token + 1; p < end && *p != '"'; ++p) {
       if (*p != '\\') continue;
-      if (p + 1 < end && p[1] == 'u') {
+      if (p + 1 >= end) return p;
+      char c = p[1];
+      if (c == 'u') {
         unsigned v;
-        if (hex4(p + 2, &v)) {
-          if (v >= 0xDC00 && v <= 0xDFFF) return true;
-          if (v >= 0xD800 && v <= 0xDBFF) {
-            unsigned w;
-            if (!(p + 7 < end && p[6] == '\\' && p[7] == 'u' && hex4(p + 8, &w) && w >= 0xDC00 &&
-                  w <= 0xDFFF)) {
-              return true;
-            }
-            p += 6;
-          }
+        if (!hex4(p + 2, &v)) return p;
+        if (v >= 0xDC00 && v <= 0xDFFF) {
+          *lone_surrogate = true;
+          return p;
         }
+        if (v >= 0xD800 && v <= 0xDBFF) {
+          unsigned w;
+          if (!(p + 7 < end && p[6] == '\\' && p[7] == 'u' && hex4(p + 8, &w) && w >= 0xDC00 &&
+                w <= 0xDFFF)) {
+            *lone_surrogate = true;
+            return p;
+          }
+          p += 6;
+        }
+        p += 5;
+      } else if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' ||
+                 c == 'r' || c == 't') {
+        ++p;
+      } else {
+        return p;
       }
-      ++p;  // skip the escaped character
     }
-    return false;
+    return nullptr;
+  }
+
+  // The first control character inside a string (stage 1 reports one
+  // without a position).
+  size_t FirstControlInString() const {
+    bool in_string = false;
+    for (size_t i = 0; i < json_.size(); ++i) {
+      char c = json_[i];
+      if (in_string) {
+        if (static_cast<unsigned char>(c) < 0x20) return i;
+        if (c == '\\') {
+          ++i;
+        } else if (c == '"') {
+          in_string = false;
+        }
+      } else if (c == '"') {
+        in_string = true;
+      }
+    }
+    return std::string_view::npos;
   }
 
   bool Check(simdjson::error_code e, const char* token = nullptr) {
@@ -318,7 +368,20 @@ class JsonReader {
   bool Number(od::value& v, Node* out) {
     const char* token = RawToken(v);
     od::number n;
-    if (!Check(v.get_number().get(n), token)) return false;
+    if (auto e = v.get_number().get(n); e != simdjson::SUCCESS) {
+      // simdjson 3.0 reads no integer past 64 bits: such a well-formed
+      // number is a double, as every other out-of-int64 integer is; one
+      // past the range of a double (1e400) is an error.
+      if (e == simdjson::NUMBER_ERROR && token != nullptr && IsJsonNumberSyntax(token)) {
+        std::string text(v.raw_json_token());
+        double d = std::strtod(text.c_str(), nullptr);
+        if (std::isfinite(d)) {
+          *out = b_.Float(d);
+          return BuilderOk();
+        }
+      }
+      return Check(e, token);
+    }
     switch (n.get_number_type()) {
       case od::number_type::signed_integer:
         *out = b_.Int(n.get_int64());
@@ -434,6 +497,7 @@ class JsonReader {
         if (vt == od::json_type::string && (member == &content || member == &sexpr)) {
           const char* token = RawToken(value);
           if (!Check(value.get_string().get(member->text), token)) return false;
+          member->offset = static_cast<uint64_t>(token - base_);
           member->is_string = true;
           continue;
         }
@@ -488,12 +552,15 @@ class JsonReader {
     Node content_child;
     bool has_content = false;
     bool sexpr_used = false;
-    if (sexpr.present && sexpr.is_string && options_.signature_verified) {
-      if (!SexprContent(sexpr.text, depth, &content_child, &has_content)) return false;
+    // Only beside a string content: a peer's sx replaces its HTML, it does
+    // not add content where there was none.
+    if (sexpr.present && sexpr.is_string && options_.signature_verified && content.present &&
+        content.is_string) {
+      if (!SexprContent(sexpr.text, sexpr.offset, depth, &content_child, &has_content)) return false;
       sexpr_used = has_content;
     }
     if (!has_content && content.present && content.is_string) {
-      if (!HtmlContent(content.text, depth, &content_child)) return false;
+      if (!HtmlContent(content.text, content.offset, depth, &content_child)) return false;
       has_content = true;
     }
     auto is_child = [&](const Member& m) {
@@ -541,10 +608,10 @@ class JsonReader {
   }
 
   // The content HTML as sanitized sx.
-  bool HtmlContent(std::string_view html, size_t depth, Node* out) {
+  bool HtmlContent(std::string_view html, uint64_t at, size_t depth, Node* out) {
     if (stats_ != nullptr) ++stats_->contents;
     if (html.size() > options_.max_content_bytes) {
-      Fail(ErrorCode::kSizeLimit, Offset(),
+      Fail(ErrorCode::kSizeLimit, at,
            "content is larger than max_content_bytes (" +
                std::to_string(options_.max_content_bytes) + ")");
       return false;
@@ -564,7 +631,7 @@ class JsonReader {
     HtmlReadStats hs;
     Result<Node> node = HtmlToSxNode(html, b_, o, &hs);
     if (!node.ok()) {
-      Fail(node.error().code, Offset(), "content: " + node.error().message);
+      Fail(node.error().code, at, "content: " + node.error().message);
       return false;
     }
     if (stats_ != nullptr) {
@@ -581,10 +648,10 @@ class JsonReader {
   // same profile as HTML content, so a peer's sx can carry nothing its HTML
   // could not. *used is false when it does not read or is no content (the
   // HTML is then used).
-  bool SexprContent(std::string_view text, size_t depth, Node* out, bool* used) {
+  bool SexprContent(std::string_view text, uint64_t at, size_t depth, Node* out, bool* used) {
     *used = false;
     if (text.size() > options_.max_content_bytes) {
-      Fail(ErrorCode::kSizeLimit, Offset(),
+      Fail(ErrorCode::kSizeLimit, at,
            "rose:sexpr is larger than max_content_bytes (" +
                std::to_string(options_.max_content_bytes) + ")");
       return false;
@@ -642,8 +709,14 @@ class JsonReader {
     std::vector<Node>* target = keep ? &mine : out;
     if (keep) mine.push_back(b_.Symbol(tag));
     absl::Span<const Node> items = e.items();
+    // A void element has no children (the renderer refuses them).
+    bool is_void = keep && html_internal::IsVoidElement(tag);
     for (size_t i = 1; i < items.size(); ++i) {
       const Node& x = items[i];
+      if (is_void && !x.is_keyword()) {
+        if (stats_ != nullptr) ++stats_->dropped_elements;
+        continue;
+      }
       if (x.is_keyword() && i + 1 < items.size()) {
         const Node& value = items[++i];
         bool ok_value = value.is_string() || value.is_bool() || value.is_int();

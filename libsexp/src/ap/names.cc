@@ -20,6 +20,8 @@ bool IsKeywordByte(char c) {
   return (internal::ClassOf(c) & (internal::kSymbolChar | internal::kHigh)) != 0;
 }
 
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -33,6 +35,7 @@ namespace ap_internal {
 
 bool IsPlainName(std::string_view name) {
   if (name.empty() || name[0] == '=' || IsAsciiUpper(name[0])) return false;
+  if (name.find(kByteOrderMark) != std::string_view::npos) return false;
   for (char c : name) {
     if (c == '-' || !IsKeywordByte(c)) return false;
   }
@@ -64,12 +67,18 @@ std::string JsonNameToKeyword(std::string_view json_name) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   out.reserve(json_name.size() + 1);
   out += '=';
-  for (char c : json_name) {
-    if (c == '%' || !IsKeywordByte(c)) {
-      auto b = static_cast<unsigned char>(c);
-      out += '%';
-      out += kHex[b >> 4];
-      out += kHex[b & 15];
+  for (size_t i = 0; i < json_name.size(); ++i) {
+    char c = json_name[i];
+    // U+FEFF is the one character a keyword cannot hold whole.
+    size_t run = json_name.substr(i, 3) == kByteOrderMark ? 3 : 1;
+    if (run == 3 || c == '%' || !IsKeywordByte(c)) {
+      for (size_t j = i; j < i + run; ++j) {
+        auto b = static_cast<unsigned char>(json_name[j]);
+        out += '%';
+        out += kHex[b >> 4];
+        out += kHex[b & 15];
+      }
+      i += run - 1;
     } else {
       out += c;
     }

@@ -11,6 +11,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -31,10 +32,14 @@ using ap_internal::ChildRole;
 
 class JsonWriter {
  public:
-  explicit JsonWriter(const ToJsonOptions& options) : options_(options) {}
+  // `source`: the text the nodes were read from, when known (string nodes
+  // find their offsets through it).
+  JsonWriter(const ToJsonOptions& options, const char* source)
+      : options_(options), source_(source) {}
 
   Result<std::string> Run(const Node& root) {
     bool ok;
+    names_.clear();
     if (IsListObject(root)) {
       ok = ListObject(root, 1, /*root=*/true);
     } else if (root.is_dict()) {
@@ -52,14 +57,21 @@ class JsonWriter {
   }
 
  private:
+  // A list headed by a type name; a list headed by another symbol is
+  // markup, which has a JSON form only as an object's content child.
   static bool IsListObject(const Node& n) {
-    return n.is_list() && n.size() > 0 && n[0].is_symbol();
+    return n.is_list() && n.size() > 0 && n[0].is_symbol() && ap_internal::IsTypeName(n[0].name());
+  }
+  static bool IsMarkup(const Node& n) {
+    return n.is_list() && n.size() > 0 && n[0].is_symbol() && !IsListObject(n);
   }
 
   Error Fail(const Node* at, std::string message) {
     error_.code = ErrorCode::kUnrepresentable;
     error_.message = std::move(message);
-    (void)at;  // nodes do not know their document; the message names the value
+    // A read node knows its offset (a string's needs its document, which
+    // ToJson is not given); Document::Locate turns it into line and column.
+    if (at != nullptr && Offset(*at) != Node::kNoPos32) error_.offset = Offset(*at);
     return error_;
   }
 
@@ -104,6 +116,12 @@ class JsonWriter {
         return false;
       case Kind::kList:
         if (IsListObject(n)) return ListObject(n, depth, false);
+        if (IsMarkup(n)) {
+          Fail(&n, "(" + std::string(n[0].name()) +
+                       " …) is markup, not an object (a type starts with a capital or holds "
+                       "':'); only an object's content child may be markup");
+          return false;
+        }
         return Array(n.items(), depth);
       case Kind::kDict:
         return Dict(n, depth, false);
@@ -129,8 +147,9 @@ class JsonWriter {
     return true;
   }
 
-  // "name": for a keyword key (cached per atom: an outbox repeats them).
-  void KeywordKey(const Node& key) {
+  // Writes "name": for a keyword key (cached per atom: an outbox repeats
+  // them) and returns that text.
+  std::string_view KeywordKey(const Node& key) {
     auto [it, fresh] = key_cache_.try_emplace(key.atom());
     if (fresh) {
       std::string quoted;
@@ -141,15 +160,40 @@ class JsonWriter {
       it->second = std::move(quoted);
     }
     out_ += it->second;
+    return it->second;
   }
 
-  void Key(const Node& key) {
-    if (key.is_keyword()) {
-      KeywordKey(key);
-    } else {
-      String(key.str());
-      out_ += ':';
+  std::string_view Key(const Node& key) {
+    if (key.is_keyword()) return KeywordKey(key);
+    size_t start = out_.size();
+    String(key.str());
+    out_ += ':';
+    return std::string_view(out_).substr(start);
+  }
+
+  // One JSON object's member names, to refuse writing one twice (two sx
+  // spellings of one name, a :content pair beside a content child, …): a
+  // JSON reader would keep one of them, which one depending on the reader.
+  // Names are the quoted "name": texts; nested objects push and pop.
+  // The error names the later of the two nodes in the source.
+  bool NameIsNew(std::string_view quoted, size_t begin, const Node* at) {
+    for (size_t i = begin; i < names_.size(); ++i) {
+      if (names_[i].first != quoted) continue;
+      const Node* other = names_[i].second;
+      if (other != nullptr && Offset(*other) != Node::kNoPos32 &&
+          (Offset(*at) == Node::kNoPos32 || Offset(*other) > Offset(*at))) {
+        at = other;
+      }
+      Fail(at, "two members named " + std::string(quoted.substr(0, quoted.size() - 1)) +
+                   " in one JSON object");
+      return false;
     }
+    names_.emplace_back(quoted, at);
+    return true;
+  }
+
+  uint32_t Offset(const Node& n) const {
+    return source_ != nullptr || !n.is_string() ? n.raw_offset(source_) : Node::kNoPos32;
   }
 
   void Comma(bool* first) {
@@ -226,12 +270,15 @@ class JsonWriter {
       }
       if (!Context(context, &first)) return false;
     }
+    size_t names_begin = names_.size();
+    if (context != nullptr) names_.emplace_back("\"@context\":", nullptr);
     for (size_t i = 0; i < dict.size(); i += 2) {
       if (root && IsContextKey(dict[i])) continue;
       Comma(&first);
-      Key(dict[i]);
+      if (!NameIsNew(Key(dict[i]), names_begin, &dict[i])) return false;
       if (!Value(dict[i + 1], depth + 1)) return false;
     }
+    names_.resize(names_begin);
     out_ += '}';
     return true;
   }
@@ -285,6 +332,18 @@ class JsonWriter {
     // Copy the pair indices: the walk below recurses into values.
     std::vector<size_t> pairs(pair_index_.begin(), pair_index_.end());
 
+    // The names the children will take are claimed first, so that a pair
+    // of the same name is the one reported.
+    size_t names_begin = names_.size();
+    names_.emplace_back("\"type\":", &items[0]);
+    static constexpr std::string_view kChildKeys[] = {"\"content\":", "\"attachment\":",
+                                                      "\"tag\":", "\"object\":"};
+    for (int role = 0; role < 4; ++role) {
+      if (children[role] != nullptr) names_.emplace_back(kChildKeys[role], children[role]);
+    }
+    if (write_sexpr) names_.emplace_back("\"rose:sexpr\":", content);
+    if (root && context != nullptr) names_.emplace_back("\"@context\":", nullptr);
+
     out_ += '{';
     bool first = true;
     if (root && !Context(context, &first)) return false;
@@ -296,16 +355,15 @@ class JsonWriter {
       if (root && key.name() == "@context") continue;
       if (write_sexpr && &items[i + 1] == kept_sexpr) continue;  // replaced below
       Comma(&first);
-      KeywordKey(key);
+      if (!NameIsNew(KeywordKey(key), names_begin, &key)) return false;
       if (!Value(items[i + 1], depth + 1)) return false;
     }
     if (content != nullptr && !Content(*content, &first, write_sexpr)) return false;
-    static constexpr std::string_view kArrayKeys[] = {"", "\"attachment\":", "\"tag\":"};
     for (ChildRole role : {ChildRole::kAttachment, ChildRole::kTag}) {
       const Node* child = children[static_cast<int>(role)];
       if (child == nullptr) continue;
       Comma(&first);
-      out_ += kArrayKeys[static_cast<int>(role)];
+      out_ += kChildKeys[static_cast<int>(role)];
       if (!Array(child->items().subspan(1), depth + 1)) return false;
     }
     if (const Node* object = children[static_cast<int>(ChildRole::kObject)]) {
@@ -313,6 +371,7 @@ class JsonWriter {
       out_ += "\"object\":";
       if (!ListObject(*object, depth + 1, false)) return false;
     }
+    names_.resize(names_begin);
     out_ += '}';
     return true;
   }
@@ -418,6 +477,8 @@ class JsonWriter {
   Error error_;
   std::vector<size_t> pair_index_;
   absl::flat_hash_map<const Atom*, std::string> key_cache_;
+  std::vector<std::pair<std::string, const Node*>> names_;  // see NameIsNew
+  const char* source_;
   size_t context_begin_ = 0;
   size_t context_end_ = 0;
   bool context_defines_rose_ = false;
@@ -427,8 +488,23 @@ class JsonWriter {
 }  // namespace
 
 Result<std::string> ToJson(const Node& value, const ToJsonOptions& options) {
-  JsonWriter writer(options);
+  JsonWriter writer(options, nullptr);
   return writer.Run(value);
+}
+
+Result<std::string> ToJson(const Document& document, const ToJsonOptions& options) {
+  if (document.roots().size() != 1) {
+    Error e;
+    e.code = document.roots().empty() ? ErrorCode::kEmptyInput : ErrorCode::kTrailingInput;
+    e.message = "ToJson converts a document of exactly one expression";
+    return e;
+  }
+  JsonWriter writer(options, document.source().empty() ? nullptr : document.source().data());
+  Result<std::string> json = writer.Run(document.roots()[0]);
+  if (json.ok()) return json;
+  Error e = json.error();
+  if (e.offset != kNoOffset) document.Locate(&e);
+  return e;
 }
 
 }  // namespace sexp::ap

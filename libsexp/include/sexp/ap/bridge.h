@@ -139,11 +139,18 @@ struct ToJsonOptions {
 // An sx activity, object or collection -> compact JSON (no whitespace).
 // Errors: size-limit (max_output_bytes), depth-limit (kMaxJsonDepth), and
 // unrepresentable for a
-// symbol, byte string or keyword other than :public as a value, a list-form
-// object with a lone trailing keyword, a :type pair, two contents or
-// objects, or a positional child of no AS2 meaning; content that does not
-// render (render errors are reported with their message).
+// symbol, byte string or keyword other than :public as a value, markup
+// (a list headed by a symbol that is no type name) anywhere but as an
+// object's content child, a list-form object with a lone trailing keyword,
+// a :type pair, two contents or objects, a positional child of no AS2
+// meaning, two members that would have one JSON name (:=a and :a, a
+// :content pair beside a content child); content that does not render
+// (with the renderer's message).
 Result<std::string> ToJson(const Node& value, const ToJsonOptions& options = {});
+// The same for a document of one expression (what ReadOne returns); its
+// errors then carry the offset, line and column of the node at fault
+// (without the document, strings have no offset).
+Result<std::string> ToJson(const Document& document, const ToJsonOptions& options = {});
 
 // The name mapping on its own (the keyword's name, without ':').
 std::string JsonNameToKeyword(std::string_view json_name);
