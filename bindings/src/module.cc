@@ -34,6 +34,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "convert.h"
+#include "ap.h"
 #include "sig.h"
 #include "sexp/sexp.h"
 
@@ -993,9 +994,11 @@ PYBIND11_MODULE(_sexp, m) {
   m.def("hash_text", [](py::str text) { return Digest(text, StrIs::kText).hex_address(); });
   m.def("cid_text", [](py::str text) { return Digest(text, StrIs::kText).cid(); });
   m.def("_canonical_text", [](py::handle v) { return Canonical(v); });
-  RegisterSig(m, [](py::handle v, bool str_is_text) {
+  DocumentOf document_of = [](py::handle v, bool str_is_text) {
     return OneDocument(v, nullptr, str_is_text ? StrIs::kText : StrIs::kValue);
-  });
+  };
+  RegisterSig(m, document_of);
+  RegisterAp(m, document_of);
   m.def("_fmt_text", [](py::handle v) {
     return WithDocument(v, [](const sexp::Document& d) { return sexp::Format(d); });
   });

@@ -40,7 +40,7 @@ __all__ = [
     "EnvPool", "loads", "loads_all", "dumps", "hash", "cid", "hash_text", "cid_text", "html_to_sx",
     "parse", "parse_all", "canonical", "fmt", "frame", "FrameDecoder", "check_message", "Router",
     "sign", "sign_text", "cosign", "verify", "verify_async", "verify_each", "Verified",
-    "SignatureError", "keys", "httpsig",
+    "SignatureError", "keys", "httpsig", "ap",
 ]
 
 __version__ = _sexp.__version__
@@ -342,6 +342,9 @@ from . import keys  # noqa: E402
 from ._signing import (SignatureError, Verified, cosign, sign, sign_text, verify,  # noqa: E402
                       verify_async, verify_each)
 from . import httpsig  # noqa: E402
+
+# ActivityStreams 2.0 JSON-LD <-> sx (spec/activitypub.md): sexp.ap.
+from . import ap  # noqa: E402
 
 
 class Env(_sexp.Env):

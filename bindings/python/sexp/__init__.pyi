@@ -156,7 +156,7 @@ class EnvPool:
     def close(self) -> None: ...
 
 # --- signatures (spec/signatures.md) ------------------------------------------
-from . import httpsig as httpsig, keys as keys
+from . import ap as ap, httpsig as httpsig, keys as keys
 from .keys import Key
 
 class SignatureError(Exception):

@@ -47,6 +47,12 @@ class JsonWriter {
     } else {
       ok = Value(root, 1);
     }
+    if (ok && out_.size() > options_.max_output_bytes) {
+      Fail(nullptr, "the JSON is larger than max_output_bytes (" +
+                        std::to_string(options_.max_output_bytes) + ")");
+      error_.code = ErrorCode::kSizeLimit;
+      ok = false;
+    }
     if (!ok) return error_;
     if (context_end_ != 0 && wrote_sexpr_ && !context_defines_rose_) AddRoseToContext();
     // Builder-made strings need not be UTF-8; JSON text must be.
