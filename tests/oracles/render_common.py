@@ -248,8 +248,9 @@ def sx_number_text(v):
 # character as it is, as spec/rendering.md says): CR LF and CR become LF; a
 # NUL is dropped in text the "in body"/"in select" modes insert, and becomes
 # U+FFFD in attribute values, RCDATA (title, textarea), script/style text
-# and foreign (SVG/MathML) text; one newline right after <pre>, <listing> or
-# <textarea> is dropped.
+# and foreign (SVG/MathML) text. (The parser also drops one newline right
+# after <pre>, <listing> or <textarea>; the renderer writes one more before
+# text that starts with a newline, so the text comes through whole.)
 
 def newlines(s):
     return s.replace("\r\n", "\n").replace("\r", "\n")
@@ -263,12 +264,9 @@ def as_attribute(s):
 BODY, RCDATA, RAWTEXT, FOREIGN = "body", "rcdata", "rawtext", "foreign"
 
 
-def as_text(s, context, first_in_pre=False):
+def as_text(s, context):
     s = newlines(s)
-    s = s.replace("\0", "") if context == BODY else s.replace("\0", "\ufffd")
-    if first_in_pre and s.startswith("\n"):
-        s = s[1:]
-    return s
+    return s.replace("\0", "") if context == BODY else s.replace("\0", "\ufffd")
 
 
 # Where foreign content goes back to HTML rules for text.

@@ -202,10 +202,10 @@ def positions():
     add("text:button", lambda e: '(button :type "button" %s)' % e,
         lambda v: ok(el("button", {"type": "button"}, as_text(v, BODY))))
     add("text:textarea", lambda e: '(textarea :name "t" %s)' % e,
-        lambda v: ok(el("textarea", {"name": "t"}, as_text(v, RCDATA, first_in_pre=True))))
+        lambda v: ok(el("textarea", {"name": "t"}, as_text(v, RCDATA))))
     add("text:title", lambda e: "(title %s)" % e, lambda v: ok(el("title", {}, as_text(v, RCDATA))))
     add("text:pre", lambda e: "(pre %s)" % e,
-        lambda v: ok(el("pre", {}, as_text(v, BODY, first_in_pre=True))))
+        lambda v: ok(el("pre", {}, as_text(v, BODY))))
     add("text:option", lambda e: "(select (option %s))" % e,
         lambda v: ok(el("select", {}, el("option", {}, as_text(v, BODY)))))
     add("text:svg-text", lambda e: "(svg (text %s))" % e,

@@ -13,6 +13,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <deque>
@@ -389,9 +390,19 @@ class JsonReader {
       case od::number_type::unsigned_integer:  // >= 2^63: past int64
         *out = b_.Float(static_cast<double>(n.get_uint64()));
         return BuilderOk();
-      case od::number_type::floating_point_number:
-        *out = b_.Float(n.get_double());
+      case od::number_type::floating_point_number: {
+        // simdjson 3.0.1's On-Demand reads some long mantissas wrong
+        // (9223372036854776000.0 as 0): floats are read again from their
+        // text with std::from_chars, which is exact.
+        double d = n.get_double();
+        if (token != nullptr) {
+          auto [end, ec] = std::from_chars(token, base_ + json_.size(), d);
+          (void)end;
+          if (ec != std::errc()) d = n.get_double();
+        }
+        *out = b_.Float(d);
         return BuilderOk();
+      }
     }
     return Check(simdjson::NUMBER_ERROR, token);
   }

@@ -17,6 +17,12 @@ bool IsVoidElement(std::string_view name);
 // script and style: in HTML their text is written unescaped and must not
 // close them (in SVG and MathML they are ordinary elements: see Context).
 bool IsRawTextElement(std::string_view name);
+// pre, listing and textarea: the HTML parser drops a newline right after
+// their start tag, so text that starts with one needs another written
+// before it (Renderer::LeadingNewline).
+inline bool DropsLeadingNewline(std::string_view tag) {
+  return tag == "pre" || tag == "listing" || tag == "textarea";
+}
 // ASCII case-insensitive equality (attribute names).
 bool EqualsNoCase(std::string_view a, std::string_view b);
 // Attributes of `tag` whose values the URL policy checks: URLs (href, src,

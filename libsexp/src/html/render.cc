@@ -472,6 +472,43 @@ void Renderer::RawText(std::string_view tag, const Value& el) {
   out_.Append(text);
 }
 
+// Whether the text of element `el` (a pre, listing or textarea) starts with
+// a newline, which the parser would take as the one it drops after the
+// start tag: then one more is written. pre and listing end foreign content
+// (the parser puts them in HTML wherever they are); a textarea inside SVG
+// or MathML is foreign, and keeps its newline. The first text is found
+// through fragments and lists of nodes, past what renders as nothing.
+bool Renderer::LeadingNewline(std::string_view tag, const Value& el) const {
+  if (tag == "textarea" && !RawTextContext(context_)) return false;
+  struct Walk {
+    static int First(const Value& list, size_t from, int depth) {  // 1 yes, 0 no, -1 nothing yet
+      for (size_t i = from; i < list.size(); ++i) {
+        const Value& x = list[i];
+        if (from == 1 && x.is_keyword() && i + 1 < list.size()) {
+          ++i;  // an attribute
+          continue;
+        }
+        if (x.is_nil() || x.is_bool()) continue;
+        if (x.is_string() || x.is_html()) {
+          if (x.str().empty()) continue;
+          return x.str()[0] == '\n' || x.str()[0] == '\r' ? 1 : 0;  // CR, CR LF: a newline
+        }
+        if (x.is_list() && depth < 32) {
+          bool nodes = x.size() == 0 || !x[0].is_symbol();
+          bool fragment = !nodes && x[0].name() == "<>";
+          if (!nodes && !fragment) return 0;  // an element comes first
+          int r = First(x, nodes ? 0 : 1, depth + 1);
+          if (r >= 0) return r;
+          continue;
+        }
+        return 0;
+      }
+      return -1;
+    }
+  };
+  return Walk::First(el, 1, 0) == 1;
+}
+
 void Renderer::VoidChild(std::string_view tag, const Value& v) {
   if (v.is_nil() || v.is_bool() || (v.is_list() && v.size() == 0)) return;
   Fail(absl::StrCat("<", AV(tag), "> is a void element and cannot have children"));
@@ -547,6 +584,7 @@ void Renderer::Render(const Value& root) {
           return;
         }
         if (!is_void) {  // (script and style in SVG/MathML too: their text is escaped)
+          if (DropsLeadingNewline(tag) && LeadingNewline(tag, v)) out_.Append('\n');
           stack.push_back({&v, 1, tag, true, context_});
           set_context(ChildContext(context_, tag));
           return;

@@ -194,9 +194,11 @@ void PlanElement(Element& e, Budget* budget) {
     return (c != nullptr && c->v.is_keyword()) || is_computed_name(i);
   };
   // script and style (raw text in HTML, escaped in SVG and MathML: known
-  // only where they run) are rendered as data; so are a fragment with
-  // attributes and a name without a value, which the data renderer reports.
-  if (IsRawTextElement(tag)) return;
+  // only where they run) are rendered as data; so are pre, listing and
+  // textarea (whether a newline goes after the start tag depends on their
+  // first text: Renderer::LeadingNewline), a fragment with attributes and
+  // a name without a value, which the data renderer reports.
+  if (IsRawTextElement(tag) || DropsLeadingNewline(tag)) return;
   for (size_t i = 0; i < e.args.size(); ++i) {
     if (!is_attribute_name(i)) continue;
     if (fragment || i + 1 == e.args.size()) return;
