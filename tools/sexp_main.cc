@@ -108,6 +108,7 @@ struct HtmlOptions {
   bool document = false;
   bool fragment = false;
   bool no_whitespace = false;
+  bool sanitize = false;
   int64_t timeout_ms = 0;
 };
 
@@ -123,6 +124,7 @@ int RunFromHtml(const InputOptions& in, const HtmlOptions& ho) {
   o.max_depth = in.max_depth;
   o.max_size = in.max_size;
   o.timeout = std::chrono::milliseconds(ho.timeout_ms);
+  o.sanitize = ho.sanitize;
   sexp::HtmlReadStats stats;
   sexp::Result<sexp::Document> doc = sexp::HtmlToSx(text, o, &stats);
   if (!doc.ok()) {
@@ -134,7 +136,13 @@ int RunFromHtml(const InputOptions& in, const HtmlOptions& ho) {
     Report(in.file, out.error());
     return kExitBadInput;
   }
-  if (stats.dropped_attributes > 0 || stats.unwrapped_elements > 0) {
+  if (ho.sanitize) {
+    std::fprintf(stderr,
+                 "%s: sanitized: dropped %zu element(s) with their content, unwrapped %zu, "
+                 "dropped %zu attribute(s) and %zu unsafe URL(s)\n",
+                 DisplayName(in.file).c_str(), stats.dropped_elements, stats.unwrapped_elements,
+                 stats.dropped_attributes, stats.unsafe_urls);
+  } else if (stats.dropped_attributes > 0 || stats.unwrapped_elements > 0) {
     std::fprintf(stderr,
                  "%s: note: dropped %zu attribute(s) and unwrapped %zu element(s) "
                  "whose names are not sx keywords/symbols\n",
@@ -251,6 +259,9 @@ int main(int argc, char** argv) {
                "drop whitespace-only text outside pre, textarea, script, style...");
   fh->add_option("--timeout-ms", ho.timeout_ms, "wall-time limit for parsing (0: none)")
       ->capture_default_str();
+  fh->add_flag("--sanitize", ho.sanitize,
+               "the profile for strangers' HTML: drop script, style, iframe, event handlers, "
+               "unsafe URLs (spec/html-reader.md §11)");
 
   sexp::cli::AddSigCommands(app);
   sexp::cli::AddApCommands(app);

@@ -480,3 +480,48 @@ TEST(HtmlReader, TheCdataWorkaroundKeepsOffsetsAndLeavesOtherInputAlone) {
 
 }  // namespace
 }  // namespace sexp
+
+namespace sexp {
+namespace {
+
+// The sanitizing profile (spec/html-reader.md §11, activitypub.md §11.1).
+std::string Sanitized(std::string_view html, HtmlReadStats* stats = nullptr) {
+  HtmlReadOptions o;
+  o.mode = HtmlReadOptions::Mode::kFragment;
+  o.sanitize = true;
+  return Sx(html, o, stats);
+}
+
+TEST(HtmlReaderSanitize, TheProfile) {
+  HtmlReadStats stats;
+  EXPECT_EQ(Sanitized(R"~(<img src="https://a.example/i.png" onload="alert(1)" alt="i" style="border:0" id="y">)~",
+                      &stats),
+            R"((img :src "https://a.example/i.png" :alt "i"))");
+  EXPECT_EQ(stats.dropped_attributes, 3u);  // onload, style, id
+  EXPECT_EQ(Sanitized(R"~(<a href=" jav&#x09;asc&#x0A;ript:alert(1)">y</a>)~", &stats), R"((a "y"))");
+  EXPECT_EQ(stats.unsafe_urls, 1u);
+  EXPECT_EQ(Sanitized(R"(<img src="data:image/png;base64,iVBORw0KGgo=" alt="pic">)"),
+            R"((img :alt "pic"))");
+  EXPECT_EQ(Sanitized(R"(<p>a<font color="red">b</font><custom-el>c</custom-el>d</p>)", &stats),
+            R"((p "abcd"))");
+  EXPECT_EQ(stats.unwrapped_elements, 2u);
+  EXPECT_EQ(Sanitized(R"~(<iframe src="https://x"></iframe><svg><script>x()</script></svg>)~"
+                      R"(<style>p{}</style><form><input name="q"></form>)",
+                      &stats),
+            "(<>)");
+  EXPECT_EQ(stats.dropped_elements, 4u);
+  EXPECT_EQ(Sanitized(R"(<p>a<script>x</script>b</p>)"), R"((p "ab"))");
+  EXPECT_EQ(Sanitized(R"(<ol start="3" reversed><li value="5">x</li></ol><blockquote cite="vbscript:x" class="q">q</blockquote>)"),
+            R"((<> (ol :start "3" :reversed true (li :value "5" "x")) (blockquote :class "q" "q")))");
+  for (const char* kept : {"/tags/x", "mailto:a@b.example", "sexpr://h/p", "//cdn.example/x",
+                           "https://a.example/?q=javascript:x"}) {
+    EXPECT_EQ(Sanitized(std::string("<a href=\"") + kept + "\">r</a>"),
+              std::string("(a :href \"") + kept + "\" \"r\")")
+        << kept;
+  }
+  // Without the profile nothing of this is dropped.
+  EXPECT_EQ(Sx(R"(<p onclick="x">a<script>b</script></p>)"), R"((p :onclick "x" "a" (script "b")))");
+}
+
+}  // namespace
+}  // namespace sexp

@@ -685,17 +685,15 @@ class JsonReader {
   }
 
   // Copies content sx into the builder's document under the sanitizing
-  // profile: elements kept, unwrapped or dropped, attributes by the
-  // allowlist and URL policy, text and numbers kept, anything else dropped.
+  // profile (spec/activitypub.md §11.2): elements kept, unwrapped or
+  // dropped, attributes by the allowlist and the URL policy, text, numbers
+  // and literals kept, other data dropped. The result is one node: the
+  // root's, or (<> node …) when it gives none or several.
   bool CopySanitized(const Node& root, Node* out) {
-    if (root.is_string()) {
-      *out = b_.String(root.str());
-      return BuilderOk();
-    }
     std::vector<Node> items;
-    CopyChildren(root, &items);
+    SanitizeInto(root, &items);
     if (!BuilderOk()) return false;
-    if (items.size() == 1) {
+    if (items.size() == 1 && (items[0].is_string() || items[0].is_list())) {
       *out = items[0];
     } else {
       items.insert(items.begin(), b_.Symbol("<>"));
@@ -704,53 +702,71 @@ class JsonReader {
     return BuilderOk();
   }
 
-  // Appends the sanitized copy of element `e` (its list, or its children
-  // when unwrapped) to *out. Depth is bounded by the read's max_depth.
-  void CopyChildren(const Node& e, std::vector<Node>* out) {
-    std::string_view tag = e[0].name();
-    html_internal::SanitizeVerdict verdict =
-        tag == "<>" ? html_internal::SanitizeVerdict::kUnwrap : html_internal::SanitizeElement(tag);
-    if (verdict == html_internal::SanitizeVerdict::kDrop) {
-      if (stats_ != nullptr) ++stats_->dropped_elements;
+  // Appends what node `x` becomes to *out. Recursion is bounded by the
+  // depth the datum was read with.
+  void SanitizeInto(const Node& x, std::vector<Node>* out) {
+    auto count = [&](size_t FromJsonStats::*field) {
+      if (stats_ != nullptr) ++(stats_->*field);
+    };
+    switch (x.kind()) {
+      case Kind::kString:
+      case Kind::kInt:
+      case Kind::kFloat:
+      case Kind::kBool:
+      case Kind::kNil:
+        out->push_back(CopyScalar(x));
+        return;
+      case Kind::kList:
+        break;
+      default:  // keywords, symbols, byte strings, dicts render as no child
+        count(&FromJsonStats::dropped_elements);
+        return;
+    }
+    absl::Span<const Node> items = x.items();
+    bool headed = !items.empty() && items[0].is_symbol();
+    std::string_view tag = headed ? items[0].name() : std::string_view();
+    using html_internal::SanitizeVerdict;
+    SanitizeVerdict verdict = !headed        ? SanitizeVerdict::kUnwrap
+                              : tag == "<>" ? SanitizeVerdict::kKeep
+                                            : html_internal::SanitizeElement(tag);
+    if (verdict == SanitizeVerdict::kDrop) {
+      count(&FromJsonStats::dropped_elements);
       return;
     }
-    bool keep = verdict == html_internal::SanitizeVerdict::kKeep;
-    if (!keep && tag != "<>" && stats_ != nullptr) ++stats_->unwrapped_elements;
+    if (verdict == SanitizeVerdict::kUnwrap && headed) count(&FromJsonStats::unwrapped_elements);
+    bool keep = verdict == SanitizeVerdict::kKeep;
+    bool attributes = keep && tag != "<>";
+    bool is_void = keep && html_internal::IsVoidElement(tag);
     std::vector<Node> mine;
     std::vector<Node>* target = keep ? &mine : out;
     if (keep) mine.push_back(b_.Symbol(tag));
-    absl::Span<const Node> items = e.items();
-    // A void element has no children (the renderer refuses them).
-    bool is_void = keep && html_internal::IsVoidElement(tag);
+    // The head of a list not headed by a symbol is an ordinary element.
+    if (!headed && !items.empty()) SanitizeInto(items[0], target);
     for (size_t i = 1; i < items.size(); ++i) {
-      const Node& x = items[i];
-      if (is_void && !x.is_keyword()) {
-        if (stats_ != nullptr) ++stats_->dropped_elements;
-        continue;
-      }
-      if (x.is_keyword() && i + 1 < items.size()) {
+      const Node& item = items[i];
+      if (item.is_keyword() && i + 1 < items.size()) {  // a pair (spec/canonical.md §5)
         const Node& value = items[++i];
-        bool ok_value = value.is_string() || value.is_bool() || value.is_int();
-        std::string_view name = x.name();
-        if (!keep || !ok_value || !html_internal::IsSanitizeKeptAttribute(name)) {
-          if (stats_ != nullptr) ++stats_->dropped_attributes;
+        std::string_view name = item.name();
+        bool scalar = value.is_string() || value.is_int() || value.is_float() ||
+                      value.is_bool() || value.is_nil();
+        if (!attributes || !scalar || !html_internal::IsSanitizeKeptAttribute(name)) {
+          count(&FromJsonStats::dropped_attributes);
           continue;
         }
-        if (html_internal::IsSanitizeUrlAttribute(name) && value.is_string() &&
-            !html_internal::IsSafeUrl(value.str())) {
-          if (stats_ != nullptr) ++stats_->unsafe_urls;
+        if (html_internal::IsSanitizeUrlAttribute(name) &&
+            !(value.is_string() && html_internal::IsSafeUrl(value.str()))) {
+          count(&FromJsonStats::unsafe_urls);
           continue;
         }
         target->push_back(b_.Keyword(name));
         target->push_back(CopyScalar(value));
-      } else if (x.is_string() || x.is_int() || x.is_float()) {
-        target->push_back(CopyScalar(x));
-      } else if (x.is_list() && x.size() > 0 && x[0].is_symbol() &&
-                 ap_internal::RoleOf(x) == ChildRole::kContent) {
-        CopyChildren(x, target);
-      } else if (stats_ != nullptr) {
-        ++stats_->dropped_elements;  // data that is no markup
+        continue;
       }
+      if (is_void) {  // a void element renders no children
+        count(&FromJsonStats::dropped_elements);
+        continue;
+      }
+      SanitizeInto(item, target);
     }
     if (keep) out->push_back(b_.List(mine));
   }

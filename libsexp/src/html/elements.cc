@@ -225,7 +225,7 @@ UrlVerdict UrlPrefixVerdict(std::string_view url) {
 bool IsSafeUrl(std::string_view url) { return UrlPrefixVerdict(url) != UrlVerdict::kUnsafe; }
 
 // The sanitizing profile (HtmlReadOptions::sanitize; spec/html-reader.md
-// "Sanitizing profile"): an allowlist of elements and attributes, as the
+// §11, spec/activitypub.md §11): an allowlist of elements and attributes, as the
 // fediverse's own sanitizers keep post content, plus elements dropped with
 // everything in them because their content is code, styling or a document
 // of its own rather than text.

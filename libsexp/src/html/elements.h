@@ -71,7 +71,7 @@ UrlVerdict UrlPrefixVerdict(std::string_view prefix);
 
 // The sanitizing profile for HTML from strangers (HtmlReadOptions::sanitize,
 // and the ActivityStreams bridge's content from a peer's sx): the lists are
-// spec/html-reader.md "Sanitizing profile". An element is kept, unwrapped
+// spec/activitypub.md §11 (html-reader.md §11 points there). An element is kept, unwrapped
 // (its children kept in its place) or dropped with everything inside it.
 enum class SanitizeVerdict { kKeep, kUnwrap, kDrop };
 SanitizeVerdict SanitizeElement(std::string_view tag);

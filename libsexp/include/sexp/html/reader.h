@@ -78,8 +78,8 @@ struct HtmlReadOptions {
   // unwrapped (their children kept in place); only an allowlist of
   // attributes is kept (no event handlers, no style, no id) and a URL
   // attribute (href src cite poster) only with a safe URL (relative, or
-  // http https mailto tel sexpr). The lists: spec/html-reader.md
-  // "Sanitizing profile".
+  // http https mailto tel sexpr). The lists: spec/activitypub.md §11
+  // (html-reader.md §11).
   bool sanitize = false;
 };
 
