@@ -338,3 +338,70 @@ def test_httpsig_cavage_appendix_c(tmp_path):
     r = run(*args, "--min-rsa-bits", "1024")
     assert r.returncode == 0, r.stderr
     assert r.stdout == b"valid cavage Test rsa-v1_5-sha256\n"
+
+
+# --- sexp ap from-json | to-json (spec/activitypub.md) -----------------------
+
+AP_FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ap", "fixtures")
+
+
+def test_ap_round_trip_through_files(sx, tmp_path):
+    note = os.path.join(AP_FIXTURES, "mastodon", "create-note-reply-mention.json")
+    r = run("ap", "from-json", note)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(b"(Create :@context ") and r.stdout.endswith(b")\n")
+    path = sx(r.stdout.decode(), name="note.sx")
+    out = run("ap", "to-json", "--no-sexpr", path)
+    assert out.returncode == 0, out.stderr
+    import json
+    back, sent = json.loads(out.stdout), json.load(open(note))
+    assert back["object"]["tag"] == sent["object"]["tag"]
+    assert back["to"] == sent["to"] and back["@context"] == sent["@context"]
+    # Default: the rendered content and its canonical sx beside it.
+    full = json.loads(run("ap", "to-json", path).stdout)
+    assert full["object"]["rose:sexpr"].startswith("(p ")
+    # stdin works both ways
+    assert run("ap", "from-json", "-", stdin=open(note, "rb").read()).stdout == r.stdout
+
+
+def test_ap_from_json_bad_input_exits_1_with_position(sx):
+    path = sx('{"type": "Note",\n  "id": "a",\n  "id": "b"}', name="dup.json")
+    r = run("ap", "from-json", path)
+    assert r.returncode == 1 and r.stdout == b""
+    assert r.stderr.decode().startswith(path + ":3:3: duplicate-key: ")
+    r = run("ap", "from-json", sx('{"a": [1, 2', name="cut.json"))
+    assert r.returncode == 1 and b"unexpected-eof" in r.stderr
+    r = run("ap", "from-json", sx(b'{"a": "\xff"}', name="bad.json"))
+    assert r.returncode == 1 and b":1:8: invalid-utf8" in r.stderr  # the byte 0xff
+    deep = sx("[" * 10000 + "]" * 10000, name="deep.json")
+    r = run("ap", "from-json", deep)
+    assert r.returncode == 1 and b"depth-limit" in r.stderr
+
+
+def test_ap_from_json_sanitizes_and_reports(sx):
+    path = sx('{"type":"Note","content":"<p onclick=\\"x()\\">hi<script>evil()</script></p>"}',
+              name="x.json")
+    r = run("ap", "from-json", "--stats", path)
+    assert r.returncode == 0
+    assert r.stdout == b'(Note (p "hi"))\n'
+    assert b"1 elements dropped" in r.stderr and b"1 attributes dropped" in r.stderr
+    # A peer's rose:sexpr counts only with --verified.
+    path = sx('{"type":"Note","content":"<p>html</p>","rose:sexpr":"(p \\"sx\\")"}', name="r.json")
+    assert run("ap", "from-json", path).stdout.endswith(b'(p "html"))\n')
+    assert run("ap", "from-json", "--verified", path).stdout == b'(Note (p "sx"))\n'
+
+
+def test_ap_to_json_errors_name_the_node(sx):
+    r = run("ap", "to-json", sx('(Note :id "x"\n  :name foo)', name="bad.sx"))
+    assert r.returncode == 1 and r.stdout == b""
+    assert b"bad.sx:2:9: unrepresentable: the symbol foo" in r.stderr
+    r = run("ap", "to-json", sx("(Note", name="cut.sx"))
+    assert r.returncode == 1 and b"unexpected-eof" in r.stderr
+
+
+def test_from_html_sanitize(sx):
+    path = sx('<p onclick="x">a<script>b</script><a href="javascript:c">d</a></p>', name="s.html")
+    r = run("from-html", "--sanitize", path)
+    assert r.returncode == 0
+    assert r.stdout.strip() == b'(p "a" (a "d"))'
+    assert b"dropped 1 element(s)" in r.stderr and b"1 unsafe URL(s)" in r.stderr
