@@ -172,6 +172,10 @@ TEST(ApFromJson, ContentIsSanitizedSx) {
   EXPECT_EQ(In(R"({"type":"Note","content":"<p>a</p><p>b</p>"})"), R"((Note (<> (p "a") (p "b"))))");
   EXPECT_EQ(In(R"({"type":"Note","content":"<script>x</script>"})"), R"((Note (<>)))");
   EXPECT_EQ(In(R"({"type":"Note","content":"a\r\nb"})"), "(Note \"a\\nb\")");
+  // Text as the HTML parser gives it: controls, DEL, C1 and noncharacters
+  // become U+FFFD; TAB, LF and FF stay.
+  EXPECT_EQ(In(R"({"type":"Note","content":"a\u0008b\u007fc\u0085d\uffffe\ufdd0f\u000cg\th"})"),
+            "(Note \"a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD" "d\xEF\xBF\xBD" "e\xEF\xBF\xBD" "f\\u000cg\\th\")");
   // A content that is not a string stays a pair.
   EXPECT_EQ(In(R"({"type":"Note","content":null})"), "(Note :content nil)");
 }

@@ -31,3 +31,8 @@ def test_every_example_compiles():
     assert len(blocks) >= 2
     for block in blocks:
         compile(block, "README.md", "exec")
+
+
+def test_the_activitypub_example_runs():
+    (block,) = [b for b in python_blocks() if "sexp.ap." in b]
+    exec(compile(block, "README.md", "exec"), {})
