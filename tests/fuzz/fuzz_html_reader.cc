@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "fuzz_check.h"
+#include "html/simple_fragment.h"
 #include "sexp/core/ast.h"
 #include "sexp/core/error.h"
 #include "sexp/html/reader.h"
@@ -121,6 +122,30 @@ Counts CheckTree(const sexp::Node& root, bool keep_whitespace) {
 
 }  // namespace
 
+// Whatever the fast path (html/simple_fragment.h) accepts, gumbo reads the
+// same, with the same counts; `canonical` is HtmlToSx's (empty: not known).
+void SameAsGumbo(std::string_view html, const sexp::HtmlReadOptions& o, std::string_view canonical) {
+  sexp::Builder fast_b;
+  sexp::Node fast;
+  sexp::HtmlReadStats fast_stats;
+  if (!sexp::html_internal::ReadSimpleFragment(html, fast_b, o, &fast_stats, &fast)) return;
+  sexp::Builder slow_b;
+  sexp::HtmlReadStats slow_stats;
+  sexp::Result<sexp::Node> slow = sexp::html_internal::ReadWithGumbo(html, slow_b, o, &slow_stats);
+  FUZZ_CHECK(slow.ok());
+  std::string fast_text = *sexp::Canonical(fast), slow_text = *sexp::Canonical(slow.value());
+  if (fast_text != slow_text) {
+    std::fprintf(stderr, "fast path: %s\ngumbo:     %s\n", fast_text.c_str(), slow_text.c_str());
+  }
+  FUZZ_CHECK(fast_text == slow_text);
+  FUZZ_CHECK(canonical.empty() || canonical == fast_text);
+  FUZZ_CHECK(fast_stats.elements == slow_stats.elements && fast_stats.texts == slow_stats.texts &&
+             fast_stats.attributes == slow_stats.attributes &&
+             fast_stats.dropped_attributes == slow_stats.dropped_attributes &&
+             fast_stats.unsafe_urls == slow_stats.unsafe_urls &&
+             fast_stats.depth == slow_stats.depth);
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool has_flags = size > 0 && data[0] >= 0x80;
   const uint8_t flags = has_flags ? data[0] : 0;
@@ -175,5 +200,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(back.ok());
   sexp::Result<std::string> again = sexp::Canonical(back->roots()[0]);
   FUZZ_CHECK(again.ok() && *again == *canonical);
+  SameAsGumbo(html, o, *canonical);
+  o.sanitize = true;
+  SameAsGumbo(html, o, "");
   return 0;
 }

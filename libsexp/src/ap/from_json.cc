@@ -625,6 +625,7 @@ class JsonReader {
   // UTF-8 bytes). Anything else goes through the parser.
   static bool IsInertText(std::string_view html) {
     if (html.empty()) return false;  // an empty fragment is (<>)
+    if (html.substr(0, 3) == "\xEF\xBB\xBF") return false;  // a leading BOM is dropped
     size_t n = html.size();
     for (size_t i = 0; i < n; ++i) {
       auto c = static_cast<unsigned char>(html[i]);

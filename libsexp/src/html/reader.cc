@@ -39,6 +39,7 @@
 #include "core/keys.h"
 #include "html/elements.h"
 #include "html/gumbo_guard.h"
+#include "html/simple_fragment.h"
 
 namespace sexp {
 namespace {
@@ -676,7 +677,7 @@ namespace {
 // HtmlToSx and HtmlToSxNode: parses `html` and builds its root into
 // `builder`.
 Result<Node> ConvertInto(std::string_view html, const HtmlReadOptions& options,
-                         HtmlReadStats* stats, Builder& builder) {
+                         HtmlReadStats* stats, Builder& builder, bool fast_path = true) {
   // gumbo's offsets are unsigned int; a fragment also has the prefix.
   constexpr size_t kGumboMaxSize = 0xFFFFFFFFu - 1 - kFragmentPrefix.size();
   size_t limit = std::min(options.max_size, kGumboMaxSize);
@@ -692,6 +693,12 @@ Result<Node> ConvertInto(std::string_view html, const HtmlReadOptions& options,
   std::string_view body = html.substr(base);
   bool fragment = options.mode == HtmlReadOptions::Mode::kFragment ||
                   (options.mode == HtmlReadOptions::Mode::kAuto && !LooksLikeDocument(body));
+  // Post content is mostly simple markup whose tree is certain
+  // (html/simple_fragment.h); anything else goes to gumbo.
+  if (fast_path && fragment && base == 0) {
+    Node root;
+    if (html_internal::ReadSimpleFragment(body, builder, options, stats, &root)) return root;
+  }
 
   const Allocator& upstream =
       options.allocator != nullptr ? *options.allocator : DefaultAllocator();
@@ -726,5 +733,12 @@ Result<Node> HtmlToSxNode(std::string_view html, Builder& builder,
                           const HtmlReadOptions& options, HtmlReadStats* stats) {
   return ConvertInto(html, options, stats, builder);
 }
+
+namespace html_internal {
+Result<Node> ReadWithGumbo(std::string_view html, Builder& builder,
+                           const HtmlReadOptions& options, HtmlReadStats* stats) {
+  return ConvertInto(html, options, stats, builder, /*fast_path=*/false);
+}
+}  // namespace html_internal
 
 }  // namespace sexp
