@@ -618,27 +618,6 @@ class JsonReader {
     return BuilderOk();
   }
 
-  // Whether the HTML parser would give `html` back as one text unchanged:
-  // no markup or character reference, no CR (CR LF becomes LF), and none
-  // of the characters gumbo replaces with U+FFFD (controls but TAB, LF and
-  // FF; DEL; C1 controls; noncharacters, caught conservatively by their
-  // UTF-8 bytes). Anything else goes through the parser.
-  static bool IsInertText(std::string_view html) {
-    if (html.empty()) return false;  // an empty fragment is (<>)
-    if (html.substr(0, 3) == "\xEF\xBB\xBF") return false;  // a leading BOM is dropped
-    size_t n = html.size();
-    for (size_t i = 0; i < n; ++i) {
-      auto c = static_cast<unsigned char>(html[i]);
-      unsigned char next = i + 1 < n ? static_cast<unsigned char>(html[i + 1]) : 0;
-      if (c == '<' || c == '&' || c == 0x7F) return false;
-      if (c < 0x20 && c != '\t' && c != '\n' && c != '\f') return false;
-      if (c == 0xC2 && next >= 0x80 && next <= 0x9F) return false;          // C1
-      if (c == 0xEF && next == 0xB7 && i + 2 < n) return false;             // U+FDD0…
-      if (c == 0xBF && (next == 0xBE || next == 0xBF)) return false;        // U+…FFFE/F
-    }
-    return true;
-  }
-
   // The content HTML as sanitized sx.
   bool HtmlContent(std::string_view html, uint64_t at, size_t depth, Node* out) {
     if (stats_ != nullptr) ++stats_->contents;
@@ -647,11 +626,6 @@ class JsonReader {
            "content is larger than max_content_bytes (" +
                std::to_string(options_.max_content_bytes) + ")");
       return false;
-    }
-    // Text with nothing HTML would change reads as itself.
-    if (IsInertText(html)) {
-      *out = b_.String(html);
-      return BuilderOk();
     }
     HtmlReadOptions o;
     o.mode = HtmlReadOptions::Mode::kFragment;

@@ -52,24 +52,6 @@ bool PlainCodePoint(uint32_t cp) {
   return cp <= 0x10FFFF;
 }
 
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    *out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    *out += static_cast<char>(0xC0 | (cp >> 6));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    *out += static_cast<char>(0xE0 | (cp >> 12));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    *out += static_cast<char>(0xF0 | (cp >> 18));
-    *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 class SimpleReader {
  public:
   SimpleReader(std::string_view in, Builder& b, const HtmlReadOptions& o)
@@ -158,7 +140,8 @@ class SimpleReader {
     } else {
       return false;
     }
-    AppendUtf8(cp, out);
+    char buf[4];
+    out->append(buf, internal::EncodeUtf8(cp, buf));
     i_ = semi + 1;
     return true;
   }
