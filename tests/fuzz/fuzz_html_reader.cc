@@ -124,7 +124,12 @@ Counts CheckTree(const sexp::Node& root, bool keep_whitespace) {
 
 // Whatever the fast path (html/simple_fragment.h) accepts, gumbo reads the
 // same, with the same counts; `canonical` is HtmlToSx's (empty: not known).
-void SameAsGumbo(std::string_view html, const sexp::HtmlReadOptions& o, std::string_view canonical) {
+void SameAsGumbo(std::string_view html, sexp::HtmlReadOptions o, std::string_view canonical) {
+  // The fast path reads fragments only (HtmlToSx decides the mode first).
+  if (o.mode != sexp::HtmlReadOptions::Mode::kFragment) {
+    o.mode = sexp::HtmlReadOptions::Mode::kFragment;
+    canonical = {};
+  }
   sexp::Builder fast_b;
   sexp::Node fast;
   sexp::HtmlReadStats fast_stats;
