@@ -219,6 +219,10 @@ TEST(ApToJson, CompactJsonWithContextTypeFirst) {
             R"({"@context":["https://www.w3.org/ns/activitystreams",{"rose":"https://rose-ash.com/ns#"}],)"
             R"("type":"Create","id":"c","actor":"a","object":{"type":"Note","id":"n","attributedTo":"a",)"
             R"("content":"<p>hi</p>"}})");
+  // "@context" first in every object that has one, then "type".
+  EXPECT_EQ(Out(R"((Create :=a 1 (Note :=b 2 :@context "c")))"),
+            R"({"@context":["https://www.w3.org/ns/activitystreams",{"rose":"https://rose-ash.com/ns#"}],)"
+            R"("type":"Create","a":1,"object":{"@context":"c","type":"Note","b":2}})");
   // A held context is written as it is.
   EXPECT_EQ(Out(R"((Like :@context "https://www.w3.org/ns/activitystreams" :object "x" :=foo-bar 1 :=Emoji {"en" "y"}))"),
             std::string("{") + std::string(kCtx) +

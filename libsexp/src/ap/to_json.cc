@@ -311,7 +311,7 @@ class JsonWriter {
           Fail(&x, "(" + std::string(type) + " …) has a :type pair; its head is its type");
           return false;
         }
-        if (root && name == "@context") context = &items[i + 1];
+        if (name == "@context") context = &items[i + 1];
         if (name == "rose:sexpr") kept_sexpr = &items[i + 1];
         pair_index_.push_back(i);
         i += 2;
@@ -348,17 +348,24 @@ class JsonWriter {
       if (children[role] != nullptr) names_.emplace_back(kChildKeys[role], children[role]);
     }
     if (write_sexpr) names_.emplace_back("\"rose:sexpr\":", content);
-    if (root && context != nullptr) names_.emplace_back("\"@context\":", nullptr);
+    if (context != nullptr) names_.emplace_back("\"@context\":", nullptr);
 
+    // "@context" first, then "type" (spec/activitypub.md §5.5).
     out_ += '{';
     bool first = true;
-    if (root && !Context(context, &first)) return false;
+    if (root) {
+      if (!Context(context, &first)) return false;
+    } else if (context != nullptr) {
+      Comma(&first);
+      out_ += "\"@context\":";
+      if (!Value(*context, depth + 1)) return false;
+    }
     Comma(&first);
     out_ += "\"type\":";
     String(type);
     for (size_t i : pairs) {
       const Node& key = items[i];
-      if (root && key.name() == "@context") continue;
+      if (&items[i + 1] == context) continue;  // written first
       if (write_sexpr && &items[i + 1] == kept_sexpr) continue;  // replaced below
       Comma(&first);
       if (!NameIsNew(KeywordKey(key), names_begin, &key)) return false;
