@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ap/json_errors.h"
 #include "ap/names.h"
 #include "core/chars.h"
 #include "core/keys.h"
@@ -34,7 +35,11 @@ namespace sexp::ap {
 namespace {
 
 namespace od = simdjson::ondemand;
+using ap_internal::BadEscape;
 using ap_internal::ChildRole;
+using ap_internal::FirstControlInString;
+using ap_internal::IsWholeNumber;
+using ap_internal::NumberPrefixEnd;
 
 // What a value's place in the document says about how to read it.
 enum class Place : uint8_t {
@@ -156,8 +161,8 @@ class JsonReader {
       }
       case simdjson::STRING_ERROR: {
         bool lone = false;
-        const char* bad = token != nullptr ? BadEscape(token, &lone) : nullptr;
-        uint64_t where = bad != nullptr ? static_cast<uint64_t>(bad - base_) : at;
+        size_t bad = token != nullptr ? BadEscape(Text(), At(token), &lone) : std::string_view::npos;
+        uint64_t where = bad != std::string_view::npos ? bad : at;
         if (lone) {
           return Fail(ErrorCode::kInvalidSurrogate, where,
                       "a \\u escape that is a lone surrogate (not a character)");
@@ -173,7 +178,7 @@ class JsonReader {
                     "JSON nested deeper than max_depth (" + std::to_string(options_.max_depth) +
                         ")");
       case simdjson::UNESCAPED_CHARS: {
-        size_t bad = FirstControlInString();
+        size_t bad = FirstControlInString(Text());
         return Fail(ErrorCode::kInvalidCharacter, bad != std::string_view::npos ? bad : kNoOffset,
                     "a control character inside a JSON string (it must be escaped)");
       }
@@ -182,16 +187,15 @@ class JsonReader {
       case simdjson::NUMBER_ERROR:
         // simdjson 3.0 says NUMBER_ERROR for 1e400 too: a number that is
         // well-formed must be out of range.
-        if (token != nullptr && IsJsonNumberSyntax(token)) {
+        if (token != nullptr && IsWholeNumber(Text(), At(token))) {
           return Fail(ErrorCode::kNumberOutOfRange, at, "a JSON number past the range of a double");
         }
         if (token != nullptr) {
           // A whole number followed by what cannot follow one (01, 1.5x):
           // the number ended and the next byte is no token.
-          const char* end = NumberPrefixEnd(token);
-          if (end != nullptr && end > token) {
-            return Fail(ErrorCode::kInvalidToken, static_cast<uint64_t>(end - base_),
-                        "unexpected character after a number");
+          size_t end = NumberPrefixEnd(Text(), At(token));
+          if (end != std::string_view::npos && end > At(token)) {
+            return Fail(ErrorCode::kInvalidToken, end, "unexpected character after a number");
           }
         }
         return Fail(ErrorCode::kInvalidNumber, at, "an invalid JSON number");
@@ -203,111 +207,9 @@ class JsonReader {
     }
   }
 
-  // The end of the number RFC 8259 §6 spells at `p`, or nullptr when `p`
-  // does not start one.
-  const char* NumberPrefixEnd(const char* p) const {
-    const char* end = base_ + json_.size();
-    auto digit = [&](const char* q) { return q < end && *q >= '0' && *q <= '9'; };
-    if (p < end && *p == '-') ++p;
-    if (!digit(p)) return nullptr;
-    if (*p == '0') {
-      ++p;
-    } else {
-      while (digit(p)) ++p;
-    }
-    if (p < end && *p == '.') {
-      if (!digit(p + 1)) return p;
-      for (++p; digit(p);) ++p;
-    }
-    if (p < end && (*p == 'e' || *p == 'E')) {
-      const char* q = p + 1;
-      if (q < end && (*q == '+' || *q == '-')) ++q;
-      if (!digit(q)) return p;
-      while (digit(q)) ++q;
-      p = q;
-    }
-    return p;
-  }
-
-  // Whether `p` starts with a whole number: one followed by a byte that
-  // can end it.
-  bool IsJsonNumberSyntax(const char* p) const {
-    const char* e = NumberPrefixEnd(p);
-    if (e == nullptr) return false;
-    return e == base_ + json_.size() || *e == ',' || *e == ']' || *e == '}' || *e == ' ' ||
-           *e == '\n' || *e == '\r' || *e == '\t';
-  }
-
-  // The first escape of the string token at `token` (its opening quote)
-  // that is invalid: *lone_surrogate tells a \uD800-\uDFFF that is not half
-  // of a pair from any other bad escape. nullptr if there is none.
-  const char* BadEscape(const char* token, bool* lone_surrogate) const {
-    const char* end = base_ + json_.size();
-    auto hex4 = [&](const char* p, unsigned* v) {
-      if (end - p < 4) return false;
-      *v = 0;
-      for (int i = 0; i < 4; ++i) {
-        char c = p[i];
-        unsigned d = (c >= '0' && c <= '9')   ? unsigned(c - '0')
-                     : (c >= 'a' && c <= 'f') ? unsigned(c - 'a' + 10)
-                     : (c >= 'A' && c <= 'F') ? unsigned(c - 'A' + 10)
-                                              : 16u;
-        if (d == 16) return false;
-        *v = *v * 16 + d;
-      }
-      return true;
-    };
-    *lone_surrogate = false;
-    for (const char* p = token + 1; p < end && *p != '"'; ++p) {
-      if (*p != '\\') continue;
-      if (p + 1 >= end) return p;
-      char c = p[1];
-      if (c == 'u') {
-        unsigned v;
-        if (!hex4(p + 2, &v)) return p;
-        if (v >= 0xDC00 && v <= 0xDFFF) {
-          *lone_surrogate = true;
-          return p;
-        }
-        if (v >= 0xD800 && v <= 0xDBFF) {
-          unsigned w;
-          if (!(p + 7 < end && p[6] == '\\' && p[7] == 'u' && hex4(p + 8, &w) && w >= 0xDC00 &&
-                w <= 0xDFFF)) {
-            *lone_surrogate = true;
-            return p;
-          }
-          p += 6;
-        }
-        p += 5;
-      } else if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' ||
-                 c == 'r' || c == 't') {
-        ++p;
-      } else {
-        return p;
-      }
-    }
-    return nullptr;
-  }
-
-  // The first control character inside a string (stage 1 reports one
-  // without a position).
-  size_t FirstControlInString() const {
-    bool in_string = false;
-    for (size_t i = 0; i < json_.size(); ++i) {
-      char c = json_[i];
-      if (in_string) {
-        if (static_cast<unsigned char>(c) < 0x20) return i;
-        if (c == '\\') {
-          ++i;
-        } else if (c == '"') {
-          in_string = false;
-        }
-      } else if (c == '"') {
-        in_string = true;
-      }
-    }
-    return std::string_view::npos;
-  }
+  // The text as simdjson reads it, and an offset in it.
+  std::string_view Text() const { return {base_, json_.size()}; }
+  size_t At(const char* p) const { return static_cast<size_t>(p - base_); }
 
   bool Check(simdjson::error_code e, const char* token = nullptr) {
     if (e == simdjson::SUCCESS) return true;
@@ -373,7 +275,7 @@ class JsonReader {
       // simdjson 3.0 reads no integer past 64 bits: such a well-formed
       // number is a double, as every other out-of-int64 integer is; one
       // past the range of a double (1e400) is an error.
-      if (e == simdjson::NUMBER_ERROR && token != nullptr && IsJsonNumberSyntax(token)) {
+      if (e == simdjson::NUMBER_ERROR && token != nullptr && IsWholeNumber(Text(), At(token))) {
         std::string text(v.raw_json_token());
         double d = std::strtod(text.c_str(), nullptr);
         if (std::isfinite(d)) {
