@@ -45,8 +45,12 @@
 // HtmlToSx with the sanitizing profile (sexp/html/reader.h: script, style,
 // iframe, event-handler attributes and unsafe URLs dropped). "rose:sexpr",
 // the canonical sx of the content, replaces it only when
-// FromJsonOptions::signature_verified is set; it is read as data with
-// limits and never evaluated. Outbound, the content child is rendered to
+// FromJsonOptions::signature_verified is set, beside a string "content",
+// and when it reads and has the shape of content; it is read as data with
+// the same limits, never evaluated, and held to the same profile (a
+// signature says who sent it, not that it is safe). A key repeated in one
+// JSON object is an error, never "last one wins" (a signer and a reader
+// could otherwise see different values). Outbound, the content child is rendered to
 // HTML (safe URL policy) for "content" and written canonically for
 // "rose:sexpr"; the root gets the AS2 @context and the project's entry
 // {"rose": "https://rose-ash.com/ns#"}.
