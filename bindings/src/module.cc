@@ -35,6 +35,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "convert.h"
 #include "ap.h"
+#include "negotiate.h"
 #include "sig.h"
 #include "sexp/sexp.h"
 
@@ -999,6 +1000,7 @@ PYBIND11_MODULE(_sexp, m) {
   };
   RegisterSig(m, document_of);
   RegisterAp(m, document_of);
+  RegisterNegotiate(m);
   m.def("_fmt_text", [](py::handle v) {
     return WithDocument(v, [](const sexp::Document& d) { return sexp::Format(d); });
   });

@@ -261,3 +261,27 @@ def test_bad_status():
         with pytest.raises(ValueError):
             run(direct(status))
     assert run(direct(201)).status_code == 201
+
+
+def test_negotiation_follows_the_shared_vectors():
+    """spec/vectors/negotiation.jsonl, the file the C++ host is tested
+    with (tests/web/negotiate_test.cc): one set of rules for both hosts."""
+    import json
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parents[2] / "spec" / "vectors" / "negotiation.jsonl"
+    checked = 0
+    for line in path.read_text().splitlines():
+        v = json.loads(line)
+        if "accept" in v:
+            assert sexp.quart.wants_sx(v["accept"]) == v["sx"], v["name"]
+        elif "html" in v:
+            assert sexp.quart.etag(v["html"], sx=False, version=v["version"] or None) == v["etag"]
+        elif "if_none_match" in v:
+            assert sexp._sexp._if_none_match(v["if_none_match"], v["etag"]) == v["match"], v["name"]
+        elif "sexpr_have" in v:
+            address = sexp.hash(sexp.loads(v["tree"]))
+            assert sexp._sexp._have_names(v["sexpr_have"], address) == v["have"], v["name"]
+        else:
+            assert sexp._sexp._sx_answer_head(v["status"]) == v["head"], v["name"]
+        checked += 1
+    assert checked >= 30

@@ -59,7 +59,6 @@ thread at a time.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 import re
@@ -68,7 +67,7 @@ from typing import Any, Mapping
 
 import quart
 
-from . import EvalError, Env, Keyword, Router, Symbol, cid, dumps, hash, html_to_sx, parse_all
+from . import EvalError, Env, Keyword, Router, Symbol, _sexp, dumps, hash, html_to_sx, parse_all
 
 __all__ = ["SX_TYPE", "HAVE_HEADER", "call", "wants_sx", "etag", "respond", "respond_page",
            "debug_page", "install", "Dispatcher"]
@@ -78,8 +77,6 @@ HTML_TYPE = "text/html; charset=utf-8"
 HAVE_HEADER = "Sexpr-Have"
 VARY = "Accept, " + HAVE_HEADER
 
-_QVALUE = re.compile(r"(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)\Z")
-_VERSION = re.compile(r"[!#-~]+\Z")  # etagc without '"' (RFC 9110 §8.8.3)
 _SELF_EVALUATING = (str, bytes, int, float, bool, type(None), Keyword)
 
 _log = logging.getLogger("sexp.quart")
@@ -119,38 +116,10 @@ def _as_call(tree: Any) -> tuple[str, dict] | None:
     return tree[0].name, data
 
 
-def _quality(accept: str) -> tuple[float, float]:
-    """(q of application/x-sexpr named itself, q of text/html by its most
-    specific range) in an Accept header."""
-    sx, html, html_rank = 0.0, 0.0, -1
-    for item in accept.split(","):
-        fields = item.split(";")
-        media = fields[0].strip().lower()
-        q = 1.0
-        for param in fields[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                value = value.strip()
-                if not _QVALUE.match(value):
-                    media = ""  # a malformed entry counts for nothing
-                q = float(value) if media else 0.0
-        if media == SX_TYPE:
-            sx = max(sx, q)
-        rank = {"text/html": 2, "text/*": 1, "*/*": 0}.get(media, -1)
-        if rank > html_rank:
-            html, html_rank = q, rank
-        elif rank == html_rank and rank >= 0:
-            html = max(html, q)
-    return sx, html
-
-
 def wants_sx(accept: str | None) -> bool:
     """True when an Accept header value asks for sx rather than HTML (the
     rule in the module docstring)."""
-    if not accept:
-        return False
-    sx, html = _quality(accept)
-    return sx > 0 and sx >= html
+    return bool(accept) and _sexp._wants_sx(accept)
 
 
 def etag(sent: Any, *, sx: bool, version: str | None = None) -> str:
@@ -164,21 +133,13 @@ def etag(sent: Any, *, sx: bool, version: str | None = None) -> str:
 
 
 def _html_etag(data: bytes, version: str | None) -> str:
-    address = "sha3-" + hashlib.sha3_256(data).hexdigest()
-    if version is None:
-        return '"%s-html"' % address
-    if not isinstance(version, str) or not _VERSION.match(version):
+    if version is not None and (not isinstance(version, str) or not version):
         raise ValueError("version must be a non-empty str of visible ASCII without '\"'")
-    return '"%s-html-%s"' % (address, version)
+    return _sexp._html_etag(data, version or "")
 
 
-def _have(request: Any, address: str, tree: Any) -> bool:
-    tokens = [t.strip().removeprefix("W/").strip('"')
-              for t in re.split(r"[\s,]+", request.headers.get(HAVE_HEADER, ""))]
-    tokens = [t for t in tokens if t]
-    if address in tokens:
-        return True
-    return any(t.startswith("b") for t in tokens) and cid(tree) in tokens
+def _have(request: Any, address: str) -> bool:
+    return _sexp._have_names(request.headers.get(HAVE_HEADER, ""), address)
 
 
 def _env_for(env: Env | None) -> Env:
@@ -273,13 +234,13 @@ async def respond(tree: Any, *, env: Env | None = None, status: int = 200,
                 base[k] = v
     conditional = ok and request.method in ("GET", "HEAD")
 
-    if conditional and request.if_none_match.contains_weak(tag.strip('"')):
+    if conditional and _sexp._if_none_match(request.headers.get("If-None-Match", ""), tag):
         return quart.Response(b"", status=304, headers=base)
     if sx:
-        if conditional and _have(request, address, sent):
+        if conditional and _have(request, address):
             body = dumps([Symbol("not-modified"), Keyword("hash"), address])
         else:
-            head = "ok" if ok else "not-found" if status == 404 else "error"
+            head = _sexp._sx_answer_head(status)
             body = dumps([Symbol(head), Keyword("hash"), address, sent])
         data = body.encode("utf-8")
         content_type = SX_TYPE
