@@ -29,12 +29,6 @@ Options opt;
 CLI::App* to_json_cmd = nullptr;
 CLI::App* from_json_cmd = nullptr;
 
-int Emit(const std::string& out) {
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  std::fputc('\n', stdout);
-  return std::fflush(stdout) == 0 ? 0 : 1;
-}
-
 int RunFromJson() {
   std::string json;
   if (!Slurp(opt.file, &json)) return 1;
@@ -63,7 +57,7 @@ int RunFromJson() {
                  stats.public_aliases_merged, stats.dropped_elements, stats.unwrapped_elements,
                  stats.dropped_attributes, stats.unsafe_urls);
   }
-  return Emit(*text);
+  return Emit(*text + "\n");
 }
 
 int RunToJson() {
@@ -84,7 +78,7 @@ int RunToJson() {
     Report(opt.file, json.error());
     return 1;
   }
-  return Emit(*json);
+  return Emit(*json + "\n");
 }
 
 }  // namespace

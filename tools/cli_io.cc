@@ -37,4 +37,9 @@ void Report(const std::string& file, const Error& e) {
   }
 }
 
+int Emit(std::string_view out) {
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
 }  // namespace sexp::cli

@@ -5,6 +5,7 @@
 #define SEXP_TOOLS_CLI_IO_H_
 
 #include <string>
+#include <string_view>
 
 #include "sexp/core/error.h"
 
@@ -18,6 +19,9 @@ bool Slurp(const std::string& file, std::string* out);
 // "FILE:LINE:COL: code: message" (or "FILE: code: message" without a
 // position) on stderr.
 void Report(const std::string& file, const Error& e);
+// Writes the whole output at once (it was built first, so bad input never
+// leaves a partial one); 0, or 1 when the write failed.
+int Emit(std::string_view out);
 
 }  // namespace sexp::cli
 

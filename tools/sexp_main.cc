@@ -56,15 +56,10 @@ struct InputOptions {
 };
 
 using sexp::cli::DisplayName;
+using sexp::cli::Emit;
 using sexp::cli::Report;
 using sexp::cli::Slurp;
 
-// Writes the whole output at once (it was built first, so bad input never
-// leaves a partial one); exit status for the write.
-int Emit(std::string_view out) {
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  return std::fflush(stdout) == 0 ? kExitOk : kExitBadInput;
-}
 
 enum class Command { kCanon, kFmt, kHash, kCheck, kEval, kRender, kFromHtml };
 

@@ -117,17 +117,36 @@ def collect_ctx(ctx, out):
         context_urls(ctx, out)  # scoped contexts inside term definitions
 
 
+def vendored_contexts():
+    """{url: document} of tests/ap/contexts, by its index.json."""
+    with open(os.path.join(CONTEXTS, "index.json"), encoding="utf-8") as f:
+        index = json.load(f)
+    return {url: load_json(os.path.join(CONTEXTS, name)) for url, name in index.items()}
+
+
+def install_loader(jsonld, docs):
+    """Makes pyld load only `docs` (never the network, even by default) and
+    returns that document loader."""
+    def loader(url, options=None):
+        if url not in docs:
+            raise jsonld.JsonLdError(
+                "context not vendored in tests/ap/contexts: %s" % url,
+                "jsonld.LoadDocumentError", {"url": url},
+                code="loading remote context failed")
+        return {"contentType": "application/ld+json", "contextUrl": None,
+                "documentUrl": url,
+                "document": json.loads(json.dumps(docs[url]))}
+    jsonld.set_document_loader(loader)
+    return loader
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--require-pyld", action="store_true",
                     help="exit 2 if pyld cannot be imported")
     args = ap.parse_args()
 
-    with open(os.path.join(CONTEXTS, "index.json"), encoding="utf-8") as f:
-        index = json.load(f)
-    docs = {}
-    for url, name in index.items():
-        docs[url] = load_json(os.path.join(CONTEXTS, name))
+    docs = vendored_contexts()
 
     missing, expand_ctx, known_fail = read_known()
 
@@ -135,10 +154,9 @@ def main():
     for url, doc in sorted(docs.items()):
         refs = set()
         context_urls(doc, refs)
-        for r in sorted(refs - set(index)):
+        for r in sorted(refs - set(docs)):
             if r not in missing:
-                print("FAIL contexts/%s: names context %s, which is not vendored"
-                      % (index[url], r))
+                print("FAIL context %s: names context %s, which is not vendored" % (url, r))
                 return 1
 
     try:
@@ -152,16 +170,7 @@ def main():
             return 2
 
     if have_pyld:
-        def loader(url, options=None):
-            if url not in docs:
-                raise jsonld.JsonLdError(
-                    "context not vendored in tests/ap/contexts: %s" % url,
-                    "jsonld.LoadDocumentError", {"url": url},
-                    code="loading remote context failed")
-            return {"contentType": "application/ld+json", "contextUrl": None,
-                    "documentUrl": url,
-                    "document": json.loads(json.dumps(docs[url]))}
-        jsonld.set_document_loader(loader)  # never the network, even by default
+        loader = install_loader(jsonld, docs)
 
     passed = failed = known = 0
     paths = sorted(glob.glob(os.path.join(FIXTURES, "**", "*.json"), recursive=True))
@@ -180,7 +189,7 @@ def main():
         if extra:
             refs.update(extra)
         unknown_missing = sorted(r for r in refs if r in missing)
-        not_vendored = sorted(r for r in refs if r not in index and r not in missing)
+        not_vendored = sorted(r for r in refs if r not in docs and r not in missing)
         if unknown_missing:
             print("known %s: context %s cannot be had (%s)"
                   % (rel, unknown_missing[0], missing[unknown_missing[0]]))

@@ -69,8 +69,8 @@ except ImportError:
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the fixtures
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_fixtures import (CONTEXTS, FIXTURES, HERE, context_urls,  # noqa: E402
-                            describe, load_json, read_known)
+from check_fixtures import (FIXTURES, HERE, context_urls, describe,  # noqa: E402
+                            install_loader, load_json, read_known, vendored_contexts)
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 AUDIENCE = frozenset("to cc bto bcc audience".split())
@@ -241,20 +241,7 @@ def run(sexp, args, out_path):
 
 
 def make_loader():
-    """As check_fixtures.py's: the vendored contexts only, never the network."""
-    with open(os.path.join(CONTEXTS, "index.json"), encoding="utf-8") as f:
-        index = json.load(f)
-    docs = {url: load_json(os.path.join(CONTEXTS, name)) for url, name in index.items()}
-
-    def loader(url, options=None):
-        if url not in docs:
-            raise jsonld.JsonLdError("context not vendored in tests/ap/contexts: %s" % url,
-                                     "jsonld.LoadDocumentError", {"url": url},
-                                     code="loading remote context failed")
-        return {"contentType": "application/ld+json", "contextUrl": None,
-                "documentUrl": url, "document": json.loads(json.dumps(docs[url]))}
-    jsonld.set_document_loader(loader)
-    return loader
+    return install_loader(jsonld, vendored_contexts())
 
 
 def nquads(doc, extra, loader):

@@ -520,15 +520,19 @@ class JsonReader {
     return BuilderOk();
   }
 
+  // max_content_bytes, for a "content" or "rose:sexpr" string at `at`.
+  bool ContentFits(std::string_view text, uint64_t at, std::string_view what) {
+    if (text.size() <= options_.max_content_bytes) return true;
+    Fail(ErrorCode::kSizeLimit, at,
+         std::string(what) + " is larger than max_content_bytes (" +
+             std::to_string(options_.max_content_bytes) + ")");
+    return false;
+  }
+
   // The content HTML as sanitized sx.
   bool HtmlContent(std::string_view html, uint64_t at, size_t depth, Node* out) {
     if (stats_ != nullptr) ++stats_->contents;
-    if (html.size() > options_.max_content_bytes) {
-      Fail(ErrorCode::kSizeLimit, at,
-           "content is larger than max_content_bytes (" +
-               std::to_string(options_.max_content_bytes) + ")");
-      return false;
-    }
+    if (!ContentFits(html, at, "content")) return false;
     HtmlReadOptions o;
     o.mode = HtmlReadOptions::Mode::kFragment;
     o.sanitize = true;
@@ -557,12 +561,7 @@ class JsonReader {
   // HTML is then used).
   bool SexprContent(std::string_view text, uint64_t at, size_t depth, Node* out, bool* used) {
     *used = false;
-    if (text.size() > options_.max_content_bytes) {
-      Fail(ErrorCode::kSizeLimit, at,
-           "rose:sexpr is larger than max_content_bytes (" +
-               std::to_string(options_.max_content_bytes) + ")");
-      return false;
-    }
+    if (!ContentFits(text, at, "rose:sexpr")) return false;
     ReadOptions ro;
     ro.max_size = options_.max_content_bytes;
     ro.max_depth = options_.max_depth > depth ? options_.max_depth - depth : 0;

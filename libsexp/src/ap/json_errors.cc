@@ -1,5 +1,7 @@
 #include "ap/json_errors.h"
 
+#include "core/chars.h"
+
 namespace sexp::ap_internal {
 namespace {
 
@@ -10,13 +12,9 @@ bool Hex4(std::string_view s, size_t i, unsigned* v) {
   if (i + 4 > s.size()) return false;
   *v = 0;
   for (size_t k = i; k < i + 4; ++k) {
-    char c = s[k];
-    unsigned d = (c >= '0' && c <= '9')   ? unsigned(c - '0')
-                 : (c >= 'a' && c <= 'f') ? unsigned(c - 'a' + 10)
-                 : (c >= 'A' && c <= 'F') ? unsigned(c - 'A' + 10)
-                                          : 16u;
-    if (d == 16) return false;
-    *v = *v * 16 + d;
+    int d = internal::HexDigitValue(s[k]);
+    if (d < 0) return false;
+    *v = *v * 16 + static_cast<unsigned>(d);
   }
   return true;
 }

@@ -22,13 +22,6 @@ bool IsKeywordByte(char c) {
 
 constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 namespace ap_internal {
@@ -92,8 +85,8 @@ std::string KeywordToJsonName(std::string_view name) {
   if (!name.empty() && name[0] == '=') {
     for (size_t i = 1; i < name.size(); ++i) {
       bool escape = name[i] == '%' && i + 2 < name.size();
-      int hi = escape ? HexValue(name[i + 1]) : -1;
-      int lo = escape ? HexValue(name[i + 2]) : -1;
+      int hi = escape ? internal::HexDigitValue(name[i + 1]) : -1;
+      int lo = escape ? internal::HexDigitValue(name[i + 2]) : -1;
       if (hi >= 0 && lo >= 0) {
         out += static_cast<char>(hi * 16 + lo);
         i += 2;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "ap/names.h"
 #include "core/chars.h"
 #include "sexp/ap/bridge.h"
@@ -297,7 +298,8 @@ class JsonWriter {
     const Node* children[4] = {nullptr, nullptr, nullptr, nullptr};  // by ChildRole
     const Node* context = nullptr;
     const Node* kept_sexpr = nullptr;
-    pair_index_.clear();
+    // Where the pairs are (a local: the walk below recurses into values).
+    absl::InlinedVector<size_t, 16> pairs;
     for (size_t i = 1; i < items.size();) {
       const Node& x = items[i];
       if (x.is_keyword()) {
@@ -313,7 +315,7 @@ class JsonWriter {
         }
         if (name == "@context") context = &items[i + 1];
         if (name == "rose:sexpr") kept_sexpr = &items[i + 1];
-        pair_index_.push_back(i);
+        pairs.push_back(i);
         i += 2;
         continue;
       }
@@ -335,8 +337,6 @@ class JsonWriter {
     }
     const Node* content = children[static_cast<int>(ChildRole::kContent)];
     bool write_sexpr = content != nullptr && options_.write_sexpr;
-    // Copy the pair indices: the walk below recurses into values.
-    std::vector<size_t> pairs(pair_index_.begin(), pair_index_.end());
 
     // The names the children will take are claimed first, so that a pair
     // of the same name is the one reported.
@@ -488,7 +488,6 @@ class JsonWriter {
   std::string out_;
   std::string html_;
   Error error_;
-  std::vector<size_t> pair_index_;
   absl::flat_hash_map<const Atom*, std::string> key_cache_;
   std::vector<std::pair<std::string, const Node*>> names_;  // see NameIsNew
   const char* source_;

@@ -95,6 +95,14 @@ inline size_t FindInvalidUtf8(std::string_view s) {
   return std::string_view::npos;
 }
 
+// The value of an ASCII hex digit (either case), or -1.
+inline int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 // Appends the UTF-8 encoding of code point cp (<= 0x10FFFF, not a surrogate)
 // at out; returns bytes written.
 inline size_t EncodeUtf8(uint32_t cp, char* out) {

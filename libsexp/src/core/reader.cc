@@ -157,12 +157,8 @@ int32_t Hex4(const char* p, const char* end = nullptr) {
   int32_t v = 0;
   for (int i = 0; i < 4; ++i) {
     if (end != nullptr && p + i >= end) return kHexEof;
-    char c = p[i];
-    int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return kNotHex;
+    int d = internal::HexDigitValue(p[i]);
+    if (d < 0) return kNotHex;
     v = v * 16 + d;
   }
   return v;

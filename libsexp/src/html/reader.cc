@@ -695,7 +695,7 @@ Result<Node> ConvertInto(std::string_view html, const HtmlReadOptions& options,
                   (options.mode == HtmlReadOptions::Mode::kAuto && !LooksLikeDocument(body));
   // Post content is mostly simple markup whose tree is certain
   // (html/simple_fragment.h); anything else goes to gumbo.
-  if (fast_path && fragment && base == 0) {
+  if (fast_path && fragment) {
     Node root;
     if (html_internal::ReadSimpleFragment(body, builder, options, stats, &root)) return root;
   }

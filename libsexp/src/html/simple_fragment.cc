@@ -129,10 +129,7 @@ class SimpleReader {
       std::string_view digits = name.substr(hex ? 2 : 1);
       if (digits.empty() || digits.size() > 6) return false;
       for (char d : digits) {
-        int v = IsDigit(d)                                 ? d - '0'
-                : hex && (d >= 'a' && d <= 'f')            ? d - 'a' + 10
-                : hex && (d >= 'A' && d <= 'F')            ? d - 'A' + 10
-                                                           : -1;
+        int v = hex ? internal::HexDigitValue(d) : IsDigit(d) ? d - '0' : -1;
         if (v < 0) return false;
         cp = cp * (hex ? 16 : 10) + static_cast<uint32_t>(v);
       }

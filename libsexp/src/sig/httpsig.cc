@@ -22,6 +22,7 @@
 #include "sig/strings.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "core/chars.h"
 #include "core/strutil.h"
 #include "sexp/sig/structured_fields.h"
 
@@ -93,12 +94,7 @@ std::optional<Uri> ParseUri(std::string_view text) {
   return u;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using internal::HexDigitValue;
 
 // application/x-www-form-urlencoded parsing of one name or value.
 std::string FormDecode(std::string_view s) {
@@ -107,8 +103,8 @@ std::string FormDecode(std::string_view s) {
     if (s[i] == '+') {
       out += ' ';
     } else if (s[i] == '%' && i + 2 < s.size() &&
-               HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
+               HexDigitValue(s[i + 1]) >= 0 && HexDigitValue(s[i + 2]) >= 0) {
+      out += static_cast<char>(HexDigitValue(s[i + 1]) * 16 + HexDigitValue(s[i + 2]));
       i += 2;
     } else {
       out += s[i];

@@ -7,32 +7,26 @@
 
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
+#include "core/strutil.h"
+
 namespace sexp {
 namespace {
 
+using internal::AV;
+
+// Debian's Abseil has its own string_view: these wrap its splitting and
+// trimming for std::string_view (core/strutil.h's AV).
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
+  absl::string_view t = absl::StripAsciiWhitespace(AV(s));
+  return {t.data(), t.size()};
 }
 
-// The pieces of `s` between any of the bytes in `separators`.
 std::vector<std::string_view> Split(std::string_view s, std::string_view separators) {
   std::vector<std::string_view> out;
-  size_t start = 0;
-  for (size_t i = 0; i <= s.size(); ++i) {
-    if (i == s.size() || separators.find(s[i]) != std::string_view::npos) {
-      out.push_back(s.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  return out;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  for (absl::string_view piece : absl::StrSplit(AV(s), absl::ByAnyChar(AV(separators)))) {
+    out.emplace_back(piece.data(), piece.size());
   }
   return out;
 }
@@ -73,7 +67,7 @@ AcceptQuality ParseAccept(std::string_view accept) {
   int html_rank = -1;
   for (std::string_view item : Split(accept, ",")) {
     std::vector<std::string_view> fields = Split(item, ";");
-    std::string media = Lower(Trim(fields[0]));
+    std::string media = absl::AsciiStrToLower(AV(Trim(fields[0])));
     double q = 1.0;
     for (size_t i = 1; i < fields.size(); ++i) {
       std::string_view param = fields[i];

@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "core/chars.h"
 #include "core/strutil.h"
 
 namespace sexp {
@@ -201,12 +202,7 @@ std::optional<RouteMatch> Router::Match(std::string_view target) const {
 
 bool PercentDecode(std::string_view in, std::string* out) {
   out->clear();
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
+  auto hex = internal::HexDigitValue;
   for (size_t i = 0; i < in.size(); ++i) {
     if (in[i] != '%') {
       out->push_back(in[i]);
