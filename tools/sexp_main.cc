@@ -42,6 +42,9 @@
 #if SEXP_CLI_HAVE_QUIC
 #include "wire_commands.h"
 #endif
+#if SEXP_CLI_HAVE_HOST
+#include "host_command.h"
+#endif
 
 namespace {
 
@@ -286,6 +289,9 @@ int main(int argc, char** argv) {
   get->add_option("--timeout-ms", go.timeout_ms, "connect and answer timeout")->capture_default_str();
 
 #endif
+#if SEXP_CLI_HAVE_HOST
+  sexp::cli::AddHostCommand(app);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -300,6 +306,9 @@ int main(int argc, char** argv) {
   }
   if (int rc = sexp::cli::RunSigCommand(); rc >= 0) return rc;
   if (int rc = sexp::cli::RunApCommand(); rc >= 0) return rc;
+#if SEXP_CLI_HAVE_HOST
+  if (int rc = sexp::cli::RunHostCommand(); rc >= 0) return rc;
+#endif
 #if SEXP_CLI_HAVE_QUIC
   if (serve->parsed()) return sexp::cli::RunServeQuic(sq);
   if (get->parsed()) return sexp::cli::RunGet(go);

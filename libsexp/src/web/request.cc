@@ -30,6 +30,7 @@ void DefineRequestForms(Environment& env) {
     env.DefinePrimitive(
         "htmx-request?", 0, 0,
         [](CallContext&, absl::Span<const Value>) {
+          if (current != nullptr) current->htmx_read = true;
           return Value::Bool(current != nullptr && current->htmx);
         },
         kGroupCore);

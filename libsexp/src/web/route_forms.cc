@@ -21,10 +21,21 @@
 // (query "blog" "post-by-slug" {:slug slug}), made through whatever the
 // global `query` holds (a resolver service: sexp/web/resolver.h).
 // `(render tree)` is the identity that marks a route's result.
+//
+//   (defservice blog :url "http://127.0.0.1:8001/internal/data" :batch true :timeout-ms 500)
+//
+// declares the backend that `(query blog …)` (and frag, action) requests
+// naming `blog` go to: recorded in the global `*services*`, a list of
+// (name {:url … :batch … :timeout-ms …}) in definition order, through the
+// primitive `register-service!`. Its options are literals, checked when the
+// form is compiled (so a bad one is an error at load, with its position); a
+// name declared twice is refused. Hosts read `*services*` (`sexp host`,
+// spec/host.md "Services").
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/strutil.h"
 #include "eval/compile.h"
@@ -111,6 +122,48 @@ const Code* Defpage(Compiler& c, const Value& x, Pos pos, Scope* scope, bool) {
   return RegisterRoute(c, *path, l, pos);
 }
 
+const Code* Defservice(Compiler& c, const Value& x, Pos pos, Scope*, bool) {
+  constexpr char kUsage[] =
+      "(defservice name :url \"http://host:port/path\" [:batch true] [:timeout-ms 500])";
+  if (x.size() < 2 || !x[1].is_symbol() || (x.size() - 2) % 2 != 0) c.Error(pos, kUsage);
+  auto& env = c.env();
+  auto* options = c.At(env.NewCode<Quasi>(), pos);
+  options->dict = true;
+  bool has_url = false;
+  for (size_t i = 2; i + 1 < x.size(); i += 2) {
+    Pos at = c.ElementPos(x, i, pos);
+    Pos value_at = c.ElementPos(x, i + 1, pos);
+    if (!x[i].is_keyword()) c.Error(at, kUsage);
+    std::string_view key = x[i].name();
+    const Value& v = x[i + 1];
+    for (size_t j = 2; j < i; j += 2) {
+      if (x[j].SameName(x[i])) c.Error(at, absl::StrCat("defservice: :", AV(key), " twice"));
+    }
+    if (key == "url") {
+      if (!v.is_string() || !absl::StartsWith(AV(v.str()), "http://")) {
+        c.Error(value_at, "defservice :url is a string \"http://host:port/path\" (plain HTTP "
+                          "to a backend beside the host)");
+      }
+      has_url = true;
+    } else if (key == "batch") {
+      if (!v.is_bool()) c.Error(value_at, "defservice :batch is true or false");
+    } else if (key == "timeout-ms") {
+      if (!v.is_int() || v.as_int() <= 0 || v.as_int() > 600000) {
+        c.Error(value_at, "defservice :timeout-ms is an integer from 1 to 600000");
+      }
+    } else {
+      c.Error(at, absl::StrCat("defservice takes :url, :batch and :timeout-ms, not :", AV(key)));
+    }
+    options->parts.push_back({c.At(env.NewCode<Const>(x[i]), at), false});
+    options->parts.push_back({c.At(env.NewCode<Const>(v), value_at), false});
+  }
+  if (!has_url) c.Error(pos, kUsage);
+  return c.MakeCall(c.GlobalNamed("register-service!", pos),
+                    {c.At(env.NewCode<Const>(EnvString(c, x[1].name())), c.ElementPos(x, 1, pos)),
+                     options},
+                    pos, /*tail=*/false);
+}
+
 // (query service name :k v …) with bare names: see the top of this file.
 // Anything else — (query "item" 3) — is an ordinary call.
 const Code* NamedIo(Compiler& c, const Value& x, Pos pos, Scope* scope, bool tail) {
@@ -162,10 +215,33 @@ void InstallRoutePrimitives(Environment& env) {
         return a[0];
       },
       kGroupCore);
+  env.DefinePrimitive(
+      "register-service!", 2, 2,
+      [&env](CallContext& c, absl::Span<const Value> a) {
+        if (!a[0].is_string() || !a[1].is_dict()) {
+          c.Fail(EvalErrorCode::kType, "(register-service! \"name\" {:url …})");
+        }
+        const Value* services = env.Lookup("*services*");
+        std::vector<Value> all;
+        if (services != nullptr && services->is_list()) {
+          for (const Value& s : services->items()) {
+            if (s.is_list() && s.size() == 2 && s[0].is_string() && s[0].str() == a[0].str()) {
+              c.Fail(EvalErrorCode::kSyntax,
+                     absl::StrCat("service ", AV(a[0].str()), " is declared twice"));
+            }
+            all.push_back(s);
+          }
+        }
+        Value pair[2] = {a[0], a[1]};
+        all.push_back(c.MakeList(pair));
+        env.DefineValue("*services*", c.MakeList(all));
+        return Value();
+      },
+      kGroupCore);
 }
 
 constexpr SpecialFormEntry kRouteForms[] = {
-    {"defroute", Defroute}, {"defpage", Defpage},
+    {"defroute", Defroute}, {"defpage", Defpage},   {"defservice", Defservice},
     {"query", NamedIo},     {"frag", NamedIo},     {"action", NamedIo},
 };
 

@@ -36,6 +36,9 @@ struct RequestContext {
   std::string user;
   // The request carries `HX-Request: true` (IsHtmxRequest).
   bool htmx = false;
+  // Set when the page asked (htmx-request?): its answer then depends on
+  // the HX-Request header, which the host adds to Vary.
+  mutable bool htmx_read = false;
 };
 
 // Whether an HX-Request header value says the request came from htmx

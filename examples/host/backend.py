@@ -1,0 +1,57 @@
+"""The blog backend of the example site: a Quart app answering the batch
+protocol of spec/host.md "Services" at POST /internal/data —
+
+    (batch (query post :slug "rounds") (query author :id 11))
+    → (results (ok {:slug "rounds" …}) (ok {:name "Grace"}))
+
+and a lone item with (ok value) / (error "message").
+
+    PYTHONPATH=build/python /usr/bin/python3 -m examples.host.backend [PORT]
+"""
+from __future__ import annotations
+
+import sys
+
+import quart
+
+import sexp
+from sexp import Keyword, Symbol
+
+from . import data
+
+
+def _item(form) -> list:
+    if not isinstance(form, list) or len(form) < 2 or not isinstance(form[1], Symbol):
+        return [Symbol("error"), "not (query name :key value …)"]
+    params = {}
+    rest = form[2:]
+    for k, v in zip(rest[::2], rest[1::2]):
+        if isinstance(k, Keyword):
+            params[k.name] = v
+    try:
+        return [Symbol("ok"), data.query(form[1].name, params)]
+    except (LookupError, ValueError) as e:
+        return [Symbol("error"), str(e)]
+
+
+def create_app(log: list | None = None) -> quart.Quart:
+    """`log` collects each POST's body, for tests that count round trips."""
+    app = quart.Quart(__name__)
+
+    @app.post("/internal/data")
+    async def internal_data():
+        body = (await quart.request.get_data()).decode("utf-8")
+        if log is not None:
+            log.append(body)
+        form = sexp.loads(body)
+        if isinstance(form, list) and form and form[0] == Symbol("batch"):
+            answer = [Symbol("results")] + [_item(q) for q in form[1:]]
+        else:
+            answer = _item(form)
+        return quart.Response(sexp.dumps(answer), content_type="application/x-sexpr")
+
+    return app
+
+
+if __name__ == "__main__":
+    create_app().run(port=int(sys.argv[1]) if len(sys.argv) > 1 else 8001)

@@ -1,0 +1,192 @@
+// A small blocking HTTP/1.1 client: one request per connection
+// ("Connection: close"), the answer parsed by http-parser.
+#include "host/backend.h"
+
+#include <fcntl.h>
+#include <http_parser.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "core/strutil.h"
+
+namespace sexp::host_internal {
+namespace {
+
+using internal::AV;
+using Clock = std::chrono::steady_clock;
+
+struct Target {
+  std::string host;
+  std::string port = "80";
+  std::string path = "/";
+};
+
+absl::StatusOr<Target> ParseHttpUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.substr(0, kScheme.size()) != kScheme) {
+    return absl::InvalidArgumentError(absl::StrCat("not an http:// URL: ", AV(url)));
+  }
+  url.remove_prefix(kScheme.size());
+  size_t slash = url.find('/');
+  std::string_view authority = url.substr(0, slash);
+  Target t;
+  if (slash != std::string_view::npos) t.path = std::string(url.substr(slash));
+  if (!authority.empty() && authority[0] == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return absl::InvalidArgumentError("a bad IPv6 host");
+    t.host = std::string(authority.substr(1, close - 1));
+    authority.remove_prefix(close + 1);
+    if (!authority.empty() && authority[0] == ':') t.port = std::string(authority.substr(1));
+  } else {
+    size_t colon = authority.rfind(':');
+    t.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) t.port = std::string(authority.substr(colon + 1));
+  }
+  uint32_t port = 0;
+  if (t.host.empty() || !absl::SimpleAtoi(AV(t.port), &port) || port == 0 || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("a bad host or port in ", AV(url)));
+  }
+  return t;
+}
+
+int MillisLeft(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return left.count() <= 0 ? 0 : static_cast<int>(std::min<int64_t>(left.count(), 1 << 30));
+}
+
+// Waits for `events` on `fd`; false at the deadline.
+bool Wait(int fd, short events, Clock::time_point deadline) {
+  for (;;) {
+    int left = MillisLeft(deadline);
+    if (left == 0) return false;
+    pollfd p{fd, events, 0};
+    int n = poll(&p, 1, left);
+    if (n > 0) return true;
+    if (n == 0) return false;
+    if (errno != EINTR) return true;  // let the next call report it
+  }
+}
+
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+struct Answer {
+  std::string body;
+  bool complete = false;
+  size_t max_bytes = 0;
+  bool too_big = false;
+};
+
+int OnBody(http_parser* p, const char* at, size_t n) {
+  auto* a = static_cast<Answer*>(p->data);
+  if (a->body.size() + n > a->max_bytes) {
+    a->too_big = true;
+    return 1;
+  }
+  a->body.append(at, n);
+  return 0;
+}
+int OnComplete(http_parser* p) {
+  static_cast<Answer*>(p->data)->complete = true;
+  return 0;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> PostSx(std::string_view url, std::string_view body,
+                                   Clock::time_point deadline, size_t max_bytes) {
+  absl::StatusOr<Target> target = ParseHttpUrl(url);
+  if (!target.ok()) return target.status();
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = getaddrinfo(target->host.c_str(), target->port.c_str(), &hints, &found); rc != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot resolve ", target->host, ": ",
+                                               AV(gai_strerror(rc))));
+  }
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> list(found, freeaddrinfo);
+  Fd sock;
+  sock.fd = socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (sock.fd < 0) return absl::UnavailableError(absl::StrCat("socket: ", AV(strerror(errno))));
+  if (connect(sock.fd, found->ai_addr, found->ai_addrlen) != 0 && errno != EINPROGRESS) {
+    return absl::UnavailableError(absl::StrCat("connecting to ", AV(url), ": ", AV(strerror(errno))));
+  }
+  if (!Wait(sock.fd, POLLOUT, deadline)) {
+    return absl::DeadlineExceededError(absl::StrCat("connecting to ", AV(url), ": timed out"));
+  }
+  int err = 0;
+  socklen_t len = sizeof(err);
+  getsockopt(sock.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err != 0) {
+    return absl::UnavailableError(absl::StrCat("connecting to ", AV(url), ": ", AV(strerror(err))));
+  }
+  std::string request = absl::StrCat(
+      "POST ", target->path, " HTTP/1.1\r\nHost: ", target->host, ":", target->port,
+      "\r\nContent-Type: application/x-sexpr\r\nAccept: application/x-sexpr\r\n"
+      "Connection: close\r\nContent-Length: ", body.size(), "\r\n\r\n");
+  request.append(body);
+  std::string_view rest = request;
+  while (!rest.empty()) {
+    ssize_t n = send(sock.fd, rest.data(), rest.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      rest.remove_prefix(static_cast<size_t>(n));
+    } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+      return absl::UnavailableError(absl::StrCat("sending to ", AV(url), ": ", AV(strerror(errno))));
+    } else if (!Wait(sock.fd, POLLOUT, deadline)) {
+      return absl::DeadlineExceededError(absl::StrCat("sending to ", AV(url), ": timed out"));
+    }
+  }
+  http_parser_settings settings;
+  http_parser_settings_init(&settings);
+  settings.on_body = OnBody;
+  settings.on_message_complete = OnComplete;
+  http_parser parser;
+  http_parser_init(&parser, HTTP_RESPONSE);
+  Answer answer;
+  answer.max_bytes = max_bytes;
+  parser.data = &answer;
+  char buf[16384];
+  while (!answer.complete) {
+    ssize_t n = recv(sock.fd, buf, sizeof(buf), 0);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (!Wait(sock.fd, POLLIN, deadline)) {
+        return absl::DeadlineExceededError(absl::StrCat(AV(url), ": no answer in time"));
+      }
+      continue;
+    }
+    if (n < 0) {
+      return absl::UnavailableError(absl::StrCat("reading from ", AV(url), ": ", AV(strerror(errno))));
+    }
+    // n == 0 tells the parser the connection ended (a body without length ends there).
+    http_parser_execute(&parser, &settings, buf, static_cast<size_t>(n));
+    if (answer.too_big) {
+      return absl::FailedPreconditionError(absl::StrCat(AV(url), ": an answer over ", max_bytes, " bytes"));
+    }
+    if (HTTP_PARSER_ERRNO(&parser) != HPE_OK) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          AV(url), ": a malformed answer (",
+          AV(http_errno_description(HTTP_PARSER_ERRNO(&parser))), ")"));
+    }
+    if (n == 0 && !answer.complete) {
+      return absl::UnavailableError(absl::StrCat(AV(url), ": the connection closed mid-answer"));
+    }
+  }
+  if (parser.status_code != 200) {
+    return absl::FailedPreconditionError(absl::StrCat(AV(url), " answered ", parser.status_code));
+  }
+  return std::move(answer.body);
+}
+
+}  // namespace sexp::host_internal

@@ -1,0 +1,135 @@
+// `sexp host SITE_DIR [--http HOST:PORT] …`: loads the site, serves it, and
+// takes SIGHUP (reload), SIGINT and SIGTERM (graceful shutdown) on the main
+// thread with sigwait — the host's threads inherit the blocked mask.
+#include "host_command.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+
+#include "sexp/host/server.h"
+#include "sexp/host/site.h"
+#include "sexp/net/quic.h"
+
+namespace sexp::cli {
+namespace {
+
+struct HostCommandOptions {
+  std::string dir;
+  std::string http = "127.0.0.1:8080";
+  std::string version;
+  size_t workers = 0;
+  uint64_t max_body = 1 << 20;
+  uint64_t max_header = 16 << 10;
+  uint64_t max_connections = 10000;
+  uint64_t request_timeout_ms = 10000;
+  uint64_t idle_timeout_ms = 60000;
+  uint64_t page_timeout_ms = 10000;
+  uint64_t grace_ms = 10000;
+};
+
+HostCommandOptions g_options;
+CLI::App* g_command = nullptr;
+
+void Log(const char* what, const absl::Status& status) {
+  std::string_view message(status.message().data(), status.message().size());
+  std::fprintf(stderr, "sexp host: %s%.*s\n", what, static_cast<int>(message.size()), message.data());
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+void AddHostCommand(CLI::App& app) {
+  HostCommandOptions& o = g_options;
+  CLI::App* c = app.add_subcommand(
+      "host", "serve an sx site (defcomp/defroute/defpage/defservice files, static/) over HTTP/1.1");
+  c->add_option("SITE_DIR", o.dir, "the site's folder")->required();
+  c->add_option("--http", o.http, "HOST:PORT to listen on for HTTP/1.1 (port 0: any)")
+      ->capture_default_str();
+  c->add_option("--workers", o.workers, "threads evaluating pages (0: one per core)")
+      ->capture_default_str();
+  c->add_option("--version-tag", o.version, "a version that goes into HTML ETags");
+  c->add_option("--max-body", o.max_body, "largest request body in bytes")->capture_default_str();
+  c->add_option("--max-header", o.max_header, "largest request head (target and fields) in bytes")
+      ->capture_default_str();
+  c->add_option("--max-connections", o.max_connections, "open connections; more are answered 503")
+      ->capture_default_str();
+  c->add_option("--request-timeout-ms", o.request_timeout_ms,
+                "a request must arrive whole within this (else 408)")
+      ->capture_default_str();
+  c->add_option("--idle-timeout-ms", o.idle_timeout_ms, "close idle keep-alive connections after this")
+      ->capture_default_str();
+  c->add_option("--page-timeout-ms", o.page_timeout_ms,
+                "a page's deadline: evaluation, backend calls, rendering")
+      ->capture_default_str();
+  c->add_option("--grace-ms", o.grace_ms, "on SIGTERM, how long in-flight requests may take")
+      ->capture_default_str();
+  g_command = c;
+}
+
+int RunHostCommand() {
+  if (g_command == nullptr || !g_command->parsed()) return -1;
+  const HostCommandOptions& o = g_options;
+  absl::StatusOr<quic::HostPort> addr = quic::ParseHostPort(o.http, 8080);
+  if (!addr.ok()) {
+    Log("--http: ", addr.status());
+    return 1;
+  }
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  host::SiteOptions so;
+  so.dir = o.dir;
+  so.version = o.version;
+  so.limits.timeout = std::chrono::milliseconds(o.page_timeout_ms);
+  absl::StatusOr<std::shared_ptr<const host::Site>> site = host::Site::Load(so);
+  if (!site.ok()) {
+    Log("", site.status());
+    return 1;
+  }
+  host::HostOptions ho;
+  ho.address = addr->host;
+  ho.port = addr->port;
+  ho.workers = o.workers;
+  ho.http1.max_body_bytes = o.max_body;
+  ho.http1.max_header_bytes = o.max_header;
+  ho.max_connections = o.max_connections;
+  ho.request_timeout = std::chrono::milliseconds(o.request_timeout_ms);
+  ho.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
+  absl::StatusOr<std::unique_ptr<host::HttpHost>> server = host::HttpHost::Start(*site, ho);
+  if (!server.ok()) {
+    Log("", server.status());
+    return 1;
+  }
+  const bool v6 = ho.address.find(':') != std::string::npos;
+  std::fprintf(stderr, "sexp host: %zu routes, %zu services from %s; listening on http://%s%s%s:%u\n",
+               (*site)->route_count(), (*site)->services().size(), o.dir.c_str(), v6 ? "[" : "",
+               ho.address.c_str(), v6 ? "]" : "", (*server)->port());
+  std::fflush(stderr);
+  for (;;) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) break;
+    absl::StatusOr<std::shared_ptr<const host::Site>> fresh = host::Site::Load(so);
+    if (!fresh.ok()) {
+      Log("reload refused, still serving the old site: ", fresh.status());
+      continue;
+    }
+    (*server)->Reload(*fresh);
+    std::fprintf(stderr, "sexp host: reloaded %zu routes\n", (*fresh)->route_count());
+    std::fflush(stderr);
+  }
+  (*server)->Shutdown(std::chrono::milliseconds(o.grace_ms));
+  host::HostStats s = (*server)->Stats();
+  std::fprintf(stderr, "sexp host: shut down after %llu requests on %llu connections\n",
+               static_cast<unsigned long long>(s.requests),
+               static_cast<unsigned long long>(s.connections_total));
+  return 0;
+}
+
+}  // namespace sexp::cli
