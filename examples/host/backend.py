@@ -4,12 +4,14 @@ protocol of spec/host.md "Services" at POST /internal/data —
     (batch (query post :slug "rounds") (query author :id 11))
     → (results (ok {:slug "rounds" …}) (ok {:name "Grace"}))
 
-and a lone item with (ok value) / (error "message").
+and a lone item with (ok value) / (error "message"). `(query sleep :ms N)`
+answers N after N ms (the host's tests use it for slow backends).
 
     PYTHONPATH=build/python /usr/bin/python3 -m examples.host.backend [PORT]
 """
 from __future__ import annotations
 
+import asyncio
 import sys
 
 import quart
@@ -20,7 +22,7 @@ from sexp import Keyword, Symbol
 from . import data
 
 
-def _item(form) -> list:
+async def _item(form) -> list:
     if not isinstance(form, list) or len(form) < 2 or not isinstance(form[1], Symbol):
         return [Symbol("error"), "not (query name :key value …)"]
     params = {}
@@ -28,6 +30,9 @@ def _item(form) -> list:
     for k, v in zip(rest[::2], rest[1::2]):
         if isinstance(k, Keyword):
             params[k.name] = v
+    if form[1].name == "sleep":  # for the host's tests: a backend that is slow
+        await asyncio.sleep(params.get("ms", 0) / 1000)
+        return [Symbol("ok"), params.get("ms", 0)]
     try:
         return [Symbol("ok"), data.query(form[1].name, params)]
     except (LookupError, ValueError) as e:
@@ -45,9 +50,9 @@ def create_app(log: list | None = None) -> quart.Quart:
             log.append(body)
         form = sexp.loads(body)
         if isinstance(form, list) and form and form[0] == Symbol("batch"):
-            answer = [Symbol("results")] + [_item(q) for q in form[1:]]
+            answer = [Symbol("results")] + [await _item(q) for q in form[1:]]
         else:
-            answer = _item(form)
+            answer = await _item(form)
         return quart.Response(sexp.dumps(answer), content_type="application/x-sexpr")
 
     return app

@@ -112,15 +112,26 @@ int OnHeaderValue(http_parser* p, const char* at, size_t n) {
   s->current.headers.back().value.append(at, n);
   return s->CountHeaderBytes(n);
 }
+// on_headers_complete's return value means something to http-parser (1: no
+// body, 2: upgrade); any other non-zero one is an error.
+constexpr int kHeadError = -1;
+
 int OnHeadersComplete(http_parser* p) {
   Http1Reader::State* s = StateOf(p);
-  if (p->http_major != 1) return s->Refuse(505, "only HTTP/1.0 and HTTP/1.1 are served");
-  if (p->method == HTTP_CONNECT) return s->Refuse(501, "CONNECT is not served");
+  if (p->http_major != 1) {
+    s->Refuse(505, "only HTTP/1.0 and HTTP/1.1 are served");
+    return kHeadError;
+  }
+  if (p->method == HTTP_CONNECT) {
+    s->Refuse(501, "CONNECT is not served");
+    return kHeadError;
+  }
   s->current.method = http_method_str(static_cast<http_method>(p->method));
   s->current.version_minor = p->http_minor;
   // http-parser keeps ULLONG_MAX when there is no Content-Length.
   if (p->content_length != ULLONG_MAX && p->content_length > s->limits.max_body_bytes) {
-    return s->Refuse(413, absl::StrCat("a request body over ", s->limits.max_body_bytes, " bytes"));
+    s->Refuse(413, absl::StrCat("a request body over ", s->limits.max_body_bytes, " bytes"));
+    return kHeadError;
   }
   return 0;
 }

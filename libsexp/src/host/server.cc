@@ -34,6 +34,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+constexpr std::chrono::milliseconds kLinger{2000};
+
 struct Job {
   uint64_t connection;
   HttpRequest request;
@@ -56,6 +58,11 @@ struct Connection {
   size_t out_at = 0;
   bool close_after_write = false;   // an error, Connection: close, or shutdown
   bool eof = false;                 // the peer sent all it will send
+  // Answered for good and half-closed: what the peer still sends is read
+  // and dropped until it closes or linger_until, so that closing with its
+  // unread bytes does not reset the connection before it reads the answer.
+  bool lingering = false;
+  Clock::time_point linger_until;
   std::optional<Http1Error> error;  // answered once the requests before it are
   bool reading = true;              // EPOLLIN wanted
   bool writing = false;             // EPOLLOUT registered
@@ -178,9 +185,11 @@ void HttpHost::Core::WorkerMain() {
 }
 
 void HttpHost::Core::Update(Connection& c) {
-  bool want_read = !c.close_after_write && !c.eof && !c.error && c.waiting.size() < options.max_pipelined &&
-                   c.out.size() - c.out_at < options.max_output_bytes;
-  bool want_write = c.out_at < c.out.size();
+  bool want_read = c.lingering ||
+                   (!c.close_after_write && !c.eof && !c.error &&
+                    c.waiting.size() < options.max_pipelined &&
+                    c.out.size() - c.out_at < options.max_output_bytes);
+  bool want_write = !c.lingering && c.out_at < c.out.size();
   if (want_read == c.reading && want_write == c.writing) return;
   c.reading = want_read;
   c.writing = want_write;
@@ -248,6 +257,10 @@ void HttpHost::Core::Dispatch(Connection& c) {
 void HttpHost::Core::Read(Connection& c) {
   char buf[65536];
   ssize_t n = recv(c.fd, buf, sizeof(buf), 0);
+  if (c.lingering) {
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) Close(c.id);
+    return;
+  }
   if (n < 0 && errno != EAGAIN && errno != EINTR) {
     Close(c.id);
     return;
@@ -312,8 +325,12 @@ void HttpHost::Core::Write(Connection& c) {
     c.out_at = 0;
     if ((c.close_after_write || c.eof) && !c.at_worker && c.waiting.empty()) {
       shutdown(c.fd, SHUT_WR);
-      Close(c.id);
-      return;
+      if (c.eof) {
+        Close(c.id);
+        return;
+      }
+      c.lingering = true;
+      c.linger_until = Clock::now() + kLinger;
     }
   }
   Update(c);
@@ -323,13 +340,13 @@ void HttpHost::Core::Accept() {
   for (;;) {
     int fd = accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;  // EAGAIN, or a transient error: the loop comes back
-    if (connections.size() >= options.max_connections || draining.load()) {
-      static constexpr std::string_view kBusy =
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      (void)!send(fd, kBusy.data(), kBusy.size(), MSG_NOSIGNAL);
-      close(fd);
+    const bool refuse = connections.size() >= options.max_connections || draining.load();
+    if (refuse) {
       Count([](HostStats& s) { ++s.connections_refused; });
-      continue;
+      if (connections.size() >= options.max_connections + options.max_connections / 4 + 16) {
+        close(fd);  // past the room kept for answering refusals: no answer at all
+        continue;
+      }
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -342,7 +359,18 @@ void HttpHost::Core::Accept() {
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.u64 = c->id;
     epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+    Connection& added = *c;
     connections.emplace(c->id, std::move(c));
+    if (refuse) {
+      // 503, then a lingering close (see Connection::lingering).
+      HttpResponse busy;
+      busy.status = 503;
+      busy.headers.push_back({"Retry-After", "1"});
+      WriteResponse(busy, false, false, &added.out);
+      added.close_after_write = true;
+      Write(added);
+      continue;
+    }
     Count([&](HostStats& s) {
       ++s.connections_total;
       s.connections = connections.size();
@@ -356,6 +384,10 @@ void HttpHost::Core::Sweep() {
   auto now = Clock::now();
   std::vector<uint64_t> to_close, to_refuse;
   for (auto& [id, c] : connections) {
+    if (c->lingering) {
+      if (now > c->linger_until) to_close.push_back(id);
+      continue;
+    }
     if (c->at_worker) continue;
     bool unsent = c->out_at < c->out.size();
     if (unsent) {

@@ -161,7 +161,7 @@ absl::StatusOr<std::shared_ptr<const Site>> Site::Load(const SiteOptions& option
   site->files_ = *std::move(files);
 
   // Routes as the files declare them, each pattern checked by the router.
-  std::vector<std::string> origin;  // per route: the file that declares it
+  std::vector<std::string> origin;  // per route: file:line:col of its form
   for (const std::string& file : site->files_) {
     const std::string path = (dir / file).string();
     absl::StatusOr<std::string> text = internal::ReadWholeFile(path);
@@ -171,11 +171,19 @@ absl::StatusOr<std::shared_ptr<const Site>> Site::Load(const SiteOptions& option
     for (const Node& form : doc->roots()) {
       std::optional<RouteForm> rf = RouteFormOf(form);
       if (!rf) continue;
+      Position at = doc->position(form);
+      const std::string where = absl::StrCat(path, ":", at.line, ":", at.column);
       absl::Status added = site->router_.Add(rf->pattern, site->routes_.size());
       if (!added.ok()) {
-        Position at = doc->position(form);
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ":", at.line, ":", at.column, ": ", added.message()));
+        // Name where the pattern it conflicts with was declared.
+        std::string other;
+        for (size_t j = 0; j < site->routes_.size(); ++j) {
+          Router pair;
+          if (pair.Add(site->routes_[j].pattern, 0).ok() && !pair.Add(rf->pattern, 1).ok()) {
+            other = absl::StrCat(" (declared at ", origin[j], ")");
+          }
+        }
+        return absl::InvalidArgumentError(absl::StrCat(where, ": ", added.message(), other));
       }
       absl::StatusOr<std::vector<RouteParam>> pattern = RouteParams(rf->pattern);
       Route route;
@@ -193,7 +201,7 @@ absl::StatusOr<std::shared_ptr<const Site>> Site::Load(const SiteOptions& option
         route.from_path.push_back(in_path);
       }
       site->routes_.push_back(std::move(route));
-      origin.push_back(path);
+      origin.push_back(where);
     }
     site->texts_.push_back(*std::move(text));
   }
