@@ -3,14 +3,21 @@
 // thread with sigwait — the host's threads inherit the blocked mask.
 #include "host_command.h"
 
+#include "absl/strings/str_cat.h"
+
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "sexp/host/server.h"
 #include "sexp/host/site.h"
+#include "sexp/core/reader.h"
+#include "sexp/core/writer.h"
 #include "sexp/net/quic.h"
+#include "sexp/wire/message.h"
 
 namespace sexp::cli {
 namespace {
@@ -18,6 +25,8 @@ namespace {
 struct HostCommandOptions {
   std::string dir;
   std::string http = "127.0.0.1:8080";
+  std::string quic;  // HOST:PORT for sexpr:// (empty: none)
+  std::string cert, key, write_cert;
   std::string version;
   size_t workers = 0;
   uint64_t max_body = 1 << 20;
@@ -47,6 +56,14 @@ void AddHostCommand(CLI::App& app) {
   c->add_option("SITE_DIR", o.dir, "the site's folder")->required();
   c->add_option("--http", o.http, "HOST:PORT to listen on for HTTP/1.1 (port 0: any)")
       ->capture_default_str();
+  c->add_option("--quic", o.quic,
+                 "HOST:PORT to serve sexpr:// on (QUIC, ALPN sexpr/1; port 0: any)");
+  CLI::Option* cert = c->add_option("--cert", o.cert, "certificate chain (PEM) for QUIC");
+  CLI::Option* key = c->add_option("--key", o.key, "private key (PEM) for QUIC");
+  cert->needs(key);
+  key->needs(cert);
+  c->add_option("--write-cert", o.write_cert,
+                "write the QUIC certificate served (PEM) to this file, for clients' --ca");
   c->add_option("--workers", o.workers, "threads evaluating pages (0: one per core)")
       ->capture_default_str();
   c->add_option("--version-tag", o.version, "a version that goes into HTML ETags");
@@ -83,8 +100,75 @@ int RunHostCommand() {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // sexpr:// first (its port goes into the HTML answers' Link and
+  // Alt-Svc); its requests wait for the HTTP host's workers.
+  std::atomic<host::HttpHost*> answering{nullptr};
+  std::unique_ptr<quic::Server> quic_server;
+  if (!o.quic.empty()) {
+    absl::StatusOr<quic::HostPort> qaddr = quic::ParseHostPort(o.quic, quic::kDefaultPort);
+    if (!qaddr.ok()) {
+      Log("--quic: ", qaddr.status());
+      return 1;
+    }
+    quic::ServerOptions qo;
+    qo.address = qaddr->host;
+    qo.port = qaddr->port;
+    qo.cert_file = o.cert;
+    qo.key_file = o.key;
+    auto started = quic::Server::Start(qo, [&answering](std::string_view request,
+                                                        quic::Responder r) {
+      Builder b;
+      auto refuse = [&](std::string_view code, std::string_view message) {
+        Result<std::string> text = Canonical(MakeErrorResponse(b, code, message));
+        r.Send(text.ok() ? *text : "(error :code \"internal\")");
+        r.Finish();
+      };
+      Result<Document> doc = ReadOne(request);
+      if (!doc.ok()) return refuse("bad-request", "request is not sx: " + doc.error().ToString());
+      if (Error e = ValidateMessage(doc->roots()[0], &*doc); !e.ok()) {
+        return refuse("bad-request", e.ToString());
+      }
+      const Node& req = doc->roots()[0];
+      if (!req[0].is_symbol("GET")) return refuse("bad-request", "sexp host answers GET");
+      host::HttpHost* http = answering.load();
+      if (http == nullptr) return refuse("unavailable", "starting");
+      host::HttpRequest h;
+      h.method = "GET";
+      h.target = std::string(req[1].str());
+      h.headers.push_back({"Accept", "application/x-sexpr"});
+      for (size_t i = 2; i + 1 < req.size(); ++i) {
+        if (req[i].is_keyword() && req[i].name() == "have" && req[i + 1].is_string()) {
+          h.headers.push_back({"Sexpr-Have", std::string(req[i + 1].str())});
+        }
+      }
+      http->Submit(std::move(h), [r](host::HttpResponse answer) {
+        r.Send(answer.body);
+        r.Finish();
+      });
+    });
+    if (!started.ok()) {
+      Log("", started.status());
+      return 1;
+    }
+    quic_server = *std::move(started);
+    if (!o.write_cert.empty()) {
+      std::ofstream out(o.write_cert, std::ios::binary | std::ios::trunc);
+      out << quic_server->certificate_pem();
+      if (!out.flush()) {
+        Log("cannot write ", absl::InvalidArgumentError(o.write_cert));
+        return 1;
+      }
+    }
+  }
+
   host::SiteOptions so;
   so.dir = o.dir;
+  if (quic_server != nullptr) {
+    absl::StatusOr<quic::HostPort> qaddr = quic::ParseHostPort(o.quic, quic::kDefaultPort);
+    const bool qv6 = qaddr->host.find(':') != std::string::npos;
+    so.sexpr_authority = absl::StrCat(qv6 ? "[" : "", qaddr->host, qv6 ? "]" : "", ":",
+                                      quic_server->port());
+  }
   so.version = o.version;
   so.limits.timeout = std::chrono::milliseconds(o.page_timeout_ms);
   absl::StatusOr<std::shared_ptr<const host::Site>> site = host::Site::Load(so);
@@ -106,10 +190,15 @@ int RunHostCommand() {
     Log("", server.status());
     return 1;
   }
+  answering.store(server->get());
   const bool v6 = ho.address.find(':') != std::string::npos;
-  std::fprintf(stderr, "sexp host: %zu routes, %zu services from %s; listening on http://%s%s%s:%u\n",
+  std::string also = quic_server == nullptr
+                         ? std::string()
+                         : absl::StrCat(" and sexpr://", so.sexpr_authority,
+                                        o.cert.empty() ? " (self-signed development certificate)" : "");
+  std::fprintf(stderr, "sexp host: %zu routes, %zu services from %s; listening on http://%s%s%s:%u%s\n",
                (*site)->route_count(), (*site)->services().size(), o.dir.c_str(), v6 ? "[" : "",
-               ho.address.c_str(), v6 ? "]" : "", (*server)->port());
+               ho.address.c_str(), v6 ? "]" : "", (*server)->port(), also.c_str());
   std::fflush(stderr);
   for (;;) {
     int sig = 0;
@@ -124,6 +213,7 @@ int RunHostCommand() {
     std::fprintf(stderr, "sexp host: reloaded %zu routes\n", (*fresh)->route_count());
     std::fflush(stderr);
   }
+  if (quic_server != nullptr) quic_server->Shutdown();  // before the workers it waits on
   (*server)->Shutdown(std::chrono::milliseconds(o.grace_ms));
   host::HostStats s = (*server)->Stats();
   std::fprintf(stderr, "sexp host: shut down after %llu requests on %llu connections\n",

@@ -74,6 +74,7 @@ class Host:
                                      stderr=subprocess.PIPE, text=True)
         line = self.proc.stderr.readline()
         m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
+        self.banner = line
         if not m:
             rest = self.proc.stderr.read() if self.proc.poll() is not None else ""
             raise RuntimeError("sexp host did not start: %r %r" % (line, rest))
@@ -460,3 +461,33 @@ def test_bad_defservice_refused_at_load(tmp_path):
     r = run_host(site)
     assert r.returncode == 1
     assert "services.sx:1:" in r.stderr and ":url" in r.stderr, r.stderr
+
+
+# --- sexpr:// from the same process ---------------------------------------------
+
+def test_sexpr_quic_answers_the_same_tree(tmp_path):
+    backend = Backend(free_port())
+    backend.start()
+    host = Host(make_site(tmp_path, backend.port), "--quic", "127.0.0.1:0")
+    try:
+        # The port is in the banner's "and sexpr://127.0.0.1:PORT".
+        link = responses(curl("-i", host.url + "/about/").stdout.encode())[0][1]["link"]
+        m = re.match(r'<sexpr://127\.0\.0\.1:(\d+)/about/>; rel="alternate"; '
+                     r'type="application/x-sexpr"', link)
+        assert m, link
+        quic = "sexpr://127.0.0.1:%s" % m.group(1)
+        for path in ["/about/", "/posts/rounds/", "/nope/"]:
+            over_http = curl("-H", "Accept: application/x-sexpr", host.url + path).stdout
+            got = subprocess.run([SEXP, "get", "--insecure", quic + path], capture_output=True,
+                                 text=True, timeout=30)
+            assert got.returncode == 0, got.stderr
+            assert got.stdout.strip() == over_http, path
+        about = curl("-H", "Accept: application/x-sexpr", host.url + "/about/").stdout
+        address = re.match(r'\(ok :hash "(sha3-[0-9a-f]{64})"', about).group(1)
+        got = subprocess.run([SEXP, "get", "--insecure", "--have", address, quic + "/about/"],
+                             capture_output=True, text=True, timeout=30)
+        assert got.stdout.strip() == '(not-modified :hash "%s")' % address
+    finally:
+        code, _ = host.stop()
+        backend.kill()
+    assert code == 0

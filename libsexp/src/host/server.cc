@@ -37,8 +37,9 @@ namespace {
 constexpr std::chrono::milliseconds kLinger{2000};
 
 struct Job {
-  uint64_t connection;
+  uint64_t connection;  // 0: a submitted request, answered through `done`
   HttpRequest request;
+  std::function<void(HttpResponse)> done;
 };
 
 struct Done {
@@ -176,6 +177,10 @@ void HttpHost::Core::WorkerMain() {
         Log(absl::StrCat(job.request.method, " ", job.request.target, ": ", worker->last_error()));
       }
     }
+    if (job.done) {
+      job.done(std::move(d.response));
+      continue;
+    }
     {
       std::lock_guard<std::mutex> lock(done_mu);
       done.push_back(std::move(d));
@@ -248,7 +253,7 @@ void HttpHost::Core::Dispatch(Connection& c) {
     c.at_worker = true;
     {
       std::lock_guard<std::mutex> lock(jobs_mu);
-      jobs.push_back(Job{c.id, std::move(request)});
+      jobs.push_back(Job{c.id, std::move(request), nullptr});
     }
     jobs_cv.notify_one();
   }
@@ -564,6 +569,20 @@ void HttpHost::Reload(std::shared_ptr<const Site> site) {
 std::shared_ptr<const Site> HttpHost::site() const {
   std::lock_guard<std::mutex> lock(core_->site_mu);
   return core_->site;
+}
+
+void HttpHost::Submit(HttpRequest request, std::function<void(HttpResponse)> done) {
+  {
+    std::lock_guard<std::mutex> lock(core_->jobs_mu);
+    if (!core_->stopping_workers) {
+      core_->jobs.push_back(Job{0, std::move(request), std::move(done)});
+      core_->jobs_cv.notify_one();
+      return;
+    }
+  }
+  HttpResponse busy;
+  busy.status = 503;
+  done(std::move(busy));
 }
 
 HostStats HttpHost::Stats() const {

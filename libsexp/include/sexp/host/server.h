@@ -73,6 +73,10 @@ class HttpHost {
   void Reload(std::shared_ptr<const Site> site);
   std::shared_ptr<const Site> site() const;
   HostStats Stats() const;
+  // Answers `request` on a worker thread as if it had come over HTTP/1.1
+  // (another transport's requests: sexpr://); `done` runs on that worker
+  // thread. After Shutdown, `done` gets 503 at once.
+  void Submit(HttpRequest request, std::function<void(HttpResponse)> done);
   // Stops accepting, lets requests already read finish and be written
   // (their answers say Connection: close), closes idle connections, and
   // returns when all are closed or `grace` has passed (then closes the rest).
