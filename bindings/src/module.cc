@@ -36,6 +36,9 @@
 #include "convert.h"
 #include "ap.h"
 #include "negotiate.h"
+#if SEXP_PY_HAVE_QUIC
+#include "quic.h"
+#endif
 #include "sig.h"
 #include "sexp/sexp.h"
 
@@ -1001,6 +1004,9 @@ PYBIND11_MODULE(_sexp, m) {
   RegisterSig(m, document_of);
   RegisterAp(m, document_of);
   RegisterNegotiate(m);
+#if SEXP_PY_HAVE_QUIC
+  RegisterQuic(m);
+#endif
   m.def("_fmt_text", [](py::handle v) {
     return WithDocument(v, [](const sexp::Document& d) { return sexp::Format(d); });
   });

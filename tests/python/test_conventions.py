@@ -56,7 +56,7 @@ def test_last_resolve_stats_is_defined_before_the_first_resolve():
 
 def test_the_namespace_is_the_api():
     public = {n for n in dir(sexp) if not n.startswith("_")}
-    assert public == set(sexp.__all__) | {"jinja", "quart", "wire"} & public
+    assert public == set(sexp.__all__) | {"jinja", "quart", "wire", "quic"} & public
     for leaked in ("annotations", "builtins", "inspect"):
         assert leaked not in public
 
