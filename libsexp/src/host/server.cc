@@ -199,7 +199,9 @@ void HttpHost::Core::Update(Connection& c) {
   c.reading = want_read;
   c.writing = want_write;
   epoll_event ev{};
-  ev.events = (want_read ? uint32_t{EPOLLIN} : 0u) | (want_write ? uint32_t{EPOLLOUT} : 0u) | EPOLLRDHUP;
+  // EPOLLRDHUP only while reading: level-triggered, a half-closed peer would
+  // otherwise wake the loop on every turn while its page is evaluated.
+  ev.events = (want_read ? uint32_t{EPOLLIN | EPOLLRDHUP} : 0u) | (want_write ? uint32_t{EPOLLOUT} : 0u);
   ev.data.u64 = c.id;
   epoll_ctl(epoll_fd, EPOLL_CTL_MOD, c.fd, &ev);
 }
@@ -455,13 +457,16 @@ void HttpHost::Core::LoopMain() {
       auto it = connections.find(key);
       if (it == connections.end()) continue;
       Connection& c = *it->second;
-      if (events[i].events & (EPOLLOUT)) {
+      if (events[i].events & (EPOLLHUP | EPOLLERR)) {
+        // Both directions are shut (or reset): nothing can be written.
+        Close(key);
+        continue;
+      }
+      if (events[i].events & EPOLLOUT) {
         Write(c);
         if (!connections.contains(key)) continue;
       }
-      if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-        if (c.reading || (events[i].events & (EPOLLHUP | EPOLLERR))) Read(c);
-      }
+      if ((events[i].events & (EPOLLIN | EPOLLRDHUP)) && c.reading) Read(c);
     }
     if (draining.load() && listen_fd >= 0) {
       epoll_ctl(epoll_fd, EPOLL_CTL_DEL, listen_fd, nullptr);
