@@ -25,8 +25,11 @@ packages=(
   libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev  # QUIC transport (sexp::quic)
   golang-go golang-github-lucas-clemente-quic-go-dev  # independent QUIC peer (tests/interop)
   python3-hypercorn                   # HTTP/1.1 peer of the wire benchmark
+  wrk                                 # HTTP load generator of the host benchmark (bench/bench_host.py)
+  nginx-light                         # static-file peer of the host benchmark (its own nginx.conf)
   mypy                                # the Python stubs type-check a user program (--strict)
   libhttp-parser-dev                  # raw HTTP/1.1 messages (sexp httpsig, tests/sig)
+  node-llhttp                         # sexp host's HTTP/1.1 parser (its C sources, strict)
   python3-cryptography                # independent signer/verifier: tests/sig oracles
   python3-pyld                        # independent JSON-LD processor: tests/ap round trips
 )
@@ -42,9 +45,16 @@ if ((${#missing[@]})); then
   echo "deps: installing ${missing[*]}"
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  had_nginx=0
+  dpkg-query -W -f='${Status}' nginx 2>/dev/null | grep -q "install ok installed" && had_nginx=1
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" </dev/null
+  # Under systemd, nginx's postinst starts a system nginx on port 80; the host
+  # benchmark runs its own on a free port, so stop one this install started.
+  if ((!had_nginx)) && [[ " ${missing[*]} " == *" nginx-light "* ]]; then
+    $sudo service nginx stop >/dev/null 2>&1 || true
+  fi
 fi
 
 # npm packages for tests/oracles (exact versions from package-lock.json).

@@ -1,9 +1,9 @@
 // A small blocking HTTP/1.1 client: one request per connection
-// ("Connection: close"), the answer parsed by http-parser.
+// ("Connection: close"), the answer parsed by llhttp (as http1.cc's requests).
 #include "host/backend.h"
 
 #include <fcntl.h>
-#include <http_parser.h>
+#include <llhttp.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -89,16 +89,16 @@ struct Answer {
   bool too_big = false;
 };
 
-int OnBody(http_parser* p, const char* at, size_t n) {
+int OnBody(llhttp_t* p, const char* at, size_t n) {
   auto* a = static_cast<Answer*>(p->data);
   if (a->body.size() + n > a->max_bytes) {
     a->too_big = true;
-    return 1;
+    return -1;
   }
   a->body.append(at, n);
   return 0;
 }
-int OnComplete(http_parser* p) {
+int OnComplete(llhttp_t* p) {
   static_cast<Answer*>(p->data)->complete = true;
   return 0;
 }
@@ -148,12 +148,12 @@ absl::StatusOr<std::string> PostSx(std::string_view url, std::string_view body,
       return absl::DeadlineExceededError(absl::StrCat("sending to ", AV(url), ": timed out"));
     }
   }
-  http_parser_settings settings;
-  http_parser_settings_init(&settings);
+  llhttp_settings_t settings;
+  llhttp_settings_init(&settings);
   settings.on_body = OnBody;
   settings.on_message_complete = OnComplete;
-  http_parser parser;
-  http_parser_init(&parser, HTTP_RESPONSE);
+  llhttp_t parser;
+  llhttp_init(&parser, HTTP_RESPONSE, &settings);
   Answer answer;
   answer.max_bytes = max_bytes;
   parser.data = &answer;
@@ -169,15 +169,15 @@ absl::StatusOr<std::string> PostSx(std::string_view url, std::string_view body,
     if (n < 0) {
       return absl::UnavailableError(absl::StrCat("reading from ", AV(url), ": ", AV(strerror(errno))));
     }
-    // n == 0 tells the parser the connection ended (a body without length ends there).
-    http_parser_execute(&parser, &settings, buf, static_cast<size_t>(n));
+    // The end of the connection ends a body that has no length.
+    llhttp_errno_t e = n == 0 ? llhttp_finish(&parser)
+                              : llhttp_execute(&parser, buf, static_cast<size_t>(n));
     if (answer.too_big) {
       return absl::FailedPreconditionError(absl::StrCat(AV(url), ": an answer over ", max_bytes, " bytes"));
     }
-    if (HTTP_PARSER_ERRNO(&parser) != HPE_OK) {
+    if (e != HPE_OK && !(e == HPE_PAUSED_UPGRADE && answer.complete)) {
       return absl::FailedPreconditionError(absl::StrCat(
-          AV(url), ": a malformed answer (",
-          AV(http_errno_description(HTTP_PARSER_ERRNO(&parser))), ")"));
+          AV(url), ": a malformed answer (", AV(llhttp_get_error_reason(&parser)), ")"));
     }
     if (n == 0 && !answer.complete) {
       return absl::UnavailableError(absl::StrCat(AV(url), ": the connection closed mid-answer"));

@@ -1,16 +1,24 @@
-// HTTP/1.1 requests from bytes over http-parser's callbacks; responses to
-// bytes. Field names and values may arrive in pieces across reads, so each
-// piece is appended to the field being built, and a name piece after a value
-// piece starts a new field (as sig/http1.cc does for whole messages).
+// HTTP/1.1 requests from bytes over llhttp's callbacks; responses to bytes.
+// Field names and values may arrive in pieces across reads, so each piece is
+// appended to the field being built, and a name piece after a value piece
+// starts a new field.
+//
+// Why llhttp (Debian's node-llhttp, the parser of Node.js) and not Debian's
+// http-parser, which sexp::sig uses for whole messages: Debian builds
+// http-parser without its strict mode, and then it takes "5\r\nhelloXX0"
+// as a chunk, a bare CR as a line end and a space inside a field name — the
+// leniencies request smuggling is made of. llhttp is strict unless asked
+// not to be, and is maintained.
 #include "sexp/host/http1.h"
 
-#include <http_parser.h>
+#include <llhttp.h>
 
 #include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "core/strutil.h"
 
@@ -50,20 +58,42 @@ bool HttpRequest::HasHeader(std::string_view name) const {
 
 struct Http1Reader::State {
   Http1Limits limits;
-  http_parser parser;
-  http_parser_settings settings;
+  llhttp_t parser;
+  llhttp_settings_t settings;
   HttpRequest current;
   bool in_value = false;
   bool in_message = false;
+  bool head_done = false;  // fields after the head are a chunked body's trailer
+  // The bytes of the head so far, line ends and whitespace included (what
+  // header_bytes does not see): measured from where its target began when
+  // that was in the current Feed, else by whole Feeds.
+  size_t raw_head_bytes = 0;
+  bool began_this_feed = false;
+  const char* head_at = nullptr;  // the target's first byte, in this Feed
   size_t header_bytes = 0;
-  std::vector<HttpRequest>* ready = nullptr;
   std::optional<Http1Error> error;  // sticky
+
+  // Line ends llhttp 8.1 lets through (see LineEndCheck below). Per Feed:
+  // the requests completed, each with where its target began in this Feed
+  // (nullptr: in an earlier one), so that those from the first bad byte on
+  // can be held back; the body bytes, which are data; where each chunk's
+  // data ended (a CRLF must follow).
+  std::vector<std::pair<HttpRequest, const char*>> completed;
+  std::vector<std::pair<const char*, const char*>> bodies;
+  std::vector<const char*> chunk_ends;
+  uint64_t chunk_left = 0;
+  // Carried from the Feed before: its last framing byte was a CR (the next
+  // must be LF), and how much of a chunk's CRLF is still to come.
+  bool cr_pending = false;
+  size_t crlf_owed = 0;
+  // Bytes outside any request (the empty lines llhttp skips before one).
+  size_t idle_bytes = 0;
   bool upgraded = false;            // bytes after an upgrade request are not HTTP/1.1
 
   // Ends the parse from inside a callback with `status`.
   int Refuse(int status, std::string message) {
     if (!error) error = Http1Error{status, std::move(message)};
-    return 1;
+    return -1;  // an error for every llhttp callback
   }
   int CountHeaderBytes(size_t n) {
     header_bytes += n;
@@ -77,23 +107,32 @@ struct Http1Reader::State {
 
 namespace {
 
-Http1Reader::State* StateOf(http_parser* p) { return static_cast<Http1Reader::State*>(p->data); }
+Http1Reader::State* StateOf(llhttp_t* p) { return static_cast<Http1Reader::State*>(p->data); }
 
-int OnMessageBegin(http_parser* p) {
+int OnMessageBegin(llhttp_t* p) {
   Http1Reader::State* s = StateOf(p);
   s->current = HttpRequest();
   s->in_value = false;
   s->in_message = true;
+  s->head_done = false;
   s->header_bytes = 0;
+  s->raw_head_bytes = 0;
+  s->began_this_feed = true;
+  s->head_at = nullptr;
   return 0;
 }
-int OnUrl(http_parser* p, const char* at, size_t n) {
+int OnUrl(llhttp_t* p, const char* at, size_t n) {
   Http1Reader::State* s = StateOf(p);
+  if (s->began_this_feed && s->head_at == nullptr) s->head_at = at;
   s->current.target.append(at, n);
   return s->CountHeaderBytes(n);
 }
-int OnHeaderField(http_parser* p, const char* at, size_t n) {
+int OnHeaderField(llhttp_t* p, const char* at, size_t n) {
   Http1Reader::State* s = StateOf(p);
+  // A trailer (fields after a chunked body) is dropped (RFC 9112 §7.1.2
+  // allows it): nothing reads it, so nothing can be smuggled in it. Its
+  // bytes still count.
+  if (s->head_done) return s->CountHeaderBytes(n);
   std::vector<HttpHeader>& headers = s->current.headers;
   if (s->in_value || headers.empty()) {
     if (headers.size() >= s->limits.max_headers) {
@@ -106,18 +145,53 @@ int OnHeaderField(http_parser* p, const char* at, size_t n) {
   headers.back().name.append(at, n);
   return s->CountHeaderBytes(n);
 }
-int OnHeaderValue(http_parser* p, const char* at, size_t n) {
+int OnHeaderValue(llhttp_t* p, const char* at, size_t n) {
   Http1Reader::State* s = StateOf(p);
+  if (s->head_done) return s->CountHeaderBytes(n);
   s->in_value = true;
   s->current.headers.back().value.append(at, n);
   return s->CountHeaderBytes(n);
 }
-// on_headers_complete's return value means something to http-parser (1: no
-// body, 2: upgrade); any other non-zero one is an error.
+// on_headers_complete's return value means something to llhttp (1: no
+// body, 2: upgrade); -1 is an error.
 constexpr int kHeadError = -1;
 
-int OnHeadersComplete(http_parser* p) {
+// RFC 9110 §5.6.2 tchar. llhttp checks field names too; these checks stay
+// as the contract of Http1Reader whatever parser is under it: a field name
+// with a space or a control byte ("Ae t: x") is a request that another
+// parser on the path may read differently.
+bool IsTchar(unsigned char c) {
+  return absl::ascii_isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                                       std::string_view::npos;
+}
+bool IsToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!IsTchar(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+// Field values: visible bytes, spaces and tabs, and obs-text (0x80-0xFF).
+bool IsFieldValue(std::string_view s) {
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+// The request target: no whitespace and no control bytes.
+bool IsTarget(std::string_view s) {
+  if (s.empty()) return false;
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+int OnHeadersComplete(llhttp_t* p) {
   Http1Reader::State* s = StateOf(p);
+  s->head_done = true;
   if (p->http_major != 1) {
     s->Refuse(505, "only HTTP/1.0 and HTTP/1.1 are served");
     return kHeadError;
@@ -126,56 +200,118 @@ int OnHeadersComplete(http_parser* p) {
     s->Refuse(501, "CONNECT is not served");
     return kHeadError;
   }
-  s->current.method = http_method_str(static_cast<http_method>(p->method));
+  if (!IsTarget(s->current.target)) {
+    s->Refuse(400, "malformed request (the target holds whitespace or control bytes)");
+    return kHeadError;
+  }
+  for (const HttpHeader& h : s->current.headers) {
+    if (!IsToken(h.name)) {
+      s->Refuse(400, "malformed request (a header field name that is not a token)");
+      return kHeadError;
+    }
+    if (!IsFieldValue(h.value)) {
+      s->Refuse(400, "malformed request (control bytes in a header field value)");
+      return kHeadError;
+    }
+  }
+  s->current.method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
   s->current.version_minor = p->http_minor;
-  // http-parser keeps ULLONG_MAX when there is no Content-Length.
-  if (p->content_length != ULLONG_MAX && p->content_length > s->limits.max_body_bytes) {
+  if ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > s->limits.max_body_bytes) {
     s->Refuse(413, absl::StrCat("a request body over ", s->limits.max_body_bytes, " bytes"));
     return kHeadError;
   }
   return 0;
 }
-int OnBody(http_parser* p, const char* at, size_t n) {
+int OnBody(llhttp_t* p, const char* at, size_t n) {
   Http1Reader::State* s = StateOf(p);
   if (s->current.body.size() + n > s->limits.max_body_bytes) {
     return s->Refuse(413, absl::StrCat("a request body over ", s->limits.max_body_bytes, " bytes"));
   }
   s->current.body.append(at, n);
+  s->bodies.emplace_back(at, at + n);
+  if ((p->flags & F_CHUNKED) != 0) {
+    s->chunk_left -= std::min<uint64_t>(s->chunk_left, n);
+    if (s->chunk_left == 0) s->chunk_ends.push_back(at + n);
+  }
   return 0;
 }
-int OnMessageComplete(http_parser* p) {
+int OnChunkHeader(llhttp_t* p) {
+  StateOf(p)->chunk_left = p->content_length;
+  return 0;
+}
+int OnMessageComplete(llhttp_t* p) {
   Http1Reader::State* s = StateOf(p);
-  s->current.keep_alive = http_should_keep_alive(p) != 0 && !p->upgrade;
+  s->current.keep_alive = llhttp_should_keep_alive(p) != 0 && !p->upgrade;
   s->in_message = false;
-  s->ready->push_back(std::move(s->current));
+  s->completed.emplace_back(std::move(s->current), s->began_this_feed ? s->head_at : nullptr);
   s->current = HttpRequest();
   return 0;
 }
 
-// http-parser's errors as statuses: its own header cap is 431, the rest is
-// a malformed request (smuggling shapes included: HPE_UNEXPECTED_CONTENT_LENGTH
-// for Content-Length beside chunked, HPE_INVALID_TRANSFER_ENCODING).
-int StatusOf(http_errno e) {
+// llhttp's errors as statuses: a method it does not know is 501, a
+// version it does not speak 505, the rest (smuggling shapes included:
+// HPE_UNEXPECTED_CONTENT_LENGTH for Content-Length beside chunked,
+// HPE_INVALID_TRANSFER_ENCODING, HPE_INVALID_CONTENT_LENGTH for two
+// lengths) a malformed request.
+int StatusOf(llhttp_errno_t e, std::string_view reason) {
   switch (e) {
-    case HPE_HEADER_OVERFLOW:
-      return 431;
     case HPE_INVALID_METHOD:
       return 501;
     case HPE_INVALID_VERSION:
-      return 505;
+      // Also "Expected CRLF after version": only a version it does not
+      // speak is 505.
+      return reason == "Invalid HTTP version" ? 505 : 400;
     default:
       return 400;
   }
+}
+
+// llhttp 8.1 (Debian's) takes a bare CR for a line end ("GET / HTTP/1.1\r\n
+// Host: x\r\n\rXGET /2 …" is two requests to it) and skips the two bytes
+// after a chunk's data without looking at them ("5\r\nhelloXX0\r\n\r\n").
+// A parser in front of this host that reads those bytes otherwise would see
+// other requests than it does — request smuggling. RFC 9112 §2.2 lets a
+// recipient refuse a bare CR, and §7.1 requires the CRLF: both are checked
+// here over the bytes llhttp consumed, outside the bodies (which are data).
+// The first offending byte, or nullptr.
+const char* LineEndCheck(Http1Reader::State& s, const char* begin, const char* end) {
+  const char* p = begin;
+  // A chunk's CRLF begun in the Feed before.
+  for (; s.crlf_owed > 0 && p < end; --s.crlf_owed, ++p) {
+    if (*p != "\r\n"[2 - s.crlf_owed]) return p;
+    s.cr_pending = *p == '\r';  // the scan below saw the CR, not this LF
+  }
+  for (const char* chunk_end : s.chunk_ends) {
+    for (size_t i = 0; i < 2; ++i) {
+      if (chunk_end + i >= end) {
+        s.crlf_owed = 2 - i;
+        break;
+      }
+      if (chunk_end[i] != "\r\n"[i]) return chunk_end + i;
+    }
+  }
+  size_t body = 0;  // the next body range (in order)
+  for (; p < end; ++p) {
+    while (body < s.bodies.size() && s.bodies[body].second <= p) ++body;
+    if (body < s.bodies.size() && s.bodies[body].first <= p) {
+      p = s.bodies[body].second - 1;
+      continue;
+    }
+    if (s.cr_pending) {
+      s.cr_pending = false;
+      if (*p != '\n') return p;
+    }
+    if (*p == '\r') s.cr_pending = true;
+  }
+  return nullptr;
 }
 
 }  // namespace
 
 Http1Reader::Http1Reader(const Http1Limits& limits) : state_(std::make_unique<State>()) {
   state_->limits = limits;
-  http_parser_init(&state_->parser, HTTP_REQUEST);
-  state_->parser.data = state_.get();
-  http_parser_settings& s = state_->settings;
-  http_parser_settings_init(&s);
+  llhttp_settings_t& s = state_->settings;
+  llhttp_settings_init(&s);
   s.on_message_begin = OnMessageBegin;
   s.on_url = OnUrl;
   s.on_header_field = OnHeaderField;
@@ -183,6 +319,9 @@ Http1Reader::Http1Reader(const Http1Limits& limits) : state_(std::make_unique<St
   s.on_headers_complete = OnHeadersComplete;
   s.on_body = OnBody;
   s.on_message_complete = OnMessageComplete;
+  s.on_chunk_header = OnChunkHeader;
+  llhttp_init(&state_->parser, HTTP_REQUEST, &s);
+  state_->parser.data = state_.get();
 }
 
 Http1Reader::~Http1Reader() = default;
@@ -193,27 +332,74 @@ std::optional<Http1Error> Http1Reader::Feed(std::string_view bytes,
                                             std::vector<HttpRequest>* ready) {
   State& s = *state_;
   if (s.error || s.upgraded) return s.error;
-  s.ready = ready;
-  while (!bytes.empty()) {
-    size_t used = http_parser_execute(&s.parser, &s.settings, bytes.data(), bytes.size());
-    http_errno e = HTTP_PARSER_ERRNO(&s.parser);
-    if (e != HPE_OK) {
-      if (!s.error) {
-        s.error = Http1Error{StatusOf(e), absl::StrCat("malformed request (",
-                                                       AV(http_errno_description(e)), ")")};
-      }
-      break;
-    }
-    if (s.parser.upgrade) {
-      // The connection answers the upgrade request as an ordinary one and
-      // closes (keep_alive is false): what follows is another protocol.
-      s.upgraded = true;
-      break;
-    }
-    if (used == 0) break;
-    bytes.remove_prefix(used);
+  if (bytes.empty()) return std::nullopt;
+  s.began_this_feed = false;
+  s.head_at = nullptr;
+  s.completed.clear();
+  s.bodies.clear();
+  s.chunk_ends.clear();
+  const char* begin = bytes.data();
+  const char* end = begin + bytes.size();
+  llhttp_errno_t e = llhttp_execute(&s.parser, begin, bytes.size());
+  const char* consumed = end;
+  if (e != HPE_OK && e != HPE_PAUSED_UPGRADE) {
+    const char* at = llhttp_get_error_pos(&s.parser);
+    if (at != nullptr && at >= begin && at <= end) consumed = at;
   }
-  s.ready = nullptr;
+  // Requests from the first bad line end on are not handed out.
+  size_t keep = s.completed.size();
+  if (const char* bad = LineEndCheck(s, begin, consumed)) {
+    s.error = Http1Error{400, "malformed request (a bare CR, or no CRLF after chunk data)"};
+    // Request i is whole before `bad` when the request after it began
+    // (its target) at or before `bad`.
+    keep = 0;
+    while (keep < s.completed.size()) {
+      const char* next = keep + 1 < s.completed.size() ? s.completed[keep + 1].second
+                         : s.in_message && s.began_this_feed ? s.head_at
+                                                              : nullptr;
+      if (next == nullptr || next > bad) break;
+      ++keep;
+    }
+  }
+  bool any = !s.completed.empty();
+  for (size_t i = 0; i < keep; ++i) ready->push_back(std::move(s.completed[i].first));
+  s.completed.clear();
+  if (s.error) return s.error;
+  if (e == HPE_PAUSED_UPGRADE) {
+    // The connection answers the upgrade request as an ordinary one and
+    // closes (keep_alive is false): what follows is another protocol.
+    s.upgraded = true;
+    return std::nullopt;
+  }
+  if (e != HPE_OK) {
+    const char* why = llhttp_get_error_reason(&s.parser);
+    std::string_view reason = why != nullptr ? why : llhttp_errno_name(e);
+    s.error = Http1Error{StatusOf(e, reason), absl::StrCat("malformed request (", AV(reason), ")")};
+    return s.error;
+  }
+  if (s.in_message && !s.head_done) {
+    if (!s.began_this_feed) {
+      s.raw_head_bytes += bytes.size();
+    } else if (s.head_at != nullptr) {
+      s.raw_head_bytes = static_cast<size_t>(end - s.head_at);
+    }
+    // Room for the line ends and whitespace the callbacks do not count.
+    if (s.raw_head_bytes > 2 * s.limits.max_header_bytes + 4096) {
+      s.error = Http1Error{431, absl::StrCat("request header fields over ",
+                                             s.limits.max_header_bytes, " bytes")};
+    }
+  }
+  // Empty lines between requests, which llhttp skips: a Feed that neither
+  // completed nor began a request counts them, so that a stream of them is
+  // refused instead of read for ever.
+  if (!any && !s.in_message) {
+    s.idle_bytes += bytes.size();
+    if (s.idle_bytes > s.limits.max_header_bytes) {
+      s.error = Http1Error{400, "malformed request (empty lines instead of a request)"};
+    }
+  } else {
+    s.idle_bytes = 0;
+  }
   return s.error;
 }
 
