@@ -69,3 +69,9 @@ build/bench/bench_ap --runs 9 --seconds 0.3 "$outbox"
 # against Jinja2 (same feed, same page).
 echo
 PYTHONPATH=build/python /usr/bin/python3 bench/bench_python.py "$feed" bench/jinja_page.py 5
+
+# The native HTTP/1.1 host (`sexp host`) against the Python host (Quart on
+# hypercorn) and nginx serving the same page pre-rendered, wrk at 1, 64 and
+# 256 connections (issue 25; ~3 minutes).
+echo
+/usr/bin/python3 bench/bench_host.py --sexp build/tools/sexp --json "$data/bench_host.json"

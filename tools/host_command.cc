@@ -104,6 +104,7 @@ int RunHostCommand() {
   // Alt-Svc); its requests wait for the HTTP host's workers.
   std::atomic<host::HttpHost*> answering{nullptr};
   std::unique_ptr<quic::Server> quic_server;
+  std::string quic_host;
   if (!o.quic.empty()) {
     absl::StatusOr<quic::HostPort> qaddr = quic::ParseHostPort(o.quic, quic::kDefaultPort);
     if (!qaddr.ok()) {
@@ -111,6 +112,7 @@ int RunHostCommand() {
       return 1;
     }
     quic::ServerOptions qo;
+    quic_host = qaddr->host;
     qo.address = qaddr->host;
     qo.port = qaddr->port;
     qo.cert_file = o.cert;
@@ -164,9 +166,8 @@ int RunHostCommand() {
   host::SiteOptions so;
   so.dir = o.dir;
   if (quic_server != nullptr) {
-    absl::StatusOr<quic::HostPort> qaddr = quic::ParseHostPort(o.quic, quic::kDefaultPort);
-    const bool qv6 = qaddr->host.find(':') != std::string::npos;
-    so.sexpr_authority = absl::StrCat(qv6 ? "[" : "", qaddr->host, qv6 ? "]" : "", ":",
+    const bool qv6 = quic_host.find(':') != std::string::npos;
+    so.sexpr_authority = absl::StrCat(qv6 ? "[" : "", quic_host, qv6 ? "]" : "", ":",
                                       quic_server->port());
   }
   so.version = o.version;

@@ -42,10 +42,20 @@ async def _item(form) -> list:
 def create_app(log: list | None = None) -> quart.Quart:
     """`log` collects each POST's body, for tests that count round trips."""
     app = quart.Quart(__name__)
+    ports: set = set()  # the client ports seen: how many connections the host opened
+    posts = [0]
+
+    @app.get("/internal/stats")
+    async def stats():
+        return {"posts": posts[0], "connections": len(ports)}
 
     @app.post("/internal/data")
     async def internal_data():
         body = (await quart.request.get_data()).decode("utf-8")
+        client = quart.request.scope.get("client")
+        if client:
+            ports.add(client[1])
+        posts[0] += 1
         if log is not None:
             log.append(body)
         form = sexp.loads(body)

@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdio>
+#include <string_view>
+#include <vector>
 
 #define FUZZ_CHECK(cond)                                                  \
   do {                                                                    \
@@ -18,6 +20,19 @@
 namespace sexp_fuzz {
 constexpr size_t kMaxDepth = 256;
 constexpr size_t kMaxSize = size_t{1} << 20;
+
+// The input's lines ('\n'-separated; a trailing empty line included), for
+// targets whose inputs are one item a line.
+inline std::vector<std::string_view> Lines(std::string_view input) {
+  std::vector<std::string_view> lines;
+  for (size_t at = 0; at <= input.size();) {
+    size_t nl = input.find('\n', at);
+    if (nl == std::string_view::npos) nl = input.size();
+    lines.push_back(input.substr(at, nl - at));
+    at = nl + 1;
+  }
+  return lines;
+}
 }  // namespace sexp_fuzz
 
 #endif  // SEXP_TESTS_FUZZ_FUZZ_CHECK_H_

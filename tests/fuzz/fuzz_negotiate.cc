@@ -24,13 +24,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
-  std::vector<std::string_view> lines;
-  for (size_t at = 0; at <= input.size();) {
-    size_t nl = input.find('\n', at);
-    if (nl == std::string_view::npos) nl = input.size();
-    lines.push_back(input.substr(at, nl - at));
-    at = nl + 1;
-  }
+  const std::vector<std::string_view> lines = sexp_fuzz::Lines(input);
   for (std::string_view line : lines) {
     sexp::AcceptQuality q = sexp::ParseAccept(line);
     FUZZ_CHECK(q.sx >= 0 && q.sx <= 1 && q.html >= 0 && q.html <= 1);

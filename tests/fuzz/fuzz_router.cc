@@ -15,13 +15,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
-  std::vector<std::string_view> lines;
-  for (size_t at = 0; at <= input.size();) {
-    size_t nl = input.find('\n', at);
-    if (nl == std::string_view::npos) nl = input.size();
-    lines.push_back(input.substr(at, nl - at));
-    at = nl + 1;
-  }
+  const std::vector<std::string_view> lines = sexp_fuzz::Lines(input);
   sexp::Router router;
   std::vector<size_t> params_of;  // per added route: its parameter count
   size_t patterns = lines.size() / 2;

@@ -204,6 +204,24 @@ def test_backend_batches_one_post_per_round(served):
     assert "caught io" in curl(host.url + "/tried/").stdout
 
 
+def test_backend_connections_are_kept_alive(tmp_path):
+    import json
+    import urllib.request
+    backend = Backend(free_port())
+    backend.start()
+    host = Host(make_site(tmp_path, backend.port), "--workers", "2")
+    try:
+        for _ in range(10):
+            assert curl("-o", "/dev/null", "-w", "%{http_code}", host.url + "/").stdout == "200"
+        with urllib.request.urlopen("http://127.0.0.1:%d/internal/stats" % backend.port) as r:
+            stats = json.load(r)
+    finally:
+        host.stop()
+        backend.kill()
+    assert stats["posts"] == 30  # three rounds a page: one POST each
+    assert stats["connections"] <= 2  # one per worker thread, reused
+
+
 # --- HTTP/1.1 with curl -------------------------------------------------------
 
 def test_keep_alive_reuses_one_connection(served):

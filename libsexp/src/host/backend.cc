@@ -1,10 +1,18 @@
-// A small blocking HTTP/1.1 client: one request per connection
-// ("Connection: close"), the answer parsed by llhttp (as http1.cc's requests).
+// A small blocking HTTP/1.1 client, the answer parsed by llhttp (as
+// http1.cc's requests). Connections are kept alive and reused: each worker
+// thread keeps its idle ones per backend (a page's rounds, and the pages
+// after it, go over the same few connections instead of a new one each).
+// A kept connection is used only if it is still quiet — neither closed by
+// the backend nor holding bytes nobody asked for — so a request is never
+// sent on a connection the backend has already given up (and never
+// retried: an `action` must not run twice).
 #include "host/backend.h"
 
 #include <fcntl.h>
 #include <llhttp.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,7 +20,9 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/strutil.h"
@@ -87,6 +97,7 @@ struct Answer {
   bool complete = false;
   size_t max_bytes = 0;
   bool too_big = false;
+  bool keep_alive = false;
 };
 
 int OnBody(llhttp_t* p, const char* at, size_t n) {
@@ -99,21 +110,55 @@ int OnBody(llhttp_t* p, const char* at, size_t n) {
   return 0;
 }
 int OnComplete(llhttp_t* p) {
-  static_cast<Answer*>(p->data)->complete = true;
+  auto* a = static_cast<Answer*>(p->data);
+  a->complete = true;
+  // Asked here: llhttp clears the message's flags once it is complete.
+  a->keep_alive = llhttp_should_keep_alive(p) != 0;
   return 0;
 }
 
-}  // namespace
+// The connections this thread keeps open, per "host:port"; closed when the
+// thread ends.
+struct IdlePool {
+  absl::flat_hash_map<std::string, std::vector<int>> idle;
+  ~IdlePool() {
+    for (auto& [key, fds] : idle) {
+      for (int fd : fds) close(fd);
+    }
+  }
+};
+thread_local IdlePool pool;
+constexpr size_t kMaxIdlePerBackend = 8;
 
-absl::StatusOr<std::string> PostSx(std::string_view url, std::string_view body,
-                                   Clock::time_point deadline, size_t max_bytes) {
-  absl::StatusOr<Target> target = ParseHttpUrl(url);
-  if (!target.ok()) return target.status();
+// A kept connection to `key` that is still quiet, or -1.
+int TakeIdle(const std::string& key) {
+  auto it = pool.idle.find(key);
+  if (it == pool.idle.end()) return -1;
+  while (!it->second.empty()) {
+    int fd = it->second.back();
+    it->second.pop_back();
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 0) == 0) return fd;  // nothing to read: not closed, not talking
+    close(fd);
+  }
+  return -1;
+}
+
+void KeepIdle(const std::string& key, int fd) {
+  std::vector<int>& fds = pool.idle[key];
+  if (fds.size() >= kMaxIdlePerBackend) {
+    close(fd);
+    return;
+  }
+  fds.push_back(fd);
+}
+
+absl::StatusOr<int> Connect(const Target& target, std::string_view url, Clock::time_point deadline) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
-  if (int rc = getaddrinfo(target->host.c_str(), target->port.c_str(), &hints, &found); rc != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot resolve ", target->host, ": ",
+  if (int rc = getaddrinfo(target.host.c_str(), target.port.c_str(), &hints, &found); rc != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot resolve ", target.host, ": ",
                                                AV(gai_strerror(rc))));
   }
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> list(found, freeaddrinfo);
@@ -132,10 +177,31 @@ absl::StatusOr<std::string> PostSx(std::string_view url, std::string_view body,
   if (err != 0) {
     return absl::UnavailableError(absl::StrCat("connecting to ", AV(url), ": ", AV(strerror(err))));
   }
+  int one = 1;
+  setsockopt(sock.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  int fd = sock.fd;
+  sock.fd = -1;
+  return fd;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> PostSx(std::string_view url, std::string_view body,
+                                   Clock::time_point deadline, size_t max_bytes) {
+  absl::StatusOr<Target> target = ParseHttpUrl(url);
+  if (!target.ok()) return target.status();
+  const std::string key = absl::StrCat(target->host, ":", target->port);
+  Fd sock;
+  sock.fd = TakeIdle(key);
+  if (sock.fd < 0) {
+    absl::StatusOr<int> fd = Connect(*target, url, deadline);
+    if (!fd.ok()) return fd.status();
+    sock.fd = *fd;
+  }
   std::string request = absl::StrCat(
       "POST ", target->path, " HTTP/1.1\r\nHost: ", target->host, ":", target->port,
       "\r\nContent-Type: application/x-sexpr\r\nAccept: application/x-sexpr\r\n"
-      "Connection: close\r\nContent-Length: ", body.size(), "\r\n\r\n");
+      "Content-Length: ", body.size(), "\r\n\r\n");
   request.append(body);
   std::string_view rest = request;
   while (!rest.empty()) {
@@ -182,6 +248,10 @@ absl::StatusOr<std::string> PostSx(std::string_view url, std::string_view body,
     if (n == 0 && !answer.complete) {
       return absl::UnavailableError(absl::StrCat(AV(url), ": the connection closed mid-answer"));
     }
+  }
+  if (answer.keep_alive) {
+    KeepIdle(key, sock.fd);
+    sock.fd = -1;
   }
   if (parser.status_code != 200) {
     return absl::FailedPreconditionError(absl::StrCat(AV(url), " answered ", parser.status_code));

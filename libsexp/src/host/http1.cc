@@ -74,11 +74,11 @@ struct Http1Reader::State {
   std::optional<Http1Error> error;  // sticky
 
   // Line ends llhttp 8.1 lets through (see LineEndCheck below). Per Feed:
-  // the requests completed, each with where its target began in this Feed
-  // (nullptr: in an earlier one), so that those from the first bad byte on
-  // can be held back; the body bytes, which are data; where each chunk's
+  // the requests completed, each with where it ended (llhttp pauses after
+  // each one, and says where), so that those not whole before the first
+  // bad byte can be held back; the body bytes, which are data; where each chunk's
   // data ended (a CRLF must follow).
-  std::vector<std::pair<HttpRequest, const char*>> completed;
+  std::vector<std::pair<HttpRequest, const char*>> completed;  // (request, its end)
   std::vector<std::pair<const char*, const char*>> bodies;
   std::vector<const char*> chunk_ends;
   uint64_t chunk_left = 0;
@@ -86,9 +86,10 @@ struct Http1Reader::State {
   // must be LF), and how much of a chunk's CRLF is still to come.
   bool cr_pending = false;
   size_t crlf_owed = 0;
-  // Bytes outside any request (the empty lines llhttp skips before one).
-  size_t idle_bytes = 0;
-  bool upgraded = false;            // bytes after an upgrade request are not HTTP/1.1
+
+  // Bytes after an upgrade request are not HTTP/1.1, and bytes after a
+  // request that closes the connection are not read.
+  bool upgraded = false;
 
   // Ends the parse from inside a callback with `status`.
   int Refuse(int status, std::string message) {
@@ -224,11 +225,11 @@ int OnHeadersComplete(llhttp_t* p) {
 }
 int OnBody(llhttp_t* p, const char* at, size_t n) {
   Http1Reader::State* s = StateOf(p);
+  s->bodies.emplace_back(at, at + n);  // data, even when refused: not line ends
   if (s->current.body.size() + n > s->limits.max_body_bytes) {
     return s->Refuse(413, absl::StrCat("a request body over ", s->limits.max_body_bytes, " bytes"));
   }
   s->current.body.append(at, n);
-  s->bodies.emplace_back(at, at + n);
   if ((p->flags & F_CHUNKED) != 0) {
     s->chunk_left -= std::min<uint64_t>(s->chunk_left, n);
     if (s->chunk_left == 0) s->chunk_ends.push_back(at + n);
@@ -243,9 +244,11 @@ int OnMessageComplete(llhttp_t* p) {
   Http1Reader::State* s = StateOf(p);
   s->current.keep_alive = llhttp_should_keep_alive(p) != 0 && !p->upgrade;
   s->in_message = false;
-  s->completed.emplace_back(std::move(s->current), s->began_this_feed ? s->head_at : nullptr);
+  s->completed.emplace_back(std::move(s->current), nullptr);
   s->current = HttpRequest();
-  return 0;
+  // Feed learns where the request ended, and goes on or (after one that
+  // closes the connection) stops.
+  return HPE_PAUSED;
 }
 
 // llhttp's errors as statuses: a method it does not know is 501, a
@@ -281,15 +284,21 @@ const char* LineEndCheck(Http1Reader::State& s, const char* begin, const char* e
     if (*p != "\r\n"[2 - s.crlf_owed]) return p;
     s.cr_pending = *p == '\r';  // the scan below saw the CR, not this LF
   }
+  // The earliest offence of either kind is the one that counts.
+  const char* first_bad = nullptr;
   for (const char* chunk_end : s.chunk_ends) {
     for (size_t i = 0; i < 2; ++i) {
       if (chunk_end + i >= end) {
         s.crlf_owed = 2 - i;
         break;
       }
-      if (chunk_end[i] != "\r\n"[i]) return chunk_end + i;
+      if (chunk_end[i] != "\r\n"[i]) {
+        if (first_bad == nullptr || chunk_end + i < first_bad) first_bad = chunk_end + i;
+        break;
+      }
     }
   }
+  if (first_bad != nullptr) end = first_bad;
   size_t body = 0;  // the next body range (in order)
   for (; p < end; ++p) {
     while (body < s.bodies.size() && s.bodies[body].second <= p) ++body;
@@ -303,7 +312,7 @@ const char* LineEndCheck(Http1Reader::State& s, const char* begin, const char* e
     }
     if (*p == '\r') s.cr_pending = true;
   }
-  return nullptr;
+  return first_bad;
 }
 
 }  // namespace
@@ -340,34 +349,43 @@ std::optional<Http1Error> Http1Reader::Feed(std::string_view bytes,
   s.chunk_ends.clear();
   const char* begin = bytes.data();
   const char* end = begin + bytes.size();
-  llhttp_errno_t e = llhttp_execute(&s.parser, begin, bytes.size());
   const char* consumed = end;
-  if (e != HPE_OK && e != HPE_PAUSED_UPGRADE) {
-    const char* at = llhttp_get_error_pos(&s.parser);
-    if (at != nullptr && at >= begin && at <= end) consumed = at;
+  llhttp_errno_t e = HPE_OK;
+  bool stop = false;  // after a request that closes the connection, or an upgrade
+  for (const char* at = begin; at < end;) {
+    e = llhttp_execute(&s.parser, at, static_cast<size_t>(end - at));
+    if (e == HPE_OK) break;
+    const char* pos = llhttp_get_error_pos(&s.parser);
+    if (pos == nullptr || pos < at || pos > end) pos = end;
+    if ((e != HPE_PAUSED && e != HPE_PAUSED_UPGRADE) || s.completed.empty() ||
+        s.completed.back().second != nullptr) {
+      consumed = pos;  // an error
+      break;
+    }
+    s.completed.back().second = pos;  // paused by OnMessageComplete, right after it
+    if (!s.completed.back().first.keep_alive) {
+      consumed = pos;
+      stop = true;
+      break;
+    }
+    llhttp_resume(&s.parser);
+    at = pos;
+    e = HPE_OK;
   }
-  // Requests from the first bad line end on are not handed out.
+  // Requests not whole before the first bad line end are not handed out.
   size_t keep = s.completed.size();
   if (const char* bad = LineEndCheck(s, begin, consumed)) {
     s.error = Http1Error{400, "malformed request (a bare CR, or no CRLF after chunk data)"};
-    // Request i is whole before `bad` when the request after it began
-    // (its target) at or before `bad`.
     keep = 0;
-    while (keep < s.completed.size()) {
-      const char* next = keep + 1 < s.completed.size() ? s.completed[keep + 1].second
-                         : s.in_message && s.began_this_feed ? s.head_at
-                                                              : nullptr;
-      if (next == nullptr || next > bad) break;
-      ++keep;
-    }
+    while (keep < s.completed.size() && s.completed[keep].second <= bad) ++keep;
   }
-  bool any = !s.completed.empty();
   for (size_t i = 0; i < keep; ++i) ready->push_back(std::move(s.completed[i].first));
   s.completed.clear();
   if (s.error) return s.error;
-  if (e == HPE_PAUSED_UPGRADE) {
-    // The connection answers the upgrade request as an ordinary one and
-    // closes (keep_alive is false): what follows is another protocol.
+  if (stop) {
+    // The connection answers the request that closes it (an upgrade
+    // request too: no protocol switch is offered) and closes: what follows
+    // is nothing, or another protocol.
     s.upgraded = true;
     return std::nullopt;
   }
@@ -388,17 +406,6 @@ std::optional<Http1Error> Http1Reader::Feed(std::string_view bytes,
       s.error = Http1Error{431, absl::StrCat("request header fields over ",
                                              s.limits.max_header_bytes, " bytes")};
     }
-  }
-  // Empty lines between requests, which llhttp skips: a Feed that neither
-  // completed nor began a request counts them, so that a stream of them is
-  // refused instead of read for ever.
-  if (!any && !s.in_message) {
-    s.idle_bytes += bytes.size();
-    if (s.idle_bytes > s.limits.max_header_bytes) {
-      s.error = Http1Error{400, "malformed request (empty lines instead of a request)"};
-    }
-  } else {
-    s.idle_bytes = 0;
   }
   return s.error;
 }

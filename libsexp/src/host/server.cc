@@ -68,6 +68,9 @@ struct Connection {
   bool reading = true;              // EPOLLIN wanted
   bool writing = false;             // EPOLLOUT registered
   Clock::time_point last_activity;  // bytes read or written
+  // Since when no request is being answered: the idle timeout runs from
+  // here, whatever bytes arrive that make no request (empty lines).
+  Clock::time_point idle_since;
   Clock::time_point request_began;  // the first byte of the request being read
   bool in_request = false;
 };
@@ -302,6 +305,7 @@ void HttpHost::Core::Read(Connection& c) {
   }
   c.in_request = c.reader->in_message();
   if (c.in_request && !ready.empty()) c.request_began = now;
+  if (!ready.empty()) c.idle_since = now;
   if (error && !c.eof) {
     // The requests before the bad bytes are answered first.
     c.error = *std::move(error);
@@ -330,6 +334,7 @@ void HttpHost::Core::Write(Connection& c) {
   if (c.out_at == c.out.size()) {
     c.out.clear();
     c.out_at = 0;
+    c.idle_since = Clock::now();
     if ((c.close_after_write || c.eof) && !c.at_worker && c.waiting.empty()) {
       shutdown(c.fd, SHUT_WR);
       if (c.eof) {
@@ -362,6 +367,7 @@ void HttpHost::Core::Accept() {
     c->id = next_id++;
     c->reader = std::make_unique<Http1Reader>(options.http1);
     c->last_activity = Clock::now();
+    c->idle_since = c->last_activity;
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.u64 = c->id;
@@ -407,7 +413,7 @@ void HttpHost::Core::Sweep() {
       continue;
     }
     if (!c->in_request && c->waiting.empty() &&
-        (draining.load() || c->close_after_write || now - c->last_activity > options.idle_timeout)) {
+        (draining.load() || c->close_after_write || now - c->idle_since > options.idle_timeout)) {
       to_close.push_back(id);
     }
   }

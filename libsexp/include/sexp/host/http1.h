@@ -1,10 +1,13 @@
 // sexp/host/http1.h — the server side of HTTP/1.1 as bytes in, requests out,
 // and responses as bytes: no sockets (sexp/host/server.h owns those).
-// Requests are parsed by Debian's http-parser (nodejs/http-parser 2.9), a
-// callback parser that works on whatever bytes have arrived — keep-alive,
-// pipelining and chunked bodies included — and refuses what request
-// smuggling needs (Content-Length beside Transfer-Encoding, a repeated
-// Content-Length, a Transfer-Encoding that does not end in chunked).
+// Requests are parsed by llhttp (Node.js's parser, from Debian's node-llhttp
+// sources), a callback parser that works on whatever bytes have arrived —
+// keep-alive, pipelining and chunked bodies included — and the reader
+// refuses what request smuggling needs: Content-Length beside
+// Transfer-Encoding, a repeated Content-Length, a Transfer-Encoding that
+// does not end in chunked, a bare CR, bytes other than CRLF after chunk
+// data, field names that are not tokens (spec/host.md §7). A trailer is
+// read and dropped.
 //
 //   sexp::host::Http1Reader reader(limits);
 //   std::vector<sexp::host::HttpRequest> ready;
@@ -72,8 +75,9 @@ class Http1Reader {
 
   // Reads `bytes`, which continue what came before: each request completed
   // is appended to `ready`, in order. An error ends the reading for good —
-  // this call and every later one return it (requests completed before it
-  // in the same bytes are still appended).
+  // this call and every later one return it (requests whole before the bad
+  // byte are still appended). Nothing after a request that closes the
+  // connection (keep_alive false) is read: later calls return nothing.
   std::optional<Http1Error> Feed(std::string_view bytes, std::vector<HttpRequest>* ready);
   // A request has begun and is not complete (a server times this out as a
   // request, not as an idle connection).
