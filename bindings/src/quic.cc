@@ -93,6 +93,12 @@ class PyQuicClient {
 }  // namespace
 
 void RegisterQuic(py::module_& m) {
+  // sexpr://host[:port][/path] as the C++ side reads it (quic::ParseUrl).
+  m.def("_parse_sexpr_url", [](const std::string& text) {
+    absl::StatusOr<sexp::quic::Url> url = sexp::quic::ParseUrl(text);
+    if (!url.ok()) throw py::value_error(std::string(url.status().message()));
+    return py::make_tuple(url->host, url->port, url->path);
+  });
   py::class_<PyQuicClient>(m, "_QuicClient")
       .def(py::init<const std::string&, uint16_t, bool, const std::string&, const std::string&,
                     uint64_t, size_t>(),

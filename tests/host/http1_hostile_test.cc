@@ -16,27 +16,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "host/http1_parse.h"
 #include "sexp/host/http1.h"
 
 namespace sexp::host {
 namespace {
-
-struct Parsed {
-  std::vector<HttpRequest> requests;
-  std::optional<Http1Error> error;
-};
-
-// `bytes` fed to a fresh reader in pieces of `piece` bytes (0: all at once),
-// stopping at the first error.
-Parsed Parse(std::string_view bytes, const Http1Limits& limits = {}, size_t piece = 0) {
-  Parsed out;
-  Http1Reader reader(limits);
-  if (piece == 0) piece = bytes.size() + 1;
-  for (size_t at = 0; at < bytes.size() && !out.error; at += piece) {
-    out.error = reader.Feed(bytes.substr(at, piece), &out.requests);
-  }
-  return out;
-}
 
 // The status `bytes` are refused with, whole and byte by byte; 0 when they
 // are not. A refused request is never appended.

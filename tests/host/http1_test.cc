@@ -11,25 +11,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "host/http1_parse.h"
 
 namespace sexp::host {
 namespace {
-
-struct Parsed {
-  std::vector<HttpRequest> requests;
-  std::optional<Http1Error> error;
-};
-
-// `bytes` fed to a fresh reader in pieces of `piece` bytes (0: all at once).
-Parsed Parse(std::string_view bytes, size_t piece = 0, const Http1Limits& limits = {}) {
-  Parsed out;
-  Http1Reader reader(limits);
-  if (piece == 0) piece = bytes.size() + 1;
-  for (size_t at = 0; at < bytes.size() && !out.error; at += piece) {
-    out.error = reader.Feed(bytes.substr(at, piece), &out.requests);
-  }
-  return out;
-}
 
 // The one request in `bytes`; fails the test when there is not exactly one.
 HttpRequest One(std::string_view bytes) {
@@ -129,7 +114,7 @@ TEST(Http1Reader, ByteByByteGivesTheSameRequests) {
   EXPECT_TRUE(whole.requests[2].HasHeader("x-empty"));
   for (size_t piece : {1, 2, 3, 7, 64}) {
     SCOPED_TRACE(piece);
-    Parsed split = Parse(stream, piece);
+    Parsed split = Parse(stream, {}, piece);
     EXPECT_FALSE(split.error.has_value());
     ExpectSameRequests(split.requests, whole.requests);
   }
@@ -208,7 +193,7 @@ TEST(Http1Reader, ChunkedBodiesAreDechunked) {
       "GET /after HTTP/1.1\r\n\r\n";
   for (size_t piece : {0, 1, 5}) {
     SCOPED_TRACE(piece);
-    Parsed p = Parse(chunked, piece);
+    Parsed p = Parse(chunked, {}, piece);
     ASSERT_FALSE(p.error.has_value()) << p.error->message;
     ASSERT_EQ(p.requests.size(), 2u);
     EXPECT_EQ(p.requests[0].method, "POST");
@@ -471,7 +456,7 @@ TEST(ChunkedWriter, ParsesBackThroughHttpParser) {
   std::string as_request = "POST /echo HTTP/1.1" + out.substr(eol);
   for (size_t piece : {0, 1, 13}) {
     SCOPED_TRACE(piece);
-    Parsed p = Parse(as_request, piece);
+    Parsed p = Parse(as_request, {}, piece);
     ASSERT_FALSE(p.error.has_value()) << p.error->message;
     ASSERT_EQ(p.requests.size(), 1u);
     EXPECT_EQ(p.requests[0].body, body_in);

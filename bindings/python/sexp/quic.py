@@ -39,19 +39,10 @@ class QuicError(ConnectionError):
 
 
 def _split(url_or_host: str, port: int | None) -> tuple[str, int, str]:
-    """(host, port, path) of "sexpr://host[:port]/path", or a bare host."""
+    """(host, port, path) of "sexpr://host[:port]/path" (read by libsexp's
+    quic::ParseUrl), or of a bare host."""
     if url_or_host.startswith("sexpr://"):
-        rest = url_or_host[len("sexpr://"):]
-        authority, slash, path = rest.partition("/")
-        path = "/" + path if slash else "/"
-        if authority.startswith("["):
-            host, _, tail = authority[1:].partition("]")
-            p = int(tail[1:]) if tail.startswith(":") else DEFAULT_PORT
-        elif ":" in authority:
-            host, _, p_text = authority.rpartition(":")
-            p = int(p_text)
-        else:
-            host, p = authority, DEFAULT_PORT
+        host, p, path = _sexp._parse_sexpr_url(url_or_host)
         return host, port or p, path
     return url_or_host, port or DEFAULT_PORT, "/"
 

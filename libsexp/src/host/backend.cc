@@ -10,7 +10,6 @@
 
 #include <fcntl.h>
 #include <llhttp.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -23,9 +22,10 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/strutil.h"
+#include "net/endpoint.h"
+#include "sexp/net/quic.h"
 
 namespace sexp::host_internal {
 namespace {
@@ -34,11 +34,11 @@ using internal::AV;
 using Clock = std::chrono::steady_clock;
 
 struct Target {
-  std::string host;
-  std::string port = "80";
+  quic::HostPort authority;  // the port defaults to 80
   std::string path = "/";
 };
 
+// http://HOST[:PORT][/path], the authority read as sexpr:// URLs read theirs.
 absl::StatusOr<Target> ParseHttpUrl(std::string_view url) {
   constexpr std::string_view kScheme = "http://";
   if (url.substr(0, kScheme.size()) != kScheme) {
@@ -46,24 +46,12 @@ absl::StatusOr<Target> ParseHttpUrl(std::string_view url) {
   }
   url.remove_prefix(kScheme.size());
   size_t slash = url.find('/');
-  std::string_view authority = url.substr(0, slash);
-  Target t;
+  absl::StatusOr<quic::HostPort> authority = quic::ParseHostPort(url.substr(0, slash), 80);
+  if (!authority.ok() || authority->port == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("a bad host or port in http://", AV(url)));
+  }
+  Target t{*std::move(authority)};
   if (slash != std::string_view::npos) t.path = std::string(url.substr(slash));
-  if (!authority.empty() && authority[0] == '[') {
-    size_t close = authority.find(']');
-    if (close == std::string_view::npos) return absl::InvalidArgumentError("a bad IPv6 host");
-    t.host = std::string(authority.substr(1, close - 1));
-    authority.remove_prefix(close + 1);
-    if (!authority.empty() && authority[0] == ':') t.port = std::string(authority.substr(1));
-  } else {
-    size_t colon = authority.rfind(':');
-    t.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) t.port = std::string(authority.substr(colon + 1));
-  }
-  uint32_t port = 0;
-  if (t.host.empty() || !absl::SimpleAtoi(AV(t.port), &port) || port == 0 || port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("a bad host or port in ", AV(url)));
-  }
   return t;
 }
 
@@ -154,18 +142,15 @@ void KeepIdle(const std::string& key, int fd) {
 }
 
 absl::StatusOr<int> Connect(const Target& target, std::string_view url, Clock::time_point deadline) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (int rc = getaddrinfo(target.host.c_str(), target.port.c_str(), &hints, &found); rc != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot resolve ", target.host, ": ",
-                                               AV(gai_strerror(rc))));
+  absl::StatusOr<net_internal::Address> to =
+      net_internal::Resolve(target.authority.host, target.authority.port, /*numeric=*/false);
+  if (!to.ok()) {
+    return absl::UnavailableError(absl::StrCat("cannot resolve ", to.status().message()));
   }
-  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> list(found, freeaddrinfo);
   Fd sock;
-  sock.fd = socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  sock.fd = socket(to->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (sock.fd < 0) return absl::UnavailableError(absl::StrCat("socket: ", AV(strerror(errno))));
-  if (connect(sock.fd, found->ai_addr, found->ai_addrlen) != 0 && errno != EINPROGRESS) {
+  if (connect(sock.fd, to->get(), to->len) != 0 && errno != EINPROGRESS) {
     return absl::UnavailableError(absl::StrCat("connecting to ", AV(url), ": ", AV(strerror(errno))));
   }
   if (!Wait(sock.fd, POLLOUT, deadline)) {
@@ -190,7 +175,9 @@ absl::StatusOr<std::string> PostSx(std::string_view url, std::string_view body,
                                    Clock::time_point deadline, size_t max_bytes) {
   absl::StatusOr<Target> target = ParseHttpUrl(url);
   if (!target.ok()) return target.status();
-  const std::string key = absl::StrCat(target->host, ":", target->port);
+  const bool v6 = target->authority.host.find(':') != std::string::npos;
+  const std::string key = absl::StrCat(v6 ? "[" : "", target->authority.host, v6 ? "]" : "", ":",
+                                       target->authority.port);
   Fd sock;
   sock.fd = TakeIdle(key);
   if (sock.fd < 0) {
@@ -199,7 +186,7 @@ absl::StatusOr<std::string> PostSx(std::string_view url, std::string_view body,
     sock.fd = *fd;
   }
   std::string request = absl::StrCat(
-      "POST ", target->path, " HTTP/1.1\r\nHost: ", target->host, ":", target->port,
+      "POST ", target->path, " HTTP/1.1\r\nHost: ", key,
       "\r\nContent-Type: application/x-sexpr\r\nAccept: application/x-sexpr\r\n"
       "Content-Length: ", body.size(), "\r\n\r\n");
   request.append(body);

@@ -4,7 +4,6 @@
 // request at a worker, so answers leave in request order), and writes.
 #include "sexp/host/server.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -26,6 +25,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "core/strutil.h"
+#include "net/endpoint.h"
 
 namespace sexp::host {
 
@@ -101,6 +101,18 @@ struct HttpHost::Core {
 
   // Loop thread only.
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> connections;
+  // The site static files are answered from, taken again only when a
+  // reload changed the generation (no lock per request).
+  std::shared_ptr<const Site> loop_site;
+  uint64_t loop_generation = 0;
+  const Site& LoopSite() {
+    if (site_generation.load() != loop_generation || loop_site == nullptr) {
+      std::lock_guard<std::mutex> lock(site_mu);
+      loop_site = site;
+      loop_generation = site_generation.load();
+    }
+    return *loop_site;
+  }
   uint64_t next_id = 1;
 
   std::atomic<bool> draining{false};
@@ -244,12 +256,7 @@ void HttpHost::Core::Dispatch(Connection& c) {
   while (!c.at_worker && !c.waiting.empty()) {
     HttpRequest request = std::move(c.waiting.front());
     c.waiting.pop_front();
-    std::shared_ptr<const Site> current;
-    {
-      std::lock_guard<std::mutex> lock(site_mu);
-      current = site;
-    }
-    if (std::optional<HttpResponse> file = SiteWorker::HandleStatic(*current, request)) {
+    if (std::optional<HttpResponse> file = SiteWorker::HandleStatic(LoopSite(), request)) {
       Answer(c, *file, request.method == "HEAD", request.keep_alive);
       if (c.close_after_write) c.waiting.clear();
       continue;
@@ -496,40 +503,23 @@ absl::StatusOr<std::unique_ptr<HttpHost>> HttpHost::Start(std::shared_ptr<const 
   auto core = std::make_unique<Core>();
   core->options = options;
   core->site = std::move(site);
-  bool v6 = options.address.find(':') != std::string::npos;
-  sockaddr_storage addr{};
-  socklen_t addr_len;
-  if (v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(options.port);
-    if (inet_pton(AF_INET6, options.address.c_str(), &a->sin6_addr) != 1) {
-      return absl::InvalidArgumentError(absl::StrCat("not an IP address: ", options.address));
-    }
-    addr_len = sizeof(sockaddr_in6);
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&addr);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(options.port);
-    if (inet_pton(AF_INET, options.address.c_str(), &a->sin_addr) != 1) {
-      return absl::InvalidArgumentError(absl::StrCat("not an IP address: ", options.address));
-    }
-    addr_len = sizeof(sockaddr_in);
+  absl::StatusOr<net_internal::Address> addr =
+      net_internal::Resolve(options.address, options.port, /*numeric=*/true);
+  if (!addr.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("not an IP address: ", options.address));
   }
-  core->listen_fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  core->listen_fd = socket(addr->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   int one = 1;
   setsockopt(core->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (bind(core->listen_fd, reinterpret_cast<sockaddr*>(&addr), addr_len) != 0 ||
-      listen(core->listen_fd, 1024) != 0) {
+  if (bind(core->listen_fd, addr->get(), addr->len) != 0 || listen(core->listen_fd, 1024) != 0) {
     std::string why = strerror(errno);
     close(core->listen_fd);
     return absl::UnavailableError(absl::StrCat("listening on ", options.address, ":", options.port,
                                                ": ", why));
   }
-  socklen_t len = sizeof(addr);
-  getsockname(core->listen_fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  core->port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
-                        : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  addr->len = sizeof(addr->addr);
+  getsockname(core->listen_fd, addr->get(), &addr->len);
+  core->port = net_internal::PortOf(*addr);
   core->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   core->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   epoll_event ev{};

@@ -272,17 +272,6 @@ const StaticFile* Site::FindStatic(std::string_view path) const {
 
 namespace {
 
-bool IsBareName(std::string_view s) {
-  if (s.empty() || absl::ascii_isdigit(static_cast<unsigned char>(s[0]))) return false;
-  for (char c : s) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '?' &&
-        c != '!' && c != '*' && c != '.' && c != '/') {
-      return false;
-    }
-  }
-  return true;
-}
-
 // `(query blog post-by-slug :slug "a")`'s wire form: `(query post-by-slug
 // :slug "a")` (spec/host.md "Services"); "" when the budget ran out.
 std::string WireItem(std::string_view kind, const Value& args, Budget& budget) {
@@ -293,7 +282,7 @@ std::string WireItem(std::string_view kind, const Value& args, Budget& budget) {
   };
   for (size_t i = 1; i < args.size(); ++i) {
     const Value& a = args[i];
-    if (i == 1 && a.is_string() && IsBareName(a.str())) {
+    if (i == 1 && a.is_string() && IsValidSymbolName(a.str())) {
       absl::StrAppend(&item, " ", AV(a.str()));
     } else if (i == 2 && a.is_dict()) {
       for (const Value& part : a.items()) append(part);
