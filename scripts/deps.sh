@@ -23,6 +23,7 @@ packages=(
   python3-quart                       # Quart helpers and the example service
   python3-sexpdata                    # peer of the Python parse benchmark
   libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev  # QUIC transport (sexp::quic)
+  libnghttp3-dev                      # HTTP/3 framing and QPACK of sexp host (over sexp::quic)
   golang-go golang-github-lucas-clemente-quic-go-dev  # independent QUIC peer (tests/interop)
   python3-hypercorn                   # HTTP/1.1 peer of the wire benchmark
   wrk                                 # HTTP load generator of the host benchmark (bench/bench_host.py)

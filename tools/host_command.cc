@@ -52,12 +52,14 @@ void Log(const char* what, const absl::Status& status) {
 void AddHostCommand(CLI::App& app) {
   HostCommandOptions& o = g_options;
   CLI::App* c = app.add_subcommand(
-      "host", "serve an sx site (defcomp/defroute/defpage/defservice files, static/) over HTTP/1.1");
+      "host",
+      "serve an sx site (defcomp/defroute/defpage/defservice files, static/) over HTTP/1.1, "
+      "and with --quic over HTTP/3 and sexpr://");
   c->add_option("SITE_DIR", o.dir, "the site's folder")->required();
   c->add_option("--http", o.http, "HOST:PORT to listen on for HTTP/1.1 (port 0: any)")
       ->capture_default_str();
   c->add_option("--quic", o.quic,
-                 "HOST:PORT to serve sexpr:// on (QUIC, ALPN sexpr/1; port 0: any)");
+                 "HOST:PORT to serve HTTP/3 and sexpr:// on (QUIC, ALPN h3 or sexpr/1; port 0: any)");
   CLI::Option* cert = c->add_option("--cert", o.cert, "certificate chain (PEM) for QUIC");
   CLI::Option* key = c->add_option("--key", o.key, "private key (PEM) for QUIC");
   cert->needs(key);
@@ -117,6 +119,38 @@ int RunHostCommand() {
     qo.port = qaddr->port;
     qo.cert_file = o.cert;
     qo.key_file = o.key;
+    // HTTP/3 on the same port, chosen by ALPN: the same pages as HTTP/1.1.
+    qo.h3_limits.max_body_bytes = o.max_body;
+    qo.h3_limits.max_field_bytes = o.max_header;
+    qo.http3 = [&answering](quic::H3Request request, quic::H3Respond respond) {
+      host::HttpHost* http = answering.load();
+      if (http == nullptr) {
+        respond({503, {{"retry-after", "1"}}, "starting\n"});
+        return;
+      }
+      host::HttpRequest h;
+      h.method = std::move(request.method);
+      h.target = std::move(request.path);
+      bool has_host = false;
+      for (quic::H3Field& f : request.headers) {
+        has_host = has_host || f.name == "host";
+        h.headers.push_back({std::move(f.name), std::move(f.value)});
+      }
+      if (!has_host && !request.authority.empty()) {
+        h.headers.push_back({"host", std::move(request.authority)});
+      }
+      h.body = std::move(request.body);
+      http->Submit(std::move(h), [respond](host::HttpResponse answer) {
+        quic::H3Response r;
+        r.status = answer.status;
+        r.headers.reserve(answer.headers.size());
+        for (host::HttpHeader& f : answer.headers) {
+          r.headers.push_back({std::move(f.name), std::move(f.value)});
+        }
+        r.body = std::move(answer.body);
+        respond(std::move(r));
+      });
+    };
     auto started = quic::Server::Start(qo, [&answering](std::string_view request,
                                                         quic::Responder r) {
       Builder b;
@@ -169,6 +203,7 @@ int RunHostCommand() {
     const bool qv6 = quic_host.find(':') != std::string::npos;
     so.sexpr_authority = absl::StrCat(qv6 ? "[" : "", quic_host, qv6 ? "]" : "", ":",
                                       quic_server->port());
+    so.h3_port = quic_server->port();
   }
   so.version = o.version;
   so.limits.timeout = std::chrono::milliseconds(o.page_timeout_ms);

@@ -281,12 +281,18 @@ int main(int argc, char** argv) {
   serve->add_option("--idle-timeout-ms", sq.idle_timeout_ms, "close idle connections after this")
       ->capture_default_str();
   sexp::cli::GetOptions go;
-  CLI::App* get = app.add_subcommand("get", "fetch a sexpr:// URL and print each response frame");
-  get->add_option("URL", go.url, "sexpr://host:port/path")->required();
+  CLI::App* get = app.add_subcommand(
+      "get", "fetch a sexpr:// URL (print each response frame) or an https:// URL over HTTP/3");
+  get->add_option("URL", go.url, "sexpr://host:port/path or https://host:port/path")->required();
   get->add_option("--have", go.have, "address of the copy you have (answered by not-modified)");
   get->add_flag("--insecure", go.insecure, "do not verify the server's certificate (development)");
   get->add_option("--ca", go.ca, "trust the CA certificates in this PEM file");
   get->add_option("--timeout-ms", go.timeout_ms, "connect and answer timeout")->capture_default_str();
+  get->add_flag("-i,--include", go.include, "https: print the status line and fields first");
+  get->add_flag("-f,--fail", go.fail, "https: a status >= 400 prints no body and exits 22");
+  get->add_option("-X,--request", go.method, "https: the method (default GET; POST with --data)");
+  get->add_option("-H,--header", go.headers, "https: a request field 'Name: value' (repeatable)");
+  get->add_option("--data", go.data, "https: the request body");
 
 #endif
 #if SEXP_CLI_HAVE_HOST

@@ -18,6 +18,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "sexp/net/quic.h"
 #include "sexp/sexp.h"
 
@@ -300,7 +301,66 @@ int RunServeQuic(const ServeQuicOptions& o) {
   return 0;
 }
 
+namespace {
+
+// One HTTP/3 request to an https:// URL (quic::H3Fetch).
+int RunGetH3(const GetOptions& o) {
+  auto fail = [](std::string_view why) {
+    std::fprintf(stderr, "sexp get: %.*s\n", static_cast<int>(why.size()), why.data());
+    return 1;
+  };
+  std::string_view rest = std::string_view(o.url).substr(8);  // after "https://"
+  const size_t slash = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, slash);
+  std::string path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (const size_t hash = path.find('#'); hash != std::string::npos) path.resize(hash);
+  if (path.empty() || path[0] == '?') path.insert(0, "/");
+  absl::StatusOr<quic::HostPort> hp = quic::ParseHostPort(authority, 443);
+  if (!hp.ok() || hp->port == 0) {
+    return fail(absl::StrCat(o.url, ": not an https://host[:port]/path URL"));
+  }
+  quic::H3Request req;
+  req.method = !o.method.empty() ? o.method : o.data ? "POST" : "GET";
+  req.authority = std::string(authority);
+  req.path = path;
+  for (const std::string& h : o.headers) {
+    const size_t colon = h.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      return fail(absl::StrCat("-H '", h, "': not 'Name: value'"));
+    }
+    std::string value = h.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    req.headers.push_back({h.substr(0, colon), value});
+  }
+  if (o.data) req.body = *o.data;
+  quic::ClientOptions co;
+  co.insecure = o.insecure;
+  co.ca_file = o.ca;
+  co.connect_timeout_ms = o.timeout_ms;
+  co.max_frame_size = size_t{1} << 30;  // the body's cap
+  auto results = quic::H3Fetch(hp->host, hp->port, co, {std::move(req)}, o.timeout_ms);
+  if (!results.ok()) return fail(std::string(results.status().message()));
+  absl::StatusOr<quic::H3Response>& r = (*results)[0];
+  if (!r.ok()) return fail(std::string(r.status().message()));
+  if (o.fail && r->status >= 400) {
+    std::fprintf(stderr, "sexp get: the server answered %d\n", r->status);
+    return 22;
+  }
+  std::string out;
+  if (o.include) {
+    absl::StrAppend(&out, "HTTP/3 ", r->status, "\n");
+    for (const quic::H3Field& f : r->headers) absl::StrAppend(&out, f.name, ": ", f.value, "\n");
+    out += "\n";
+  }
+  out += r->body;
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+}  // namespace
+
 int RunGet(const GetOptions& o) {
+  if (o.url.rfind("https://", 0) == 0) return RunGetH3(o);
   absl::StatusOr<quic::Url> url = quic::ParseUrl(o.url);
   if (!url.ok()) {
     std::fprintf(stderr, "sexp get: %s\n", std::string(url.status().message()).c_str());

@@ -3,7 +3,9 @@
 #define SEXP_TOOLS_WIRE_COMMANDS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 #include <vector>
 
 namespace sexp::cli {
@@ -25,15 +27,23 @@ struct ServeQuicOptions {
 int RunServeQuic(const ServeQuicOptions& options);
 
 struct GetOptions {
-  std::string url;   // sexpr://host:port/path
+  std::string url;   // sexpr://host:port/path or https://host:port/path (HTTP/3)
   std::string have;  // :have address
   bool insecure = false;
   std::string ca;    // trusted CA file (PEM)
   uint64_t timeout_ms = 10000;
+  // https:// only (curl's spelling).
+  bool include = false;              // -i: status line and fields before the body
+  bool fail = false;                 // -f: a status >= 400 exits 22, prints no body
+  std::string method;                // -X (default GET, POST with --data)
+  std::vector<std::string> headers;  // -H "Name: value"
+  std::optional<std::string> data;   // --data BODY
 };
 
-// Prints each response frame's sx on its own line; 0 on an answer, 1 with a
-// message on stderr otherwise.
+// sexpr://: prints each response frame's sx on its own line. https://: one
+// HTTP/3 request; prints the body as it came (after the status line and
+// fields with -i). 0 on an answer, 1 with a message on stderr otherwise, 22
+// for a status >= 400 with --fail.
 int RunGet(const GetOptions& options);
 
 }  // namespace sexp::cli

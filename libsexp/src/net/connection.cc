@@ -40,10 +40,10 @@ ngtcp2_settings DefaultSettings() {
 }
 
 Conn::Conn(Endpoint* ep, uint64_t id) : ep_(ep), id_(id) {
-  ref_.get_conn = [](ngtcp2_crypto_conn_ref* r) {
+  ref_.conn_ref.get_conn = [](ngtcp2_crypto_conn_ref* r) {
     return static_cast<Conn*>(r->user_data)->conn_;
   };
-  ref_.user_data = this;
+  ref_.conn_ref.user_data = this;
 }
 
 Conn::~Conn() {
@@ -69,7 +69,11 @@ void Conn::Read(const Address& from, const uint8_t* data, size_t n) {
         }
         [[fallthrough]];
       default:
-        CloseWithLibError(rv);
+        if (rv == NGTCP2_ERR_CALLBACK_FAILURE && app_close_) {
+          CloseWithAppError(app_close_->first, app_close_->second);
+        } else {
+          CloseWithLibError(rv);
+        }
         return;
     }
   }
@@ -94,23 +98,12 @@ void Conn::Write() {
   ngtcp2_path_storage_zero(&ps);
   const uint64_t ts = Now();
   for (int packets = 0; packets < 4096; ++packets) {
-    int64_t stream_id = -1;
-    OutQueue* q = nullptr;
     ngtcp2_vec vec[16];
-    size_t nvec = 0;
+    const Outgoing out = NextOutgoing(vec, 16);
+    const int64_t stream_id = out.stream;
     uint32_t flags = NGTCP2_WRITE_STREAM_FLAG_MORE;
-    while (!sendq_.empty()) {
-      q = QueueOf(sendq_.front());
-      if (q != nullptr && q->pending()) break;
-      sendq_.pop_front();
-      q = nullptr;
-    }
-    if (q != nullptr) {
-      stream_id = sendq_.front();
-      bool all = false;
-      nvec = q->Vectors(vec, 16, &all);
-      if (q->fin() && all) flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
-    }
+    if (out.fin) flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
+    const size_t nvec = out.count;
     ngtcp2_pkt_info pi{};
     ngtcp2_ssize datalen = -1;
     ngtcp2_ssize nwrite = ngtcp2_conn_writev_stream(conn_, &ps.path, &pi, batch + used,
@@ -121,10 +114,10 @@ void Conn::Write() {
         case NGTCP2_ERR_STREAM_DATA_BLOCKED:  // resumes at extend_max_stream_data
         case NGTCP2_ERR_STREAM_SHUT_WR:
         case NGTCP2_ERR_STREAM_NOT_FOUND:
-          sendq_.pop_front();
+          StreamNotWritable(stream_id, static_cast<int>(nwrite));
           continue;
         case NGTCP2_ERR_WRITE_MORE:
-          q->Sent(static_cast<size_t>(datalen), (flags & NGTCP2_WRITE_STREAM_FLAG_FIN) != 0);
+          TookOutgoing(stream_id, static_cast<size_t>(datalen), out.fin);
           continue;
         default:
           flush();
@@ -132,8 +125,8 @@ void Conn::Write() {
           return;
       }
     }
-    if (datalen >= 0 && q != nullptr) {
-      q->Sent(static_cast<size_t>(datalen), (flags & NGTCP2_WRITE_STREAM_FLAG_FIN) != 0);
+    if (datalen >= 0 && stream_id >= 0) {
+      TookOutgoing(stream_id, static_cast<size_t>(datalen), out.fin);
     }
     if (nwrite == 0) break;
     const size_t n = static_cast<size_t>(nwrite);
@@ -148,6 +141,43 @@ void Conn::Write() {
     if (packets == 4095) dirty_ = true;  // a long burst: go on at the next turn
   }
   flush();
+}
+
+Outgoing Conn::NextOutgoing(ngtcp2_vec* vec, size_t max) {
+  while (!sendq_.empty()) {
+    OutQueue* q = QueueOf(sendq_.front());
+    if (q != nullptr && q->pending()) {
+      bool all = false;
+      Outgoing out;
+      out.stream = sendq_.front();
+      out.count = q->Vectors(vec, max, &all);
+      out.fin = q->fin() && all;
+      return out;
+    }
+    sendq_.pop_front();
+  }
+  return {};
+}
+
+void Conn::TookOutgoing(int64_t stream_id, size_t n, bool fin) {
+  if (OutQueue* q = QueueOf(stream_id)) q->Sent(n, fin);
+}
+
+void Conn::StreamNotWritable(int64_t stream_id, int) {
+  if (!sendq_.empty() && sendq_.front() == stream_id) sendq_.pop_front();
+}
+
+void Conn::OnAckedStreamData(int64_t stream_id, uint64_t offset, uint64_t length) {
+  if (OutQueue* q = QueueOf(stream_id)) {
+    const uint64_t before = q->held();
+    q->Acked(offset, length);
+    OnAcked(stream_id, before - q->held());
+  }
+}
+
+void Conn::OnStreamCredit(int64_t stream_id) {
+  Enqueue(stream_id);
+  OnCredit(stream_id);
 }
 
 void Conn::HandleExpiry(uint64_t now) {
@@ -218,19 +248,12 @@ void Conn::FillCommonCallbacks(ngtcp2_callbacks* cb) {
   cb->rand = RandCallback;
   cb->acked_stream_data_offset = [](ngtcp2_conn*, int64_t stream_id, uint64_t offset,
                                     uint64_t datalen, void* user, void*) {
-    auto* self = static_cast<Conn*>(user);
-    if (OutQueue* q = self->QueueOf(stream_id)) {
-      const uint64_t before = q->held();
-      q->Acked(offset, datalen);
-      self->OnAcked(stream_id, before - q->held());
-    }
+    static_cast<Conn*>(user)->OnAckedStreamData(stream_id, offset, datalen);
     return 0;
   };
   cb->extend_max_stream_data = [](ngtcp2_conn*, int64_t stream_id, uint64_t, void* user,
                                   void*) {
-    auto* self = static_cast<Conn*>(user);
-    self->Enqueue(stream_id);
-    self->OnCredit(stream_id);
+    static_cast<Conn*>(user)->OnStreamCredit(stream_id);
     return 0;
   };
 }
@@ -238,8 +261,8 @@ void Conn::FillCommonCallbacks(ngtcp2_callbacks* cb) {
 absl::Status Conn::StartClient(const Address& remote, ngtcp2_callbacks cb,
                                const ngtcp2_settings& settings,
                                const ngtcp2_transport_params& params,
-                               const tls::Credentials& cred, const std::string& sni,
-                               const std::string& verify) {
+                               const tls::Credentials& cred, std::string_view alpn,
+                               const std::string& sni, const std::string& verify) {
   remote_.len = 0;  // the socket is connected: send(), not sendto()
   FillCommonCallbacks(&cb);
   cb.client_initial = ngtcp2_crypto_client_initial_cb;
@@ -262,7 +285,7 @@ absl::Status Conn::StartClient(const Address& remote, ngtcp2_callbacks cb,
                                   &settings, &params, nullptr, this);
   if (rv != 0) return absl::InternalError(ngtcp2_strerror(rv));
   verify_name_ = verify;  // GnuTLS keeps the pointer, not a copy
-  absl::StatusOr<gnutls_session_t> s = tls::NewClientSession(cred, &ref_, sni, verify_name_);
+  absl::StatusOr<gnutls_session_t> s = tls::NewClientSession(cred, &ref_, alpn, sni, verify_name_);
   if (!s.ok()) return s.status();
   session_ = *s;
   ngtcp2_conn_set_tls_native_handle(conn_, session_);

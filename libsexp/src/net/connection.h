@@ -16,9 +16,7 @@
 // Threads: the loop thread of its endpoint only, like everything ngtcp2.
 // Other threads reach a connection by posting to the endpoint.
 //
-// TLS: sessions come from net/tls.h, whose sessions offer and accept ALPN
-// sexpr/1 only; another protocol on this connection (h3) needs tls.h to take
-// the ALPN as a parameter first.
+// TLS: sessions come from net/tls.h; the protocol names its ALPN.
 #ifndef SEXP_SRC_NET_CONNECTION_H_
 #define SEXP_SRC_NET_CONNECTION_H_
 
@@ -30,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -128,6 +127,15 @@ class OutQueue {
   bool fin_sent_ = false;
 };
 
+// Stream data for Conn::Write: its stream (-1: none), the number of
+// vectors filled (their bytes stay valid until acknowledged), and whether
+// the stream ends after them.
+struct Outgoing {
+  int64_t stream = -1;
+  size_t count = 0;
+  bool fin = false;
+};
+
 // One ngtcp2 connection: its TLS session, paths, packet I/O and timers.
 class Conn {
  public:
@@ -190,6 +198,23 @@ class Conn {
   virtual void OnAcked(int64_t stream_id, uint64_t freed) {}
   // The peer gave `stream_id` more flow-control credit: it read some.
   virtual void OnCredit(int64_t stream_id) {}
+  // Where Write gets stream data. By default from the OutQueues of the
+  // streams Enqueue named; a protocol with its own send buffers (HTTP/3:
+  // nghttp3 frames the streams) overrides all four together.
+  //
+  // The next stream data to send (Outgoing).
+  virtual Outgoing NextOutgoing(ngtcp2_vec* vec, size_t max);
+  // ngtcp2 took `n` bytes of it (and the FIN, if `fin` was asked and all
+  // was taken).
+  virtual void TookOutgoing(int64_t stream_id, size_t n, bool fin);
+  // ngtcp2 cannot send on `stream_id` now (`liberr`: no credit, shut,
+  // gone); a protocol resumes it on credit (OnStreamCredit).
+  virtual void StreamNotWritable(int64_t stream_id, int liberr);
+  // The peer acknowledged `length` bytes of `stream_id` from `offset`.
+  virtual void OnAckedStreamData(int64_t stream_id, uint64_t offset, uint64_t length);
+  // The peer raised `stream_id`'s flow-control limit.
+  virtual void OnStreamCredit(int64_t stream_id);
+
   // The protocol's own timer (deadlines, say): when it is next due
   // (UINT64_MAX: never), and the call when it is, from HandleExpiry.
   // Update the time only where the connection is then written (the
@@ -206,11 +231,19 @@ class Conn {
   absl::Status StartClient(const Address& remote, ngtcp2_callbacks cb,
                            const ngtcp2_settings& settings,
                            const ngtcp2_transport_params& params, const tls::Credentials& cred,
-                           const std::string& sni, const std::string& verify);
+                           std::string_view alpn, const std::string& sni,
+                           const std::string& verify);
 
   // The callbacks both sides use: crypto, randomness, and the OutQueue
   // bookkeeping (acknowledged data, stream credit).
   static void FillCommonCallbacks(ngtcp2_callbacks* cb);
+
+  // Inside an ngtcp2 callback that is about to fail (return
+  // NGTCP2_ERR_CALLBACK_FAILURE): the connection then closes with the
+  // application error `code` rather than a transport error.
+  void CloseAfterCallback(uint64_t code, std::string why) {
+    if (!app_close_) app_close_ = std::make_pair(code, std::move(why));
+  }
 
   void SetError(std::string e) {
     if (error_.empty()) error_ = std::move(e);
@@ -223,7 +256,7 @@ class Conn {
   uint64_t id_;
   ngtcp2_conn* conn_ = nullptr;
   gnutls_session_t session_ = nullptr;
-  ngtcp2_crypto_conn_ref ref_;  // routes GnuTLS's callbacks to conn_
+  tls::SessionRef ref_;  // routes GnuTLS's callbacks to conn_ (and the server's ALPN hook)
   Address remote_;
   std::deque<int64_t> sendq_;  // streams that may have something to send
 
@@ -231,6 +264,7 @@ class Conn {
   bool dead_ = false;
   bool dirty_ = false;
   std::string error_;
+  std::optional<std::pair<uint64_t, std::string>> app_close_;  // CloseAfterCallback
   std::string verify_name_;  // client: what session_ verifies against (GnuTLS keeps the pointer)
 };
 

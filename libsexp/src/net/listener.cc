@@ -44,7 +44,8 @@ AcceptedConn::~AcceptedConn() {
 
 absl::Status AcceptedConn::Start(const Address& from, const ngtcp2_pkt_hd& hd,
                                  ngtcp2_callbacks cb, const ngtcp2_settings& settings,
-                                 ngtcp2_transport_params params) {
+                                 ngtcp2_transport_params params,
+                                 const std::vector<std::string_view>& alpn) {
   remote_ = from;
   FillCommonCallbacks(&cb);
   cb.recv_client_initial = ngtcp2_crypto_recv_client_initial_cb;
@@ -78,7 +79,10 @@ absl::Status AcceptedConn::Start(const Address& from, const ngtcp2_pkt_hd& hd,
   int rv = ngtcp2_conn_server_new(&conn_, &hd.scid, &scid, &path, hd.version, &cb, &settings,
                                   &params, nullptr, static_cast<Conn*>(this));
   if (rv != 0) return absl::InternalError(ngtcp2_strerror(rv));
-  absl::StatusOr<gnutls_session_t> s = tls::NewServerSession(listener_->credentials(), &ref_);
+  ref_.on_alpn = [](tls::SessionRef* r, std::string_view chosen) {
+    return static_cast<AcceptedConn*>(static_cast<Conn*>(r->conn_ref.user_data))->OnAlpn(chosen);
+  };
+  absl::StatusOr<gnutls_session_t> s = tls::NewServerSession(listener_->credentials(), &ref_, alpn);
   if (!s.ok()) return s.status();
   session_ = *s;
   ngtcp2_conn_set_tls_native_handle(conn_, session_);

@@ -26,6 +26,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -68,9 +69,16 @@ class AcceptedConn : public Conn {
   // common ones and the server's (client Initial, connection IDs) are added
   // here. `params` holds the protocol's limits (streams, windows, idle
   // timeout); the connection-ID limit, stateless reset token and original
-  // DCID are set here.
+  // DCID are set here. `alpn`: the protocols accepted, preferred first
+  // (names with static storage); OnAlpn learns which one the client got.
   absl::Status Start(const Address& from, const ngtcp2_pkt_hd& hd, ngtcp2_callbacks cb,
-                     const ngtcp2_settings& settings, ngtcp2_transport_params params);
+                     const ngtcp2_settings& settings, ngtcp2_transport_params params,
+                     const std::vector<std::string_view>& alpn);
+
+  // The handshake chose `alpn` (empty: the client offered none); the
+  // transport parameters may still be changed here. Non-zero refuses the
+  // connection. Default: refuse a client without ALPN.
+  virtual int OnAlpn(std::string_view alpn) { return alpn.empty() ? -1 : 0; }
 
   Listener* listener_;
 

@@ -46,6 +46,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "net/connection.h"
+#include "net/h3_session.h"
 #include "net/listener.h"
 #include "net/wire_error.h"
 #include "sexp/net/quic.h"
@@ -93,6 +94,7 @@ using net_internal::FrameChunk;
 using net_internal::IsBidi;
 using net_internal::Now;
 using net_internal::OutQueue;
+using net_internal::Outgoing;
 using net_internal::Self;
 using net_internal::WireErrorOf;
 
@@ -147,6 +149,7 @@ class ServerCore final : public net_internal::Listener,
   void Waiting(uint64_t conn) { waiting_.push_back(conn); }
   void Handle(uint64_t conn, int64_t stream, std::shared_ptr<AnswerState> a,
               std::string_view request);
+  void HandleH3(uint64_t conn, int64_t stream, H3Request request);
 
   // Answer bytes: the connection's budget and the server's, together.
   bool Charge(ByteBudget& conn, uint64_t n) {
@@ -224,35 +227,55 @@ class ServerConn final : public AcceptedConn {
       core_->ReleaseRequest(s->unreleased);
     }
     for (const std::string& p : pending_pushes_) core_->Uncharge(*budget_, p.size());
+    if (h3_ != nullptr) core_->Uncharge(*budget_, h3_->OutstandingAnswerBytes());
     core_->open_streams -= streams_.size();
     core_->RemoveBudget(id_);
   }
 
   absl::Status Init(const Address& from, const ngtcp2_pkt_hd& hd) {
     ngtcp2_callbacks cb{};
+    // The protocol was chosen (OnAlpn) before any of these run.
     cb.handshake_completed = [](ngtcp2_conn*, void* user) {
       auto* self = Self<ServerConn>(user);
-      // A client that offered no ALPN at all gets here; one that offered
-      // others was refused by GnuTLS (no_application_protocol).
-      return tls::NegotiatedAlpn(self->session_) ? 0 : NGTCP2_ERR_CALLBACK_FAILURE;
+      return self->h3_ == nullptr ? 0 : self->H3Call(self->h3_->Open());
     };
     cb.recv_stream_data = [](ngtcp2_conn*, uint32_t flags, int64_t stream_id, uint64_t,
                              const uint8_t* data, size_t datalen, void* user, void*) {
-      Self<ServerConn>(user)->OnStreamData(stream_id, flags, data, datalen);
+      auto* self = Self<ServerConn>(user);
+      if (self->h3_ != nullptr) {
+        return self->OnH3StreamData(stream_id, flags, data, datalen);
+      }
+      self->OnStreamData(stream_id, flags, data, datalen);
       return 0;
     };
-    cb.stream_close = [](ngtcp2_conn*, uint32_t, int64_t stream_id, uint64_t, void* user,
-                         void*) {
-      Self<ServerConn>(user)->OnStreamClose(stream_id);
+    cb.stream_close = [](ngtcp2_conn*, uint32_t flags, int64_t stream_id, uint64_t code,
+                         void* user, void*) {
+      auto* self = Self<ServerConn>(user);
+      if (self->h3_ != nullptr) {
+        bool has_code = (flags & NGTCP2_STREAM_CLOSE_FLAG_APP_ERROR_CODE_SET) != 0;
+        self->h3_->StreamClosed(stream_id, has_code ? code : NGHTTP3_H3_NO_ERROR);
+        self->core_->Uncharge(*self->budget_, self->h3_->TakeFreedAnswerBytes());
+      }
+      self->OnStreamClose(stream_id);
       return 0;
     };
     cb.stream_reset = [](ngtcp2_conn*, int64_t stream_id, uint64_t, uint64_t, void* user,
                          void*) {
-      Self<ServerConn>(user)->OnPeerAbandoned(stream_id);
+      auto* self = Self<ServerConn>(user);
+      if (self->h3_ != nullptr) {
+        self->h3_->PeerStoppedStream(stream_id);
+      } else {
+        self->OnPeerAbandoned(stream_id);
+      }
       return 0;
     };
     cb.stream_stop_sending = [](ngtcp2_conn*, int64_t stream_id, uint64_t, void* user, void*) {
-      Self<ServerConn>(user)->OnPeerAbandoned(stream_id);
+      auto* self = Self<ServerConn>(user);
+      if (self->h3_ != nullptr) {
+        self->h3_->PeerStoppedStream(stream_id);
+      } else {
+        self->OnPeerAbandoned(stream_id);
+      }
       return 0;
     };
     cb.extend_max_local_streams_uni = [](ngtcp2_conn*, uint64_t, void* user) {
@@ -275,7 +298,49 @@ class ServerConn final : public AcceptedConn {
     params.initial_max_stream_data_uni = 256 * 1024;
     params.initial_max_data = std::max<uint64_t>(o.max_request_bytes_per_connection, frame);
     params.max_idle_timeout = Ms(o.idle_timeout_ms);
-    return Start(from, hd, cb, settings, params);
+    static const std::vector<std::string_view> kSexprOnly{quic::kAlpn};
+    static const std::vector<std::string_view> kBoth{quic::kAlpn, quic::kAlpnH3};
+    return Start(from, hd, cb, settings, params, o.http3 ? kBoth : kSexprOnly);
+  }
+
+  // The client chose HTTP/3: it may open its control and QPACK streams
+  // (and a few unknown ones, which nghttp3 ignores), and request streams
+  // take a body at a time rather than one frame.
+  int OnAlpn(std::string_view alpn) override {
+    if (alpn == quic::kAlpn) return 0;
+    const ServerOptions& o = core_->options();
+    if (alpn != quic::kAlpnH3 || !o.http3) return -1;
+    ngtcp2_transport_params params = *ngtcp2_conn_get_local_transport_params(conn_);
+    params.initial_max_streams_uni = 8;
+    params.initial_max_stream_data_uni = 64 * 1024;
+    params.initial_max_stream_data_bidi_remote = 256 * 1024;
+    if (ngtcp2_conn_set_local_transport_params(conn_, &params) != 0) return -1;
+    h3_ = std::make_unique<net_internal::H3ServerSession>(conn_, o.h3_limits,
+                                                          o.max_streams_per_connection);
+    return h3_->Init() == 0 ? 0 : -1;
+  }
+  bool is_h3() const { return h3_ != nullptr; }
+
+  // From an H3Respond, on the loop thread: charged to the budgets, then
+  // submitted; over budget, the stream is reset.
+  void RespondH3(int64_t stream, H3Response response) {
+    if (h3_ == nullptr) return;
+    uint64_t estimate = response.body.size() + 64;
+    for (const H3Field& f : response.headers) estimate += f.name.size() + f.value.size() + 32;
+    if (!core_->Charge(*budget_, estimate)) {
+      ++core_->streams_busy;
+      h3_->Abort(stream, NGHTTP3_H3_INTERNAL_ERROR);
+    } else {
+      uint64_t bytes = 0;
+      h3_->Respond(stream, std::move(response), &bytes);
+      core_->Uncharge(*budget_, estimate);  // the exact figure replaces the estimate
+      if (bytes != 0 && !core_->Charge(*budget_, bytes)) {
+        // Cannot happen by more than the estimate's slack; keep the books.
+        core_->Uncharge(*budget_, 0);
+      }
+    }
+    MarkDirty();
+    core_->Dirty(this);
   }
 
   // From Responder / Push, on the loop thread. `chunk` is charged to the
@@ -317,6 +382,10 @@ class ServerConn final : public AcceptedConn {
   // Hands waiting requests to the handler while the answer budgets have
   // room; the rest wait (their streams stay open: back-pressure).
   void HandOff() {
+    if (h3_ != nullptr) {
+      HandOffH3();
+      return;
+    }
     while (!waiting_.empty() && HasRoom()) {
       const int64_t id = waiting_.front();
       waiting_.pop_front();
@@ -330,11 +399,96 @@ class ServerConn final : public AcceptedConn {
       core_->Handle(id_, id, s->state, request);  // may answer, even reset: s is done with
     }
   }
-  bool HasWaiting() const { return !waiting_.empty(); }
+  bool HasWaiting() const { return h3_ != nullptr ? h3_->HasRequest() : !waiting_.empty(); }
   bool CanHandOff() const { return HasWaiting() && HasRoom(); }
   bool listed = false;  // in ServerCore's waiting list
 
  private:
+  // --- HTTP/3 ------------------------------------------------------------
+
+  // A fatal nghttp3 error `rv` ends the connection with its HTTP/3 code.
+  int H3Call(int rv) {
+    if (rv == 0) return 0;
+    CloseAfterCallback(net_internal::H3ErrorCode(rv),
+                       absl::StrCat("http/3: ", nghttp3_strerror(rv)));
+    return NGTCP2_ERR_CALLBACK_FAILURE;
+  }
+
+  int OnH3StreamData(int64_t id, uint32_t flags, const uint8_t* data, size_t n) {
+    if (int rv = H3Call(h3_->Open()); rv != 0) return rv;  // data before handshake_completed
+    const size_t before = h3_->opened_at().size();
+    if (int rv = H3Call(h3_->ReadStream(id, data, n, (flags & NGTCP2_STREAM_DATA_FLAG_FIN) != 0));
+        rv != 0) {
+      return rv;
+    }
+    if (h3_->opened_at().size() > before && core_->options().request_deadline_ms != 0) {
+      CheckBy(Now() + Ms(core_->options().request_deadline_ms));
+    }
+    if (h3_->HasRequest() && !listed) {
+      listed = true;
+      core_->Waiting(id_);
+    }
+    return 0;
+  }
+
+  void HandOffH3() {
+    while (HasRoom()) {
+      std::optional<net_internal::H3ServerSession::Ready> ready = h3_->NextRequest();
+      if (!ready) break;
+      ++core_->requests_total;
+      core_->HandleH3(id_, ready->stream, std::move(ready->request));
+    }
+    MarkDirty();
+    core_->Dirty(this);
+  }
+
+  // Requests past the deadline are reset (H3_REQUEST_CANCELLED).
+  void ExpireH3(uint64_t now) {
+    const uint64_t deadline = Ms(core_->options().request_deadline_ms);
+    if (deadline == 0) return;
+    std::vector<int64_t> expired;
+    for (const auto& [id, opened] : h3_->opened_at()) {
+      if (now >= opened + deadline) {
+        expired.push_back(id);
+      } else {
+        CheckBy(opened + deadline);
+      }
+    }
+    for (int64_t id : expired) {
+      ++core_->streams_timed_out;
+      h3_->Abort(id, NGHTTP3_H3_REQUEST_CANCELLED);
+    }
+    if (!expired.empty()) MarkDirty();
+  }
+
+  Outgoing NextOutgoing(ngtcp2_vec* vec, size_t max) override {
+    if (h3_ == nullptr) return Conn::NextOutgoing(vec, max);
+    int error = 0;
+    Outgoing out = h3_->Next(vec, max, &error);
+    if (error != 0) {
+      CloseWithAppError(net_internal::H3ErrorCode(error),
+                        absl::StrCat("http/3: ", nghttp3_strerror(error)));
+    }
+    return out;
+  }
+  void TookOutgoing(int64_t id, size_t n, bool fin) override {
+    if (h3_ == nullptr) return Conn::TookOutgoing(id, n, fin);
+    h3_->Took(id, n);
+  }
+  void StreamNotWritable(int64_t id, int liberr) override {
+    if (h3_ == nullptr) return Conn::StreamNotWritable(id, liberr);
+    h3_->NotWritable(id, liberr);
+  }
+  void OnAckedStreamData(int64_t id, uint64_t offset, uint64_t length) override {
+    if (h3_ == nullptr) return Conn::OnAckedStreamData(id, offset, length);
+    h3_->Acked(id, length);
+  }
+  void OnStreamCredit(int64_t id) override {
+    if (h3_ == nullptr) return Conn::OnStreamCredit(id);
+    h3_->Unblock(id);
+    MarkDirty();
+  }
+
   struct Stream {
     Stream(const FrameOptions& fo, std::shared_ptr<AnswerState> a, uint64_t now)
         : request(fo), state(std::move(a)), opened(now), progress(now) {}
@@ -521,6 +675,10 @@ class ServerConn final : public AcceptedConn {
 
   void OnAppExpiry(uint64_t now) override {
     next_check_ = UINT64_MAX;
+    if (h3_ != nullptr) {
+      ExpireH3(now);
+      return;
+    }
     std::vector<int64_t> expired;  // reset after the walk: resets may close streams
     for (auto& [id, s] : streams_) {
       if (s->abandoned) continue;
@@ -594,6 +752,7 @@ class ServerConn final : public AcceptedConn {
   uint64_t acked_;                 // the last acknowledgement of answer bytes (or the start)
   uint64_t pushes_progress_ = 0;   // a push got a stream, or the first was queued
   uint64_t next_check_ = UINT64_MAX;
+  std::unique_ptr<net_internal::H3ServerSession> h3_;  // when the client chose ALPN h3
 };
 
 ServerConn* ServerCore::Find(uint64_t id) {
@@ -643,7 +802,27 @@ bool ServerCore::HasReadyWork() {
 }
 
 void ServerCore::CloseOnStop(AcceptedConn& c) {
-  c.CloseWithAppError(static_cast<uint64_t>(WireError::kShutdown), "server shutting down");
+  const bool h3 = static_cast<ServerConn&>(c).is_h3();
+  c.CloseWithAppError(h3 ? NGHTTP3_H3_NO_ERROR : static_cast<uint64_t>(WireError::kShutdown),
+                      "server shutting down");
+}
+
+void ServerCore::HandleH3(uint64_t conn, int64_t stream, H3Request request) {
+  // Answered once, from any thread; the answer finds its connection (if
+  // still there) on the loop thread.
+  auto once = std::make_shared<std::atomic<bool>>(false);
+  H3Respond respond = [self = shared_from_this(), conn, stream, once](H3Response r) {
+    if (once->exchange(true)) return;
+    self->RunOrPost([self, conn, stream, r = std::move(r)]() mutable {
+      ServerConn* c = self->Find(conn);
+      if (c != nullptr && !c->dead()) c->RespondH3(stream, std::move(r));
+    });
+  };
+  try {
+    options_.http3(std::move(request), respond);
+  } catch (...) {  // a host's bug answers 500, not the server's end
+    respond(H3Response{500, {}, "internal error\n"});
+  }
 }
 
 bool ServerCore::Send(const std::shared_ptr<AnswerState>& a, uint64_t conn, int64_t stream,

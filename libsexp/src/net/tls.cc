@@ -9,6 +9,8 @@
 
 #include <ctime>
 #include <memory>
+#include <type_traits>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "sexp/net/quic.h"
@@ -37,19 +39,28 @@ gnutls_datum_t Datum(const std::string& s) {
 
 // The parts both sides share; the session is freed on error.
 absl::StatusOr<gnutls_session_t> Configure(gnutls_session_t session, const Credentials& cred,
-                                           ngtcp2_crypto_conn_ref* ref) {
+                                           SessionRef* ref,
+                                           const std::vector<std::string_view>& protocols) {
   int rv = gnutls_priority_set_direct(session, kPriority, nullptr);
   if (rv == 0) rv = gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, cred.get());
   if (rv == 0) {
-    gnutls_datum_t alpn{reinterpret_cast<unsigned char*>(const_cast<char*>(kAlpn.data())),
-                        static_cast<unsigned>(kAlpn.size())};
-    rv = gnutls_alpn_set_protocols(session, &alpn, 1, GNUTLS_ALPN_MANDATORY);
+    // GnuTLS copies the protocol names.
+    std::vector<gnutls_datum_t> alpn;
+    for (std::string_view p : protocols) {
+      alpn.push_back({reinterpret_cast<unsigned char*>(const_cast<char*>(p.data())),
+                      static_cast<unsigned>(p.size())});
+    }
+    // Server: its own order of preference, not the client's.
+    rv = gnutls_alpn_set_protocols(session, alpn.data(), static_cast<unsigned>(alpn.size()),
+                                   GNUTLS_ALPN_MANDATORY | GNUTLS_ALPN_SERVER_PRECEDENCE);
   }
   if (rv != 0) {
     gnutls_deinit(session);
     return GnutlsError("tls session", rv);
   }
-  gnutls_session_set_ptr(session, ref);
+  // ngtcp2 reads the pointer as its conn_ref, SessionRef's first member.
+  static_assert(std::is_standard_layout_v<SessionRef>);
+  gnutls_session_set_ptr(session, &ref->conn_ref);
   return session;
 }
 
@@ -81,8 +92,8 @@ absl::Status Credentials::InitClient(const std::string& ca_file) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<gnutls_session_t> NewServerSession(const Credentials& cred,
-                                                  ngtcp2_crypto_conn_ref* ref) {
+absl::StatusOr<gnutls_session_t> NewServerSession(const Credentials& cred, SessionRef* ref,
+                                                  const std::vector<std::string_view>& alpn) {
   gnutls_session_t session;
   int rv = gnutls_init(&session, GNUTLS_SERVER | GNUTLS_NO_END_OF_EARLY_DATA);
   if (rv != 0) return GnutlsError("gnutls_init", rv);
@@ -90,12 +101,23 @@ absl::StatusOr<gnutls_session_t> NewServerSession(const Credentials& cred,
     gnutls_deinit(session);
     return absl::InternalError("ngtcp2_crypto_gnutls_configure_server_session failed");
   }
-  return Configure(session, cred, ref);
+  absl::StatusOr<gnutls_session_t> s = Configure(session, cred, ref, alpn);
+  if (!s.ok() || ref->on_alpn == nullptr) return s;
+  // After the ClientHello is processed (ALPN chosen), before the
+  // ServerHello's keys are installed.
+  gnutls_handshake_set_hook_function(
+      *s, GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_POST,
+      [](gnutls_session_t hello, unsigned, unsigned, unsigned incoming,
+         const gnutls_datum_t*) -> int {
+        if (incoming == 0) return 0;
+        auto* r = static_cast<SessionRef*>(gnutls_session_get_ptr(hello));
+        return r->on_alpn(r, SelectedAlpn(hello)) == 0 ? 0 : GNUTLS_E_NO_APPLICATION_PROTOCOL;
+      });
+  return s;
 }
 
-absl::StatusOr<gnutls_session_t> NewClientSession(const Credentials& cred,
-                                                  ngtcp2_crypto_conn_ref* ref,
-                                                  const std::string& sni,
+absl::StatusOr<gnutls_session_t> NewClientSession(const Credentials& cred, SessionRef* ref,
+                                                  std::string_view alpn, const std::string& sni,
                                                   const std::string& verify_name) {
   gnutls_session_t session;
   int rv = gnutls_init(&session, GNUTLS_CLIENT | GNUTLS_NO_END_OF_EARLY_DATA);
@@ -104,7 +126,7 @@ absl::StatusOr<gnutls_session_t> NewClientSession(const Credentials& cred,
     gnutls_deinit(session);
     return absl::InternalError("ngtcp2_crypto_gnutls_configure_client_session failed");
   }
-  absl::StatusOr<gnutls_session_t> s = Configure(session, cred, ref);
+  absl::StatusOr<gnutls_session_t> s = Configure(session, cred, ref, {alpn});
   if (!s.ok()) return s;
   // SNI carries names only (RFC 6066 §3), never address literals.
   unsigned char addr[16];
@@ -117,10 +139,10 @@ absl::StatusOr<gnutls_session_t> NewClientSession(const Credentials& cred,
   return session;
 }
 
-bool NegotiatedAlpn(gnutls_session_t session) {
+std::string_view SelectedAlpn(gnutls_session_t session) {
   gnutls_datum_t proto;
-  if (gnutls_alpn_get_selected_protocol(session, &proto) != 0) return false;
-  return std::string_view(reinterpret_cast<const char*>(proto.data), proto.size) == kAlpn;
+  if (gnutls_alpn_get_selected_protocol(session, &proto) != 0) return {};
+  return std::string_view(reinterpret_cast<const char*>(proto.data), proto.size);
 }
 
 std::string VerifyFailure(gnutls_session_t session) {

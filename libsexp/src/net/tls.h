@@ -1,5 +1,6 @@
 // GnuTLS pieces of the QUIC adapter: credentials, sessions configured for
-// ngtcp2 (ALPN sexpr/1, TLS 1.3 only), and development certificates.
+// ngtcp2 (TLS 1.3 only, the ALPN protocols the caller names), and
+// development certificates.
 #ifndef SEXP_SRC_NET_TLS_H_
 #define SEXP_SRC_NET_TLS_H_
 
@@ -7,6 +8,8 @@
 #include <ngtcp2/ngtcp2_crypto.h>
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -31,19 +34,34 @@ class Credentials {
   gnutls_certificate_credentials_t cred_ = nullptr;
 };
 
-// A session for one QUIC connection; `ref` routes ngtcp2's crypto callbacks
-// to the connection and must outlive the session. `verify_name` (client,
-// empty: no verification) is the name or address the certificate must match;
-// GnuTLS keeps a pointer to it, so it too must outlive the session.
-absl::StatusOr<gnutls_session_t> NewServerSession(const Credentials& cred,
-                                                  ngtcp2_crypto_conn_ref* ref);
-absl::StatusOr<gnutls_session_t> NewClientSession(const Credentials& cred,
-                                                  ngtcp2_crypto_conn_ref* ref,
-                                                  const std::string& sni,
+// What a session's GnuTLS user pointer holds. ngtcp2's crypto callbacks read
+// it as an ngtcp2_crypto_conn_ref (their route to the connection), so that
+// comes first; a server adds its ALPN hook.
+//
+// `on_alpn` (server; may be null) runs once the ClientHello is read and the
+// protocol chosen, before the server's first flight is written: the moment
+// a server may still set its transport parameters for that protocol
+// (ngtcp2_conn_set_local_transport_params). Non-zero aborts the handshake.
+struct SessionRef {
+  ngtcp2_crypto_conn_ref conn_ref;
+  int (*on_alpn)(SessionRef* self, std::string_view alpn) = nullptr;
+};
+
+// A session for one QUIC connection; `ref` must outlive it. `alpn` lists
+// the application protocols accepted (server, in its order of preference)
+// or the one offered (client); a peer with none of them is refused
+// (no_application_protocol). `verify_name` (client, empty: no verification)
+// is the name or address the certificate must match; GnuTLS keeps a pointer
+// to it, so it too must outlive the session.
+absl::StatusOr<gnutls_session_t> NewServerSession(const Credentials& cred, SessionRef* ref,
+                                                  const std::vector<std::string_view>& alpn);
+absl::StatusOr<gnutls_session_t> NewClientSession(const Credentials& cred, SessionRef* ref,
+                                                  std::string_view alpn, const std::string& sni,
                                                   const std::string& verify_name);
 
-// True when the handshake chose ALPN sexpr/1.
-bool NegotiatedAlpn(gnutls_session_t session);
+// The protocol the handshake chose (empty: none yet, or the peer offered no
+// ALPN at all).
+std::string_view SelectedAlpn(gnutls_session_t session);
 // Why certificate verification failed (empty when it did not).
 std::string VerifyFailure(gnutls_session_t session);
 

@@ -35,6 +35,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "sexp/net/h3.h"
 #include "sexp/wire/frame.h"
 
 namespace sexp::quic {
@@ -114,6 +115,13 @@ struct ServerOptions {
   // flow-control window is closed or nothing at all is acknowledged on the
   // connection. PINGs count for nothing. 0: never.
   uint64_t answer_stall_ms = 10000;
+
+  // HTTP/3 on the same port (sexp/net/h3.h): when set, ALPN "h3" is
+  // accepted beside "sexpr/1" and its requests go here. An HTTP/3 stream
+  // lives under the same connection window, answer budgets and request
+  // deadline as a sexpr/1 stream; `h3_limits` bounds each request.
+  H3Handler http3;
+  H3Limits h3_limits;
 };
 
 // Live counters (a snapshot). Buffered bytes are request bytes received but
@@ -257,6 +265,15 @@ class Client {
   explicit Client(std::shared_ptr<ClientCore> core) : core_(std::move(core)) {}
   std::shared_ptr<ClientCore> core_;
 };
+
+// HTTP/3 client: one connection to `host`:`port` (ALPN h3) carrying
+// `requests` on concurrent streams; each gets its response or why it failed
+// (stream reset, connection lost, `timeout_ms` passed). The outer status is
+// the connection's: unreachable, certificate not trusted, ALPN refused.
+// `options.max_frame_size` bounds each response body. Blocking; any thread.
+absl::StatusOr<std::vector<absl::StatusOr<H3Response>>> H3Fetch(
+    std::string_view host, uint16_t port, const ClientOptions& options,
+    std::vector<H3Request> requests, uint64_t timeout_ms = 10000);
 
 }  // namespace sexp::quic
 

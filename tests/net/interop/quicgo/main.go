@@ -10,6 +10,7 @@
 //	    (ok (peer "quic-go") REQUEST), pushes (push! (class! :target "#peer"
 //	    :add "seen")) once per connection; writes its self-signed
 //	    certificate to CERTOUT; prints "listening PORT"
+//	quicgo h3get ... / quicgo h3serve ...  HTTP/3 peers, see h3.go
 package main
 
 import (
@@ -162,7 +163,7 @@ func selfSigned(certOut string) (tls.Certificate, error) {
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
@@ -226,8 +227,16 @@ func main() {
 		err = client(os.Args[2], os.Args[3], os.Args[4:])
 	case len(os.Args) == 4 && os.Args[1] == "server":
 		err = server(os.Args[2], os.Args[3])
+	case len(os.Args) >= 2 && os.Args[1] == "h3get":
+		os.Exit(h3get(os.Args[2:]))
+	case len(os.Args) == 4 && os.Args[1] == "h3serve":
+		err = h3serve(os.Args[2], os.Args[3])
+	case len(os.Args) >= 2 && os.Args[1] == "h3serve":
+		fmt.Fprintln(os.Stderr, "usage: quicgo h3serve ADDR CERT_OUT")
+		os.Exit(2)
 	default:
-		err = errors.New("usage: quicgo client HOST:PORT CAFILE HEX... | quicgo server HOST:PORT CERTOUT")
+		err = errors.New("usage: quicgo client HOST:PORT CAFILE HEX... | quicgo server HOST:PORT CERTOUT" +
+			" | quicgo h3get [-X M] [-d BODY] [-H H]... CA_FILE URL... | quicgo h3serve ADDR CERT_OUT")
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "quicgo:", err)
