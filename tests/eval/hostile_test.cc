@@ -303,6 +303,13 @@ TEST(EvalHostile, PrimitivesThatScanALargeValueAreChargedPerCall) {
        }) {
     auto start = std::chrono::steady_clock::now();
     EvalError e = MustFail(env, form, l);
+    // `keys` builds a 100,000-element list per call: on a fast machine the
+    // memory limit binds before the 200 ms timeout. Either way a limit ends
+    // it, in time.
+    if (form.find("keys") != std::string_view::npos && e.code == "memory-limit") {
+      EXPECT_LT(SecondsSince(start), 1.5) << form;
+      continue;
+    }
     EXPECT_EQ(e.code, "timeout") << form;
     EXPECT_LT(SecondsSince(start), 1.5) << form;
   }

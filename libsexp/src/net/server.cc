@@ -227,7 +227,10 @@ class ServerConn final : public AcceptedConn {
       core_->ReleaseRequest(s->unreleased);
     }
     for (const std::string& p : pending_pushes_) core_->Uncharge(*budget_, p.size());
-    if (h3_ != nullptr) core_->Uncharge(*budget_, h3_->OutstandingAnswerBytes());
+    if (h3_ != nullptr) {
+      core_->Uncharge(*budget_, h3_->OutstandingAnswerBytes());
+      core_->ReleaseRequest(h3_held_);
+    }
     core_->open_streams -= streams_.size();
     core_->RemoveBudget(id_);
   }
@@ -255,6 +258,7 @@ class ServerConn final : public AcceptedConn {
         bool has_code = (flags & NGTCP2_STREAM_CLOSE_FLAG_APP_ERROR_CODE_SET) != 0;
         self->h3_->StreamClosed(stream_id, has_code ? code : NGHTTP3_H3_NO_ERROR);
         self->core_->Uncharge(*self->budget_, self->h3_->TakeFreedAnswerBytes());
+        self->SyncH3Held();
       }
       self->OnStreamClose(stream_id);
       return 0;
@@ -421,6 +425,7 @@ class ServerConn final : public AcceptedConn {
         rv != 0) {
       return rv;
     }
+    SyncH3Held();
     if (h3_->opened_at().size() > before && core_->options().request_deadline_ms != 0) {
       CheckBy(Now() + Ms(core_->options().request_deadline_ms));
     }
@@ -431,11 +436,20 @@ class ServerConn final : public AcceptedConn {
     return 0;
   }
 
+  // The server's count of request bytes held follows the session's.
+  void SyncH3Held() {
+    const uint64_t now = h3_->held_request_bytes();
+    if (now > h3_held_) core_->HoldRequest(now - h3_held_);
+    if (now < h3_held_) core_->ReleaseRequest(h3_held_ - now);
+    h3_held_ = now;
+  }
+
   void HandOffH3() {
     while (HasRoom()) {
       std::optional<net_internal::H3ServerSession::Ready> ready = h3_->NextRequest();
       if (!ready) break;
       ++core_->requests_total;
+      SyncH3Held();
       core_->HandleH3(id_, ready->stream, std::move(ready->request));
     }
     MarkDirty();
@@ -753,6 +767,7 @@ class ServerConn final : public AcceptedConn {
   uint64_t pushes_progress_ = 0;   // a push got a stream, or the first was queued
   uint64_t next_check_ = UINT64_MAX;
   std::unique_ptr<net_internal::H3ServerSession> h3_;  // when the client chose ALPN h3
+  uint64_t h3_held_ = 0;  // h3_'s held request bytes, as counted in core_->request_bytes
 };
 
 ServerConn* ServerCore::Find(uint64_t id) {
