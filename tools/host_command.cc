@@ -5,10 +5,15 @@
 
 #include "absl/strings/str_cat.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -27,6 +32,7 @@ struct HostCommandOptions {
   std::string http = "127.0.0.1:8080";
   std::string quic;  // HOST:PORT for sexpr:// (empty: none)
   std::string cert, key, write_cert;
+  std::string data;  // DATA_DIR: the development certificate and the disk cache
   std::string version;
   size_t workers = 0;
   uint64_t max_body = 1 << 20;
@@ -40,6 +46,47 @@ struct HostCommandOptions {
 
 HostCommandOptions g_options;
 CLI::App* g_command = nullptr;
+
+// Writes `text` to `path` with `mode` through a temporary file renamed over
+// it, so a crash leaves the old file or the new one, never half of one.
+absl::Status WriteFileAtomically(const std::string& path, std::string_view text, mode_t mode) {
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return absl::InternalError(absl::StrCat(tmp, ": ", std::strerror(errno)));
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      return absl::InternalError(absl::StrCat(tmp, ": ", std::strerror(errno)));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat(path, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+// --data without --cert: the development certificate lives in DATA/tls/,
+// made on the first start (the key readable by its owner only), so a
+// client's --ca stays valid across restarts.
+absl::Status DevCertificateIn(const std::string& data, std::string* cert, std::string* key) {
+  const std::filesystem::path dir = std::filesystem::path(data) / "tls";
+  *cert = (dir / "cert.pem").string();
+  *key = (dir / "key.pem").string();
+  std::error_code ec;
+  if (std::filesystem::exists(*cert, ec) && std::filesystem::exists(*key, ec)) {
+    return absl::OkStatus();
+  }
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat(dir.string(), ": ", ec.message()));
+  absl::StatusOr<quic::PemCertificate> made = quic::MakeSelfSignedCertificate();
+  if (!made.ok()) return made.status();
+  if (absl::Status s = WriteFileAtomically(*key, made->key_pem, 0600); !s.ok()) return s;
+  return WriteFileAtomically(*cert, made->cert_pem, 0644);
+}
 
 void Log(const char* what, const absl::Status& status) {
   std::string_view message(status.message().data(), status.message().size());
@@ -84,6 +131,9 @@ void AddHostCommand(CLI::App& app) {
       ->capture_default_str();
   c->add_option("--grace-ms", o.grace_ms, "on SIGTERM, how long in-flight requests may take")
       ->capture_default_str();
+  c->add_option("--data", o.data,
+                "folder for state kept across restarts: the development certificate "
+                "(DATA/tls/) and the disk tier of (cached …) (DATA/cache/)");
   g_command = c;
 }
 
@@ -119,6 +169,12 @@ int RunHostCommand() {
     qo.port = qaddr->port;
     qo.cert_file = o.cert;
     qo.key_file = o.key;
+    if (o.cert.empty() && !o.data.empty()) {
+      if (absl::Status s = DevCertificateIn(o.data, &qo.cert_file, &qo.key_file); !s.ok()) {
+        Log("--data: ", s);
+        return 1;
+      }
+    }
     // HTTP/3 on the same port, chosen by ALPN: the same pages as HTTP/1.1.
     qo.h3_limits.max_body_bytes = o.max_body;
     qo.h3_limits.max_field_bytes = o.max_header;
@@ -206,6 +262,7 @@ int RunHostCommand() {
     so.h3_port = quic_server->port();
   }
   so.version = o.version;
+  so.data_dir = o.data;
   so.limits.timeout = std::chrono::milliseconds(o.page_timeout_ms);
   absl::StatusOr<std::shared_ptr<const host::Site>> site = host::Site::Load(so);
   if (!site.ok()) {
@@ -228,10 +285,16 @@ int RunHostCommand() {
   }
   answering.store(server->get());
   const bool v6 = ho.address.find(':') != std::string::npos;
-  std::string also = quic_server == nullptr
-                         ? std::string()
-                         : absl::StrCat(" and sexpr://", so.sexpr_authority,
-                                        o.cert.empty() ? " (self-signed development certificate)" : "");
+  std::string also;
+  if (quic_server != nullptr) {
+    std::string cert_note;
+    if (o.cert.empty()) {
+      cert_note = o.data.empty() ? " (self-signed development certificate)"
+                                 : absl::StrCat(" (development certificate in ", o.data, "/tls/)");
+    }
+    also = absl::StrCat(" and sexpr://", so.sexpr_authority, ", HTTP/3 on the same port",
+                        cert_note);
+  }
   std::fprintf(stderr, "sexp host: %zu routes, %zu services from %s; listening on http://%s%s%s:%u%s\n",
                (*site)->route_count(), (*site)->services().size(), o.dir.c_str(), v6 ? "[" : "",
                ho.address.c_str(), v6 ? "]" : "", (*server)->port(), also.c_str());

@@ -509,3 +509,58 @@ def test_sexpr_quic_answers_the_same_tree(tmp_path):
         code, _ = host.stop()
         backend.kill()
     assert code == 0
+
+
+# --- --data DIR: state kept across restarts ------------------------------------
+
+def test_data_dir_keeps_the_certificate_and_the_subtree_cache(tmp_path):
+    """The development certificate is made once in DATA/tls/ (key 0600) and
+    reused, so a client's --ca survives a restart; `(cached …)` subtrees go
+    to DATA/cache/<site address>/ and a restarted host serves them without
+    calling the component — here without its backend, which is down."""
+    backend = Backend(free_port())
+    backend.start()
+    site = make_site(tmp_path, backend.port)
+    (site / "pages" / "cached_pages.sx").write_text(
+        '(defcomp ~author-card (&key id) (div :class "card" (get (query blog author :id id) :name)))\n'
+        '(defroute "/card/" () (div (cached "~author-card" :id 11)))\n')
+    data = tmp_path / "data"
+    host = Host(site, "--quic", "127.0.0.1:0", "--data", str(data))
+    try:
+        assert "development certificate in %s/tls/" % data in host.banner
+        first = curl("-i", host.url + "/card/").stdout
+        assert first.startswith("HTTP/1.1 200"), first
+        qport = re.search(r"sexpr://127\.0\.0\.1:(\d+)", host.banner).group(1)
+        over_h3 = subprocess.run([SEXP, "get", "https://127.0.0.1:%s/card/" % qport,
+                                  "--ca", str(data / "tls" / "cert.pem")], capture_output=True)
+        assert over_h3.returncode == 0, over_h3.stderr
+    finally:
+        assert host.stop()[0] == 0
+        backend.kill()
+    cert = (data / "tls" / "cert.pem").read_bytes()
+    assert oct((data / "tls" / "key.pem").stat().st_mode & 0o777) == "0o600"
+    blobs = list((data / "cache").glob("*/blobs/*/*"))
+    assert len(blobs) == 1, blobs
+
+    host = Host(site, "--quic", "127.0.0.1:0", "--data", str(data))
+    try:
+        again = curl("-i", host.url + "/card/").stdout
+        assert again.startswith("HTTP/1.1 200"), again  # the backend is down: a hit
+        assert again.split("\r\n\r\n", 1)[1] == first.split("\r\n\r\n", 1)[1]
+        assert (data / "tls" / "cert.pem").read_bytes() == cert
+        qport = re.search(r"sexpr://127\.0\.0\.1:(\d+)", host.banner).group(1)
+        r = subprocess.run([SEXP, "get", "sexpr://127.0.0.1:%s/about/" % qport,
+                            "--ca", str(data / "tls" / "cert.pem")], capture_output=True)
+        assert r.returncode == 0, r.stderr  # the first run's --ca still holds
+        # An edit of the site is new code: its cache folder is another one,
+        # so the old HTML is not served (the backend being down shows it).
+        (site / "pages" / "cached_pages.sx").write_text(
+            '(defcomp ~author-card (&key id) (div :class "card2" (get (query blog author :id id) :name)))\n'
+            '(defroute "/card/" () (div (cached "~author-card" :id 11)))\n')
+        host.proc.send_signal(signal.SIGHUP)
+        assert "reloaded" in host.proc.stderr.readline()
+        edited = curl("-i", host.url + "/card/").stdout
+        assert not edited.startswith("HTTP/1.1 200"), edited
+    finally:
+        assert host.stop()[0] == 0
+    assert len(list((data / "cache").iterdir())) == 1  # the edit stored nothing: its call failed

@@ -134,6 +134,7 @@ absl::Status LoadInto(Environment& env, const Site& site, const std::vector<std:
                       const std::vector<std::string>& files) {
   DefineRequestForms(env);
   for (std::string_view io : kIoForms) DefineService(env, io);
+  DefineSubtreeCache(env, &site.cache());
   for (size_t i = 0; i < files.size(); ++i) {
     EvalResult r = env.Eval(texts[i], (fs::path(site.options().dir) / files[i]).string());
     if (!r.ok()) return absl::InvalidArgumentError(r.error().ToString());
@@ -205,6 +206,23 @@ absl::StatusOr<std::shared_ptr<const Site>> Site::Load(const SiteOptions& option
     }
     site->texts_.push_back(*std::move(text));
   }
+
+  // The code address names the disk cache's folder: subtrees rendered by
+  // other code are never read back (the key covers a call, not the code).
+  Sha3Sink code;
+  for (size_t i = 0; i < site->files_.size(); ++i) {
+    code.Write(absl::StrCat(site->files_[i].size(), ":", site->files_[i],
+                            site->texts_[i].size(), ":"));
+    code.Write(site->texts_[i]);
+  }
+  site->code_address_ = code.Finish();
+  std::vector<std::unique_ptr<CacheTier>> tiers;
+  tiers.push_back(std::make_unique<MemoryTier>(options.cache_memory_bytes));
+  if (!options.data_dir.empty()) {
+    tiers.push_back(std::make_unique<DiskTier>(
+        (fs::path(options.data_dir) / "cache" / site->code_address_.hex()).string()));
+  }
+  site->cache_ = std::make_unique<TieredCache>(std::move(tiers));
 
   // Evaluate once, as a worker will: load errors come out here.
   Environment env(kSiteGroups);

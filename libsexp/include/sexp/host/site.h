@@ -25,6 +25,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "sexp/cache/cache.h"
+#include "sexp/core/address.h"
 #include "sexp/eval/eval.h"
 #include "sexp/host/http1.h"
 #include "sexp/web/router.h"
@@ -43,6 +45,14 @@ struct SiteOptions {
   // the sexpr:// form of the page and Alt-Svc for h3 ("" / 0: none).
   std::string sexpr_authority;  // "host:port"
   uint16_t h3_port = 0;
+  // `(cached "~component" arg…)` (sexp/web/resolver.h) keeps rendered
+  // subtrees in memory, up to this many bytes, and with `data_dir` also on
+  // disk under DATA_DIR/cache/<the site's code address>/, so a restart
+  // finds them and an edit of the site's files (a new address) never
+  // serves HTML rendered by the old code. Older folders there may be
+  // deleted at any time.
+  size_t cache_memory_bytes = size_t{64} << 20;
+  std::string data_dir;  // "": memory only
 
   static EvalLimits DefaultPageLimits();
 };
@@ -78,6 +88,11 @@ class Site {
   // The newest modification time of the site's files and folders (what a
   // reload compares).
   int64_t stamp() const { return stamp_; }
+  // SHA3-256 of the site's files (paths and text): what the disk cache's
+  // folder is named after.
+  const Digest& code_address() const { return code_address_; }
+  // The subtree cache behind `cached` (thread-safe; shared by the workers).
+  TieredCache& cache() const { return *cache_; }
 
   struct Route {
     std::string pattern;
@@ -98,6 +113,8 @@ class Site {
   std::vector<ServiceSpec> services_;
   absl::flat_hash_map<std::string, StaticFile> static_;
   int64_t stamp_ = 0;
+  Digest code_address_;
+  std::unique_ptr<TieredCache> cache_;
 };
 
 // The newest modification time under `dir` (files and folders), for
