@@ -112,7 +112,9 @@ class ClientConn final : public Conn {
     ngtcp2_callbacks cb{};
     cb.handshake_completed = [](ngtcp2_conn*, void* user) {
       auto* self = Self<ClientConn>(user);
-      if (tls::SelectedAlpn(self->session_) != kAlpn) return NGTCP2_ERR_CALLBACK_FAILURE;
+      if (tls::SelectedAlpn(self->session_) != self->core_->options_.alpn) {
+        return NGTCP2_ERR_CALLBACK_FAILURE;
+      }
       self->core_->HandshakeDone(absl::OkStatus());
       return 0;
     };
@@ -147,7 +149,8 @@ class ClientConn final : public Conn {
     params.initial_max_stream_data_uni = 1 << 20;
     params.initial_max_data = 16 << 20;
     params.max_idle_timeout = core_->options_.idle_timeout_ms * NGTCP2_MILLISECONDS;
-    absl::Status started = StartClient(remote, cb, settings, params, core_->cred_, kAlpn, sni, verify);
+    absl::Status started = StartClient(remote, cb, settings, params, core_->cred_,
+                                       core_->options_.alpn, sni, verify);
     if (started.ok() && core_->options_.keep_alive_ms != 0) {
       ngtcp2_conn_set_keep_alive_timeout(conn_, core_->options_.keep_alive_ms * NGTCP2_MILLISECONDS);
     }

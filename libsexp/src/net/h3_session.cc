@@ -262,14 +262,13 @@ std::optional<H3ServerSession::Ready> H3ServerSession::NextRequest() {
     const int64_t id = local_.front();
     local_.pop_front();
     Stream* s = Find(id);
-    if (s == nullptr || s->answer_bytes != 0) continue;
+    if (s == nullptr || s->answered) continue;
     const int status = s->refuse;
     quic::H3Response r;
     r.status = status;
     r.headers.push_back({"content-type", "text/plain; charset=utf-8"});
     r.body = status == 431 ? "request header fields too large\n" : "request body too large\n";
-    uint64_t bytes = 0;
-    Respond(id, std::move(r), &bytes);
+    Respond(id, std::move(r), 0);  // a few bytes per stream: not charged
     if (!s->ended) {  // RFC 9114 §4.1.2: stop the upload, without an error
       nghttp3_conn_shutdown_stream_read(h3_, id);
       ngtcp2_conn_shutdown_stream_read(quic_, id, NGHTTP3_H3_NO_ERROR);
@@ -292,10 +291,15 @@ std::optional<H3ServerSession::Ready> H3ServerSession::NextRequest() {
   return std::nullopt;
 }
 
-bool H3ServerSession::Respond(int64_t id, quic::H3Response response, uint64_t* bytes) {
-  *bytes = 0;
+uint64_t H3ServerSession::AnswerBytes(const quic::H3Response& response) {
+  uint64_t n = response.body.size() + 64;
+  for (const quic::H3Field& f : response.headers) n += f.name.size() + f.value.size() + 32;
+  return n;
+}
+
+bool H3ServerSession::Respond(int64_t id, quic::H3Response response, uint64_t charged) {
   Stream* s = Find(id);
-  if (s == nullptr || s->answer_bytes != 0) return false;
+  if (s == nullptr || s->answered) return false;
   const int status = response.status;
   const bool bodiless = s->head || status < 200 || status == 204 || status == 304;
   std::string status_text = absl::StrCat(status);
@@ -305,20 +309,16 @@ bool H3ServerSession::Respond(int64_t id, quic::H3Response response, uint64_t* b
   std::vector<nghttp3_nv> nva;
   nva.reserve(response.headers.size() + 2);
   nva.push_back(Nv(":status", status_text));
-  uint64_t n = status_text.size() + 7 + 32;
   for (const quic::H3Field& f : response.headers) {
     names.push_back(absl::AsciiStrToLower(f.name));
     const std::string& name = names.back();
     if (HopByHop(name) || name == "content-length" || name.empty() || name[0] == ':') continue;
     nva.push_back(Nv(name, f.value));
-    n += name.size() + f.value.size() + 32;
   }
   if (status >= 200 && status != 204 && status != 304) {
     nva.push_back(Nv("content-length", length));
-    n += length.size() + 14 + 32;
   }
   s->body_out = bodiless ? std::string() : std::move(response.body);
-  n += s->body_out.size();
   nghttp3_data_reader reader{ReadBody};
   int rv = nghttp3_conn_submit_response(h3_, id, nva.data(), nva.size(),
                                         s->body_out.empty() ? nullptr : &reader);
@@ -326,8 +326,8 @@ bool H3ServerSession::Respond(int64_t id, quic::H3Response response, uint64_t* b
     std::string().swap(s->body_out);
     return false;
   }
-  s->answer_bytes = n;
-  *bytes = n;
+  s->answered = true;
+  s->answer_bytes = charged;
   return true;
 }
 

@@ -100,10 +100,13 @@ class H3ServerSession final : public H3Session {
   std::optional<Ready> NextRequest();
   bool HasRequest() const { return !ready_.empty() || !local_.empty(); }
 
-  // Submits the answer to `stream` (ignored once the stream is gone).
-  // `bytes` is what it holds in memory until the stream closes (for the
-  // owner's budget). False when the stream is gone or nghttp3 refused.
-  bool Respond(int64_t stream, quic::H3Response response, uint64_t* bytes);
+  // Submits the answer to `stream`. `charged`: what the owner charged to
+  // its budget for it, given back through TakeFreedAnswerBytes when the
+  // stream closes. False (nothing kept) when the stream is gone, already
+  // answered, or nghttp3 refused.
+  bool Respond(int64_t stream, quic::H3Response response, uint64_t charged);
+  // What an answer holds while it is sent: its fields and body.
+  static uint64_t AnswerBytes(const quic::H3Response& response);
   // Body bytes of requests not yet handed on (to the owner: the peak).
   uint64_t held_request_bytes() const { return held_; }
   // The streams open now, and the time each opened (for deadlines).
@@ -132,7 +135,8 @@ class H3ServerSession final : public H3Session {
     bool ended = false;    // the request is whole
     bool head = false;     // HEAD: the answer has no body
     std::string body_out;  // the answer's body, until the stream closes
-    uint64_t answer_bytes = 0;
+    bool answered = false;
+    uint64_t answer_bytes = 0;  // charged to the owner's budget
     bool body_given = false;
   };
   Stream* Find(int64_t id);

@@ -329,19 +329,12 @@ class ServerConn final : public AcceptedConn {
   // submitted; over budget, the stream is reset.
   void RespondH3(int64_t stream, H3Response response) {
     if (h3_ == nullptr) return;
-    uint64_t estimate = response.body.size() + 64;
-    for (const H3Field& f : response.headers) estimate += f.name.size() + f.value.size() + 32;
-    if (!core_->Charge(*budget_, estimate)) {
+    const uint64_t bytes = net_internal::H3ServerSession::AnswerBytes(response);
+    if (!core_->Charge(*budget_, bytes)) {
       ++core_->streams_busy;
       h3_->Abort(stream, NGHTTP3_H3_INTERNAL_ERROR);
-    } else {
-      uint64_t bytes = 0;
-      h3_->Respond(stream, std::move(response), &bytes);
-      core_->Uncharge(*budget_, estimate);  // the exact figure replaces the estimate
-      if (bytes != 0 && !core_->Charge(*budget_, bytes)) {
-        // Cannot happen by more than the estimate's slack; keep the books.
-        core_->Uncharge(*budget_, 0);
-      }
+    } else if (!h3_->Respond(stream, std::move(response), bytes)) {
+      core_->Uncharge(*budget_, bytes);  // the stream is gone
     }
     MarkDirty();
     core_->Dirty(this);

@@ -224,6 +224,10 @@ struct ClientOptions {
   // are dropped unread and the server gets no flow-control credit back, so
   // requests complete only by being reset.
   bool read_answers = true;
+  // Tests of servers: the ALPN offered instead of sexpr/1 — "h3" makes a
+  // client that sends raw HTTP/3 request streams with RequestRaw (for
+  // fuzzing a server's HTTP/3 side; pair it with read_answers = false).
+  std::string alpn = std::string(kAlpn);
   // Each pushed frame (server-initiated unidirectional streams), on the
   // client's loop thread.
   std::function<void(std::string_view payload)> on_push;
