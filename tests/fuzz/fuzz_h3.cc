@@ -42,7 +42,7 @@ Server& TheServer() {
   static Server* server = [] {
     ServerOptions o;
     o.port = 0;
-    o.request_deadline_ms = 2000;
+    o.request_deadline_ms = 500;
     o.max_answer_bytes_per_connection = 64 << 10;
     o.h3_limits.max_field_bytes = 512;
     o.h3_limits.max_fields = 16;
@@ -104,7 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       });
     }
     std::unique_lock<std::mutex> lock(done->mu);
-    // Every stream ends by the server's deadline (2 s) and some slack.
+    // Every stream ends by the server's deadline (0.5 s) and some slack.
     const bool ended = done->cv.wait_for(lock, std::chrono::seconds(6),
                                          [&] { return done->count == streams.size(); });
     lock.unlock();
