@@ -52,14 +52,16 @@ import json
 import os
 import pathlib
 import re
-import shutil
 import signal
 import subprocess
+import sys
 import threading
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "net" / "interop"))
+from quicgo_build import build_quicgo  # noqa: E402
 BIN = os.environ.get("SEXP_BIN", str(ROOT / "build" / "tools" / "sexp"))
 BUILD = os.environ.get("QUICGO_BUILD_DIR", "/tmp/sexp-quicgo")
 SITE = ROOT / "examples" / "host" / "site"
@@ -75,17 +77,8 @@ ABOUT, STATIC, MISSING, MISSING_STATIC = "/about/", "/static/site.css", "/nope/"
 
 @pytest.fixture(scope="session")
 def quicgo():
-    """tests/net/interop/quicgo built as in tests/net/interop/test_quic_interop.py
-    (into its own file name, so that the two tests may build at once)."""
-    go = shutil.which("go")
-    assert go, "golang-go is installed by scripts/deps.sh"
-    os.makedirs(BUILD, exist_ok=True)
-    out = os.path.join(BUILD, "quicgo-h3")
-    env = dict(os.environ, GOPATH="/usr/share/gocode", GO111MODULE="off",
-               GOCACHE=os.path.join(BUILD, "cache"), GOFLAGS="", CGO_ENABLED="0")
-    subprocess.run([go, "build", "-o", out, "."], cwd=ROOT / "tests" / "net" / "interop" / "quicgo",
-                   env=env, check=True, timeout=600)
-    return out
+    """tests/net/interop/quicgo, built offline (quicgo_build.py)."""
+    return build_quicgo(BUILD, "quicgo-h3")
 
 
 def h3get(quicgo, ca, *urls, method=None, data=None, headers=()):

@@ -39,7 +39,7 @@ namespace {
 
 class FetchCore;
 
-class FetchConn final : public Conn {
+class FetchConn final : public net_internal::H3Capable<Conn, H3ClientSession> {
  public:
   FetchConn(FetchCore* core, std::vector<H3Request> requests);
   absl::Status Init(const Address& remote, const std::string& sni, const std::string& verify);
@@ -56,35 +56,12 @@ class FetchConn final : public Conn {
   }
 
  private:
-  int H3Call(int rv) {
-    if (rv == 0) return 0;
-    CloseAfterCallback(net_internal::H3ErrorCode(rv), absl::StrCat("http/3: ", nghttp3_strerror(rv)));
-    return NGTCP2_ERR_CALLBACK_FAILURE;
-  }
   // Submits what the server's stream limit allows.
   int SubmitQueued();
 
   OutQueue* QueueOf(int64_t) override { return nullptr; }
   void OnDeath() override;
-  Outgoing NextOutgoing(ngtcp2_vec* vec, size_t max) override {
-    int error = 0;
-    Outgoing out = h3_->Next(vec, max, &error);
-    if (error != 0) {
-      CloseWithAppError(net_internal::H3ErrorCode(error),
-                        absl::StrCat("http/3: ", nghttp3_strerror(error)));
-    }
-    return out;
-  }
-  void TookOutgoing(int64_t id, size_t n, bool) override { h3_->Took(id, n); }
-  void StreamNotWritable(int64_t id, int liberr) override { h3_->NotWritable(id, liberr); }
-  void OnAckedStreamData(int64_t id, uint64_t, uint64_t length) override { h3_->Acked(id, length); }
-  void OnStreamCredit(int64_t id) override {
-    h3_->Unblock(id);
-    MarkDirty();
-  }
-
   FetchCore* core_;
-  std::unique_ptr<H3ClientSession> h3_;
   std::vector<H3Request> requests_;
   size_t next_ = 0;  // requests_[next_] is the next to submit
   absl::flat_hash_map<int64_t, size_t> index_;  // stream → request
@@ -158,7 +135,7 @@ class FetchCore final : public net_internal::Endpoint {
 };
 
 FetchConn::FetchConn(FetchCore* core, std::vector<H3Request> requests)
-    : Conn(core, 1), core_(core), requests_(std::move(requests)), results_(requests_.size()) {}
+    : H3Capable(core, 1), core_(core), requests_(std::move(requests)), results_(requests_.size()) {}
 
 absl::Status FetchConn::Init(const Address& remote, const std::string& sni,
                              const std::string& verify) {

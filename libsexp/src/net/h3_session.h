@@ -191,6 +191,55 @@ class H3ClientSession final : public H3Session {
   std::vector<std::pair<int64_t, Result>> done_;
 };
 
+// A connection (Base: Conn or AcceptedConn) whose streams carry HTTP/3
+// while `h3_` is set: Write takes stream data from the session, and
+// acknowledgements and credit go to it. A fatal nghttp3 error closes the
+// connection with its HTTP/3 error code.
+template <typename Base, typename Session>
+class H3Capable : public Base {
+ public:
+  using Base::Base;
+
+ protected:
+  // For ngtcp2 callbacks: `rv` from the session, 0 or a fatal nghttp3
+  // error — which fails the callback, the connection then closing with
+  // the error's code.
+  int H3Call(int rv) {
+    if (rv == 0) return 0;
+    this->CloseAfterCallback(H3ErrorCode(rv), std::string("http/3: ") + nghttp3_strerror(rv));
+    return NGTCP2_ERR_CALLBACK_FAILURE;
+  }
+
+  Outgoing NextOutgoing(ngtcp2_vec* vec, size_t max) override {
+    if (h3_ == nullptr) return Base::NextOutgoing(vec, max);
+    int error = 0;
+    Outgoing out = h3_->Next(vec, max, &error);
+    if (error != 0) {
+      this->CloseWithAppError(H3ErrorCode(error), std::string("http/3: ") + nghttp3_strerror(error));
+    }
+    return out;
+  }
+  void TookOutgoing(int64_t id, size_t n, bool fin) override {
+    if (h3_ == nullptr) return Base::TookOutgoing(id, n, fin);
+    h3_->Took(id, n);
+  }
+  void StreamNotWritable(int64_t id, int liberr) override {
+    if (h3_ == nullptr) return Base::StreamNotWritable(id, liberr);
+    h3_->NotWritable(id, liberr);
+  }
+  void OnAckedStreamData(int64_t id, uint64_t offset, uint64_t length) override {
+    if (h3_ == nullptr) return Base::OnAckedStreamData(id, offset, length);
+    h3_->Acked(id, length);
+  }
+  void OnStreamCredit(int64_t id) override {
+    if (h3_ == nullptr) return Base::OnStreamCredit(id);
+    h3_->Unblock(id);
+    this->MarkDirty();
+  }
+
+  std::unique_ptr<Session> h3_;
+};
+
 }  // namespace sexp::net_internal
 
 #endif  // SEXP_SRC_NET_H3_SESSION_H_

@@ -208,10 +208,13 @@ class ServerCore final : public net_internal::Listener,
   absl::flat_hash_map<uint64_t, std::shared_ptr<ByteBudget>> budgets_;  // guarded by budgets_mu_
 };
 
-class ServerConn final : public AcceptedConn {
+// sexpr/1's connection, or HTTP/3's when the client chose ALPN h3 (then
+// `h3_` carries its streams).
+class ServerConn final
+    : public net_internal::H3Capable<AcceptedConn, net_internal::H3ServerSession> {
  public:
   ServerConn(ServerCore* core, uint64_t id)
-      : AcceptedConn(core, id),
+      : H3Capable(core, id),
         core_(core),
         budget_(std::make_shared<ByteBudget>(core->options().max_answer_bytes_per_connection)),
         acked_(Now()) {
@@ -403,14 +406,6 @@ class ServerConn final : public AcceptedConn {
  private:
   // --- HTTP/3 ------------------------------------------------------------
 
-  // A fatal nghttp3 error `rv` ends the connection with its HTTP/3 code.
-  int H3Call(int rv) {
-    if (rv == 0) return 0;
-    CloseAfterCallback(net_internal::H3ErrorCode(rv),
-                       absl::StrCat("http/3: ", nghttp3_strerror(rv)));
-    return NGTCP2_ERR_CALLBACK_FAILURE;
-  }
-
   int OnH3StreamData(int64_t id, uint32_t flags, const uint8_t* data, size_t n) {
     if (int rv = H3Call(h3_->Open()); rv != 0) return rv;  // data before handshake_completed
     const size_t before = h3_->opened_at().size();
@@ -466,34 +461,6 @@ class ServerConn final : public AcceptedConn {
       h3_->Abort(id, NGHTTP3_H3_REQUEST_CANCELLED);
     }
     if (!expired.empty()) MarkDirty();
-  }
-
-  Outgoing NextOutgoing(ngtcp2_vec* vec, size_t max) override {
-    if (h3_ == nullptr) return Conn::NextOutgoing(vec, max);
-    int error = 0;
-    Outgoing out = h3_->Next(vec, max, &error);
-    if (error != 0) {
-      CloseWithAppError(net_internal::H3ErrorCode(error),
-                        absl::StrCat("http/3: ", nghttp3_strerror(error)));
-    }
-    return out;
-  }
-  void TookOutgoing(int64_t id, size_t n, bool fin) override {
-    if (h3_ == nullptr) return Conn::TookOutgoing(id, n, fin);
-    h3_->Took(id, n);
-  }
-  void StreamNotWritable(int64_t id, int liberr) override {
-    if (h3_ == nullptr) return Conn::StreamNotWritable(id, liberr);
-    h3_->NotWritable(id, liberr);
-  }
-  void OnAckedStreamData(int64_t id, uint64_t offset, uint64_t length) override {
-    if (h3_ == nullptr) return Conn::OnAckedStreamData(id, offset, length);
-    h3_->Acked(id, length);
-  }
-  void OnStreamCredit(int64_t id) override {
-    if (h3_ == nullptr) return Conn::OnStreamCredit(id);
-    h3_->Unblock(id);
-    MarkDirty();
   }
 
   struct Stream {
@@ -759,7 +726,6 @@ class ServerConn final : public AcceptedConn {
   uint64_t acked_;                 // the last acknowledgement of answer bytes (or the start)
   uint64_t pushes_progress_ = 0;   // a push got a stream, or the first was queued
   uint64_t next_check_ = UINT64_MAX;
-  std::unique_ptr<net_internal::H3ServerSession> h3_;  // when the client chose ALPN h3
   uint64_t h3_held_ = 0;  // h3_'s held request bytes, as counted in core_->request_bytes
 };
 

@@ -6,11 +6,12 @@ Also the CLI's wire commands end to end. ctest label `net`; needs SEXP_BIN
 import hashlib
 import os
 import re
-import shutil
 import subprocess
 import time
 
 import pytest
+
+from quicgo_build import build_quicgo
 
 BIN = os.environ.get("SEXP_BIN", "build/tools/sexp")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -33,15 +34,7 @@ def frame(payload):
 
 @pytest.fixture(scope="session")
 def quicgo():
-    go = shutil.which("go")
-    assert go, "golang-go is installed by scripts/deps.sh"
-    os.makedirs(BUILD, exist_ok=True)
-    out = os.path.join(BUILD, "quicgo")
-    env = dict(os.environ, GOPATH="/usr/share/gocode", GO111MODULE="off",
-               GOCACHE=os.path.join(BUILD, "cache"), GOFLAGS="", CGO_ENABLED="0")
-    subprocess.run([go, "build", "-o", out, "."], cwd=os.path.join(HERE, "quicgo"),
-                   env=env, check=True, timeout=600)
-    return out
+    return build_quicgo(BUILD, "quicgo")
 
 
 def canonical(text):
