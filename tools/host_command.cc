@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "sexp/host/server.h"
 #include "sexp/host/site.h"
@@ -312,8 +313,15 @@ int RunHostCommand() {
     std::fprintf(stderr, "sexp host: reloaded %zu routes\n", (*fresh)->route_count());
     std::fflush(stderr);
   }
-  if (quic_server != nullptr) quic_server->Shutdown();  // before the workers it waits on
+  // Both transports drain at once, for the same grace period: QUIC refuses
+  // new requests (GOAWAY) while those it has finish on the HTTP host's
+  // workers, which finish every job already queued.
+  std::thread quic_drain;
+  if (quic_server != nullptr) {
+    quic_drain = std::thread([&] { quic_server->Drain(o.grace_ms); });
+  }
   (*server)->Shutdown(std::chrono::milliseconds(o.grace_ms));
+  if (quic_drain.joinable()) quic_drain.join();
   host::HostStats s = (*server)->Stats();
   std::fprintf(stderr, "sexp host: shut down after %llu requests on %llu connections\n",
                static_cast<unsigned long long>(s.requests),

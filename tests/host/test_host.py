@@ -432,17 +432,31 @@ def test_sighup_reloads_without_dropping_connections(tmp_path):
 
 
 def test_sigterm_lets_in_flight_requests_finish(tmp_path):
+    """Over HTTP/1.1, HTTP/3 and sexpr:// alike: a page under way when
+    SIGTERM comes is answered whole; the host then exits 0."""
     backend = Backend(free_port())
     backend.start()
-    host = Host(make_site(tmp_path, backend.port))
+    data = tmp_path / "data"
+    host = Host(make_site(tmp_path, backend.port), "--quic", "127.0.0.1:0", "--data", str(data))
+    qport = re.search(r"sexpr://127\.0\.0\.1:(\d+)", host.banner).group(1)
+    ca = str(data / "tls" / "cert.pem")
     try:
         slow = subprocess.Popen(["curl", "-sS", "-i", host.url + "/slow/800/"],
                                 stdout=subprocess.PIPE, text=True)
+        slow_h3 = subprocess.Popen([SEXP, "get", "-i", "https://127.0.0.1:%s/slow/800/" % qport,
+                                    "--ca", ca], stdout=subprocess.PIPE, text=True)
+        slow_sx = subprocess.Popen([SEXP, "get", "sexpr://127.0.0.1:%s/slow/800/" % qport,
+                                    "--ca", ca], stdout=subprocess.PIPE, text=True)
         time.sleep(0.3)
         host.proc.send_signal(signal.SIGTERM)
         out, _ = slow.communicate(timeout=20)
         assert out.startswith("HTTP/1.1 200"), out[:100]
         assert "slept 800" in out
+        out, _ = slow_h3.communicate(timeout=20)
+        assert out.startswith("HTTP/3 200"), out[:100]
+        assert "slept 800" in out
+        out, _ = slow_sx.communicate(timeout=20)
+        assert slow_sx.returncode == 0 and "slept 800" in out, out[:200]
         assert host.proc.wait(timeout=20) == 0
     finally:
         host.stop()

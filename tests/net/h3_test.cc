@@ -286,3 +286,83 @@ TEST(H3Hostile, ShutdownWithOpenHttp3ConnectionsIsClean) {
 
 }  // namespace
 }  // namespace sexp::quic
+
+// --- graceful shutdown ------------------------------------------------------
+
+namespace sexp::quic {
+namespace {
+
+TEST(H3Drain, RequestsUnderWayFinishAndNewOnesAreRefused) {
+  ServerOptions o = Loopback();
+  o.http3 = [](H3Request req, H3Respond respond) {
+    std::thread([respond, path = req.path] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      respond({200, {}, "done " + path});
+    }).detach();
+  };
+  auto server = StartOrDie(o, [](std::string_view, Responder r) { r.Finish(); });
+  absl::StatusOr<std::vector<absl::StatusOr<H3Response>>> slow;
+  std::thread t([&] { slow = H3Fetch("127.0.0.1", server->port(), Insecure(), {Get("/a")}); });
+  ASSERT_TRUE(Eventually([&] { return server->Stats().requests_total >= 1; }));
+  const auto start = std::chrono::steady_clock::now();
+  std::atomic<uint64_t> cut{99};
+  std::thread drain([&] { cut = server->Drain(5000); });
+  // A new connection during the drain is refused.
+  ClientOptions co = Insecure();
+  co.connect_timeout_ms = 1000;
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto late = H3Fetch("127.0.0.1", server->port(), co, {Get("/late")}, 1500);
+  EXPECT_FALSE(late.ok());
+  t.join();
+  drain.join();
+  ASSERT_TRUE(slow.ok()) << slow.status();
+  ASSERT_TRUE((*slow)[0].ok()) << (*slow)[0].status();
+  EXPECT_EQ((*slow)[0]->body, "done /a");
+  EXPECT_EQ(cut.load(), 0u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+}
+
+TEST(H3Drain, TheGraceBindsARequestNeverAnswered) {
+  auto server = StartOrDie(H3Options(), [](std::string_view, Responder r) { r.Finish(); });
+  std::thread t([&] {
+    auto r = H3Fetch("127.0.0.1", server->port(), Insecure(), {Get("/never")}, 5000);
+    if (r.ok()) {
+      EXPECT_FALSE((*r)[0].ok());
+    }
+  });
+  ASSERT_TRUE(Eventually([&] { return server->Stats().requests_total >= 1; }));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(server->Drain(300), 1u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  t.join();
+}
+
+TEST(H3Drain, SexprRequestsUnderWayFinishAndLaterOnesAreReset) {
+  std::atomic<int> seen{0};
+  auto server = StartOrDie(Loopback(), [&](std::string_view, Responder r) {
+    ++seen;
+    std::thread([r] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      r.Send("(ok)");
+      r.Finish();
+    }).detach();
+  });
+  auto client = ConnectOrDie(*server);
+  ASSERT_NE(client, nullptr);
+  absl::StatusOr<std::vector<std::string>> first;
+  std::thread t([&] { first = client->Call("(GET \"/\")"); });
+  ASSERT_TRUE(Eventually([&] { return seen.load() == 1; }));
+  std::thread drain([&] { server->Drain(5000); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto second = client->Call("(GET \"/b\")", 3000);
+  EXPECT_FALSE(second.ok());
+  EXPECT_NE(std::string(second.status().message()).find("shutdown"), std::string::npos)
+      << second.status();
+  t.join();
+  drain.join();
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(seen.load(), 1);
+}
+
+}  // namespace
+}  // namespace sexp::quic

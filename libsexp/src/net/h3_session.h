@@ -122,8 +122,11 @@ class H3ServerSession final : public H3Session {
   // since the last TakeFreedAnswerBytes (what the owner must uncharge when
   // the session goes).
   uint64_t OutstandingAnswerBytes() const;
-  // GOAWAY: no new requests (graceful shutdown).
-  void SubmitShutdown() { nghttp3_conn_submit_shutdown_notice(h3_); }
+  // GOAWAY: requests the peer opens from now on are refused (graceful
+  // shutdown); those already open go on.
+  void Shutdown() {
+    if (h3_ != nullptr) nghttp3_conn_shutdown(h3_);
+  }
 
  private:
   struct Stream {

@@ -157,7 +157,7 @@ void Listener::OnPacket(const Address& from, const uint8_t* data, size_t n) {
 void Listener::Accept(const Address& from, const uint8_t* data, size_t n) {
   ngtcp2_pkt_hd hd;
   if (ngtcp2_accept(&hd, data, n) != 0) return;  // not an Initial: dropped
-  if (by_id_.size() >= max_connections_) {
+  if (by_id_.size() >= max_connections_ || !accepting_) {
     ++connections_refused;
     // CONNECTION_REFUSED without keeping any state (RFC 9000 §10.2.3).
     // The Initial keys derive from the client's DCID, echoed as our SCID.

@@ -112,6 +112,10 @@ class Listener : public Endpoint {
   // updated) at the end of this turn.
   void Dirty(Conn* c) { dirty_.push_back(c); }
 
+  // Loop thread: new connections are refused from now on (as over
+  // max_connections), for a graceful shutdown.
+  void StopAccepting() { accepting_ = false; }
+
   std::atomic<uint64_t> connections_total{0};    // accepted since Listen
   std::atomic<uint64_t> connections_refused{0};  // over max_connections
 
@@ -160,6 +164,7 @@ class Listener : public Endpoint {
   void Died(uint64_t id) { died_.push_back(id); }
 
   size_t max_connections_;
+  bool accepting_ = true;
   tls::Credentials cred_;
   std::string cert_pem_;
   uint8_t static_reset_secret_[32];

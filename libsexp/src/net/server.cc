@@ -34,6 +34,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -42,6 +43,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -150,6 +152,10 @@ class ServerCore final : public net_internal::Listener,
   void Handle(uint64_t conn, int64_t stream, std::shared_ptr<AnswerState> a,
               std::string_view request);
   void HandleH3(uint64_t conn, int64_t stream, H3Request request);
+  // Loop thread: every connection stops taking requests (Server::Drain);
+  // the requests still open on all of them.
+  void DrainAll();
+  uint64_t OpenRequests();
 
   // Answer bytes: the connection's budget and the server's, together.
   bool Charge(ByteBudget& conn, uint64_t n) {
@@ -327,6 +333,19 @@ class ServerConn final
     return h3_->Init() == 0 ? 0 : -1;
   }
   bool is_h3() const { return h3_ != nullptr; }
+
+  // Draining: no new requests (HTTP/3: GOAWAY; sexpr/1: new streams are
+  // reset with kShutdown as they come).
+  void Drain() {
+    draining_ = true;
+    if (h3_ != nullptr) h3_->Shutdown();
+    MarkDirty();
+    core_->Dirty(this);
+  }
+  // Requests received and not yet done with (answered and acknowledged).
+  size_t OpenRequests() const {
+    return h3_ != nullptr ? h3_->opened_at().size() : streams_.size();
+  }
 
   // From an H3Respond, on the loop thread: charged to the budgets, then
   // submitted; over budget, the stream is reset.
@@ -523,7 +542,14 @@ class ServerConn final
 
   void OnStreamData(int64_t id, uint32_t flags, const uint8_t* data, size_t n) {
     if (!IsBidi(id)) return;
+    const bool fresh = Find(id) == nullptr;
     Stream& s = StreamFor(id);
+    if (fresh && draining_) {  // a request begun after Drain: refused
+      s.unreleased += n;
+      core_->HoldRequest(n);
+      Abandon(id, s, WireError::kShutdown);
+      return;
+    }
     s.unreleased += n;
     core_->HoldRequest(n);
     if (s.handed_off || s.abandoned) {  // bytes after the request's end: ignored
@@ -727,6 +753,7 @@ class ServerConn final
   uint64_t pushes_progress_ = 0;   // a push got a stream, or the first was queued
   uint64_t next_check_ = UINT64_MAX;
   uint64_t h3_held_ = 0;  // h3_'s held request bytes, as counted in core_->request_bytes
+  bool draining_ = false;
 };
 
 ServerConn* ServerCore::Find(uint64_t id) {
@@ -779,6 +806,20 @@ void ServerCore::CloseOnStop(AcceptedConn& c) {
   const bool h3 = static_cast<ServerConn&>(c).is_h3();
   c.CloseWithAppError(h3 ? NGHTTP3_H3_NO_ERROR : static_cast<uint64_t>(WireError::kShutdown),
                       "server shutting down");
+}
+
+void ServerCore::DrainAll() {
+  for (auto& [id, c] : connections()) {
+    if (!c->dead()) static_cast<ServerConn&>(*c).Drain();
+  }
+}
+
+uint64_t ServerCore::OpenRequests() {
+  uint64_t n = 0;
+  for (auto& [id, c] : connections()) {
+    if (!c->dead()) n += static_cast<const ServerConn&>(*c).OpenRequests();
+  }
+  return n;
 }
 
 void ServerCore::HandleH3(uint64_t conn, int64_t stream, H3Request request) {
@@ -913,5 +954,24 @@ absl::Status Server::Push(uint64_t connection, std::string_view payload) {
 std::vector<uint64_t> Server::Connections() const { return core_->ConnectionIds(); }
 ServerStats Server::Stats() const { return core_->Stats(); }
 void Server::Shutdown() { core_->StopAndJoin(); }
+
+uint64_t Server::Drain(uint64_t grace_ms) {
+  auto open = [this] {
+    return core_->OnLoop([this] { return core_->OpenRequests(); }).value_or(0);
+  };
+  core_->OnLoop([this] {
+    core_->StopAccepting();
+    core_->DrainAll();
+    return 0;
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+  uint64_t left = open();
+  while (left != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    left = open();
+  }
+  Shutdown();
+  return left;
+}
 
 }  // namespace sexp::quic

@@ -204,6 +204,11 @@ class Server {
   ServerStats Stats() const;
   // Closes every connection (CONNECTION_CLOSE, kShutdown) and stops the loop.
   void Shutdown();
+  // A graceful Shutdown: new connections are refused and new requests too
+  // (HTTP/3: GOAWAY; sexpr/1: their streams reset with kShutdown), the
+  // requests already received may finish — answered and acknowledged —
+  // for up to `grace_ms`; then Shutdown. Returns how many were cut short.
+  uint64_t Drain(uint64_t grace_ms);
 
  private:
   explicit Server(std::shared_ptr<ServerCore> core) : core_(std::move(core)) {}
