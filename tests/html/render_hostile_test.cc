@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "measure.h"
 #include "sexp/sexp.h"
@@ -49,6 +50,33 @@ TEST(RenderHostile, SharedStructureRendersWithinTheTimeout) {
   r = RenderHtml(env, "(div (dag 27))", sink, "dag.sx", {}, steps);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "step-limit");
+}
+
+TEST(RenderHostile, TheLeadingNewlineLookAheadOfPreIsCharged) {
+  // <pre> looks for its first text through lists of nodes, 32 deep; lists
+  // that share one empty node list twice per level made that look-ahead
+  // 2^32 items long, charged to nothing (found by fuzz_render as a hang).
+  Environment env;
+  ASSERT_TRUE(env.Eval("(define (empty n) (if (= n 0) (list nil) (let [d (empty (- n 1))] "
+                       "(list d d))))").ok());
+  for (std::string_view tag : {"pre", "textarea"}) {
+    EvalLimits steps;
+    steps.max_steps = 1'000'000;
+    steps.timeout = std::chrono::seconds(5);
+    std::string html;
+    StringSink sink(&html);
+    auto start = std::chrono::steady_clock::now();
+    EvalResult r = RenderHtml(env, "(" + std::string(tag) + " (empty 40))", sink, "pre.sx", {},
+                              steps);
+    ASSERT_FALSE(r.ok()) << tag;
+    EXPECT_EQ(r.error().code, "step-limit") << tag << ": " << r.error().message;
+    EXPECT_LT(SecondsSince(start), 2.0) << tag;
+  }
+  // A small one still renders, its first newline doubled.
+  std::string html;
+  StringSink sink(&html);
+  ASSERT_TRUE(RenderHtml(env, "(pre (empty 3) \"\nx\")", sink, "pre.sx", {}, {}).ok());
+  EXPECT_EQ(html, "<pre>\n\nx</pre>");
 }
 
 TEST(RenderHostile, ConstantsRenderedAheadAreCharged) {

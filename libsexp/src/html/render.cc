@@ -478,11 +478,16 @@ void Renderer::RawText(std::string_view tag, const Value& el) {
 // (the parser puts them in HTML wherever they are); a textarea inside SVG
 // or MathML is foreign, and keeps its newline. The first text is found
 // through fragments and lists of nodes, past what renders as nothing.
-bool Renderer::LeadingNewline(std::string_view tag, const Value& el) const {
+bool Renderer::LeadingNewline(std::string_view tag, const Value& el) {
   if (tag == "textarea" && !RawTextContext(context_)) return false;
   struct Walk {
-    static int First(const Value& list, size_t from, int depth) {  // 1 yes, 0 no, -1 nothing yet
+    Renderer* renderer;
+    int First(const Value& list, size_t from, int depth) {  // 1 yes, 0 no, -1 nothing yet
       for (size_t i = from; i < list.size(); ++i) {
+        // Charged per item visited: lists that share structure (a list
+        // holding one empty fragment twice, 32 deep) would otherwise make
+        // this walk 2^32 items long, outside every limit.
+        renderer->Charge(1);
         const Value& x = list[i];
         if (from == 1 && x.is_keyword() && i + 1 < list.size()) {
           ++i;  // an attribute
@@ -506,7 +511,7 @@ bool Renderer::LeadingNewline(std::string_view tag, const Value& el) const {
       return -1;
     }
   };
-  return Walk::First(el, 1, 0) == 1;
+  return Walk{this}.First(el, 1, 0) == 1;
 }
 
 void Renderer::VoidChild(std::string_view tag, const Value& v) {

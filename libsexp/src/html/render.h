@@ -300,7 +300,7 @@ class Renderer final : public eval_internal::Emitter {
   // Writes `<tag attrs>` for the element list `el` (attributes anywhere in
   // it), and `</tag>`.
   void OpenTag(const Value& el, std::string_view tag);
-  bool LeadingNewline(std::string_view tag, const Value& el) const;
+  bool LeadingNewline(std::string_view tag, const Value& el);
   void CloseTag(std::string_view tag);
   // `k:v;k:v` of a :style dict, checked.
   void StyleValue(const Value& dict);
