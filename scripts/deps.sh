@@ -33,6 +33,7 @@ packages=(
   node-llhttp                         # sexp host's HTTP/1.1 parser (its C sources, strict)
   python3-cryptography                # independent signer/verifier: tests/sig oracles
   python3-pyld                        # independent JSON-LD processor: tests/ap round trips
+  libsqlite3-dev                      # the federation store (sexp::fed)
 )
 # Node and npm for the JavaScript oracles; any node >= 18 on PATH will do.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
