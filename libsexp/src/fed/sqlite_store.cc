@@ -312,6 +312,14 @@ class SqliteStore final : public FedStore {
     });
   }
 
+  absl::StatusOr<bool> HasReceived(std::string_view id, std::string_view recipient) override {
+    return Read<bool>([&]() -> absl::StatusOr<bool> {
+      Stmt q(db_, "SELECT 1 FROM inbound WHERE id = ? AND recipient = ?");
+      q.Bind(1, id).Bind(2, recipient);
+      return q.Step();
+    });
+  }
+
   absl::StatusOr<std::vector<InboundActivity>> Received(std::string_view recipient, size_t after,
                                                         size_t max) override {
     return Read<std::vector<InboundActivity>>(

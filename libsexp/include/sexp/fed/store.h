@@ -149,6 +149,8 @@ class FedStore {
   // True when new and stored; false when `activity.id` was received before
   // (for that recipient): the duplicate is dropped.
   virtual absl::StatusOr<bool> Receive(const InboundActivity& activity) = 0;
+  // Whether `id` was received for `recipient`.
+  virtual absl::StatusOr<bool> HasReceived(std::string_view id, std::string_view recipient) = 0;
   // Received activities, oldest first, after the `after`th.
   virtual absl::StatusOr<std::vector<InboundActivity>> Received(std::string_view recipient,
                                                                 size_t after, size_t max) = 0;
