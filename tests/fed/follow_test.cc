@@ -3,37 +3,27 @@
 // through AS2 JSON and back), and what is ignored (a Follow of someone else,
 // an actor that is not the sender, an Accept of another Follow).
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <random>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "sexp/ap/bridge.h"
 #include "sexp/core/reader.h"
+#include "fed/temp_dir.h"
 #include "sexp/fed/follow.h"
 #include "sexp/fed/outbox.h"
 
 namespace sexp::fed {
 namespace {
 
-namespace fs = std::filesystem;
 
 class FollowTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           absl::StrCat("sexp-follow-", getpid(), "-", std::random_device{}());
-    fs::create_directories(dir_);
-    a_store_ = std::move(*OpenSqliteStore((dir_ / "a.sqlite").string()));
-    b_store_ = std::move(*OpenSqliteStore((dir_ / "b.sqlite").string()));
+    a_store_ = std::move(*OpenSqliteStore(dir_.File("a.sqlite")));
+    b_store_ = std::move(*OpenSqliteStore(dir_.File("b.sqlite")));
     a_ = Actor::At("https://a.example", "alice");
     b_ = Actor::At("https://b.example", "bob");
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
   static Document Read(const std::string& text) {
     Result<Document> d = ReadOne(text);
@@ -50,7 +40,7 @@ class FollowTest : public ::testing::Test {
     return FollowState::kRejected;
   }
 
-  fs::path dir_;
+  testing::TempDir dir_;
   std::unique_ptr<FedStore> a_store_, b_store_;
   Actor a_, b_;
 };

@@ -4,16 +4,14 @@
 // wrong-actor, oversized and mistyped deliveries are refused with nothing
 // stored and no behavior run.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <map>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "sexp/core/reader.h"
+#include "fed/temp_dir.h"
 #include "sexp/fed/inbox.h"
 #include "sexp/fed/store.h"
 #include "sexp/sig/envelope.h"
@@ -22,7 +20,6 @@
 namespace sexp::fed {
 namespace {
 
-namespace fs = std::filesystem;
 
 constexpr int64_t kNow = 1'765'000'000'000;  // ms
 constexpr char kAlice[] = "https://a.example/users/alice";
@@ -32,10 +29,7 @@ constexpr char kInbox[] = "https://b.example/users/bob/inbox";
 class InboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / absl::StrCat("sexp-inbox-", getpid(), "-",
-                                                    std::random_device{}());
-    fs::create_directories(dir_);
-    auto s = OpenSqliteStore((dir_ / "in.sqlite").string());
+    auto s = OpenSqliteStore(dir_.File("in.sqlite"));
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = std::move(*s);
     alice_ = *sig::Key::Generate(sig::KeyType::kEd25519);
@@ -60,8 +54,6 @@ class InboxTest : public ::testing::Test {
   void TearDown() override {
     inbox_.reset();
     store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   static std::string Activity(const std::string& id, const std::string& actor) {
@@ -100,7 +92,7 @@ class InboxTest : public ::testing::Test {
   }
   size_t Stored() { return store_->Received(kInbox, 0, 1000)->size(); }
 
-  fs::path dir_;
+  testing::TempDir dir_;
   std::unique_ptr<FedStore> store_;
   sig::Key alice_, mallory_, alice_rsa_;
   std::map<std::string, OwnedKey> keys_;

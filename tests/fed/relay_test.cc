@@ -2,34 +2,24 @@
 // its held activities in order and in batches, as canonical sx; the queue
 // empties only through its ack; nobody speaks for another member.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <random>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "sexp/core/reader.h"
 #include "sexp/core/writer.h"
+#include "fed/temp_dir.h"
 #include "sexp/fed/relay.h"
 
 namespace sexp::fed {
 namespace {
 
-namespace fs = std::filesystem;
 constexpr char kBob[] = "https://b.example/users/bob";
 
 class RelayTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           absl::StrCat("sexp-relay-", getpid(), "-", std::random_device{}());
-    fs::create_directories(dir_);
-    store_ = std::move(*OpenSqliteStore((dir_ / "relay.sqlite").string()));
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    store_ = std::move(*OpenSqliteStore(dir_.File("relay.sqlite")));
   }
   // The relay's answer to `message` from `sender`, checked to be canonical.
   std::string Ask(Relay& relay, const std::string& message, const std::string& sender = kBob) {
@@ -48,7 +38,7 @@ class RelayTest : public ::testing::Test {
                         i, "\")");
   }
 
-  fs::path dir_;
+  testing::TempDir dir_;
   std::unique_ptr<FedStore> store_;
 };
 

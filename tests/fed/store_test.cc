@@ -20,28 +20,13 @@
 #include "sexp/fed/deliver.h"
 #include "sexp/fed/outbox.h"
 #include "sexp/fed/store.h"
+#include "fed/temp_dir.h"
 
 namespace sexp::fed {
 namespace {
 
-namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            absl::StrCat("sexp-fed-", getpid(), "-", std::random_device{}());
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(std::string_view name) const { return (path_ / std::string(name)).string(); }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 std::unique_ptr<FedStore> Open(const std::string& path) {
   auto s = OpenSqliteStore(path);

@@ -6,33 +6,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/strutil.h"
+#include "fed/object.h"
 #include "sexp/core/writer.h"
 
 namespace sexp::fed {
 
 using ::sexp::internal::AV;
+using fed_internal::Property;
+using fed_internal::StringProperty;
 
 namespace {
-
-// `:name`'s value in a list-form object, or in a dict; null when absent.
-const Node* Get(const Node& object, std::string_view name) {
-  if (object.is_dict()) {
-    for (size_t i = 0; i + 1 < object.size(); i += 2) {
-      if (object[i].is_keyword() && object[i].name() == name) return &object[i + 1];
-    }
-    return nullptr;
-  }
-  if (!object.is_list()) return nullptr;
-  for (size_t i = 1; i + 1 < object.size(); ++i) {
-    if (object[i].is_keyword() && object[i].name() == name) return &object[i + 1];
-    if (object[i].is_keyword()) ++i;
-  }
-  return nullptr;
-}
-
-std::string Str(const Node* v) {
-  return v != nullptr && v->is_string() ? std::string(v->str()) : std::string();
-}
 
 }  // namespace
 
@@ -83,23 +66,25 @@ absl::StatusOr<Actor> ParseActor(const Node& doc) {
   }
   Actor a;
   a.type = std::string(doc[0].name());
-  a.id = Str(Get(doc, "id"));
-  a.inbox = Str(Get(doc, "inbox"));
+  a.id = StringProperty(doc, "id");
+  a.inbox = StringProperty(doc, "inbox");
   if (a.id.empty() || a.inbox.empty()) {
     return absl::InvalidArgumentError("an actor document needs an :id and an :inbox");
   }
-  a.name = Str(Get(doc, "preferred-username"));
-  a.display_name = Str(Get(doc, "name"));
-  a.outbox = Str(Get(doc, "outbox"));
-  a.followers = Str(Get(doc, "followers"));
-  a.following = Str(Get(doc, "following"));
-  if (const Node* e = Get(doc, "endpoints")) a.shared_inbox = Str(Get(*e, "shared-inbox"));
-  if (const Node* m = Get(doc, "manually-approves-followers"); m != nullptr && m->is_bool()) {
+  a.name = StringProperty(doc, "preferred-username");
+  a.display_name = StringProperty(doc, "name");
+  a.outbox = StringProperty(doc, "outbox");
+  a.followers = StringProperty(doc, "followers");
+  a.following = StringProperty(doc, "following");
+  if (const Node* e = Property(doc, "endpoints")) {
+    a.shared_inbox = StringProperty(*e, "shared-inbox");
+  }
+  if (const Node* m = Property(doc, "manually-approves-followers"); m != nullptr && m->is_bool()) {
     a.manually_approves = m->as_bool();
   }
-  if (const Node* k = Get(doc, "public-key")) {
-    a.key_id = Str(Get(*k, "id"));
-    a.public_key_pem = Str(Get(*k, "public-key-pem"));
+  if (const Node* k = Property(doc, "public-key")) {
+    a.key_id = StringProperty(*k, "id");
+    a.public_key_pem = StringProperty(*k, "public-key-pem");
   }
   return a;
 }
@@ -107,13 +92,13 @@ absl::StatusOr<Actor> ParseActor(const Node& doc) {
 sig::SigResult<OwnedKey> KeyFromActor(const Node& doc, std::string_view key_id) {
   absl::StatusOr<Actor> a = ParseActor(doc);
   if (!a.ok()) return sig::Fail(sig::SigCode::kMalformed, std::string(a.status().message()));
-  const Node* k = Get(doc, "public-key");
+  const Node* k = Property(doc, "public-key");
   if (k == nullptr || a->key_id != key_id) {
     return sig::Fail(sig::SigCode::kUnknownKey,
                      absl::StrCat("the actor ", a->id, " has no key ", AV(key_id)));
   }
   // A key says whose it is; an actor document may only vouch for its own.
-  if (Str(Get(*k, "owner")) != a->id) {
+  if (StringProperty(*k, "owner") != a->id) {
     return sig::Fail(sig::SigCode::kMalformed,
                      absl::StrCat("the key ", AV(key_id), " is not owned by ", a->id));
   }

@@ -9,34 +9,21 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/strutil.h"
+#include "fed/object.h"
 #include "sexp/core/writer.h"
 
 namespace sexp::fed {
 
 using ::sexp::internal::AV;
+using fed_internal::IdOf;
+using fed_internal::Property;
 
 namespace {
-
-const Node* Get(const Node& object, std::string_view name) {
-  if (!object.is_list()) return nullptr;
-  for (size_t i = 1; i + 1 < object.size(); ++i) {
-    if (object[i].is_keyword() && object[i].name() == name) return &object[i + 1];
-    if (object[i].is_keyword()) ++i;
-  }
-  return nullptr;
-}
-
-std::optional<std::string> IdOf(const Node* v) {
-  if (v == nullptr) return std::nullopt;
-  if (v->is_string()) return std::string(v->str());
-  if (v->is_list()) return IdOf(Get(*v, "id"));
-  return std::nullopt;
-}
 
 // The :object of an activity: the value after :object, or (as sexp::ap
 // writes an embedded object) the first list-form child after the pairs.
 const Node* ObjectOf(const Node& activity) {
-  if (const Node* o = Get(activity, "object")) return o;
+  if (const Node* o = Property(activity, "object")) return o;
   for (size_t i = 1; i < activity.size(); ++i) {
     if (activity[i].is_keyword()) {
       ++i;
@@ -140,8 +127,8 @@ absl::StatusOr<std::vector<Outgoing>> Follows::OnActivity(const Actor& me, const
   std::vector<Outgoing> replies;
   if (!activity.is_list() || activity.size() == 0 || !activity[0].is_symbol()) return replies;
   const std::string_view type = activity[0].name();
-  const std::optional<std::string> id = IdOf(Get(activity, "id"));
-  const std::optional<std::string> actor = IdOf(Get(activity, "actor"));
+  const std::optional<std::string> id = IdOf(Property(activity, "id"));
+  const std::optional<std::string> actor = IdOf(Property(activity, "actor"));
   if (!id || !actor || *actor != sender.id) return replies;  // only the sender speaks for itself
   const Node* object = ObjectOf(activity);
 
@@ -170,7 +157,7 @@ absl::StatusOr<std::vector<Outgoing>> Follows::OnActivity(const Actor& me, const
     // Undo of the sender's Follow of me: by embedded object or by id.
     std::optional<fed::Follow> had = Find(store_.Followers(me.id), sender.id);
     if (!had) return replies;
-    const bool follow = IsType(object, "Follow") ? IdOf(Get(*object, "object")) == me.id ||
+    const bool follow = IsType(object, "Follow") ? IdOf(Property(*object, "object")) == me.id ||
                                                        IdOf(object) == had->follow_id
                                                  : IdOf(object) == had->follow_id;
     if (follow) {

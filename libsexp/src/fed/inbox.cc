@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/strutil.h"
+#include "fed/object.h"
 #include "sexp/ap/bridge.h"
 #include "sexp/core/reader.h"
 #include "sexp/core/writer.h"
@@ -18,6 +19,8 @@
 namespace sexp::fed {
 
 using ::sexp::internal::AV;
+using fed_internal::IdOf;
+using fed_internal::Property;
 
 namespace {
 
@@ -35,25 +38,6 @@ std::string MediaType(std::string_view field) {
   while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
   while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
   return absl::AsciiStrToLower(AV(t));
-}
-
-// `:name`'s value in a list-form object (Type :k v … children); null when
-// absent.
-const Node* Property(const Node& object, std::string_view name) {
-  if (!object.is_list()) return nullptr;
-  for (size_t i = 1; i + 1 < object.size(); ++i) {
-    if (object[i].is_keyword() && object[i].name() == name) return &object[i + 1];
-    if (object[i].is_keyword()) ++i;  // skip the pair's value
-  }
-  return nullptr;
-}
-
-// An id: the string, or an embedded object's :id.
-std::optional<std::string> IdOf(const Node* v) {
-  if (v == nullptr) return std::nullopt;
-  if (v->is_string()) return std::string(v->str());
-  if (v->is_list()) return IdOf(Property(*v, "id"));
-  return std::nullopt;
 }
 
 }  // namespace

@@ -6,22 +6,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/strutil.h"
+#include "fed/object.h"
 #include "sexp/core/writer.h"
 
 namespace sexp::fed {
 
 using ::sexp::internal::AV;
+using fed_internal::Property;
 
-namespace {
-
-const Node* Get(const Node& message, std::string_view name) {
-  for (size_t i = 1; i + 1 < message.size(); i += 2) {
-    if (message[i].is_keyword() && message[i].name() == name) return &message[i + 1];
-  }
-  return nullptr;
-}
-
-}  // namespace
 
 absl::StatusOr<int64_t> Relay::Hold(std::string_view member, std::string_view activity_id,
                                     std::string_view activity, int64_t now) {
@@ -33,7 +25,7 @@ absl::StatusOr<std::string> Relay::OnMessage(std::string_view sender, const Node
     return absl::InvalidArgumentError("a relay message is (hello …) or (ack …)");
   }
   const std::string_view kind = message[0].name();
-  const Node* actor = Get(message, "actor");
+  const Node* actor = Property(message, "actor");
   if (actor == nullptr || !actor->is_string()) {
     return absl::InvalidArgumentError(absl::StrCat("(", AV(kind), " …) needs :actor"));
   }
@@ -43,7 +35,7 @@ absl::StatusOr<std::string> Relay::OnMessage(std::string_view sender, const Node
   }
   const std::string member(actor->str());
   if (kind == "hello") {
-    const Node* seen = Get(message, "last-seen");
+    const Node* seen = Property(message, "last-seen");
     const int64_t since = seen != nullptr && seen->is_int() ? seen->as_int() : 0;
     if (seen != nullptr && !seen->is_int()) {
       return absl::InvalidArgumentError(":last-seen is the number of the last activity seen");
@@ -60,7 +52,7 @@ absl::StatusOr<std::string> Relay::OnMessage(std::string_view sender, const Node
     return out;
   }
   if (kind == "ack") {
-    const Node* through = Get(message, "through");
+    const Node* through = Property(message, "through");
     if (through == nullptr || !through->is_int()) {
       return absl::InvalidArgumentError("(ack …) needs :through, a number");
     }
