@@ -28,6 +28,13 @@ int64_t DeliveryLoop::Now() const {
 void DeliveryLoop::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (thread_.joinable()) return;
+  if (!options_.owner.empty()) {
+    absl::StatusOr<uint64_t> freed = store_.ReleaseLeases(options_.owner);
+    if (!freed.ok()) {
+      ++stats_.store_errors;
+      stats_.last_error = std::string(freed.status().message());
+    }
+  }
   stopping_ = false;
   thread_ = std::thread([this] { Run(); });
 }
@@ -67,7 +74,7 @@ void DeliveryLoop::Run() {
     std::vector<Delivery> due;
     if (room != 0) {
       absl::StatusOr<std::vector<Delivery>> claimed =
-          store_.Claim(Now(), room, options_.lease_ms, options_.per_inbox);
+          store_.Claim(Now(), room, options_.lease_ms, options_.per_inbox, options_.owner);
       if (claimed.ok()) {
         due = *std::move(claimed);
       } else {

@@ -35,6 +35,7 @@ std::string_view FollowStateName(FollowState s) {
 
 namespace {
 
+constexpr int kSchemaVersion = 1;
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS outbound(
   seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, actor TEXT NOT NULL,
@@ -43,8 +44,8 @@ CREATE INDEX IF NOT EXISTS outbound_actor ON outbound(actor, seq);
 CREATE TABLE IF NOT EXISTS deliveries(
   row INTEGER PRIMARY KEY AUTOINCREMENT, activity TEXT NOT NULL, inbox TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, next_at INTEGER NOT NULL,
-  lease_until INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',
-  UNIQUE(activity, inbox));
+  lease_until INTEGER NOT NULL DEFAULT 0, lease_owner TEXT NOT NULL DEFAULT '',
+  last_error TEXT NOT NULL DEFAULT '', UNIQUE(activity, inbox));
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(next_at, row);
 CREATE TABLE IF NOT EXISTS dead(
   row INTEGER PRIMARY KEY AUTOINCREMENT, activity TEXT NOT NULL, inbox TEXT NOT NULL,
@@ -85,7 +86,9 @@ class Stmt {
   }
   Stmt& Bind(int i, std::string_view v) {
     if (rc_ == SQLITE_OK) {
-      rc_ = sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+      // An empty view may have no data pointer: SQLite would bind NULL.
+      rc_ = sqlite3_bind_text64(stmt_, i, v.data() != nullptr ? v.data() : "", v.size(),
+                                SQLITE_TRANSIENT, SQLITE_UTF8);
     }
     return *this;
   }
@@ -134,7 +137,18 @@ class SqliteStore final : public FedStore {
     sqlite3_busy_timeout(db_, busy_timeout_ms);
     if (absl::Status s = Exec("PRAGMA journal_mode=WAL"); !s.ok()) return s;
     if (absl::Status s = Exec("PRAGMA synchronous=FULL"); !s.ok()) return s;
-    return Exec(kSchema);
+    // The schema's version, for migrations to come: a file written by a
+    // newer libsexp is refused rather than misread.
+    Stmt version(db_, "PRAGMA user_version");
+    absl::StatusOr<bool> row = version.Step();
+    if (!row.ok()) return row.status();
+    if (*row && version.Int(0) > kSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the store's schema is version ", version.Int(0), "; this libsexp knows ",
+          kSchemaVersion));
+    }
+    if (absl::Status s = Exec(kSchema); !s.ok()) return s;
+    return Exec(absl::StrCat("PRAGMA user_version = ", kSchemaVersion).c_str());
   }
 
   absl::StatusOr<bool> Enqueue(const OutboundActivity& a, const std::vector<std::string>& inboxes,
@@ -157,7 +171,7 @@ class SqliteStore final : public FedStore {
   }
 
   absl::StatusOr<std::vector<Delivery>> Claim(int64_t now, size_t max, int64_t lease_ms,
-                                              size_t per_inbox) override {
+                                              size_t per_inbox, std::string_view owner) override {
     return Write<std::vector<Delivery>>([&]() -> absl::StatusOr<std::vector<Delivery>> {
       absl::flat_hash_map<std::string, size_t> in_flight;
       if (per_inbox != SIZE_MAX) {
@@ -196,13 +210,21 @@ class SqliteStore final : public FedStore {
         d.last_error = due.Text(8);
         out.push_back(std::move(d));
       }
-      Stmt lease(db_, "UPDATE deliveries SET lease_until = ? WHERE row = ?");
+      Stmt lease(db_, "UPDATE deliveries SET lease_until = ?, lease_owner = ? WHERE row = ?");
       for (const Delivery& d : out) {
-        lease.Bind(1, now + lease_ms).Bind(2, d.row);
+        lease.Bind(1, now + lease_ms).Bind(2, owner).Bind(3, d.row);
         if (absl::Status s = lease.Run(); !s.ok()) return s;
         lease.Reset();
       }
       return out;
+    });
+  }
+
+  absl::StatusOr<uint64_t> ReleaseLeases(std::string_view owner) override {
+    return Write<uint64_t>([&]() -> absl::StatusOr<uint64_t> {
+      Stmt s(db_, "UPDATE deliveries SET lease_until = 0 WHERE lease_owner = ? AND lease_until > 0");
+      if (absl::Status st = s.Bind(1, owner).Run(); !st.ok()) return st;
+      return static_cast<uint64_t>(sqlite3_changes(db_));
     });
   }
 

@@ -5,7 +5,7 @@
 // by itself: nothing needs flushing; Kick only makes it look sooner.
 //
 //   sexp::fed::DeliveryLoop loop(*store, transport, {.per_inbox = 4});
-//   loop.Start();
+//   loop.Start();   // with options.owner: takes back what it had under way before a crash
 //   store->Enqueue(activity, inboxes, now);  loop.Kick();
 //   …
 //   loop.Stop();  // no new posts; waits for those under way (their outcome is stored)
@@ -48,6 +48,10 @@ struct DeliveryOptions {
   // delivery is tried again once it has passed.
   int64_t lease_ms = 60'000;
   int64_t poll_ms = 1'000;  // looks for due deliveries at least this often
+  // Who this loop is in the store's leases. A loop started under the name
+  // of one that died (the same host restarted) takes back what that one
+  // had under way at once. "" : leases are only waited out.
+  std::string owner;
   // Milliseconds since the epoch; default: the system clock.
   std::function<int64_t()> clock;
 };

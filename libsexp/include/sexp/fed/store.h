@@ -18,7 +18,8 @@
 //     activity id (Receive does).
 //   - Claim leases what it returns until now + lease: other threads and
 //     processes sharing the store do not take it meanwhile; a lease that
-//     runs out (its holder died) makes the delivery claimable again.
+//     runs out (its holder died) makes the delivery claimable again, and a
+//     holder that comes back frees its own at once (ReleaseLeases).
 //
 // Times are milliseconds since the Unix epoch, passed in by the caller (the
 // store never reads a clock: tests drive time). Stores are thread-safe.
@@ -125,10 +126,16 @@ class FedStore {
   virtual absl::StatusOr<bool> Enqueue(const OutboundActivity& activity,
                                        const std::vector<std::string>& inboxes, int64_t now) = 0;
   // Up to `max` deliveries due at `now` (next_at <= now, lease free), oldest
-  // first, at most `per_inbox` of one inbox; leased until now + lease_ms.
+  // first, at most `per_inbox` of one inbox (counting those under way);
+  // leased to `owner` until now + lease_ms.
   virtual absl::StatusOr<std::vector<Delivery>> Claim(int64_t now, size_t max,
                                                       int64_t lease_ms,
-                                                      size_t per_inbox = SIZE_MAX) = 0;
+                                                      size_t per_inbox = SIZE_MAX,
+                                                      std::string_view owner = {}) = 0;
+  // Frees the leases `owner` holds (a restarted process that is `owner`
+  // again: what it had under way when it died is due at once rather than
+  // when the leases run out). How many.
+  virtual absl::StatusOr<uint64_t> ReleaseLeases(std::string_view owner) = 0;
   virtual absl::Status Delivered(int64_t row) = 0;
   // The attempt failed: tried again at `next_at`, `error` kept.
   virtual absl::Status Retry(int64_t row, int64_t next_at, std::string_view error) = 0;
