@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/strutil.h"
 #include "net/endpoint.h"
+#include "sexp/host/http1.h"
 #include "sexp/net/quic.h"
 
 namespace sexp::host_internal {
@@ -173,6 +174,20 @@ absl::StatusOr<int> Connect(const Target& target, std::string_view url, Clock::t
 
 absl::StatusOr<std::string> PostSx(std::string_view url, std::string_view body,
                                    Clock::time_point deadline, size_t max_bytes) {
+  absl::StatusOr<HttpAnswer> answer =
+      Post(url, {{"Content-Type", "application/x-sexpr"}, {"Accept", "application/x-sexpr"}}, body,
+           deadline, max_bytes);
+  if (!answer.ok()) return answer.status();
+  if (answer->status != 200) {
+    return absl::FailedPreconditionError(absl::StrCat(AV(url), " answered ", answer->status));
+  }
+  return std::move(answer->body);
+}
+
+absl::StatusOr<HttpAnswer> Post(std::string_view url,
+                                const std::vector<std::pair<std::string, std::string>>& fields,
+                                std::string_view body, Clock::time_point deadline,
+                                size_t max_bytes) {
   absl::StatusOr<Target> target = ParseHttpUrl(url);
   if (!target.ok()) return target.status();
   const bool v6 = target->authority.host.find(':') != std::string::npos;
@@ -185,10 +200,14 @@ absl::StatusOr<std::string> PostSx(std::string_view url, std::string_view body,
     if (!fd.ok()) return fd.status();
     sock.fd = *fd;
   }
-  std::string request = absl::StrCat(
-      "POST ", target->path, " HTTP/1.1\r\nHost: ", key,
-      "\r\nContent-Type: application/x-sexpr\r\nAccept: application/x-sexpr\r\n"
-      "Content-Length: ", body.size(), "\r\n\r\n");
+  std::string request = absl::StrCat("POST ", target->path, " HTTP/1.1\r\n");
+  bool has_host = false;
+  for (const auto& [name, value] : fields) {
+    has_host = has_host || host::EqualsIgnoreCase(name, "host");
+    absl::StrAppend(&request, name, ": ", value, "\r\n");
+  }
+  if (!has_host) absl::StrAppend(&request, "Host: ", key, "\r\n");
+  absl::StrAppend(&request, "Content-Length: ", body.size(), "\r\n\r\n");
   request.append(body);
   std::string_view rest = request;
   while (!rest.empty()) {
@@ -246,10 +265,7 @@ absl::StatusOr<std::string> PostSx(std::string_view url, std::string_view body,
     KeepIdle(key, sock.fd);
     sock.fd = -1;
   }
-  if (parser.status_code != 200) {
-    return absl::FailedPreconditionError(absl::StrCat(AV(url), " answered ", parser.status_code));
-  }
-  return std::move(answer.body);
+  return HttpAnswer{parser.status_code, std::move(answer.body)};
 }
 
 }  // namespace sexp::host_internal

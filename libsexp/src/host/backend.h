@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -23,6 +25,19 @@ namespace sexp::host_internal {
 absl::StatusOr<std::string> PostSx(std::string_view url, std::string_view body,
                                    std::chrono::steady_clock::time_point deadline,
                                    size_t max_bytes = size_t{16} << 20);
+
+// The same client for any POST: `fields` as given (a Host is added when
+// they have none; Content-Length always), and the answer whatever its
+// status. Errors as PostSx's, but for the status.
+struct HttpAnswer {
+  int status = 0;
+  std::string body;
+};
+absl::StatusOr<HttpAnswer> Post(std::string_view url,
+                                const std::vector<std::pair<std::string, std::string>>& fields,
+                                std::string_view body,
+                                std::chrono::steady_clock::time_point deadline,
+                                size_t max_bytes = size_t{16} << 20);
 
 }  // namespace sexp::host_internal
 
