@@ -196,6 +196,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (streamed.limit || reference.limit) return 0;
   if (!streamed.ok && streamed.text.find("cannot define or set!") != std::string::npos) return 0;
+  // (cached …) renders its subtree for the context it is called in (spec/
+  // cache.md): streamed, that is where it lands (SVG, say); evaluated first,
+  // the call cannot know where its value will go and makes HTML markup,
+  // which the renderer then refuses to put in SVG or MathML. The streamed
+  // page is the right one; the two-step path fails on purpose.
+  if (streamed.ok && !reference.ok &&
+      reference.text.find("cannot be placed in") != std::string::npos) {
+    return 0;
+  }
   if (streamed.ok != reference.ok || (streamed.ok && streamed.text != reference.text)) {
     std::fprintf(stderr, "streamed:  %s\nreference: %s\nfrom: %s\n", streamed.text.c_str(),
                  reference.text.c_str(), what.c_str());
