@@ -32,6 +32,32 @@ bool HopByHop(std::string_view lower) {
          lower == "transfer-encoding" || lower == "upgrade" || lower == "te";
 }
 
+// The caller's fields as HTTP/3 field lines, after the pseudo-fields already
+// in `nva`: names lower-cased (held in `names`, which must stay alive
+// through the submit), connection-specific fields, pseudo-fields and
+// content-length dropped — the sender writes the body's length itself.
+void AppendFields(const std::vector<quic::H3Field>& fields, std::vector<std::string>* names,
+                  std::vector<nghttp3_nv>* nva) {
+  names->reserve(fields.size());  // no reallocation: nva points into it
+  for (const quic::H3Field& f : fields) {
+    names->push_back(absl::AsciiStrToLower(f.name));
+    const std::string& name = names->back();
+    if (HopByHop(name) || name == "content-length" || name.empty() || name[0] == ':') continue;
+    nva->push_back(Nv(name, f.value));
+  }
+}
+
+// nghttp3's data reader for a body held whole until its stream closes: all
+// of it at the first call, with the end.
+nghttp3_ssize GiveWhole(std::string* body, bool* given, nghttp3_vec* vec, uint32_t* flags) {
+  *flags |= NGHTTP3_DATA_FLAG_EOF;
+  if (body == nullptr || *given) return 0;
+  *given = true;
+  vec[0].base = reinterpret_cast<uint8_t*>(body->data());
+  vec[0].len = body->size();
+  return 1;
+}
+
 }  // namespace
 
 uint64_t H3ErrorCode(int liberr) { return nghttp3_err_infer_quic_app_error_code(liberr); }
@@ -136,7 +162,7 @@ int H3ServerSession::Init() {
     auto& slot = self->streams_[id];
     if (slot == nullptr) {
       slot = std::make_unique<Stream>();
-      self->opened_at_[id] = Now();
+      slot->opened = Now();
     }
     return 0;
   };
@@ -248,7 +274,20 @@ void H3ServerSession::OnClose(int64_t id) {
     ngtcp2_conn_extend_max_offset(quic_, s.held);
   }
   streams_.erase(it);
-  opened_at_.erase(id);
+}
+
+std::vector<int64_t> H3ServerSession::Expired(uint64_t now, uint64_t deadline,
+                                              uint64_t* next) const {
+  std::vector<int64_t> out;
+  *next = UINT64_MAX;
+  for (const auto& [id, s] : streams_) {
+    if (now >= s->opened + deadline) {
+      out.push_back(id);
+    } else {
+      *next = std::min(*next, s->opened + deadline);
+    }
+  }
+  return out;
 }
 
 uint64_t H3ServerSession::OutstandingAnswerBytes() const {
@@ -304,17 +343,9 @@ bool H3ServerSession::Respond(int64_t id, quic::H3Response response, uint64_t ch
   const bool bodiless = s->head || status < 200 || status == 204 || status == 304;
   std::string status_text = absl::StrCat(status);
   std::string length = absl::StrCat(response.body.size());
-  std::vector<std::string> names;  // lower-cased copies, alive through the submit
-  names.reserve(response.headers.size());
-  std::vector<nghttp3_nv> nva;
-  nva.reserve(response.headers.size() + 2);
-  nva.push_back(Nv(":status", status_text));
-  for (const quic::H3Field& f : response.headers) {
-    names.push_back(absl::AsciiStrToLower(f.name));
-    const std::string& name = names.back();
-    if (HopByHop(name) || name == "content-length" || name.empty() || name[0] == ':') continue;
-    nva.push_back(Nv(name, f.value));
-  }
+  std::vector<std::string> names;
+  std::vector<nghttp3_nv> nva = {Nv(":status", status_text)};
+  AppendFields(response.headers, &names, &nva);
   if (status >= 200 && status != 204 && status != 304) {
     nva.push_back(Nv("content-length", length));
   }
@@ -334,14 +365,8 @@ bool H3ServerSession::Respond(int64_t id, quic::H3Response response, uint64_t ch
 nghttp3_ssize H3ServerSession::ReadBody(nghttp3_conn*, int64_t id, nghttp3_vec* vec, size_t,
                                         uint32_t* flags, void* user, void*) {
   Stream* s = static_cast<H3ServerSession*>(user)->Find(id);
-  *flags |= NGHTTP3_DATA_FLAG_EOF;
-  if (s == nullptr || s->body_given) return 0;
-  // The whole body at once: it stays in s->body_out until the stream
-  // closes, past its acknowledgement.
-  s->body_given = true;
-  vec[0].base = reinterpret_cast<uint8_t*>(s->body_out.data());
-  vec[0].len = s->body_out.size();
-  return 1;
+  return s == nullptr ? GiveWhole(nullptr, nullptr, vec, flags)
+                      : GiveWhole(&s->body_out, &s->body_given, vec, flags);
 }
 
 // ------------------------------------------------------ H3ClientSession --
@@ -429,22 +454,11 @@ int H3ClientSession::Submit(const quic::H3Request& request, int64_t* id) {
   Stream& s = *stream;
   streams_[*id] = std::move(stream);
   std::vector<std::string> names;
-  names.reserve(request.headers.size());
   std::string length = absl::StrCat(request.body.size());
-  std::vector<nghttp3_nv> nva;
-  nva.push_back(Nv(":method", request.method));
-  nva.push_back(Nv(":scheme", request.scheme));
-  nva.push_back(Nv(":authority", request.authority));
-  nva.push_back(Nv(":path", request.path));
-  bool has_length = false;
-  for (const quic::H3Field& f : request.headers) {
-    names.push_back(absl::AsciiStrToLower(f.name));
-    const std::string& name = names.back();
-    if (HopByHop(name) || name.empty() || name[0] == ':') continue;
-    has_length = has_length || name == "content-length";
-    nva.push_back(Nv(name, f.value));
-  }
-  if (!request.body.empty() && !has_length) nva.push_back(Nv("content-length", length));
+  std::vector<nghttp3_nv> nva = {Nv(":method", request.method), Nv(":scheme", request.scheme),
+                                 Nv(":authority", request.authority), Nv(":path", request.path)};
+  AppendFields(request.headers, &names, &nva);
+  if (!request.body.empty()) nva.push_back(Nv("content-length", length));
   s.body_out = request.body;
   nghttp3_data_reader reader{ReadBody};
   return nghttp3_conn_submit_request(h3_, *id, nva.data(), nva.size(),
@@ -454,13 +468,10 @@ int H3ClientSession::Submit(const quic::H3Request& request, int64_t* id) {
 nghttp3_ssize H3ClientSession::ReadBody(nghttp3_conn*, int64_t id, nghttp3_vec* vec, size_t,
                                         uint32_t* flags, void* user, void*) {
   auto* self = static_cast<H3ClientSession*>(user);
-  *flags |= NGHTTP3_DATA_FLAG_EOF;
   auto it = self->streams_.find(id);
-  if (it == self->streams_.end() || it->second->body_given) return 0;
-  it->second->body_given = true;
-  vec[0].base = reinterpret_cast<uint8_t*>(it->second->body_out.data());
-  vec[0].len = it->second->body_out.size();
-  return 1;
+  return it == self->streams_.end()
+             ? GiveWhole(nullptr, nullptr, vec, flags)
+             : GiveWhole(&it->second->body_out, &it->second->body_given, vec, flags);
 }
 
 std::vector<std::pair<int64_t, H3ClientSession::Result>> H3ClientSession::TakeDone() {

@@ -109,8 +109,11 @@ class H3ServerSession final : public H3Session {
   static uint64_t AnswerBytes(const quic::H3Response& response);
   // Body bytes of requests not yet handed on (to the owner: the peak).
   uint64_t held_request_bytes() const { return held_; }
-  // The streams open now, and the time each opened (for deadlines).
-  const absl::flat_hash_map<int64_t, uint64_t>& opened_at() const { return opened_at_; }
+  // Request streams open now (from their first field section on).
+  size_t open_requests() const { return streams_.size(); }
+  // Those open since `deadline` or longer at `now`; `*next`: when the next
+  // one will be (UINT64_MAX: none).
+  std::vector<int64_t> Expired(uint64_t now, uint64_t deadline, uint64_t* next) const;
   // The answer bytes of streams that closed since the last call (for the
   // owner's budget).
   uint64_t TakeFreedAnswerBytes() {
@@ -131,6 +134,7 @@ class H3ServerSession final : public H3Session {
  private:
   struct Stream {
     quic::H3Request request;
+    uint64_t opened = 0;  // for the request deadline
     size_t field_bytes = 0;
     size_t fields = 0;
     uint64_t held = 0;     // body bytes stored, not yet given back to the window
@@ -153,7 +157,6 @@ class H3ServerSession final : public H3Session {
   quic::H3Limits limits_;
   uint64_t max_streams_;
   absl::flat_hash_map<int64_t, std::unique_ptr<Stream>> streams_;
-  absl::flat_hash_map<int64_t, uint64_t> opened_at_;
   std::deque<int64_t> ready_;  // complete requests, in order
   std::deque<int64_t> local_;  // requests over a limit, to be answered here
   uint64_t held_ = 0;

@@ -344,7 +344,7 @@ class ServerConn final
   }
   // Requests received and not yet done with (answered and acknowledged).
   size_t OpenRequests() const {
-    return h3_ != nullptr ? h3_->opened_at().size() : streams_.size();
+    return h3_ != nullptr ? h3_->open_requests() : streams_.size();
   }
 
   // From an H3Respond, on the loop thread: charged to the budgets, then
@@ -427,13 +427,13 @@ class ServerConn final
 
   int OnH3StreamData(int64_t id, uint32_t flags, const uint8_t* data, size_t n) {
     if (int rv = H3Call(h3_->Open()); rv != 0) return rv;  // data before handshake_completed
-    const size_t before = h3_->opened_at().size();
+    const size_t before = h3_->open_requests();
     if (int rv = H3Call(h3_->ReadStream(id, data, n, (flags & NGTCP2_STREAM_DATA_FLAG_FIN) != 0));
         rv != 0) {
       return rv;
     }
     SyncH3Held();
-    if (h3_->opened_at().size() > before && core_->options().request_deadline_ms != 0) {
+    if (h3_->open_requests() > before && core_->options().request_deadline_ms != 0) {
       CheckBy(Now() + Ms(core_->options().request_deadline_ms));
     }
     if (h3_->HasRequest() && !listed) {
@@ -467,14 +467,9 @@ class ServerConn final
   void ExpireH3(uint64_t now) {
     const uint64_t deadline = Ms(core_->options().request_deadline_ms);
     if (deadline == 0) return;
-    std::vector<int64_t> expired;
-    for (const auto& [id, opened] : h3_->opened_at()) {
-      if (now >= opened + deadline) {
-        expired.push_back(id);
-      } else {
-        CheckBy(opened + deadline);
-      }
-    }
+    uint64_t next = UINT64_MAX;
+    const std::vector<int64_t> expired = h3_->Expired(now, deadline, &next);
+    if (next != UINT64_MAX) CheckBy(next);
     for (int64_t id : expired) {
       ++core_->streams_timed_out;
       h3_->Abort(id, NGHTTP3_H3_REQUEST_CANCELLED);

@@ -40,7 +40,7 @@ struct H3Request {
   std::string scheme = "https";
   std::string authority;  // client: empty means the host and port connected to
   std::string path = "/";
-  std::vector<H3Field> headers;  // no pseudo-header fields
+  std::vector<H3Field> headers;  // no pseudo-header fields; content-length is the body's
   std::string body;
 };
 
